@@ -1,0 +1,4 @@
+//! The `yrd` binary.
+fn main() -> anyhow::Result<()> {
+    Ok(())
+}
