@@ -1,0 +1,346 @@
+//! The `did:yrd` registry: create, edit and deactivate DID documents, keeping every version.
+//!
+//! Creation: a member authority creates a DID for an organisation it vouches for (authority,
+//! issuer, verifier or pilot firm — never a natural person); the subject's controller key becomes
+//! `#key-1` with every relationship. The identifier is derived from the creating signer and nonce
+//! (see [`crate::did_id`]).
+//!
+//! Control: a transaction on a DID must be signed by a key listed under `capabilityInvocation` in
+//! the DID's latest version, or in the latest version of an active DID listed as its controller
+//! (one level, no chains). Every change writes a new version `n + 1` and never touches older ones.
+//! A document must always stay controllable: at least one `capabilityInvocation` key or one
+//! controller DID. Deactivation is final.
+
+use super::issuer::require_active_did;
+use super::{ApplyError, TxCx};
+use crate::did_id::DidId;
+use crate::envelope::parse_signer_key;
+use crate::error::TxError;
+use crate::keys;
+use crate::limits::{MAX_CONTROLLERS, MAX_DID_VERSIONS, MAX_SERVICES, MAX_VERIFICATION_METHODS};
+use crate::records::{DidDocumentRecord, DidHeadRecord, VerificationMethodRecord};
+use crate::tx::{DidCreate, Relationships, ServiceSpec, SubjectKind, VerificationMethodSpec};
+use crate::types::{FieldError, Fragment, PublicKeyBytes, TxHash};
+
+/// The fragment of the first verification method of every DID.
+pub const FIRST_KEY_FRAGMENT: &str = "key-1";
+
+/// Version 1 of a DID whose only method is `#key-1` = `key` with every relationship.
+pub(crate) fn genesis_did_document(
+    did: DidId,
+    subject: SubjectKind,
+    key: PublicKeyBytes,
+    height: u64,
+    block_time_ms: u64,
+    tx_hash: TxHash,
+) -> (DidHeadRecord, DidDocumentRecord) {
+    let document = DidDocumentRecord {
+        did,
+        subject,
+        controllers: Vec::new(),
+        methods: vec![VerificationMethodRecord {
+            fragment: Fragment(FIRST_KEY_FRAGMENT.to_owned()),
+            key,
+            relationships: Relationships::ALL,
+        }],
+        services: Vec::new(),
+        deactivated: false,
+        version: 1,
+        updated_ms: block_time_ms,
+        updated_height: height,
+        tx_hash,
+    };
+    let head = DidHeadRecord {
+        latest_version: 1,
+        created_ms: block_time_ms,
+        created_height: height,
+    };
+    (head, document)
+}
+
+pub(crate) fn create(cx: &mut TxCx<'_>, c: &DidCreate) -> Result<(), ApplyError> {
+    cx.require_authority()?;
+    parse_signer_key(&c.controller_key)
+        .map_err(|e| FieldError::new("controller_key", e.to_string()))?;
+    let did = DidId::derive(&cx.signer, cx.nonce);
+    if cx.get::<DidHeadRecord>(&keys::did_head(&did))?.is_some() {
+        return Err(TxError::AlreadyExists {
+            kind: "DID",
+            id: did.to_string(),
+        }
+        .into());
+    }
+    let (head, mut document) = genesis_did_document(
+        did,
+        c.subject,
+        c.controller_key,
+        cx.height,
+        cx.block_time_ms,
+        cx.tx_hash,
+    );
+    for service in &c.services {
+        ensure_fragment_free(&document, &service.fragment)?;
+        document.services.push(service.clone());
+    }
+    cx.put(keys::did_head(&did), &head);
+    cx.put(keys::did_version(&did, 1), &document);
+    Ok(())
+}
+
+/// The latest version of `did` if the signer controls it (see the module doc).
+pub(crate) fn require_controller(
+    cx: &TxCx<'_>,
+    did: &DidId,
+) -> Result<DidDocumentRecord, ApplyError> {
+    let document = require_active_did(cx, did)?;
+    if has_invocation_key(&document, &cx.signer) {
+        return Ok(document);
+    }
+    for controller in &document.controllers {
+        if let Ok(controlling) = require_active_did(cx, controller)
+            && has_invocation_key(&controlling, &cx.signer)
+        {
+            return Ok(document);
+        }
+    }
+    Err(TxError::NotDidController {
+        did: did.to_string(),
+        signer: cx.signer,
+    }
+    .into())
+}
+
+fn has_invocation_key(document: &DidDocumentRecord, key: &PublicKeyBytes) -> bool {
+    document
+        .methods
+        .iter()
+        .any(|m| m.relationships.capability_invocation && m.key == *key)
+}
+
+fn ensure_controllable(document: &DidDocumentRecord) -> Result<(), ApplyError> {
+    let has_key = document
+        .methods
+        .iter()
+        .any(|m| m.relationships.capability_invocation);
+    if !has_key && document.controllers.is_empty() {
+        return Err(TxError::WouldEmpty {
+            what: "capabilityInvocation key or controller",
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn ensure_fragment_free(
+    document: &DidDocumentRecord,
+    fragment: &Fragment,
+) -> Result<(), ApplyError> {
+    let taken = document.methods.iter().any(|m| m.fragment == *fragment)
+        || document.services.iter().any(|s| s.fragment == *fragment);
+    if taken {
+        return Err(TxError::AlreadyExists {
+            kind: "DID URL fragment",
+            id: format!("{}#{fragment}", document.did),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn fragment_not_found(document: &DidDocumentRecord, fragment: &Fragment) -> ApplyError {
+    TxError::NotFound {
+        kind: "DID URL fragment",
+        id: format!("{}#{fragment}", document.did),
+    }
+    .into()
+}
+
+/// Writes `document` as the DID's next version.
+fn write_next_version(
+    cx: &mut TxCx<'_>,
+    mut document: DidDocumentRecord,
+) -> Result<(), ApplyError> {
+    let did = document.did;
+    let mut head: DidHeadRecord =
+        cx.get(&keys::did_head(&did))?
+            .ok_or_else(|| TxError::NotFound {
+                kind: "DID",
+                id: did.to_string(),
+            })?;
+    if head.latest_version >= MAX_DID_VERSIONS {
+        return Err(TxError::LimitReached {
+            what: "DID versions",
+            max: u64::from(MAX_DID_VERSIONS),
+        }
+        .into());
+    }
+    let version = head
+        .latest_version
+        .checked_add(1)
+        .ok_or(TxError::ArithmeticOverflow {
+            what: "DID version",
+        })?;
+    document.version = version;
+    document.updated_ms = cx.block_time_ms;
+    document.updated_height = cx.height;
+    document.tx_hash = cx.tx_hash;
+    head.latest_version = version;
+    cx.put(keys::did_version(&did, version), &document);
+    cx.put(keys::did_head(&did), &head);
+    Ok(())
+}
+
+pub(crate) fn add_method(
+    cx: &mut TxCx<'_>,
+    did: &DidId,
+    method: &VerificationMethodSpec,
+) -> Result<(), ApplyError> {
+    let mut document = require_controller(cx, did)?;
+    parse_signer_key(&method.key).map_err(|e| FieldError::new("method.key", e.to_string()))?;
+    ensure_fragment_free(&document, &method.fragment)?;
+    if document.methods.iter().any(|m| m.key == method.key) {
+        return Err(TxError::AlreadyExists {
+            kind: "verification method key",
+            id: hex::encode(method.key),
+        }
+        .into());
+    }
+    if document.methods.len() >= MAX_VERIFICATION_METHODS {
+        return Err(TxError::LimitReached {
+            what: "verification methods",
+            max: MAX_VERIFICATION_METHODS as u64,
+        }
+        .into());
+    }
+    document.methods.push(VerificationMethodRecord {
+        fragment: method.fragment.clone(),
+        key: method.key,
+        relationships: method.relationships,
+    });
+    write_next_version(cx, document)
+}
+
+pub(crate) fn remove_method(
+    cx: &mut TxCx<'_>,
+    did: &DidId,
+    fragment: &Fragment,
+) -> Result<(), ApplyError> {
+    let mut document = require_controller(cx, did)?;
+    let before = document.methods.len();
+    document.methods.retain(|m| m.fragment != *fragment);
+    if document.methods.len() == before {
+        return Err(fragment_not_found(&document, fragment));
+    }
+    ensure_controllable(&document)?;
+    write_next_version(cx, document)
+}
+
+pub(crate) fn add_service(
+    cx: &mut TxCx<'_>,
+    did: &DidId,
+    service: &ServiceSpec,
+) -> Result<(), ApplyError> {
+    let mut document = require_controller(cx, did)?;
+    ensure_fragment_free(&document, &service.fragment)?;
+    if document.services.len() >= MAX_SERVICES {
+        return Err(TxError::LimitReached {
+            what: "services",
+            max: MAX_SERVICES as u64,
+        }
+        .into());
+    }
+    document.services.push(service.clone());
+    write_next_version(cx, document)
+}
+
+pub(crate) fn remove_service(
+    cx: &mut TxCx<'_>,
+    did: &DidId,
+    fragment: &Fragment,
+) -> Result<(), ApplyError> {
+    let mut document = require_controller(cx, did)?;
+    let before = document.services.len();
+    document.services.retain(|s| s.fragment != *fragment);
+    if document.services.len() == before {
+        return Err(fragment_not_found(&document, fragment));
+    }
+    write_next_version(cx, document)
+}
+
+pub(crate) fn rotate_key(
+    cx: &mut TxCx<'_>,
+    did: &DidId,
+    fragment: &Fragment,
+    new_key: &PublicKeyBytes,
+) -> Result<(), ApplyError> {
+    let mut document = require_controller(cx, did)?;
+    parse_signer_key(new_key).map_err(|e| FieldError::new("new_key", e.to_string()))?;
+    if document.methods.iter().any(|m| m.key == *new_key) {
+        return Err(TxError::AlreadyExists {
+            kind: "verification method key",
+            id: hex::encode(new_key),
+        }
+        .into());
+    }
+    let Some(method) = document
+        .methods
+        .iter_mut()
+        .find(|m| m.fragment == *fragment)
+    else {
+        return Err(fragment_not_found(&document, fragment));
+    };
+    method.key = *new_key;
+    write_next_version(cx, document)
+}
+
+pub(crate) fn add_controller(
+    cx: &mut TxCx<'_>,
+    did: &DidId,
+    controller: &DidId,
+) -> Result<(), ApplyError> {
+    let mut document = require_controller(cx, did)?;
+    if controller == did {
+        return Err(FieldError::new("controller", "a DID is implicitly its own controller").into());
+    }
+    require_active_did(cx, controller)?;
+    let Err(position) = document.controllers.binary_search(controller) else {
+        return Err(TxError::AlreadyExists {
+            kind: "controller",
+            id: controller.to_string(),
+        }
+        .into());
+    };
+    if document.controllers.len() >= MAX_CONTROLLERS {
+        return Err(TxError::LimitReached {
+            what: "controllers",
+            max: MAX_CONTROLLERS as u64,
+        }
+        .into());
+    }
+    document.controllers.insert(position, *controller);
+    write_next_version(cx, document)
+}
+
+pub(crate) fn remove_controller(
+    cx: &mut TxCx<'_>,
+    did: &DidId,
+    controller: &DidId,
+) -> Result<(), ApplyError> {
+    let mut document = require_controller(cx, did)?;
+    let Ok(position) = document.controllers.binary_search(controller) else {
+        return Err(TxError::NotFound {
+            kind: "controller",
+            id: controller.to_string(),
+        }
+        .into());
+    };
+    document.controllers.remove(position);
+    ensure_controllable(&document)?;
+    write_next_version(cx, document)
+}
+
+pub(crate) fn deactivate(cx: &mut TxCx<'_>, did: &DidId) -> Result<(), ApplyError> {
+    let mut document = require_controller(cx, did)?;
+    document.deactivated = true;
+    write_next_version(cx, document)
+}

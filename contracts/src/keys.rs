@@ -1,0 +1,197 @@
+//! The state key layout: one domain byte per table, then fixed-width fields.
+//!
+//! A light-client verifier computes these keys to ask a node for a proof, so the layout is a
+//! public format (docs/PROOFS.md copies this table). Integers are big-endian; keys, commitments,
+//! roots and digests are raw 32 bytes; DID identifiers are their raw 16 bytes; a licence-type code
+//! is its ASCII bytes and always comes last. Values are the borsh encoding of the named record
+//! (`crate::records`), read back with the canonical decoder.
+//!
+//! | table | key bytes | value |
+//! |---|---|---|
+//! | chain | `00 01` | `ChainRecord` |
+//! | parameters | `00 02` | `Parameters` |
+//! | head | `00 03` | `HeadRecord` (last applied block) |
+//! | member list | `00 04` | `MemberList` |
+//! | validator list | `00 05` | `ValidatorList` |
+//! | next proposal id | `00 06` | `u64` |
+//! | member | `01 ‖ province u32` | `MemberRecord` |
+//! | authority key | `02 ‖ key[32]` | `ProvinceCode` |
+//! | proposal | `03 ‖ id u64` | `ProposalRecord` |
+//! | issuer | `04 ‖ key[32]` | `IssuerRecord` |
+//! | licence type | `05 ‖ code` | `LicenceTypeRecord` |
+//! | licence | `06 ‖ commitment[32]` | `LicenceRecord` |
+//! | licence history | `07 ‖ commitment[32] ‖ seq u32` | `LicenceEvent` |
+//! | batch | `08 ‖ root[32]` | `BatchRecord` |
+//! | recognition policy | `09 ‖ recognising u32 ‖ issuing u32 ‖ code` | `PolicyRecord` |
+//! | DID head | `0a ‖ id[16]` | `DidHeadRecord` |
+//! | DID version | `0b ‖ id[16] ‖ version u32` | `DidDocumentRecord` |
+//! | timestamp | `0c ‖ digest[32] ‖ signer[32]` | `TimestampRecord` |
+//! | verifier | `0d ‖ id[16]` | `VerifierRecord` |
+//! | nonce | `0e ‖ key[32]` | `u64`: the signer's next nonce (absent = 0) |
+//!
+//! Every key begins with its table byte and has a fixed length per table (apart from the
+//! trailing type code), so keys of different tables never collide.
+
+use crate::did_id::DidId;
+use crate::types::{Digest32, LicenceTypeCode, ProvinceCode, PublicKeyBytes};
+
+/// Table bytes.
+pub mod table {
+    /// Chain-wide singletons.
+    pub const META: u8 = 0x00;
+    /// Member provinces.
+    pub const MEMBER: u8 = 0x01;
+    /// Authority key to province.
+    pub const AUTHORITY_KEY: u8 = 0x02;
+    /// Proposals.
+    pub const PROPOSAL: u8 = 0x03;
+    /// Issuers.
+    pub const ISSUER: u8 = 0x04;
+    /// Licence-type catalogue.
+    pub const LICENCE_TYPE: u8 = 0x05;
+    /// Licences.
+    pub const LICENCE: u8 = 0x06;
+    /// Licence status history.
+    pub const LICENCE_HISTORY: u8 = 0x07;
+    /// Batch anchors.
+    pub const BATCH: u8 = 0x08;
+    /// Recognition policies.
+    pub const POLICY: u8 = 0x09;
+    /// DID heads.
+    pub const DID_HEAD: u8 = 0x0a;
+    /// DID versions.
+    pub const DID_VERSION: u8 = 0x0b;
+    /// Document timestamps.
+    pub const TIMESTAMP: u8 = 0x0c;
+    /// Registered verifiers.
+    pub const VERIFIER: u8 = 0x0d;
+    /// Signer nonces.
+    pub const NONCE: u8 = 0x0e;
+}
+
+fn key(table: u8, parts: &[&[u8]]) -> Vec<u8> {
+    let len = 1 + parts.iter().map(|p| p.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(len);
+    out.push(table);
+    for part in parts {
+        out.extend_from_slice(part);
+    }
+    out
+}
+
+/// `00 01`.
+pub fn chain() -> Vec<u8> {
+    vec![table::META, 0x01]
+}
+/// `00 02`.
+pub fn parameters() -> Vec<u8> {
+    vec![table::META, 0x02]
+}
+/// `00 03`.
+pub fn head() -> Vec<u8> {
+    vec![table::META, 0x03]
+}
+/// `00 04`.
+pub fn member_list() -> Vec<u8> {
+    vec![table::META, 0x04]
+}
+/// `00 05`.
+pub fn validator_list() -> Vec<u8> {
+    vec![table::META, 0x05]
+}
+/// `00 06`.
+pub fn next_proposal_id() -> Vec<u8> {
+    vec![table::META, 0x06]
+}
+/// `01 ‖ province`.
+pub fn member(province: ProvinceCode) -> Vec<u8> {
+    key(table::MEMBER, &[&province.0.to_be_bytes()])
+}
+/// `02 ‖ key`.
+pub fn authority_key(k: &PublicKeyBytes) -> Vec<u8> {
+    key(table::AUTHORITY_KEY, &[k])
+}
+/// `03 ‖ id`.
+pub fn proposal(id: u64) -> Vec<u8> {
+    key(table::PROPOSAL, &[&id.to_be_bytes()])
+}
+/// `04 ‖ key`.
+pub fn issuer(k: &PublicKeyBytes) -> Vec<u8> {
+    key(table::ISSUER, &[k])
+}
+/// `05 ‖ code`.
+pub fn licence_type(code: &LicenceTypeCode) -> Vec<u8> {
+    key(table::LICENCE_TYPE, &[code.0.as_bytes()])
+}
+/// `06 ‖ commitment`.
+pub fn licence(commitment: &Digest32) -> Vec<u8> {
+    key(table::LICENCE, &[commitment])
+}
+/// `07 ‖ commitment ‖ seq`.
+pub fn licence_history(commitment: &Digest32, seq: u32) -> Vec<u8> {
+    key(table::LICENCE_HISTORY, &[commitment, &seq.to_be_bytes()])
+}
+/// `08 ‖ root`.
+pub fn batch(root: &Digest32) -> Vec<u8> {
+    key(table::BATCH, &[root])
+}
+/// `09 ‖ recognising ‖ issuing ‖ code`.
+pub fn policy(recognising: ProvinceCode, issuing: ProvinceCode, code: &LicenceTypeCode) -> Vec<u8> {
+    key(
+        table::POLICY,
+        &[
+            &recognising.0.to_be_bytes(),
+            &issuing.0.to_be_bytes(),
+            code.0.as_bytes(),
+        ],
+    )
+}
+/// `0a ‖ id`.
+pub fn did_head(did: &DidId) -> Vec<u8> {
+    key(table::DID_HEAD, &[&did.0])
+}
+/// `0b ‖ id ‖ version`.
+pub fn did_version(did: &DidId, version: u32) -> Vec<u8> {
+    key(table::DID_VERSION, &[&did.0, &version.to_be_bytes()])
+}
+/// `0c ‖ digest ‖ signer`.
+pub fn timestamp(digest: &Digest32, signer: &PublicKeyBytes) -> Vec<u8> {
+    key(table::TIMESTAMP, &[digest, signer])
+}
+/// `0d ‖ id`.
+pub fn verifier(did: &DidId) -> Vec<u8> {
+    key(table::VERIFIER, &[&did.0])
+}
+/// `0e ‖ key`.
+pub fn nonce(k: &PublicKeyBytes) -> Vec<u8> {
+    key(table::NONCE, &[k])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_is_pinned() {
+        assert_eq!(hex::encode(member(ProvinceCode::SHANGHAI)), "010004baf0");
+        assert_eq!(hex::encode(proposal(1)), "030000000000000001");
+        assert_eq!(
+            hex::encode(licence_history(&[0xaa; 32], 2)),
+            format!("07{}00000002", "aa".repeat(32))
+        );
+        assert_eq!(
+            hex::encode(policy(
+                ProvinceCode::JIANGSU,
+                ProvinceCode::SHANGHAI,
+                &LicenceTypeCode("T1".into())
+            )),
+            "090004e2000004baf05431"
+        );
+        assert_eq!(
+            hex::encode(did_version(&DidId([1; 16]), 3)),
+            format!("0b{}00000003", "01".repeat(16))
+        );
+        assert_eq!(nonce(&[5; 32]).len(), 33);
+        assert_eq!(timestamp(&[1; 32], &[2; 32]).len(), 65);
+    }
+}

@@ -1,0 +1,428 @@
+//! Licence verification: status, issuer, type, validity and recognition in the verifier's
+//! region, disclosed according to the type's data class.
+//!
+//! | data class | registered verifier | anyone else |
+//! |---|---|---|
+//! | unconditional 无条件开放 | full record | full record |
+//! | conditional 有条件开放 | full record | valid / invalid only |
+//! | non-open 非开放 | status only | nothing |
+//!
+//! "Registered verifier" means the caller's DID (authenticated by the node, passed in by it) has
+//! an active verifier registration and is itself active. "Valid" means: status active, and the
+//! state's block time inside the validity window `[from, until)` when the licence has one (a batch
+//! member never renewed has none). Recognition: a licence is recognised in its own province; in
+//! another region only through that region's active policy for (type, issuing province), and only
+//! if the policy's condition holds.
+
+use serde::{Deserialize, Serialize};
+
+use super::QueryError;
+use super::lookup::head;
+use crate::did_id::DidId;
+use crate::keys;
+use crate::reader::{StateReader, read_record};
+use crate::records::{
+    BatchRecord, DidDocumentRecord, DidHeadRecord, IssuerRecord, IssuerStatus, LicenceEvent,
+    LicenceEventKind, LicenceRecord, LicenceStatus, LicenceTypeRecord, PolicyRecord,
+    VerifierRecord,
+};
+use crate::time::MS_PER_DAY;
+use crate::tx::{BatchMembership, RecognitionCondition, StatusReason};
+use crate::types::{DataClass, Digest32, LicenceTypeCode, ProvinceCode};
+
+/// How much of the record the caller may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Disclosure {
+    /// Everything.
+    Full,
+    /// Only whether it is valid.
+    ValidityOnly,
+    /// Only its status.
+    StatusOnly,
+    /// Nothing (non-open data, caller not a registered verifier).
+    Denied,
+    /// No such licence anchored.
+    NotFound,
+}
+
+/// The issuer, as shown to a verifier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuerSummary {
+    /// Signing key, hex.
+    pub key: String,
+    /// DID.
+    pub did: Option<DidId>,
+    /// Province.
+    pub province: ProvinceCode,
+    /// Current accreditation status.
+    pub status: Option<IssuerStatus>,
+}
+
+/// A recognition policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyView {
+    /// Recognising province.
+    pub recognising: ProvinceCode,
+    /// Issuing province.
+    pub issuing: ProvinceCode,
+    /// Licence type.
+    pub licence_type: LicenceTypeCode,
+    /// Condition.
+    pub condition: Option<RecognitionCondition>,
+    /// In force.
+    pub active: bool,
+    /// Revision.
+    pub revision: u32,
+    /// Height of the last change.
+    pub updated_height: u64,
+}
+
+impl From<&PolicyRecord> for PolicyView {
+    fn from(r: &PolicyRecord) -> Self {
+        Self {
+            recognising: r.recognising,
+            issuing: r.issuing,
+            licence_type: r.licence_type.clone(),
+            condition: r.condition,
+            active: r.active,
+            revision: r.revision,
+            updated_height: r.updated_height,
+        }
+    }
+}
+
+/// On what grounds a licence is or is not recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RecognitionBasis {
+    /// Issued in the verifier's own province.
+    HomeProvince,
+    /// An active policy whose condition holds.
+    Policy,
+    /// No policy for this type and issuing province.
+    NoPolicy,
+    /// The policy was withdrawn.
+    PolicyWithdrawn,
+    /// An active policy whose condition does not hold.
+    ConditionNotMet,
+}
+
+/// Whether the verifier's region recognises the licence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecognitionVerdict {
+    /// The verifier's region.
+    pub region: ProvinceCode,
+    /// Recognised.
+    pub recognised: bool,
+    /// Why.
+    pub basis: RecognitionBasis,
+    /// The policy consulted, if any.
+    pub policy: Option<PolicyView>,
+}
+
+/// Full details of a licence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenceDetails {
+    /// Issuer.
+    pub issuer: IssuerSummary,
+    /// Type.
+    pub licence_type: LicenceTypeCode,
+    /// Data class.
+    pub data_class: DataClass,
+    /// Validity start, ms.
+    pub valid_from_ms: Option<u64>,
+    /// Validity end (exclusive), ms.
+    pub valid_until_ms: Option<u64>,
+    /// Height anchored.
+    pub anchored_height: u64,
+    /// Batch root, hex, for a batch member.
+    pub batch_root: Option<String>,
+    /// Number of status events.
+    pub history_length: u32,
+}
+
+/// The answer to `licence_verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenceVerification {
+    /// The commitment, hex.
+    pub commitment: String,
+    /// State version answered from.
+    pub as_of_height: u64,
+    /// Block time of that version, ms ("now" for validity).
+    pub as_of_time_ms: u64,
+    /// What is disclosed.
+    pub disclosure: Disclosure,
+    /// Valid now (full and validity-only disclosure).
+    pub valid: Option<bool>,
+    /// Status (full and status-only disclosure).
+    pub status: Option<LicenceStatus>,
+    /// Details (full disclosure).
+    pub details: Option<LicenceDetails>,
+    /// Recognition in the verifier's region (full disclosure).
+    pub recognition: Option<RecognitionVerdict>,
+}
+
+/// One history event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenceEventView {
+    /// Sequence number.
+    pub seq: u32,
+    /// What happened.
+    pub kind: LicenceEventKind,
+    /// Why.
+    pub reason: StatusReason,
+    /// Validity start after the event.
+    pub valid_from_ms: Option<u64>,
+    /// Validity end after the event.
+    pub valid_until_ms: Option<u64>,
+    /// Height.
+    pub height: u64,
+    /// Block time, ms.
+    pub block_time_ms: u64,
+    /// Transaction hash, hex.
+    pub tx_hash: String,
+}
+
+/// Verifies a licence anchored on its own, or a batch member after its first status change.
+/// `verifier_did` is the caller's DID as authenticated by the node, if any.
+pub fn licence_verify(
+    reader: &impl StateReader,
+    commitment: &Digest32,
+    verifier_region: ProvinceCode,
+    verifier_did: Option<&DidId>,
+) -> Result<LicenceVerification, QueryError> {
+    let record: Option<LicenceRecord> = read_record(reader, &keys::licence(commitment))?;
+    verify_record(reader, commitment, record, verifier_region, verifier_did)
+}
+
+/// Verifies a licence that may be anchored only inside a batch: the caller supplies the batch
+/// root and inclusion proof it received with the licence. A commitment that has its own record
+/// (anchored alone, or given a status since) is answered from that record.
+pub fn licence_verify_in_batch(
+    reader: &impl StateReader,
+    commitment: &Digest32,
+    membership: &BatchMembership,
+    verifier_region: ProvinceCode,
+    verifier_did: Option<&DidId>,
+) -> Result<LicenceVerification, QueryError> {
+    let mut record: Option<LicenceRecord> = read_record(reader, &keys::licence(commitment))?;
+    if record.is_none() {
+        let batch: Option<BatchRecord> = read_record(reader, &keys::batch(&membership.root))?;
+        record = batch
+            .filter(|b| {
+                membership.proof.count == b.count
+                    && membership.proof.verify(&b.root, commitment).is_ok()
+            })
+            .map(|b| LicenceRecord {
+                commitment: *commitment,
+                issuer: b.issuer,
+                province: b.province,
+                licence_type: b.licence_type,
+                validity: None,
+                status: LicenceStatus::Active,
+                batch_root: Some(b.root),
+                anchored_height: b.anchored_height,
+                history_len: 0,
+            });
+    }
+    verify_record(reader, commitment, record, verifier_region, verifier_did)
+}
+
+/// The status history, to callers allowed full disclosure; `None` otherwise or if not found.
+pub fn licence_history(
+    reader: &impl StateReader,
+    commitment: &Digest32,
+    verifier_did: Option<&DidId>,
+) -> Result<Option<Vec<LicenceEventView>>, QueryError> {
+    let Some(record) = read_record::<LicenceRecord>(reader, &keys::licence(commitment))? else {
+        return Ok(None);
+    };
+    let class = data_class(reader, &record.licence_type)?;
+    if disclosure(class, is_registered_verifier(reader, verifier_did)?) != Disclosure::Full {
+        return Ok(None);
+    }
+    let mut events = Vec::with_capacity(record.history_len as usize);
+    for seq in 0..record.history_len {
+        let key = keys::licence_history(commitment, seq);
+        let event: LicenceEvent =
+            read_record(reader, &key)?.ok_or_else(|| QueryError::NotFound {
+                kind: "licence event",
+                id: format!("{}/{seq}", hex::encode(commitment)),
+            })?;
+        events.push(LicenceEventView {
+            seq,
+            kind: event.kind,
+            reason: event.reason,
+            valid_from_ms: event.validity.map(|(from, _)| from),
+            valid_until_ms: event.validity.map(|(_, until)| until),
+            height: event.height,
+            block_time_ms: event.block_time_ms,
+            tx_hash: hex::encode(event.tx_hash),
+        });
+    }
+    Ok(Some(events))
+}
+
+fn data_class(reader: &impl StateReader, code: &LicenceTypeCode) -> Result<DataClass, QueryError> {
+    let record: LicenceTypeRecord =
+        read_record(reader, &keys::licence_type(code))?.ok_or_else(|| QueryError::NotFound {
+            kind: "licence type",
+            id: code.to_string(),
+        })?;
+    Ok(record.data_class)
+}
+
+fn is_registered_verifier(
+    reader: &impl StateReader,
+    did: Option<&DidId>,
+) -> Result<bool, QueryError> {
+    let Some(did) = did else { return Ok(false) };
+    let registered =
+        read_record::<VerifierRecord>(reader, &keys::verifier(did))?.is_some_and(|v| v.active);
+    if !registered {
+        return Ok(false);
+    }
+    let Some(head) = read_record::<DidHeadRecord>(reader, &keys::did_head(did))? else {
+        return Ok(false);
+    };
+    let document: Option<DidDocumentRecord> =
+        read_record(reader, &keys::did_version(did, head.latest_version))?;
+    Ok(document.is_some_and(|d| !d.deactivated))
+}
+
+fn disclosure(class: DataClass, registered: bool) -> Disclosure {
+    match (class, registered) {
+        (DataClass::Unconditional, _) | (DataClass::Conditional, true) => Disclosure::Full,
+        (DataClass::Conditional, false) => Disclosure::ValidityOnly,
+        (DataClass::NonOpen, true) => Disclosure::StatusOnly,
+        (DataClass::NonOpen, false) => Disclosure::Denied,
+    }
+}
+
+fn verify_record(
+    reader: &impl StateReader,
+    commitment: &Digest32,
+    record: Option<LicenceRecord>,
+    verifier_region: ProvinceCode,
+    verifier_did: Option<&DidId>,
+) -> Result<LicenceVerification, QueryError> {
+    let now = head(reader)?;
+    let mut answer = LicenceVerification {
+        commitment: hex::encode(commitment),
+        as_of_height: now.height,
+        as_of_time_ms: now.block_time_ms,
+        disclosure: Disclosure::NotFound,
+        valid: None,
+        status: None,
+        details: None,
+        recognition: None,
+    };
+    let Some(record) = record else {
+        return Ok(answer);
+    };
+    let class = data_class(reader, &record.licence_type)?;
+    answer.disclosure = disclosure(class, is_registered_verifier(reader, verifier_did)?);
+    let in_window = record
+        .validity
+        .is_none_or(|(from, until)| from <= now.block_time_ms && now.block_time_ms < until);
+    let valid = record.status == LicenceStatus::Active && in_window;
+    match answer.disclosure {
+        Disclosure::Full => {
+            let issuer: Option<IssuerRecord> = read_record(reader, &keys::issuer(&record.issuer))?;
+            answer.valid = Some(valid);
+            answer.status = Some(record.status);
+            answer.recognition = Some(recognition(
+                reader,
+                &record,
+                verifier_region,
+                now.block_time_ms,
+            )?);
+            answer.details = Some(LicenceDetails {
+                issuer: IssuerSummary {
+                    key: hex::encode(record.issuer),
+                    did: issuer.as_ref().map(|i| i.did),
+                    province: record.province,
+                    status: issuer.as_ref().map(|i| i.status),
+                },
+                licence_type: record.licence_type.clone(),
+                data_class: class,
+                valid_from_ms: record.validity.map(|(from, _)| from),
+                valid_until_ms: record.validity.map(|(_, until)| until),
+                anchored_height: record.anchored_height,
+                batch_root: record.batch_root.map(hex::encode),
+                history_length: record.history_len,
+            });
+        }
+        Disclosure::ValidityOnly => answer.valid = Some(valid),
+        Disclosure::StatusOnly => answer.status = Some(record.status),
+        Disclosure::Denied | Disclosure::NotFound => {}
+    }
+    Ok(answer)
+}
+
+fn recognition(
+    reader: &impl StateReader,
+    record: &LicenceRecord,
+    region: ProvinceCode,
+    now_ms: u64,
+) -> Result<RecognitionVerdict, QueryError> {
+    if region == record.province {
+        return Ok(RecognitionVerdict {
+            region,
+            recognised: true,
+            basis: RecognitionBasis::HomeProvince,
+            policy: None,
+        });
+    }
+    let policy: Option<PolicyRecord> = read_record(
+        reader,
+        &keys::policy(region, record.province, &record.licence_type),
+    )?;
+    let Some(policy) = policy else {
+        return Ok(RecognitionVerdict {
+            region,
+            recognised: false,
+            basis: RecognitionBasis::NoPolicy,
+            policy: None,
+        });
+    };
+    let basis = if !policy.active {
+        RecognitionBasis::PolicyWithdrawn
+    } else if condition_holds(policy.condition, record.validity, now_ms) {
+        RecognitionBasis::Policy
+    } else {
+        RecognitionBasis::ConditionNotMet
+    };
+    Ok(RecognitionVerdict {
+        region,
+        recognised: basis == RecognitionBasis::Policy,
+        basis,
+        policy: Some(PolicyView::from(&policy)),
+    })
+}
+
+fn condition_holds(
+    condition: Option<RecognitionCondition>,
+    validity: Option<(u64, u64)>,
+    now_ms: u64,
+) -> bool {
+    match condition {
+        None => true,
+        Some(RecognitionCondition::MinRemainingValidityDays { days }) => {
+            let Some((_, until)) = validity else {
+                return false;
+            };
+            let needed = u64::from(days).saturating_mul(MS_PER_DAY);
+            until
+                .checked_sub(now_ms)
+                .is_some_and(|remaining| remaining > needed)
+        }
+    }
+}
