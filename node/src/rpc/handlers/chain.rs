@@ -1,0 +1,100 @@
+//! `tx_*` and `chain_*` (except the heads subscription, in `subscriptions.rs`).
+
+use jsonrpsee::PendingSubscriptionSink;
+use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
+use yrd_contracts::SignedTx;
+
+use super::RpcHandlers;
+use super::subscriptions;
+use crate::rpc::api::{ChainApiServer, TxApiServer};
+use crate::rpc::error::RpcError;
+use crate::rpc::params::{BlockParam, parse_hex32, parse_tx_hex};
+use crate::rpc::views::{BlockRef, BlockView, HeadInfo, TxDetails, TxStatus};
+
+#[async_trait]
+impl TxApiServer for RpcHandlers {
+    async fn submit(&self, tx: String) -> RpcResult<String> {
+        let bytes = parse_tx_hex(&tx)?;
+        let hash = self
+            .ctx
+            .run_blocking(move |ctx| Ok(ctx.backend.submit_tx(bytes)?))
+            .await?;
+        Ok(hex::encode(hash))
+    }
+
+    async fn get_status(&self, hash: String) -> RpcResult<TxStatus> {
+        let hash = parse_hex32("hash", &hash)?;
+        Ok(self
+            .ctx
+            .run_blocking(move |ctx| Ok(ctx.backend.tx_status(&hash)?))
+            .await?)
+    }
+}
+
+#[async_trait]
+impl ChainApiServer for RpcHandlers {
+    async fn get_head(&self) -> RpcResult<HeadInfo> {
+        Ok(self.ctx.run_blocking(|ctx| Ok(ctx.backend.head()?)).await?)
+    }
+
+    async fn get_block(&self, block: BlockParam) -> RpcResult<BlockView> {
+        let at = block.parse()?;
+        let found = self
+            .ctx
+            .run_blocking(move |ctx| {
+                let at = match at {
+                    Some(at) => at,
+                    None => BlockRef::Height(ctx.backend.head()?.height),
+                };
+                Ok((at, ctx.backend.block(at)?))
+            })
+            .await?;
+        match found {
+            (_, Some(block)) => Ok(block),
+            (BlockRef::Height(height), None) => Err(RpcError::NotFound {
+                kind: "block at height",
+                id: height.to_string(),
+            }
+            .into()),
+            (BlockRef::Id(id), None) => Err(RpcError::NotFound {
+                kind: "block",
+                id: hex::encode(id),
+            }
+            .into()),
+        }
+    }
+
+    async fn get_tx(&self, hash: String) -> RpcResult<TxDetails> {
+        let hash = parse_hex32("hash", &hash)?;
+        let stored = self
+            .ctx
+            .run_blocking(move |ctx| Ok(ctx.backend.tx(&hash)?))
+            .await?;
+        let stored = stored.ok_or_else(|| RpcError::NotFound {
+            kind: "transaction",
+            id: hex::encode(hash),
+        })?;
+        let tx = SignedTx::from_bytes(&stored.bytes).map_err(|e| {
+            RpcError::Internal(format!(
+                "stored transaction {} does not decode: {e}",
+                hex::encode(hash)
+            ))
+        })?;
+        Ok(TxDetails {
+            hash,
+            height: stored.height,
+            block_id: stored.block_id,
+            index: stored.index,
+            signer: tx.body.signer,
+            nonce: tx.body.nonce,
+            expiry_height: tx.body.expiry_height,
+            kind: tx.body.payload.kind().to_owned(),
+            receipt: stored.receipt,
+            raw: stored.bytes,
+        })
+    }
+
+    async fn subscribe_heads(&self, pending: PendingSubscriptionSink) -> SubscriptionResult {
+        subscriptions::heads(&self.ctx, pending).await
+    }
+}

@@ -1,0 +1,215 @@
+//! `licence_*`: verification under the data classes, with authenticated verifier claims.
+//!
+//! Who verified which licence is a private verification log: commitments are logged together with
+//! the verifier identity only at `debug` level, never at `info` or above.
+
+use jsonrpsee::PendingSubscriptionSink;
+use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
+use yrd_contracts::DidId;
+use yrd_contracts::StateReader;
+use yrd_contracts::keys;
+use yrd_contracts::query::{
+    Disclosure, LicenceEventView, LicenceVerification, licence_history, licence_verify,
+};
+use yrd_contracts::reader::read_record;
+use yrd_contracts::records::LicenceRecord;
+use yrd_contracts::types::Digest32;
+
+use super::RpcHandlers;
+use super::subscriptions::{self, StatusWatch};
+use crate::rpc::api::LicenceApiServer;
+use crate::rpc::auth::{AuthParams, authenticate};
+use crate::rpc::context::RpcContext;
+use crate::rpc::error::RpcError;
+use crate::rpc::params::{AuthParam, ProvinceParam, parse_did, parse_hex32};
+
+/// Parses an optional `verifierDid`.
+pub(super) fn parse_claim(verifier_did: Option<&str>) -> Result<Option<DidId>, RpcError> {
+    verifier_did
+        .map(|did| parse_did("verifierDid", did))
+        .transpose()
+}
+
+/// The licence's own record (for its home province), if anchored on its own or imported.
+fn licence_record(
+    reader: &dyn StateReader,
+    commitment: &Digest32,
+) -> Result<Option<LicenceRecord>, RpcError> {
+    read_record(reader, &keys::licence(commitment)).map_err(|e| RpcError::Internal(e.to_string()))
+}
+
+fn log_verification(
+    method: &str,
+    commitment: &Digest32,
+    verifier: Option<&DidId>,
+    disclosure: Disclosure,
+) {
+    tracing::debug!(
+        method,
+        commitment = %hex::encode(commitment),
+        verifier = ?verifier.map(ToString::to_string),
+        ?disclosure,
+        "licence query answered"
+    );
+}
+
+#[async_trait]
+impl LicenceApiServer for RpcHandlers {
+    async fn verify(
+        &self,
+        commitment: String,
+        region: ProvinceParam,
+        verifier_did: Option<String>,
+        auth: Option<AuthParam>,
+    ) -> RpcResult<LicenceVerification> {
+        let commitment = parse_hex32("commitment", &commitment)?;
+        let region = region.parse("region")?;
+        let claimed = parse_claim(verifier_did.as_deref())?;
+        let answer = self
+            .ctx
+            .run_blocking(move |ctx| {
+                let state = ctx.backend.state_at(None)?;
+                let reader: &dyn StateReader = &*state;
+                let params = AuthParams::Verify {
+                    commitment: &commitment,
+                    region,
+                };
+                let verifier = authenticate(
+                    reader,
+                    "licence_verify",
+                    claimed.as_ref(),
+                    auth.as_ref(),
+                    &params,
+                    ctx.auth_check(),
+                )?;
+                let answer = licence_verify(&reader, &commitment, region, verifier.as_ref())?;
+                log_verification(
+                    "licence_verify",
+                    &commitment,
+                    verifier.as_ref(),
+                    answer.disclosure,
+                );
+                Ok(answer)
+            })
+            .await?;
+        Ok(answer)
+    }
+
+    async fn get(
+        &self,
+        commitment: String,
+        verifier_did: Option<String>,
+        auth: Option<AuthParam>,
+    ) -> RpcResult<LicenceVerification> {
+        let commitment = parse_hex32("commitment", &commitment)?;
+        let claimed = parse_claim(verifier_did.as_deref())?;
+        let answer = self
+            .ctx
+            .run_blocking(move |ctx| licence_get(ctx, &commitment, claimed.as_ref(), auth.as_ref()))
+            .await?;
+        Ok(answer)
+    }
+
+    async fn get_history(
+        &self,
+        commitment: String,
+        verifier_did: Option<String>,
+        auth: Option<AuthParam>,
+    ) -> RpcResult<Vec<LicenceEventView>> {
+        let commitment = parse_hex32("commitment", &commitment)?;
+        let claimed = parse_claim(verifier_did.as_deref())?;
+        let events = self
+            .ctx
+            .run_blocking(move |ctx| {
+                let state = ctx.backend.state_at(None)?;
+                let reader: &dyn StateReader = &*state;
+                let params = AuthParams::Licence { commitment: &commitment };
+                let verifier = authenticate(
+                    reader,
+                    "licence_getHistory",
+                    claimed.as_ref(),
+                    auth.as_ref(),
+                    &params,
+                    ctx.auth_check(),
+                )?;
+                if let Some(events) = licence_history(&reader, &commitment, verifier.as_ref())? {
+                    log_verification("licence_getHistory", &commitment, verifier.as_ref(), Disclosure::Full);
+                    return Ok(events);
+                }
+                match licence_record(reader, &commitment)? {
+                    None => Err(RpcError::NotFound { kind: "licence", id: hex::encode(commitment) }),
+                    Some(_) => Err(RpcError::AccessRestricted(
+                        "the history of this licence is disclosed only under full disclosure (its data class \
+                         restricts it to registered verifiers, or withholds it)"
+                            .into(),
+                    )),
+                }
+            })
+            .await?;
+        Ok(events)
+    }
+
+    async fn subscribe_status(
+        &self,
+        pending: PendingSubscriptionSink,
+        commitments: Vec<String>,
+        region: ProvinceParam,
+        verifier_did: Option<String>,
+        auth: Option<AuthParam>,
+    ) -> SubscriptionResult {
+        let watch = match StatusWatch::parse(
+            &self.ctx,
+            &commitments,
+            &region,
+            verifier_did.as_deref(),
+            auth,
+        ) {
+            Ok(watch) => watch,
+            Err(error) => {
+                pending.reject(error).await;
+                return Ok(());
+            }
+        };
+        subscriptions::licence_status(&self.ctx, pending, watch).await
+    }
+}
+
+/// `licence_get`: the `licence_verify` answer as the licence's home province sees it, without the
+/// recognition verdict; refused when the data class discloses nothing to the caller.
+fn licence_get(
+    ctx: &RpcContext,
+    commitment: &Digest32,
+    claimed: Option<&DidId>,
+    auth: Option<&AuthParam>,
+) -> Result<LicenceVerification, RpcError> {
+    let state = ctx.backend.state_at(None)?;
+    let reader: &dyn StateReader = &*state;
+    let params = AuthParams::Licence { commitment };
+    let verifier = authenticate(
+        reader,
+        "licence_get",
+        claimed,
+        auth,
+        &params,
+        ctx.auth_check(),
+    )?;
+    let record = licence_record(reader, commitment)?.ok_or_else(|| RpcError::NotFound {
+        kind: "licence",
+        id: hex::encode(commitment),
+    })?;
+    let mut answer = licence_verify(&reader, commitment, record.province, verifier.as_ref())?;
+    log_verification(
+        "licence_get",
+        commitment,
+        verifier.as_ref(),
+        answer.disclosure,
+    );
+    answer.recognition = None;
+    match answer.disclosure {
+        Disclosure::Denied => Err(RpcError::AccessRestricted(
+            "this licence's data class discloses nothing to callers that are not registered verifiers".into(),
+        )),
+        Disclosure::NotFound => Err(RpcError::NotFound { kind: "licence", id: hex::encode(commitment) }),
+        Disclosure::Full | Disclosure::ValidityOnly | Disclosure::StatusOnly => Ok(answer),
+    }
+}

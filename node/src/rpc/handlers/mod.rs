@@ -1,0 +1,47 @@
+//! The implementation of the API traits in `api.rs`, over an [`RpcContext`].
+//!
+//! Every handler parses its parameters first (cheap, on the runtime), then does its backend work
+//! in one [`RpcContext::run_blocking`] call, so state reads never run on the async runtime.
+
+mod chain;
+mod did;
+mod licence;
+mod node;
+mod registry;
+mod subscriptions;
+
+use std::sync::Arc;
+
+use jsonrpsee::RpcModule;
+use jsonrpsee::server::RegisterMethodError;
+
+use super::api::{
+    ChainApiServer, DidApiServer, LicenceApiServer, NodeApiServer, RegistryApiServer, TxApiServer,
+};
+use super::context::RpcContext;
+
+/// Implements every API trait.
+#[derive(Debug, Clone)]
+pub struct RpcHandlers {
+    ctx: Arc<RpcContext>,
+}
+
+impl RpcHandlers {
+    /// Handlers over `ctx`.
+    pub fn new(ctx: Arc<RpcContext>) -> Self {
+        Self { ctx }
+    }
+}
+
+/// All methods, merged into one module.
+pub fn rpc_module(ctx: Arc<RpcContext>) -> Result<RpcModule<()>, RegisterMethodError> {
+    let handlers = RpcHandlers::new(ctx);
+    let mut module = RpcModule::new(());
+    module.merge(TxApiServer::into_rpc(handlers.clone()))?;
+    module.merge(ChainApiServer::into_rpc(handlers.clone()))?;
+    module.merge(LicenceApiServer::into_rpc(handlers.clone()))?;
+    module.merge(DidApiServer::into_rpc(handlers.clone()))?;
+    module.merge(RegistryApiServer::into_rpc(handlers.clone()))?;
+    module.merge(NodeApiServer::into_rpc(handlers))?;
+    Ok(module)
+}

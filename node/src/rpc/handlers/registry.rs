@@ -1,0 +1,72 @@
+//! `issuer_get`, `licenceType_get`, `policy_get`: public catalogue reads.
+
+use jsonrpsee::core::{RpcResult, async_trait};
+use yrd_contracts::StateReader;
+use yrd_contracts::query::{
+    IssuerView, LicenceTypeView, PolicyView, issuer_get, licence_type_get, policy_get,
+};
+
+use super::RpcHandlers;
+use crate::rpc::api::RegistryApiServer;
+use crate::rpc::error::RpcError;
+use crate::rpc::params::{ProvinceParam, parse_hex32, parse_licence_type};
+
+#[async_trait]
+impl RegistryApiServer for RpcHandlers {
+    async fn issuer_get(&self, key: String) -> RpcResult<IssuerView> {
+        let key = parse_hex32("key", &key)?;
+        let issuer = self
+            .ctx
+            .run_blocking(move |ctx| {
+                let state = ctx.backend.state_at(None)?;
+                let reader: &dyn StateReader = &*state;
+                issuer_get(&reader, &key)?.ok_or_else(|| RpcError::NotFound {
+                    kind: "issuer",
+                    id: hex::encode(key),
+                })
+            })
+            .await?;
+        Ok(issuer)
+    }
+
+    async fn licence_type_get(&self, code: String) -> RpcResult<LicenceTypeView> {
+        let code = parse_licence_type("code", &code)?;
+        let entry = self
+            .ctx
+            .run_blocking(move |ctx| {
+                let state = ctx.backend.state_at(None)?;
+                let reader: &dyn StateReader = &*state;
+                licence_type_get(&reader, &code)?.ok_or_else(|| RpcError::NotFound {
+                    kind: "licence type",
+                    id: code.to_string(),
+                })
+            })
+            .await?;
+        Ok(entry)
+    }
+
+    async fn policy_get(
+        &self,
+        recognising: ProvinceParam,
+        issuing: ProvinceParam,
+        licence_type: String,
+    ) -> RpcResult<PolicyView> {
+        let recognising = recognising.parse("recognising")?;
+        let issuing = issuing.parse("issuing")?;
+        let licence_type = parse_licence_type("licenceType", &licence_type)?;
+        let policy = self
+            .ctx
+            .run_blocking(move |ctx| {
+                let state = ctx.backend.state_at(None)?;
+                let reader: &dyn StateReader = &*state;
+                policy_get(&reader, recognising, issuing, &licence_type)?.ok_or_else(|| {
+                    RpcError::NotFound {
+                        kind: "policy",
+                        id: format!("{recognising}/{issuing}/{licence_type}"),
+                    }
+                })
+            })
+            .await?;
+        Ok(policy)
+    }
+}

@@ -1,0 +1,266 @@
+//! Chain, transaction and node facts as the RPC serialises them (camelCase JSON, bytes as
+//! lowercase hex). The backend fills these from consensus, storage and the network; ledger
+//! records are not re-modelled here: the RPC returns the `yrd_contracts::query` types as they are.
+
+use serde::{Deserialize, Serialize};
+use yrd_contracts::TxError;
+use yrd_contracts::tree::serde_hex::{bytes32, bytes32_vec};
+use yrd_contracts::types::{Digest32, TxHash};
+
+use super::error::tx_error_name;
+
+/// The latest committed block, as `chain_getHead` returns it and `chain_subscribeHeads` pushes it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeadInfo {
+    /// Block height (= state version).
+    pub height: u64,
+    /// Block id (hash of the header), hex.
+    #[serde(with = "bytes32")]
+    pub block_id: [u8; 32],
+    /// Parent block id, hex.
+    #[serde(with = "bytes32")]
+    pub parent_id: [u8; 32],
+    /// State root after the block, hex.
+    #[serde(with = "bytes32")]
+    pub state_root: [u8; 32],
+    /// Block time agreed by consensus, ms since the Unix epoch.
+    pub block_time_ms: u64,
+    /// Consensus epoch.
+    pub epoch: u64,
+    /// Consensus round the block was proposed in.
+    pub round: u64,
+    /// Transactions in the block.
+    pub tx_count: u32,
+}
+
+/// A block: header fields, its transactions' hashes and its commit certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockView {
+    /// Header facts.
+    pub head: HeadInfo,
+    /// Proposer's consensus key, hex.
+    #[serde(with = "bytes32")]
+    pub proposer: [u8; 32],
+    /// Digest of the payload, hex.
+    #[serde(with = "bytes32")]
+    pub payload_digest: [u8; 32],
+    /// Transaction hashes in block order, hex.
+    #[serde(with = "bytes32_vec")]
+    pub tx_hashes: Vec<TxHash>,
+    /// The certificate that committed the block, when the node holds one.
+    pub commit_certificate: Option<CertificateView>,
+}
+
+/// A commit certificate in its canonical encoding, for offline verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateView {
+    /// Number of validator signatures in it.
+    pub signer_count: u32,
+    /// Canonical (borsh) bytes of the consensus crate's commit certificate, hex.
+    #[serde(with = "hex::serde")]
+    pub encoding: Vec<u8>,
+}
+
+/// Which block `chain_getBlock` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockRef {
+    /// By height.
+    Height(u64),
+    /// By block id.
+    Id([u8; 32]),
+}
+
+/// The outcome of an executed transaction: code 0 or a `TxError` code, its name and message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiptView {
+    /// 0 on success, else the stable `TxError` code.
+    pub code: u32,
+    /// `Ok`, or the `TxError` variant name (`BadNonce`, ...).
+    pub name: String,
+    /// The full error message with the offending values, when known.
+    pub message: Option<String>,
+}
+
+impl ReceiptView {
+    /// A successful receipt.
+    pub fn success() -> Self {
+        Self {
+            code: 0,
+            name: "Ok".to_owned(),
+            message: None,
+        }
+    }
+
+    /// A refused transaction's receipt, with the full message.
+    pub fn from_error(error: &TxError) -> Self {
+        Self {
+            code: error.code(),
+            name: tx_error_name(error.code()).to_owned(),
+            message: Some(error.to_string()),
+        }
+    }
+
+    /// A receipt known only by its code (the message is not kept).
+    pub fn from_code(code: u32) -> Self {
+        let name = if code == 0 { "Ok" } else { tx_error_name(code) };
+        Self {
+            code,
+            name: name.to_owned(),
+            message: None,
+        }
+    }
+}
+
+/// Where a transaction stands, as `tx_getStatus` returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "status")]
+pub enum TxStatus {
+    /// Waiting in the mempool.
+    Pending,
+    /// Included in a committed block; `receipt.code` says whether it took effect.
+    #[serde(rename_all = "camelCase")]
+    Committed {
+        /// Block height.
+        height: u64,
+        /// Block id, hex.
+        #[serde(with = "bytes32")]
+        block_id: [u8; 32],
+        /// Position in the block.
+        index: u32,
+        /// The execution receipt.
+        receipt: ReceiptView,
+    },
+    /// Dropped before inclusion (expired in the mempool, evicted, refused on re-check).
+    Rejected {
+        /// Why.
+        receipt: ReceiptView,
+    },
+    /// The node knows nothing of this hash.
+    Unknown,
+}
+
+/// A committed transaction as the backend stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTx {
+    /// Canonical bytes of the signed envelope.
+    pub bytes: Vec<u8>,
+    /// Block height.
+    pub height: u64,
+    /// Block id.
+    pub block_id: [u8; 32],
+    /// Position in the block.
+    pub index: u32,
+    /// Its receipt.
+    pub receipt: ReceiptView,
+}
+
+/// A committed transaction as `chain_getTx` returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TxDetails {
+    /// Transaction hash, hex.
+    #[serde(with = "bytes32")]
+    pub hash: TxHash,
+    /// Block height.
+    pub height: u64,
+    /// Block id, hex.
+    #[serde(with = "bytes32")]
+    pub block_id: [u8; 32],
+    /// Position in the block.
+    pub index: u32,
+    /// Signer key, hex.
+    #[serde(with = "bytes32")]
+    pub signer: [u8; 32],
+    /// Nonce.
+    pub nonce: u64,
+    /// Expiry height.
+    pub expiry_height: u64,
+    /// Payload kind (`anchorLicence`, `didCreate`, ...).
+    pub kind: String,
+    /// The receipt.
+    pub receipt: ReceiptView,
+    /// Canonical bytes of the signed envelope, hex (decode them for the full payload).
+    #[serde(with = "hex::serde")]
+    pub raw: Vec<u8>,
+}
+
+/// What this node is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NodeRole {
+    /// Votes in consensus.
+    Validator,
+    /// Follows the chain and serves reads.
+    Observer,
+}
+
+/// `node_getStatus`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeStatus {
+    /// Chain id.
+    pub chain_id: String,
+    /// Node software version.
+    pub version: String,
+    /// This node's network key, hex.
+    #[serde(with = "bytes32")]
+    pub node_key: [u8; 32],
+    /// Validator or observer.
+    pub role: NodeRole,
+    /// The latest committed block.
+    pub head: HeadInfo,
+    /// Whether the node is catching up.
+    pub syncing: bool,
+    /// Highest height seen from peers.
+    pub highest_known_height: u64,
+    /// Connected peers.
+    pub peer_count: u32,
+    /// Transactions in the mempool.
+    pub mempool_txs: u32,
+    /// Bytes in the mempool.
+    pub mempool_bytes: u64,
+}
+
+/// One peer of `net_getPeers`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeerView {
+    /// The peer's network key, hex.
+    #[serde(with = "bytes32")]
+    pub node_key: [u8; 32],
+    /// Its address, when connected.
+    pub address: Option<String>,
+    /// Connected now.
+    pub connected: bool,
+    /// Whether the peer is a validator in the current set.
+    pub validator: bool,
+}
+
+/// A licence changed status at `height` (published by the backend after that version is readable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LicenceStatusChange {
+    /// The licence commitment.
+    pub commitment: Digest32,
+    /// The transaction that changed it (kept server-side; never forwarded to subscribers).
+    pub tx_hash: TxHash,
+    /// Height of the change.
+    pub height: u64,
+}
+
+/// `did_getHistory`: consecutive versions of one DID, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DidHistory {
+    /// The DID.
+    pub did: String,
+    /// Its latest version number.
+    pub latest_version: u32,
+    /// The asked versions, each as a DID resolution result.
+    pub versions: Vec<yrd_contracts::did_document::DidResolution>,
+    /// The version to ask for next (`fromVersion`), when more remain.
+    pub next_version: Option<u32>,
+}

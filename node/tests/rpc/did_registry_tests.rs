@@ -1,0 +1,274 @@
+//! `did_*`, `issuer_get`, `licenceType_get`, `policy_get`, and the DID Resolution HTTP binding.
+
+use serde_json::json;
+use yrd_node::rpc::error::{INVALID_PARAMS, NOT_FOUND};
+
+use crate::raw;
+use crate::{Harness, call_err, error_data, still_serving, within};
+
+#[tokio::test]
+async fn did_resolve_and_history() {
+    within(async {
+        let harness = Harness::start().await;
+        let f = &harness.fixture;
+        let addr = harness.addr;
+        let issuer = harness
+            .call("did_resolve", json!([f.issuer_did.to_string()]))
+            .await
+            .unwrap();
+        assert_eq!(issuer["didDocument"]["id"], f.issuer_did.to_string());
+        assert_eq!(
+            issuer["didDocument"]["verificationMethod"][0]["id"],
+            format!("{}#key-1", f.issuer_did)
+        );
+        assert_eq!(issuer["didDocumentMetadata"]["versionId"], "1");
+        assert_eq!(issuer["didDocumentMetadata"]["deactivated"], false);
+        assert_eq!(
+            issuer["didResolutionMetadata"]["contentType"],
+            "application/did+ld+json"
+        );
+
+        let firm = harness
+            .call("did_resolve", json!({ "did": f.firm_did.to_string() }))
+            .await
+            .unwrap();
+        assert_eq!(firm["didDocumentMetadata"]["deactivated"], true);
+        assert_eq!(firm["didDocumentMetadata"]["versionId"], "2");
+        let first = harness
+            .call("did_resolve", json!([f.firm_did.to_string(), 1]))
+            .await
+            .unwrap();
+        assert_eq!(first["didDocumentMetadata"]["deactivated"], false);
+        assert_eq!(first["didDocumentMetadata"]["nextVersionId"], "2");
+        assert_eq!(
+            call_err(addr, "did_resolve", json!([f.firm_did.to_string(), 3]))
+                .await
+                .code(),
+            NOT_FOUND
+        );
+        let never = yrd_contracts::DidId([0x42; 16]).to_string();
+        assert_eq!(
+            call_err(addr, "did_resolve", json!([never])).await.code(),
+            NOT_FOUND
+        );
+        for bad in ["did:web:example.com", "did:yrd:0OIl", "yrd"] {
+            let error = call_err(addr, "did_resolve", json!([bad])).await;
+            assert_eq!(error.code(), INVALID_PARAMS, "{bad}");
+            assert_eq!(error_data(&error)["param"], "did");
+        }
+
+        let history = harness
+            .call("did_getHistory", json!([f.firm_did.to_string()]))
+            .await
+            .unwrap();
+        assert_eq!(history["latestVersion"], 2);
+        assert_eq!(history["versions"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            history["versions"][1]["didDocumentMetadata"]["deactivated"],
+            true
+        );
+        assert!(history["nextVersion"].is_null());
+        let page = harness
+            .call(
+                "did_getHistory",
+                json!({ "did": f.firm_did.to_string(), "fromVersion": 1, "limit": 1 }),
+            )
+            .await
+            .unwrap();
+        assert_eq!(page["versions"].as_array().unwrap().len(), 1);
+        assert_eq!(page["nextVersion"], 2);
+        for params in [
+            json!([f.firm_did.to_string(), 0]),
+            json!([f.firm_did.to_string(), 3]),
+            json!([f.firm_did.to_string(), 1, 0]),
+            json!([f.firm_did.to_string(), 1, 65]),
+        ] {
+            assert_eq!(
+                call_err(addr, "did_getHistory", params.clone())
+                    .await
+                    .code(),
+                INVALID_PARAMS,
+                "{params}"
+            );
+        }
+        // The limit is accepted at its maximum.
+        harness
+            .call("did_getHistory", json!([f.firm_did.to_string(), 1, 64]))
+            .await
+            .unwrap();
+        still_serving(addr).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn issuers_types_and_policies() {
+    within(async {
+        let harness = Harness::start().await;
+        let f = &harness.fixture;
+        let addr = harness.addr;
+        let issuer_key = hex::encode(f.issuer.verifying_key().to_bytes());
+        let issuer = harness
+            .call("issuer_get", json!([issuer_key]))
+            .await
+            .unwrap();
+        assert_eq!(issuer["status"], "active");
+        assert_eq!(issuer["province"], 310_000);
+        assert_eq!(issuer["did"], f.issuer_did.to_string());
+        assert_eq!(issuer["licenceTypes"], json!(["C1", "N1", "U1"]));
+        assert_eq!(
+            call_err(addr, "issuer_get", json!(["00".repeat(32)]))
+                .await
+                .code(),
+            NOT_FOUND
+        );
+        assert_eq!(
+            call_err(addr, "issuer_get", json!(["00"])).await.code(),
+            INVALID_PARAMS
+        );
+
+        let conditional = harness
+            .call("licenceType_get", json!(["C1"]))
+            .await
+            .unwrap();
+        assert_eq!(conditional["dataClass"], "conditional");
+        assert_eq!(conditional["owner"], 310_000);
+        assert_eq!(
+            harness
+                .call("licenceType_get", json!(["N1"]))
+                .await
+                .unwrap()["dataClass"],
+            "nonOpen"
+        );
+        assert_eq!(
+            call_err(addr, "licenceType_get", json!(["Z9"]))
+                .await
+                .code(),
+            NOT_FOUND
+        );
+        assert_eq!(
+            call_err(addr, "licenceType_get", json!(["lower"]))
+                .await
+                .code(),
+            INVALID_PARAMS
+        );
+
+        let policy = harness
+            .call("policy_get", json!([320_000, 310_000, "U1"]))
+            .await
+            .unwrap();
+        assert_eq!(policy["active"], true);
+        assert_eq!(policy["revision"], 1);
+        assert_eq!(policy["recognising"], 320_000);
+        let by_name = harness
+            .call(
+                "policy_get",
+                json!({ "recognising": "320000", "issuing": "310000", "licenceType": "U1" }),
+            )
+            .await
+            .unwrap();
+        assert_eq!(by_name, policy);
+        assert_eq!(
+            call_err(addr, "policy_get", json!([330_000, 310_000, "U1"]))
+                .await
+                .code(),
+            NOT_FOUND
+        );
+        assert_eq!(
+            call_err(addr, "policy_get", json!([1, 310_000, "U1"]))
+                .await
+                .code(),
+            INVALID_PARAMS
+        );
+        still_serving(addr).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn did_resolution_http_binding() {
+    within(async {
+        let harness = Harness::start().await;
+        let f = &harness.fixture;
+        let addr = harness.addr;
+        let path = |did: &str| format!("/1.0/identifiers/{did}");
+
+        let found = raw::get(addr, &path(&f.issuer_did.to_string()), None).await;
+        assert_eq!(found.status, 200);
+        assert_eq!(
+            found.header("content-type"),
+            Some("application/did-resolution")
+        );
+        let body = found.json();
+        assert_eq!(body["didDocument"]["id"], f.issuer_did.to_string());
+        assert_eq!(body["didDocumentMetadata"]["deactivated"], false);
+        assert!(body["didResolutionMetadata"].is_object());
+
+        let document = raw::get(
+            addr,
+            &path(&f.issuer_did.to_string()),
+            Some("application/did+ld+json"),
+        )
+        .await;
+        assert_eq!(document.status, 200);
+        assert_eq!(
+            document.header("content-type"),
+            Some("application/did+ld+json")
+        );
+        let doc = document.json();
+        assert_eq!(doc["id"], f.issuer_did.to_string());
+        assert_eq!(doc["@context"][0], "https://www.w3.org/ns/did/v1");
+        assert!(doc.get("didDocument").is_none());
+
+        let encoded = f.issuer_did.to_string().replace(':', "%3A");
+        assert_eq!(raw::get(addr, &path(&encoded), None).await.status, 200);
+        let old = raw::get(
+            addr,
+            &format!("{}?versionId=1", path(&f.firm_did.to_string())),
+            None,
+        )
+        .await;
+        assert_eq!(old.status, 200);
+        assert_eq!(old.json()["didDocumentMetadata"]["versionId"], "1");
+
+        let deactivated = raw::get(addr, &path(&f.firm_did.to_string()), None).await;
+        assert_eq!(deactivated.status, 410);
+        let body = deactivated.json();
+        assert_eq!(body["didDocumentMetadata"]["deactivated"], true);
+        assert_eq!(body["didDocument"]["id"], f.firm_did.to_string());
+
+        for (did, status, error) in [
+            (
+                yrd_contracts::DidId([0x42; 16]).to_string(),
+                404,
+                "notFound",
+            ),
+            ("did:yrd:0OIl".to_owned(), 400, "invalidDid"),
+            ("not-a-did".to_owned(), 400, "invalidDid"),
+            ("did:web:example.com".to_owned(), 501, "methodNotSupported"),
+        ] {
+            let reply = raw::get(addr, &path(&did), None).await;
+            assert_eq!(reply.status, status, "{did}");
+            let body = reply.json();
+            assert_eq!(body["didResolutionMetadata"]["error"], error, "{did}");
+            assert!(body["didDocument"].is_null());
+        }
+        let missing_version = raw::get(
+            addr,
+            &format!("{}?versionId=9", path(&f.issuer_did.to_string())),
+            None,
+        )
+        .await;
+        assert_eq!(missing_version.status, 404);
+        let html = raw::get(addr, &path(&f.issuer_did.to_string()), Some("text/html")).await;
+        assert_eq!(html.status, 406);
+        assert_eq!(
+            html.json()["didResolutionMetadata"]["error"],
+            "representationNotSupported"
+        );
+        let post = raw::http(addr, "POST", &path(&f.issuer_did.to_string()), &[], b"").await;
+        assert_eq!(post.status, 405);
+        still_serving(addr).await;
+    })
+    .await;
+}

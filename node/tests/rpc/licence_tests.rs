@@ -1,0 +1,421 @@
+//! `licence_verify`, `licence_get`, `licence_getHistory`: data classes and verifier authentication.
+
+use ed25519_dalek::SigningKey;
+use serde_json::{Value, json};
+use yrd_contracts::DidId;
+use yrd_contracts::types::{Digest32, ProvinceCode};
+use yrd_node::rpc::auth::{AuthParams, sign_verifier_auth};
+use yrd_node::rpc::error::{ACCESS_RESTRICTED, AUTH_FAILED, INVALID_PARAMS, NOT_FOUND};
+
+use crate::{Harness, call_err, error_data, now_ms, still_serving, within};
+
+const SHANGHAI: u32 = 310_000;
+const JIANGSU: u32 = 320_000;
+const ZHEJIANG: u32 = 330_000;
+
+fn auth(key: &SigningKey, method: &str, did: &DidId, params: &AuthParams<'_>) -> Value {
+    serde_json::to_value(sign_verifier_auth(
+        key,
+        method,
+        did,
+        "key-1",
+        now_ms(),
+        params,
+    ))
+    .unwrap()
+}
+
+/// `licence_verify` params claiming `did`, signed with `key`.
+fn verify_as(commitment: &Digest32, region: u32, did: &DidId, key: &SigningKey) -> Value {
+    let params = AuthParams::Verify {
+        commitment,
+        region: ProvinceCode(region),
+    };
+    json!({
+        "commitment": hex::encode(commitment),
+        "region": region,
+        "verifierDid": did.to_string(),
+        "auth": auth(key, "licence_verify", did, &params),
+    })
+}
+
+#[tokio::test]
+async fn anonymous_callers_get_what_each_data_class_allows() {
+    within(async {
+        let harness = Harness::start().await;
+        let f = &harness.fixture;
+        // Unconditional: everything, with recognition per region.
+        let open = harness
+            .call(
+                "licence_verify",
+                json!([hex::encode(f.unconditional), JIANGSU]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(open["disclosure"], "full");
+        assert_eq!(open["valid"], true);
+        assert_eq!(open["status"], "active");
+        assert_eq!(open["asOfHeight"], 4);
+        assert_eq!(open["details"]["dataClass"], "unconditional");
+        assert_eq!(open["details"]["issuer"]["did"], f.issuer_did.to_string());
+        assert_eq!(open["details"]["issuer"]["province"], SHANGHAI);
+        assert_eq!(open["recognition"]["recognised"], true);
+        assert_eq!(open["recognition"]["basis"], "policy");
+        let home = harness
+            .call(
+                "licence_verify",
+                json!([hex::encode(f.unconditional), "310000"]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(home["recognition"]["basis"], "homeProvince");
+        let elsewhere = harness
+            .call(
+                "licence_verify",
+                json!([hex::encode(f.unconditional), ZHEJIANG]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(elsewhere["recognition"]["recognised"], false);
+        assert_eq!(elsewhere["recognition"]["basis"], "noPolicy");
+        // Conditional: valid / invalid only.
+        let conditional = harness
+            .call(
+                "licence_verify",
+                json!([hex::encode(f.conditional), JIANGSU]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(conditional["disclosure"], "validityOnly");
+        assert_eq!(conditional["valid"], true);
+        assert!(
+            conditional["status"].is_null()
+                && conditional["details"].is_null()
+                && conditional["recognition"].is_null()
+        );
+        // Non-open: nothing.
+        let closed = harness
+            .call("licence_verify", json!([hex::encode(f.non_open), JIANGSU]))
+            .await
+            .unwrap();
+        assert_eq!(closed["disclosure"], "denied");
+        assert!(
+            closed["valid"].is_null() && closed["status"].is_null() && closed["details"].is_null()
+        );
+        // Unknown.
+        let unknown = harness
+            .call(
+                "licence_verify",
+                json!([hex::encode([0x55u8; 32]), JIANGSU]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(unknown["disclosure"], "notFound");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn authenticated_registered_verifier_sees_more_and_an_unregistered_one_does_not() {
+    within(async {
+        let harness = Harness::start().await;
+        let f = &harness.fixture;
+        let conditional = harness
+            .call(
+                "licence_verify",
+                verify_as(&f.conditional, JIANGSU, &f.verifier_did, &f.verifier),
+            )
+            .await
+            .unwrap();
+        assert_eq!(conditional["disclosure"], "full");
+        assert_eq!(conditional["details"]["dataClass"], "conditional");
+        let closed = harness
+            .call(
+                "licence_verify",
+                verify_as(&f.non_open, JIANGSU, &f.verifier_did, &f.verifier),
+            )
+            .await
+            .unwrap();
+        assert_eq!(closed["disclosure"], "statusOnly");
+        assert_eq!(closed["status"], "active");
+        assert!(closed["valid"].is_null() && closed["details"].is_null());
+        // A genuine, authenticated DID that no authority registered as a verifier.
+        let stranger = harness
+            .call(
+                "licence_verify",
+                verify_as(&f.conditional, JIANGSU, &f.stranger_did, &f.stranger),
+            )
+            .await
+            .unwrap();
+        assert_eq!(stranger["disclosure"], "validityOnly");
+        let stranger_closed = harness
+            .call(
+                "licence_verify",
+                verify_as(&f.non_open, JIANGSU, &f.stranger_did, &f.stranger),
+            )
+            .await
+            .unwrap();
+        assert_eq!(stranger_closed["disclosure"], "denied");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn verifier_claims_without_a_valid_signature_are_refused() {
+    within(async {
+        let harness = Harness::start().await;
+        let f = &harness.fixture;
+        let addr = harness.addr;
+        let c = hex::encode(f.conditional);
+        let did = f.verifier_did.to_string();
+        let params = AuthParams::Verify {
+            commitment: &f.conditional,
+            region: ProvinceCode(JIANGSU),
+        };
+        let refused = |error: jsonrpsee::types::ErrorObjectOwned| {
+            assert_eq!(error.code(), AUTH_FAILED, "{error:?}")
+        };
+
+        // A bare claim.
+        refused(call_err(addr, "licence_verify", json!([c, JIANGSU, did])).await);
+        // Signed by someone else's key.
+        refused(
+            call_err(
+                addr,
+                "licence_verify",
+                verify_as(&f.conditional, JIANGSU, &f.verifier_did, &f.stranger),
+            )
+            .await,
+        );
+        // Signed for another method.
+        let for_get = auth(&f.verifier, "licence_get", &f.verifier_did, &params);
+        refused(call_err(addr, "licence_verify", json!([c, JIANGSU, did, for_get])).await);
+        // Signed for another region.
+        refused(
+            call_err(
+                addr,
+                "licence_verify",
+                verify_as(&f.conditional, ZHEJIANG, &f.verifier_did, &f.verifier)
+                    .tap_region(JIANGSU),
+            )
+            .await,
+        );
+        // Too old.
+        let old = sign_verifier_auth(
+            &f.verifier,
+            "licence_verify",
+            &f.verifier_did,
+            "key-1",
+            now_ms() - 3_600_000,
+            &params,
+        );
+        refused(call_err(addr, "licence_verify", json!([c, JIANGSU, did, old])).await);
+        // A key fragment that does not exist.
+        let bad_key = sign_verifier_auth(
+            &f.verifier,
+            "licence_verify",
+            &f.verifier_did,
+            "key-9",
+            now_ms(),
+            &params,
+        );
+        refused(call_err(addr, "licence_verify", json!([c, JIANGSU, did, bad_key])).await);
+        // A deactivated DID, with its own key.
+        let firm_params = AuthParams::Verify {
+            commitment: &f.conditional,
+            region: ProvinceCode(JIANGSU),
+        };
+        let firm_auth = auth(&f.firm, "licence_verify", &f.firm_did, &firm_params);
+        refused(
+            call_err(
+                addr,
+                "licence_verify",
+                json!([c, JIANGSU, f.firm_did.to_string(), firm_auth]),
+            )
+            .await,
+        );
+        // Replay of a signature that already worked once.
+        let good = verify_as(&f.conditional, JIANGSU, &f.verifier_did, &f.verifier);
+        harness.call("licence_verify", good.clone()).await.unwrap();
+        let replay = call_err(addr, "licence_verify", good).await;
+        refused(replay.clone());
+        assert!(replay.message().contains("replay"), "{}", replay.message());
+        // auth without a DID, malformed signature hex, malformed DID: parameter errors.
+        let lone = auth(&f.verifier, "licence_verify", &f.verifier_did, &params);
+        assert_eq!(
+            call_err(
+                addr,
+                "licence_verify",
+                json!({ "commitment": c, "region": JIANGSU, "auth": lone })
+            )
+            .await
+            .code(),
+            INVALID_PARAMS
+        );
+        let short_sig = json!({ "keyId": "key-1", "timestampMs": now_ms(), "signature": "abcd" });
+        assert_eq!(
+            call_err(addr, "licence_verify", json!([c, JIANGSU, did, short_sig]))
+                .await
+                .code(),
+            INVALID_PARAMS
+        );
+        assert_eq!(
+            call_err(addr, "licence_verify", json!([c, JIANGSU, "did:yrd:0OIl"]))
+                .await
+                .code(),
+            INVALID_PARAMS
+        );
+        let unknown_field =
+            json!({ "keyId": "key-1", "timestampMs": 1, "signature": "00", "extra": 1 });
+        assert_eq!(
+            call_err(
+                addr,
+                "licence_verify",
+                json!([c, JIANGSU, did, unknown_field])
+            )
+            .await
+            .code(),
+            INVALID_PARAMS
+        );
+        still_serving(addr).await;
+    })
+    .await;
+}
+
+/// Replaces the `region` of a params object (to send a signature made for another region).
+trait TapRegion {
+    fn tap_region(self, region: u32) -> Self;
+}
+
+impl TapRegion for Value {
+    fn tap_region(mut self, region: u32) -> Self {
+        self["region"] = json!(region);
+        self
+    }
+}
+
+#[tokio::test]
+async fn bad_commitments_and_regions_are_parameter_errors() {
+    within(async {
+        let harness = Harness::start().await;
+        let addr = harness.addr;
+        let c = hex::encode(harness.fixture.unconditional);
+        for (params, param) in [
+            (json!(["abcd", JIANGSU]), "commitment"),
+            (json!(["zz".repeat(32), JIANGSU]), "commitment"),
+            (json!([c, 310_100]), "region"),
+            (json!([c, "31000"]), "region"),
+            (json!([c, 4_294_967_296u64]), "region"),
+        ] {
+            let error = call_err(addr, "licence_verify", params.clone()).await;
+            assert_eq!(error.code(), INVALID_PARAMS, "{params}");
+            assert_eq!(error_data(&error)["param"], param, "{params}");
+        }
+        // Wrong types and missing parameters (reported by the server library, same code).
+        assert_eq!(
+            call_err(addr, "licence_verify", json!([c])).await.code(),
+            INVALID_PARAMS
+        );
+        assert_eq!(
+            call_err(addr, "licence_verify", json!([42, JIANGSU]))
+                .await
+                .code(),
+            INVALID_PARAMS
+        );
+        assert_eq!(
+            call_err(addr, "licence_verify", json!([c, true]))
+                .await
+                .code(),
+            INVALID_PARAMS
+        );
+        still_serving(addr).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn licence_get_and_history_follow_the_data_classes() {
+    within(async {
+        let harness = Harness::start().await;
+        let f = &harness.fixture;
+        let addr = harness.addr;
+        let open = harness
+            .call("licence_get", json!([hex::encode(f.unconditional)]))
+            .await
+            .unwrap();
+        assert_eq!(open["disclosure"], "full");
+        assert!(open["recognition"].is_null());
+        assert_eq!(open["details"]["licenceType"], "U1");
+        let conditional = harness
+            .call("licence_get", json!([hex::encode(f.conditional)]))
+            .await
+            .unwrap();
+        assert_eq!(conditional["disclosure"], "validityOnly");
+        assert_eq!(
+            call_err(addr, "licence_get", json!([hex::encode(f.non_open)]))
+                .await
+                .code(),
+            ACCESS_RESTRICTED
+        );
+        assert_eq!(
+            call_err(addr, "licence_get", json!([hex::encode([0x55u8; 32])]))
+                .await
+                .code(),
+            NOT_FOUND
+        );
+
+        let history = harness
+            .call("licence_getHistory", json!([hex::encode(f.unconditional)]))
+            .await
+            .unwrap();
+        let events = history.as_array().unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0]["kind"], "anchored");
+        assert_eq!(events[0]["height"], 3);
+        assert_eq!(events[0]["txHash"], hex::encode(f.anchor_tx.hash()));
+        assert_eq!(
+            call_err(
+                addr,
+                "licence_getHistory",
+                json!([hex::encode(f.conditional)])
+            )
+            .await
+            .code(),
+            ACCESS_RESTRICTED
+        );
+        assert_eq!(
+            call_err(
+                addr,
+                "licence_getHistory",
+                json!([hex::encode([0x55u8; 32])])
+            )
+            .await
+            .code(),
+            NOT_FOUND
+        );
+
+        let params = AuthParams::Licence {
+            commitment: &f.conditional,
+        };
+        let as_verifier = json!([
+            hex::encode(f.conditional),
+            f.verifier_did.to_string(),
+            auth(&f.verifier, "licence_getHistory", &f.verifier_did, &params),
+        ]);
+        let history = harness
+            .call("licence_getHistory", as_verifier)
+            .await
+            .unwrap();
+        assert_eq!(history.as_array().unwrap().len(), 1);
+        let get_as_verifier = json!([
+            hex::encode(f.conditional),
+            f.verifier_did.to_string(),
+            auth(&f.verifier, "licence_get", &f.verifier_did, &params),
+        ]);
+        assert_eq!(
+            harness.call("licence_get", get_as_verifier).await.unwrap()["disclosure"],
+            "full"
+        );
+    })
+    .await;
+}

@@ -1,0 +1,162 @@
+//! `/health` and `/metrics` (Prometheus text exposition 0.0.4, parsed line by line).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::json;
+
+use crate::raw;
+use crate::{Harness, call_err, within};
+
+#[tokio::test]
+async fn health_reports_height_and_sync_state() {
+    within(async {
+        let harness = Harness::start().await;
+        let reply = raw::get(harness.addr, "/health", None).await;
+        assert_eq!(reply.status, 200);
+        assert!(
+            reply
+                .header("content-type")
+                .unwrap()
+                .starts_with("application/json")
+        );
+        let body = reply.json();
+        assert_eq!(body["status"], "ok");
+        assert_eq!(body["height"], 4);
+        assert_eq!(body["syncing"], false);
+        let post = raw::http(harness.addr, "POST", "/health", &[], b"").await;
+        assert_eq!(post.status, 405);
+    })
+    .await;
+}
+
+/// A parsed exposition: samples by `name{labels}`, and the declared type of each family.
+struct Exposition {
+    samples: BTreeMap<String, f64>,
+    types: BTreeMap<String, String>,
+}
+
+/// Parses the text format strictly enough to catch malformed output: every line is a `# HELP`,
+/// a `# TYPE`, or `name{label="value",...} number`; every sample belongs to a typed family.
+fn parse_exposition(text: &str) -> Exposition {
+    let mut samples = BTreeMap::new();
+    let mut types = BTreeMap::new();
+    let mut helped = BTreeSet::new();
+    assert!(text.ends_with('\n'), "exposition must end with a newline");
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let (name, help) = rest.split_once(' ').expect("HELP without text");
+            assert!(!help.is_empty());
+            helped.insert(name.to_owned());
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').expect("TYPE without kind");
+            assert!(["counter", "gauge"].contains(&kind), "{line}");
+            assert!(helped.contains(name), "TYPE before HELP: {line}");
+            assert!(
+                types.insert(name.to_owned(), kind.to_owned()).is_none(),
+                "family declared twice: {name}"
+            );
+            continue;
+        }
+        assert!(!line.starts_with('#'), "unknown comment: {line}");
+        let (series, value) = line.rsplit_once(' ').expect("sample without value");
+        let value: f64 = value
+            .parse()
+            .unwrap_or_else(|_| panic!("bad value: {line}"));
+        let name = series.split('{').next().unwrap();
+        assert!(
+            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit()),
+            "bad metric name: {line}"
+        );
+        if let Some(labels) = series.strip_prefix(name).filter(|l| !l.is_empty()) {
+            let labels = labels
+                .strip_prefix('{')
+                .and_then(|l| l.strip_suffix('}'))
+                .expect("unbalanced braces");
+            for pair in labels.split(',') {
+                let (label, quoted) = pair.split_once('=').expect("label without value");
+                assert!(
+                    label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                    "{line}"
+                );
+                assert!(
+                    quoted.len() >= 2 && quoted.starts_with('"') && quoted.ends_with('"'),
+                    "{line}"
+                );
+            }
+        }
+        assert!(
+            types.contains_key(name),
+            "sample of an undeclared family: {line}"
+        );
+        if types[name] == "counter" {
+            assert!(name.ends_with("_total"), "counter without _total: {name}");
+        }
+        assert!(value >= 0.0, "{line}");
+        samples.insert(series.to_owned(), value);
+    }
+    Exposition { samples, types }
+}
+
+#[tokio::test]
+async fn metrics_count_requests_errors_connections_and_routes() {
+    within(async {
+        let harness = Harness::start().await;
+        let addr = harness.addr;
+        harness.call("chain_getHead", json!([])).await.unwrap();
+        harness.call("chain_getHead", json!([])).await.unwrap();
+        call_err(addr, "made_up_method", json!([])).await;
+        call_err(addr, "chain_getBlock", json!([99])).await;
+        raw::get(addr, "/health", None).await;
+        raw::get(addr, "/1.0/identifiers/not-a-did", None).await;
+
+        let reply = raw::get(addr, "/metrics", None).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(
+            reply.header("content-type"),
+            Some("text/plain; version=0.0.4; charset=utf-8")
+        );
+        let exposition = parse_exposition(&reply.body);
+        let sample = |series: &str| {
+            *exposition
+                .samples
+                .get(series)
+                .unwrap_or_else(|| panic!("missing {series} in\n{}", reply.body))
+        };
+        assert_eq!(
+            sample("yrd_rpc_requests_total{method=\"chain_getHead\",outcome=\"ok\"}"),
+            2.0
+        );
+        assert_eq!(
+            sample("yrd_rpc_requests_total{method=\"unknown\",outcome=\"error\"}"),
+            1.0
+        );
+        assert_eq!(
+            sample("yrd_rpc_requests_total{method=\"chain_getBlock\",outcome=\"error\"}"),
+            1.0
+        );
+        assert_eq!(sample("yrd_rpc_errors_total{code=\"-32601\"}"), 1.0);
+        assert_eq!(sample("yrd_rpc_errors_total{code=\"-33001\"}"), 1.0);
+        assert!(sample("yrd_rpc_connections_opened_total") >= 4.0);
+        assert_eq!(sample("yrd_rpc_connections_active"), 0.0);
+        assert_eq!(sample("yrd_rpc_subscriptions_active{kind=\"heads\"}"), 0.0);
+        assert_eq!(sample("yrd_rpc_http_responses_total{status=\"200\"}"), 4.0);
+        assert_eq!(
+            sample("yrd_http_route_requests_total{route=\"health\",status=\"200\"}"),
+            1.0
+        );
+        assert_eq!(
+            sample("yrd_http_route_requests_total{route=\"did_resolution\",status=\"400\"}"),
+            1.0
+        );
+        assert_eq!(exposition.types["yrd_rpc_connections_active"], "gauge");
+        assert_eq!(exposition.types["yrd_rpc_requests_total"], "counter");
+        assert!(
+            !reply.body.contains("made_up_method"),
+            "client text leaked into labels"
+        );
+    })
+    .await;
+}
