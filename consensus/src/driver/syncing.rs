@@ -1,0 +1,192 @@
+//! The requesting side of sync (see [`crate::sync`] for the protocol).
+
+use super::{Cx, Output, Running, bump};
+use crate::certificates::verify_commit_certificate_with;
+use crate::crypto::PublicKey;
+use crate::epoch::next_epoch_set;
+use crate::sync::pick_peer;
+use crate::types::{BlockId, SyncRequest, SyncResponse};
+
+impl Running {
+    /// Ask for the chain up to `target` (at `height`), from `from` if given.
+    pub(crate) fn request_sync(
+        &mut self,
+        cx: &mut Cx<'_>,
+        from: Option<PublicKey>,
+        target: BlockId,
+        height: u64,
+        authenticated: bool,
+    ) {
+        if height <= self.tree.root().height || self.tree.contains(&target) {
+            return;
+        }
+        if !self.sync.track(
+            target,
+            height,
+            authenticated,
+            cx.now_ms,
+            cx.config.sync_max_targets,
+        ) {
+            return;
+        }
+        self.send_sync_request(cx, from, target, height, 0);
+    }
+
+    pub(crate) fn send_sync_request(
+        &mut self,
+        cx: &mut Cx<'_>,
+        from: Option<PublicKey>,
+        target: BlockId,
+        height: u64,
+        attempt: u64,
+    ) {
+        let keys: Vec<PublicKey> = self
+            .validators
+            .validators
+            .iter()
+            .map(|v| v.public_key)
+            .collect();
+        let Some(peer) = pick_peer(&keys, from, attempt, &cx.me) else {
+            return;
+        };
+        bump(&mut cx.metrics.sync_requests);
+        let request = SyncRequest {
+            from_height: self.tree.root().height.saturating_add(1),
+            target,
+            target_height: height,
+        };
+        cx.outputs.push(Output::RequestSync { to: peer, request });
+    }
+
+    /// Re-send requests that went unanswered, each to the next validator in turn.
+    pub(crate) fn retry_sync(&mut self, cx: &mut Cx<'_>) {
+        for (target, state) in self.sync.due(cx.now_ms, cx.config.sync_retry_ms) {
+            self.send_sync_request(cx, None, target, state.height, state.attempts);
+        }
+    }
+
+    pub(crate) fn on_sync_response(
+        &mut self,
+        cx: &mut Cx<'_>,
+        from: PublicKey,
+        response: SyncResponse,
+    ) {
+        let total = response
+            .committed
+            .len()
+            .saturating_add(response.uncommitted.len());
+        if total > cx.config.sync_max_blocks_per_response {
+            bump(&mut cx.metrics.sync_responses_rejected);
+            return;
+        }
+        let start_height = self.tree.root().height;
+        let mut last_qc = None;
+        for committed in response.committed {
+            let header = &committed.block.header;
+            let root = self.tree.root();
+            if header.height <= root.height {
+                continue;
+            }
+            let id = header.id();
+            let linked = root.height.checked_add(1) == Some(header.height)
+                && header.parent_id == self.tree.root_id();
+            let certified = committed.certificate.headers.first() == Some(header)
+                && committed.block.payload_matches()
+                && committed.block.payload.len() <= cx.config.max_payload_bytes
+                && verify_commit_certificate_with(
+                    cx.scheme,
+                    &self.validators,
+                    &id,
+                    &committed.certificate,
+                )
+                .is_ok();
+            if !linked || !certified {
+                bump(&mut cx.metrics.sync_responses_rejected);
+                break;
+            }
+            let Some(root_qc) = committed
+                .certificate
+                .headers
+                .get(1)
+                .map(|h| h.parent_qc.clone())
+            else {
+                break;
+            };
+            let header = header.clone();
+            self.tree.reroot(header.clone(), root_qc);
+            self.leader.record_commit(&header);
+            bump(&mut cx.metrics.blocks_committed);
+            bump(&mut cx.metrics.sync_blocks_applied);
+            last_qc = Some(committed.certificate.qc.clone());
+            let certificate = committed.certificate.clone();
+            cx.outputs.push(Output::Commit {
+                block: committed.block,
+                certificate: certificate.clone(),
+            });
+            if header.epoch == self.validators.epoch && next_epoch_set(&header).is_some() {
+                self.after_root_moved();
+                self.change_epoch(cx, &header, certificate);
+                last_qc = None;
+            }
+        }
+        if self.tree.root().height > start_height {
+            self.after_root_moved();
+        }
+        // The uncommitted chain is authenticated by its last block being a certified target.
+        let chain_ok = response
+            .uncommitted
+            .last()
+            .is_some_and(|last| self.sync.is_authenticated(&last.id()));
+        if chain_ok {
+            for block in response.uncommitted {
+                if block.payload.len() > cx.config.max_payload_bytes || !block.payload_matches() {
+                    bump(&mut cx.metrics.sync_responses_rejected);
+                    break;
+                }
+                let qc = block.header.parent_qc.clone();
+                if self.tree.insert(block).is_err() {
+                    continue;
+                }
+                bump(&mut cx.metrics.sync_blocks_applied);
+                self.tree.record_qc(&qc);
+            }
+        }
+        if let Some(qc) = last_qc.filter(|qc| qc.vote_data.epoch == self.validators.epoch) {
+            self.cert_cache
+                .insert(super::collectors::CertCache::key(&qc));
+            self.process_qc(cx, &qc, Some(from));
+        }
+        // Certificates known for the new blocks may commit them now.
+        let highest = self.highest_qc.clone();
+        self.tree.record_qc(&highest);
+        if self.tree.contains(&highest.block_id()) {
+            self.try_commit(cx, &highest.block_id());
+        }
+        let tree = &self.tree;
+        let root_height = tree.root().height;
+        self.sync
+            .retain(|id, target| target.height > root_height && !tree.contains(id));
+        // Still missing after progress: continue from the new height right away.
+        if self.tree.root().height > start_height {
+            let remaining: Vec<(BlockId, u64)> = self
+                .sync
+                .targets
+                .iter()
+                .map(|(id, t)| (*id, t.height))
+                .collect();
+            for (target, height) in remaining {
+                self.send_sync_request(cx, Some(from), target, height, 0);
+            }
+        }
+        self.replay_pending_proposals(cx);
+        self.try_propose(cx);
+    }
+
+    /// Look again at proposals that waited for their parent.
+    pub(crate) fn replay_pending_proposals(&mut self, cx: &mut Cx<'_>) {
+        let pending = std::mem::take(&mut self.pending_proposals);
+        for (from, proposal) in pending {
+            self.on_proposal(cx, from, proposal);
+        }
+    }
+}

@@ -1,0 +1,507 @@
+//! Step tests of the core: one input (or a short sequence), the outputs it must produce.
+//! Each test names the protocol rule it checks.
+
+mod common;
+
+use common::{Net, T0, commits, deliver_proposal, executed, persisted_votes};
+use yrd_consensus::types::payload_digest;
+use yrd_consensus::{
+    ConsensusMessage, Ed25519Signer, ExecutedState, Input, Output, SafetyData, StartState,
+    TimerKind, Vote, verify_commit_certificate,
+};
+
+#[test]
+fn votes_leave_only_through_the_persistence_gate() {
+    // Rule: persist before send — a vote is never in the ungated outputs, and a failed write
+    // releases nothing.
+    let net = Net::new(4);
+    let mut core = net.core(2);
+    let b1 = net.block(&net.genesis_header(), &net.genesis.qc(), 1, 1);
+    let ready = deliver_proposal(&mut core, T0 + 10, &net.proposal(b1.clone(), None));
+    assert!(!ready.outputs.iter().any(|o| matches!(
+        o,
+        Output::SendTo {
+            message: ConsensusMessage::Vote(_),
+            ..
+        }
+    )));
+    let gate = ready.persist.expect("a vote needs persistence");
+    assert_eq!(gate.safety_data().last_voted_round, 1);
+    assert_eq!(gate.voted_blocks(), std::slice::from_ref(&b1));
+    let failed = gate.persist(|_, _| Err::<(), &str>("disk full"));
+    assert_eq!(failed, Err("disk full"));
+}
+
+#[test]
+fn vote_goes_to_the_next_leader_and_is_cached() {
+    // Rule: vote at most once per round; the same proposal again yields the same vote.
+    let net = Net::new(4);
+    let mut core = net.core(2);
+    let proposal = net.proposal(
+        net.block(&net.genesis_header(), &net.genesis.qc(), 1, 1),
+        None,
+    );
+    let ready = deliver_proposal(&mut core, T0 + 10, &proposal);
+    let gate = ready.persist.unwrap();
+    let outputs = gate.persist(|_, _| Ok::<(), ()>(())).unwrap();
+    assert!(matches!(
+        &outputs[..],
+        [Output::SendTo { to, message: ConsensusMessage::Vote(_) }] if *to == net.keys[net.leader(2)]
+    ));
+    let first = persisted_votes(deliver_proposal(&mut core, T0 + 11, &proposal));
+    let again = persisted_votes(deliver_proposal(&mut core, T0 + 12, &proposal));
+    assert_eq!(first, again, "the cached vote is resent unchanged");
+    assert_eq!(core.metrics().votes_sent, 1);
+}
+
+#[test]
+fn equivocating_leader_gets_one_vote() {
+    // Rule: equivocation ignored — a second, different proposal for a round is not voted for.
+    let net = Net::new(4);
+    let mut core = net.core(2);
+    let genesis = net.genesis_header();
+    let first = net.proposal(net.block(&genesis, &net.genesis.qc(), 1, 1), None);
+    let second = net.proposal(net.block(&genesis, &net.genesis.qc(), 1, 2), None);
+    assert_eq!(
+        persisted_votes(deliver_proposal(&mut core, T0 + 10, &first)).len(),
+        1
+    );
+    assert!(persisted_votes(deliver_proposal(&mut core, T0 + 11, &second)).is_empty());
+    assert_eq!(core.metrics().equivocations_seen, 1);
+}
+
+#[test]
+fn two_chain_commits_the_parent_of_a_certified_direct_child() {
+    // Rule: commit on two-chain — B1 commits once B2 (round B1 + 1) is certified.
+    let net = Net::new(4);
+    let mut core = net.core(3);
+    let b1 = net.block(&net.genesis_header(), &net.genesis.qc(), 1, 1);
+    let qc1 = net.qc(&b1.header, &[0, 1, 2]);
+    let b2 = net.block(&b1.header, &qc1, 2, 2);
+    let qc2 = net.qc(&b2.header, &[0, 1, 3]);
+    let b3 = net.block(&b2.header, &qc2, 3, 3);
+    assert!(
+        commits(&deliver_proposal(
+            &mut core,
+            T0 + 10,
+            &net.proposal(b1.clone(), None)
+        ))
+        .is_empty()
+    );
+    assert!(
+        commits(&deliver_proposal(
+            &mut core,
+            T0 + 20,
+            &net.proposal(b2.clone(), None)
+        ))
+        .is_empty(),
+        "one certified block is not enough"
+    );
+    let ready = deliver_proposal(&mut core, T0 + 30, &net.proposal(b3, None));
+    let committed = commits(&ready);
+    assert_eq!(committed.len(), 1);
+    let (block, certificate) = &committed[0];
+    assert_eq!(block, &b1);
+    assert_eq!(
+        certificate.headers,
+        vec![b1.header.clone(), b2.header.clone()]
+    );
+    verify_commit_certificate(net.set(), &b1.id(), certificate).unwrap();
+    assert_eq!(core.committed_height(), 1);
+    assert_eq!(core.round(), 3);
+}
+
+#[test]
+fn non_consecutive_rounds_do_not_commit_until_a_direct_chain_forms() {
+    // Rule: commit on two-chain — only a *direct* child (next round) commits its parent; the
+    // ancestors then commit with a longer certificate.
+    let net = Net::new(4);
+    let mut core = net.core(0);
+    let genesis = net.genesis_header();
+    let b1 = net.block(&genesis, &net.genesis.qc(), 1, 1);
+    let qc1 = net.qc(&b1.header, &[0, 1, 2]);
+    let tc2 = net.tc(2, &qc1, &[1, 2, 3]);
+    let b3 = net.block(&b1.header, &qc1, 3, 3);
+    let qc3 = net.qc(&b3.header, &[0, 1, 2]);
+    let b4 = net.block(&b3.header, &qc3, 4, 4);
+    let qc4 = net.qc(&b4.header, &[0, 1, 2]);
+    let b5 = net.block(&b4.header, &qc4, 5, 5);
+    let _ = deliver_proposal(&mut core, T0 + 10, &net.proposal(b1.clone(), None));
+    let _ = deliver_proposal(&mut core, T0 + 30, &net.proposal(b3.clone(), Some(tc2)));
+    let ready = deliver_proposal(&mut core, T0 + 40, &net.proposal(b4.clone(), None));
+    assert!(
+        commits(&ready).is_empty(),
+        "B3 is certified but B1 -> B3 skips a round"
+    );
+    let ready = deliver_proposal(&mut core, T0 + 50, &net.proposal(b5, None));
+    let committed = commits(&ready);
+    assert_eq!(
+        committed
+            .iter()
+            .map(|(b, _)| b.header.height)
+            .collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    let (_, b1_certificate) = &committed[0];
+    assert_eq!(
+        b1_certificate.headers.len(),
+        3,
+        "B1's proof runs through B3 to B4"
+    );
+    verify_commit_certificate(net.set(), &b1.id(), b1_certificate).unwrap();
+    verify_commit_certificate(net.set(), &b3.id(), &committed[1].1).unwrap();
+}
+
+#[test]
+fn timeout_certificate_advances_the_round() {
+    // Rule: TC advance — a quorum of timeouts for round r moves every node to round r + 1.
+    let net = Net::new(4);
+    let mut core = net.core(1);
+    let mut entered = Vec::new();
+    for signer in [0usize, 2, 3] {
+        let timeout =
+            yrd_consensus::TimeoutMsg::sign(0, 1, net.genesis.qc(), None, &net.signers[signer]);
+        let ready = core.step(
+            T0 + 1_000,
+            Input::Timeout {
+                from: net.keys[signer],
+                timeout: Box::new(timeout),
+            },
+        );
+        entered.extend(ready.outputs.into_iter().filter_map(|o| match o {
+            Output::ScheduleTimer {
+                round,
+                kind: TimerKind::Round,
+                ..
+            } => Some(round),
+            _ => None,
+        }));
+    }
+    assert_eq!(core.round(), 2);
+    assert_eq!(entered, vec![2]);
+    assert_eq!(core.metrics().tcs_formed, 1);
+}
+
+#[test]
+fn more_than_a_third_of_timeouts_makes_a_node_join() {
+    // Rule: Bracha-style amplification — f + 1 timeouts mean an honest node timed out.
+    let net = Net::new(4);
+    let mut core = net.core(1);
+    for signer in [0usize, 2] {
+        let timeout =
+            yrd_consensus::TimeoutMsg::sign(0, 1, net.genesis.qc(), None, &net.signers[signer]);
+        let ready = core.step(
+            T0 + 5,
+            Input::Timeout {
+                from: net.keys[signer],
+                timeout: Box::new(timeout),
+            },
+        );
+        if signer == 2 {
+            let gate = ready.persist.expect("joins the timeout");
+            assert_eq!(gate.safety_data().highest_timeout_round, 1);
+        }
+    }
+}
+
+#[test]
+fn round_timer_signs_a_timeout_and_resends_it() {
+    // Rule: pacemaker — on timer expiry sign a timeout carrying the highest QC; resend the same
+    // timeout on later expiries of the same round.
+    let net = Net::new(4);
+    let mut core = net.core(1);
+    let fire = Input::TimerFired {
+        epoch: 0,
+        round: 1,
+        kind: TimerKind::Round,
+    };
+    let first = core.step(T0 + 1_000, fire.clone());
+    let rescheduled = first
+        .outputs
+        .iter()
+        .any(|o| matches!(o, Output::ScheduleTimer { round: 1, .. }));
+    assert!(rescheduled);
+    let sent = first
+        .persist
+        .unwrap()
+        .persist(|_, _| Ok::<(), ()>(()))
+        .unwrap();
+    let second = core
+        .step(T0 + 2_000, fire)
+        .persist
+        .unwrap()
+        .persist(|_, _| Ok::<(), ()>(()))
+        .unwrap();
+    assert_eq!(sent, second);
+    assert!(matches!(&sent[..], [Output::Broadcast(ConsensusMessage::Timeout(t))] if t.round == 1));
+    assert_eq!(core.metrics().timeouts_sent, 1);
+    // A stale timer does nothing.
+    let stale = core.step(
+        T0 + 3_000,
+        Input::TimerFired {
+            epoch: 0,
+            round: 0,
+            kind: TimerKind::Round,
+        },
+    );
+    assert!(stale.outputs.is_empty() && stale.persist.is_none());
+}
+
+#[test]
+fn vote_waits_for_the_executed_height_and_checks_its_root() {
+    // Rule: executed state — vote only when this node's own state root at the attested height
+    // is known and equal; defer until the host reports it.
+    let net = Net::new(4);
+    let mut core = net.core(3);
+    let b1 = net.block(&net.genesis_header(), &net.genesis.qc(), 1, 1);
+    let qc1 = net.qc(&b1.header, &[0, 1, 2]);
+    let mut b2 = net.block(&b1.header, &qc1, 2, 2);
+    b2.header.executed = ExecutedState {
+        height: 1,
+        state_root: [9; 32],
+    };
+    let _ = deliver_proposal(&mut core, T0 + 10, &net.proposal(b1, None));
+    let ready = deliver_proposal(&mut core, T0 + 20, &net.proposal(b2.clone(), None));
+    assert!(persisted_votes(ready).is_empty());
+    assert_eq!(core.metrics().votes_deferred, 1);
+    let votes = persisted_votes(core.step(T0 + 21, executed(1, [9; 32])));
+    assert_eq!(votes.len(), 1);
+    assert_eq!(votes[0].vote_data, b2.header.vote_data());
+
+    // Same again with a different local root: no vote.
+    let mut other = net.core(3);
+    let b1 = net.block(&net.genesis_header(), &net.genesis.qc(), 1, 1);
+    let _ = deliver_proposal(&mut other, T0 + 10, &net.proposal(b1, None));
+    let _ = deliver_proposal(&mut other, T0 + 20, &net.proposal(b2, None));
+    assert!(persisted_votes(other.step(T0 + 21, executed(1, [8; 32]))).is_empty());
+}
+
+#[test]
+fn proposals_breaking_header_rules_are_rejected() {
+    // Rule: validity — timestamp monotonic and within drift, payload within limit and matching
+    // its digest, proposer is the round's leader, executed height below the block's height.
+    let net = Net::new(4);
+    let genesis = net.genesis_header();
+    type Edit = Box<dyn Fn(&mut yrd_consensus::Block)>;
+    let cases: Vec<(&str, Edit)> = vec![
+        (
+            "timestamp not after the parent",
+            Box::new(|b| b.header.timestamp_ms = T0),
+        ),
+        (
+            "timestamp beyond drift",
+            Box::new(|b| b.header.timestamp_ms = T0 + 60_000),
+        ),
+        ("payload digest mismatch", Box::new(|b| b.payload.push(1))),
+        (
+            "payload over the limit",
+            Box::new(|b| {
+                b.payload = vec![0; yrd_consensus::Config::default().max_payload_bytes + 1];
+                b.header.payload_digest = payload_digest(&b.payload);
+            }),
+        ),
+        (
+            "executed height not below own height",
+            Box::new(|b| b.header.executed.height = 1),
+        ),
+    ];
+    for (rule, edit) in cases {
+        let mut core = net.core(2);
+        let mut block = net.block(&genesis, &net.genesis.qc(), 1, 1);
+        edit(&mut block);
+        let ready = deliver_proposal(&mut core, T0 + 10, &net.proposal(block, None));
+        assert!(persisted_votes(ready).is_empty(), "{rule}: voted");
+        assert_eq!(core.metrics().proposals_accepted, 0, "{rule}: accepted");
+    }
+    // Wrong proposer: signed by a validator that does not lead round 1.
+    let mut core = net.core(2);
+    let mut block = net.block(&genesis, &net.genesis.qc(), 1, 1);
+    block.header.proposer = net.keys[3];
+    let proposal = yrd_consensus::Proposal::sign(block, None, &net.signers[3]);
+    assert!(persisted_votes(deliver_proposal(&mut core, T0 + 10, &proposal)).is_empty());
+    assert_eq!(core.metrics().proposals_rejected, 1);
+}
+
+#[test]
+fn votes_from_outsiders_and_far_future_rounds_are_dropped() {
+    // Rule: bounded buffers — only validators' votes inside the round window are kept.
+    let net = Net::new(4);
+    let mut core = net.core(2); // leader of round 2 collects round-1 votes
+    let block = net.block(&net.genesis_header(), &net.genesis.qc(), 1, 1);
+    let outsider = Ed25519Signer::from_secret_bytes(&[200; 32]);
+    let vote = Vote::sign(block.header.vote_data(), &outsider);
+    let _ = core.step(
+        T0,
+        Input::Vote {
+            from: vote.author,
+            vote,
+        },
+    );
+    assert_eq!(core.metrics().dropped_non_validator, 1);
+    let mut far = block.header.clone();
+    far.round = 1 + yrd_consensus::Config::default().max_future_rounds + 1;
+    let vote = net.vote(&far, 0);
+    let _ = core.step(
+        T0,
+        Input::Vote {
+            from: net.keys[0],
+            vote,
+        },
+    );
+    assert_eq!(core.metrics().dropped_far_future, 1);
+}
+
+#[test]
+fn quorum_of_votes_forms_a_qc_and_the_leader_proposes() {
+    // Rule: the next leader aggregates > 2/3 of the votes into a QC and proposes on it.
+    let net = Net::new(4);
+    let mut core = net.core(2);
+    let b1 = net.block(&net.genesis_header(), &net.genesis.qc(), 1, 1);
+    let _ = deliver_proposal(&mut core, T0 + 10, &net.proposal(b1.clone(), None));
+    let mut asked = false;
+    for signer in [0usize, 1, 3] {
+        let ready = core.step(
+            T0 + 20,
+            Input::Vote {
+                from: net.keys[signer],
+                vote: net.vote(&b1.header, signer),
+            },
+        );
+        asked |= ready
+            .outputs
+            .iter()
+            .any(|o| matches!(o, Output::RequestPayload { round: 2, .. }));
+    }
+    assert!(asked);
+    assert_eq!(core.metrics().qcs_formed, 1);
+    let ready = core.step(
+        T0 + 30,
+        Input::PayloadReady {
+            round: 2,
+            payload: b"tx".to_vec(),
+        },
+    );
+    let proposal = ready.outputs.iter().find_map(|o| match o {
+        Output::Broadcast(ConsensusMessage::Proposal(p)) => Some(p.clone()),
+        _ => None,
+    });
+    let proposal = proposal.expect("leader proposes");
+    assert_eq!(proposal.block.header.parent_id, b1.id());
+    assert_eq!(proposal.block.header.parent_qc.signatures.len(), 3);
+    assert_eq!(proposal.block.header.timestamp_ms, T0 + 30);
+}
+
+#[test]
+fn restarted_node_never_signs_a_second_vote_for_a_round() {
+    // Rule: vote at most once per round across restarts (persisted SafetyData).
+    let net = Net::new(4);
+    let mut core = net.core(2);
+    let genesis = net.genesis_header();
+    let first = net.proposal(net.block(&genesis, &net.genesis.qc(), 1, 1), None);
+    let gate = deliver_proposal(&mut core, T0 + 10, &first)
+        .persist
+        .unwrap();
+    let mut persisted: Option<SafetyData> = None;
+    let original = gate
+        .persist(|data, _| {
+            persisted = Some(data.clone());
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+    let persisted = persisted.unwrap();
+    let restart = || {
+        let signer = Ed25519Signer::from_secret_bytes(&net.secrets[2]);
+        let mut restarted = yrd_consensus::Core::new(Net::config(), Box::new(signer));
+        let mut start = StartState::from_genesis(&net.genesis);
+        start.safety_data = persisted.clone();
+        let _ = restarted.step(T0 + 20, Input::Start(Box::new(start)));
+        restarted
+    };
+    let second = net.proposal(net.block(&genesis, &net.genesis.qc(), 1, 2), None);
+    let mut restarted = restart();
+    assert!(persisted_votes(deliver_proposal(&mut restarted, T0 + 21, &second)).is_empty());
+    let mut restarted = restart();
+    let again = persisted_votes(deliver_proposal(&mut restarted, T0 + 22, &first));
+    let Output::SendTo {
+        message: ConsensusMessage::Vote(original),
+        ..
+    } = &original[0]
+    else {
+        panic!("expected the original vote");
+    };
+    assert_eq!(
+        again,
+        vec![original.clone()],
+        "the persisted vote is returned again"
+    );
+}
+
+#[test]
+fn missing_parent_requests_sync() {
+    // Rule: a proposal whose parent is unknown produces a sync request to the sender.
+    let net = Net::new(4);
+    let mut core = net.core(1);
+    let b1 = net.block(&net.genesis_header(), &net.genesis.qc(), 1, 1);
+    let qc1 = net.qc(&b1.header, &[0, 1, 2]);
+    let b2 = net.block(&b1.header, &qc1, 2, 2);
+    let ready = deliver_proposal(&mut core, T0 + 20, &net.proposal(b2, None));
+    let request = ready.outputs.iter().find_map(|o| match o {
+        Output::RequestSync { to, request } => Some((*to, request.clone())),
+        _ => None,
+    });
+    let (to, request) = request.expect("sync requested");
+    assert_eq!(to, net.keys[net.leader(2)]);
+    assert_eq!(request.target, b1.id());
+    assert_eq!(request.from_height, 1);
+}
+
+#[test]
+fn pending_proposals_are_bounded_at_the_limit() {
+    // Rule: bounded buffers — proposals waiting for a missing parent are capped.
+    let net = Net::new(4);
+    let mut core = net.core(1);
+    let limit = Net::config().max_pending_proposals;
+    let b1 = net.block(&net.genesis_header(), &net.genesis.qc(), 1, 1);
+    let qc1 = net.qc(&b1.header, &[0, 1, 2]);
+    for tag in 0..=limit {
+        let b2 = net.block(&b1.header, &qc1, 2, 100 + tag as u8);
+        let _ = deliver_proposal(&mut core, T0 + 20, &net.proposal(b2, None));
+        let expected_drops = u64::from(tag == limit);
+        assert_eq!(
+            core.metrics().dropped_buffer_full,
+            expected_drops,
+            "after {} proposals",
+            tag + 1
+        );
+    }
+    assert_eq!(
+        core.metrics().sync_requests,
+        1,
+        "one request for the one missing parent"
+    );
+}
+
+#[test]
+fn sync_responses_are_bounded_at_the_limit() {
+    // Rule: bounded buffers — a sync response with more blocks than allowed is refused whole.
+    let net = Net::new(4);
+    let limit = Net::config().sync_max_blocks_per_response;
+    let b1 = net.block(&net.genesis_header(), &net.genesis.qc(), 1, 1);
+    let respond = |count: usize| {
+        let mut core = net.core(1);
+        let response = yrd_consensus::SyncResponse {
+            committed: Vec::new(),
+            uncommitted: vec![b1.clone(); count],
+        };
+        let _ = core.step(
+            T0,
+            Input::SyncResponse {
+                from: net.keys[0],
+                response: Box::new(response),
+            },
+        );
+        core.metrics().sync_responses_rejected
+    };
+    assert_eq!(respond(limit), 0);
+    assert_eq!(respond(limit + 1), 1);
+}

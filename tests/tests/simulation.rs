@@ -1,0 +1,182 @@
+//! The simulator's fast set and targeted scenarios (run in CI by `cargo test -p yrd-tests`).
+//! `scripts/sim.sh --seeds N` runs many more seeds in release mode.
+
+use yrd_tests::sim::runner::run_seed;
+use yrd_tests::sim::scenario::{Fault, Reconfiguration};
+use yrd_tests::sim::{
+    Behaviour, RunReport, Scenario, Simulation, replay_command, run_seed_checked,
+};
+
+/// Seeds of the fast set. Each is run twice (determinism) with every checker.
+const FAST_SET_SEEDS: u64 = 300;
+
+fn assert_clean(report: &RunReport) {
+    assert!(
+        report.violations.is_empty(),
+        "seed {} violated: {:#?}\nscenario: {}\nreplay: {}",
+        report.seed,
+        report.violations,
+        report.description,
+        replay_command(report.seed)
+    );
+}
+
+#[test]
+fn fast_set_of_mixed_fault_seeds() {
+    let mut failures = Vec::new();
+    let mut highest = 0;
+    for seed in 0..FAST_SET_SEEDS {
+        let report = run_seed_checked(seed);
+        highest = highest.max(report.highest_height);
+        if !report.violations.is_empty() {
+            println!(
+                "FAILED seed {seed}: {:?}\n  replay: {}",
+                report.violations,
+                replay_command(seed)
+            );
+            failures.push(seed);
+        }
+    }
+    assert!(failures.is_empty(), "failing seeds: {failures:?}");
+    assert!(highest > 10, "runs must actually commit blocks");
+}
+
+#[test]
+fn same_seed_same_trace_different_seed_different_trace() {
+    let first = run_seed(7);
+    let again = run_seed(7);
+    let other = run_seed(8);
+    assert_eq!(first.trace_hash, again.trace_hash);
+    assert_ne!(first.trace_hash, other.trace_hash);
+}
+
+/// A 4-validator scenario with one Byzantine behaviour and light network noise.
+fn with_byzantine(seed: u64, behaviour: Behaviour) -> Scenario {
+    let mut scenario = Scenario::benign(seed, 4, 10);
+    scenario.byzantine = Some((1, behaviour));
+    scenario.network.latency_max_ms = 40;
+    scenario.network.duplicate_per_million = 20_000;
+    scenario.clock_offsets_ms = vec![0; scenario.instances()];
+    scenario.heal_at_ms = 3_000;
+    scenario.blocks_after_heal = 10;
+    if behaviour == Behaviour::Amnesiac {
+        scenario.faults = vec![
+            (1_000, Fault::Crash(1)),
+            (1_200, Fault::Restart(1)),
+            (2_000, Fault::Crash(1)),
+            (2_100, Fault::Restart(1)),
+        ];
+    }
+    scenario
+}
+
+#[test]
+fn each_byzantine_behaviour_keeps_safety_and_liveness() {
+    for behaviour in [
+        Behaviour::Silent,
+        Behaviour::Equivocator,
+        Behaviour::DoubleVoter,
+        Behaviour::Amnesiac,
+        Behaviour::Twin,
+    ] {
+        for seed in 0..3 {
+            let report = Simulation::new(with_byzantine(seed, behaviour), true).run();
+            assert_clean(&report);
+            assert!(
+                report.highest_height >= 10,
+                "{behaviour:?}: only {} blocks",
+                report.highest_height
+            );
+        }
+    }
+}
+
+#[test]
+fn partition_without_quorum_stalls_then_heals() {
+    // Two against two: neither side has a quorum; after healing every node commits again.
+    let mut scenario = Scenario::benign(3, 4, 10);
+    scenario.faults = vec![(500, Fault::Partition(vec![0, 0, 1, 1]))];
+    scenario.heal_at_ms = 6_000;
+    scenario.blocks_after_heal = 5;
+    let report = Simulation::new(scenario, true).run();
+    assert_clean(&report);
+}
+
+#[test]
+fn crashed_leader_is_skipped_by_reputation() {
+    // Validator 3 sends nothing for the whole run (as good as crashed). Without reputation its
+    // rounds fail, and so do the rounds before them (their QC only reached validator 3). With
+    // reputation its slots go to others after its first settled failure.
+    let run = |window: u64| {
+        let mut scenario = Scenario::benign(5, 4, 10);
+        scenario.config.reputation_window_rounds = window;
+        scenario.heal_at_ms = 1;
+        scenario.blocks_after_heal = 60;
+        scenario.byzantine = Some((3, Behaviour::Silent));
+        Simulation::new(scenario, false).run()
+    };
+    let with_reputation = run(24);
+    let without = run(0);
+    assert_clean(&with_reputation);
+    assert_clean(&without);
+    assert!(
+        with_reputation.sim_ms * 2 < without.sim_ms,
+        "reputation should at least halve the time to 60 blocks: {} ms vs {} ms without",
+        with_reputation.sim_ms,
+        without.sim_ms
+    );
+}
+
+#[test]
+fn reconfiguration_adds_an_observer_as_validator() {
+    let mut scenario = Scenario::benign(11, 4, 10);
+    scenario.observers = 1;
+    scenario.clock_offsets_ms = vec![0; 5];
+    scenario.reconfiguration = Some(Reconfiguration {
+        at_height: 5,
+        next_validators: vec![(0, 1), (1, 1), (2, 1), (3, 1), (4, 2)],
+    });
+    scenario.blocks_after_heal = 30;
+    let report = Simulation::new(scenario, true).run();
+    assert_clean(&report);
+    assert_eq!(report.epochs, 2, "the epoch changed");
+}
+
+#[test]
+fn crash_of_every_validator_recovers_from_persisted_state() {
+    // All four crash at different moments and restart from their stores: safety data and voted
+    // blocks let them continue without double votes or a stuck round.
+    let mut scenario = Scenario::benign(13, 4, 10);
+    scenario.faults = (0..4)
+        .flat_map(|i| {
+            [
+                (800 + 37 * i as u64, Fault::Crash(i)),
+                (1_500 + 11 * i as u64, Fault::Restart(i)),
+            ]
+        })
+        .collect();
+    scenario.faults.sort_by_key(|(t, _)| *t);
+    scenario.heal_at_ms = 2_000;
+    scenario.blocks_after_heal = 10;
+    let report = Simulation::new(scenario, true).run();
+    assert_clean(&report);
+}
+
+#[test]
+fn isolated_node_catches_up_through_many_sync_responses() {
+    // Validator 3 is cut off while the others commit dozens of blocks; after healing it must
+    // fetch them (responses are capped at 8 blocks, so through several) and keep committing.
+    let mut scenario = Scenario::benign(17, 4, 10);
+    scenario.config.sync_max_blocks_per_response = 8;
+    scenario.faults = vec![(100, Fault::Partition(vec![0, 0, 0, 1]))];
+    scenario.heal_at_ms = 6_000;
+    scenario.blocks_after_heal = 150;
+    let report = Simulation::new(scenario, true).run();
+    assert_clean(&report);
+    assert!(
+        report.highest_height > 150 + 4 * 8,
+        "the backlog spans several responses: height {} at {} ms",
+        report.highest_height,
+        report.sim_ms
+    );
+}
