@@ -1,0 +1,54 @@
+//! Tuning and limits of the node database.
+
+/// How the database is opened and bounded. Every field has a default fit for a validator on a
+/// small machine; operators override them from the node's TOML config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// RocksDB memtable size per column family, in bytes.
+    pub write_buffer_size_bytes: usize,
+    /// Most SST files RocksDB keeps open at once (`-1` means unlimited).
+    pub max_open_files: i32,
+    /// Largest write batch (keys plus values) accepted, in bytes.
+    pub max_write_batch_bytes: usize,
+    /// Most entries one range scan may return.
+    pub max_scan_entries: usize,
+    /// Number of most recent state-tree versions kept readable; older ones are pruned.
+    pub keep_versions: u64,
+    /// Most index entries one pruning write deletes, so pruning never builds a huge batch.
+    pub prune_chunk_entries: usize,
+    /// Most transactions one committed block may carry.
+    pub max_block_transactions: usize,
+    /// Whether block commits are synced to disk before they are acknowledged. Unsynced commits
+    /// survive a process crash (`kill -9`) but not a power cut.
+    pub sync_block_commits: bool,
+}
+
+/// Default [`StoreConfig::write_buffer_size_bytes`]: 32 MiB.
+pub const DEFAULT_WRITE_BUFFER_SIZE_BYTES: usize = 32 * 1024 * 1024;
+/// Default [`StoreConfig::max_open_files`].
+pub const DEFAULT_MAX_OPEN_FILES: i32 = 512;
+/// Default [`StoreConfig::max_write_batch_bytes`]: 512 MiB.
+pub const DEFAULT_MAX_WRITE_BATCH_BYTES: usize = 512 * 1024 * 1024;
+/// Default [`StoreConfig::max_scan_entries`].
+pub const DEFAULT_MAX_SCAN_ENTRIES: usize = 100_000;
+/// Default [`StoreConfig::keep_versions`]: about a day of one-second blocks.
+pub const DEFAULT_KEEP_VERSIONS: u64 = 100_000;
+/// Default [`StoreConfig::max_block_transactions`].
+pub const DEFAULT_MAX_BLOCK_TRANSACTIONS: usize = 100_000;
+/// Default [`StoreConfig::prune_chunk_entries`].
+pub const DEFAULT_PRUNE_CHUNK_ENTRIES: usize = 10_000;
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            write_buffer_size_bytes: DEFAULT_WRITE_BUFFER_SIZE_BYTES,
+            max_open_files: DEFAULT_MAX_OPEN_FILES,
+            max_write_batch_bytes: DEFAULT_MAX_WRITE_BATCH_BYTES,
+            max_scan_entries: DEFAULT_MAX_SCAN_ENTRIES,
+            keep_versions: DEFAULT_KEEP_VERSIONS,
+            prune_chunk_entries: DEFAULT_PRUNE_CHUNK_ENTRIES,
+            max_block_transactions: DEFAULT_MAX_BLOCK_TRANSACTIONS,
+            sync_block_commits: true,
+        }
+    }
+}

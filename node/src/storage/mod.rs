@@ -1,0 +1,48 @@
+//! The node's embedded database: RocksDB with one column family per typed table.
+//!
+//! What it holds: committed blocks, their commit certificates, transactions and receipts, lookup
+//! indexes (transaction hash, block hash), the state tree's nodes and values, the consensus safety
+//! data and a little metadata (schema version, committed head, genesis hash, pruning progress).
+//!
+//! What it guarantees:
+//! - a committed block's effects — block, certificate, transactions, receipts, indexes, head
+//!   marker and state-tree updates — land in **one atomic write batch** ([`Store::commit_block`]),
+//!   synced by default, so `kill -9` at any instant loses nothing acknowledged and never leaves a
+//!   partial block;
+//! - safety data is written with a synced write ([`Store::put_safety_synced`]) before any vote may
+//!   leave the node;
+//! - reopening the data directory resumes exactly at the committed head; a directory of an
+//!   unknown schema version or with unknown tables is refused;
+//! - every value read from disk is decoded canonically; corrupt bytes are a typed error naming the
+//!   table, never a panic;
+//! - state versions older than a window are pruned in bounded chunks; checkpoints give consistent
+//!   backups of a live node and [`restore`] brings one back.
+//!
+//! What it must never do: interpret consensus or transaction bytes (that belongs to the consensus
+//! and contracts crates), or write a block's parts in separate batches.
+
+mod batch;
+mod checkpoint;
+mod commit;
+mod config;
+mod error;
+mod node_key;
+mod store;
+pub mod table;
+pub mod tables;
+mod tree_store;
+
+pub use batch::WriteBatch;
+pub use checkpoint::{CheckpointReport, RestoreReport, restore};
+pub use commit::{CommittedBlockWrite, CommittedTransaction, StoredTransaction};
+pub use config::{
+    DEFAULT_KEEP_VERSIONS, DEFAULT_MAX_BLOCK_TRANSACTIONS, DEFAULT_MAX_OPEN_FILES,
+    DEFAULT_MAX_SCAN_ENTRIES, DEFAULT_MAX_WRITE_BATCH_BYTES, DEFAULT_PRUNE_CHUNK_ENTRIES,
+    DEFAULT_WRITE_BUFFER_SIZE_BYTES, StoreConfig,
+};
+pub use error::StorageError;
+pub use node_key::MAX_NIBBLES;
+pub use store::{SCHEMA_VERSION, Store};
+pub use table::{KeyCodec, Table};
+pub use tables::{ALL_TABLES, CommittedHead, Hash32, Height, TxLocation};
+pub use tree_store::{MAX_STAGED_VERSIONS, RocksTreeStore};

@@ -1,0 +1,383 @@
+//! [`Store`]: the node's RocksDB database, opened with one column family per table, with typed
+//! reads, bounded scans and atomic typed write batches.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use rocksdb::{
+    ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, Direction, IteratorMode, Options,
+    ReadOptions, WriteOptions,
+};
+
+use super::batch::{BatchOp, WriteBatch};
+use super::config::StoreConfig;
+use super::error::StorageError;
+use super::table::{Entry, KeyCodec, Table, decode_key, decode_value};
+use super::tables::{
+    ALL_TABLES, CommittedHead, Hash32, Metadata, MetadataKey, MetadataValue, SafetyData,
+};
+use super::tree_store::TreeStaging;
+use yrd_consensus::SafetyData as SafetyDataRecord;
+
+/// The schema version this release writes and reads. Bump it with a migration whenever a table's
+/// key or value encoding changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The node database. Cheap to clone: clones share one RocksDB instance and one staging area for
+/// state-tree updates awaiting their block.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) inner: Arc<StoreInner>,
+}
+
+pub(crate) struct StoreInner {
+    pub(crate) db: DB,
+    pub(crate) path: PathBuf,
+    pub(crate) config: StoreConfig,
+    /// State-tree updates written by the tree but not yet committed with their block.
+    pub(crate) staging: RwLock<TreeStaging>,
+    /// Held while a block commit checks the head and writes, so commits never interleave.
+    pub(crate) commit_lock: Mutex<()>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn db_options(config: &StoreConfig) -> Options {
+    let mut options = Options::default();
+    options.create_if_missing(true);
+    options.create_missing_column_families(true);
+    options.set_max_open_files(config.max_open_files);
+    options.set_keep_log_file_num(8);
+    options.set_paranoid_checks(true);
+    options
+}
+
+fn table_options(config: &StoreConfig) -> Options {
+    let mut options = Options::default();
+    options.set_compression_type(DBCompressionType::Lz4);
+    options.set_bottommost_compression_type(DBCompressionType::Lz4);
+    options.set_write_buffer_size(config.write_buffer_size_bytes);
+    options
+}
+
+impl Store {
+    /// Open (or create) the database in `path` with every table of [`ALL_TABLES`].
+    ///
+    /// Refuses a directory whose schema version differs from [`SCHEMA_VERSION`] or that has column
+    /// families this release does not know, and checks that the committed head is complete.
+    pub fn open(path: impl AsRef<Path>, config: StoreConfig) -> Result<Store, StorageError> {
+        let path = path.as_ref().to_path_buf();
+        let options = db_options(&config);
+        std::fs::create_dir_all(&path).map_err(|source| StorageError::Filesystem {
+            operation: "create data directory",
+            path: path.clone(),
+            source,
+        })?;
+
+        // An existing database must not hold tables we would silently ignore.
+        if path.join("CURRENT").exists() {
+            let existing = DB::list_cf(&options, &path).map_err(|source| StorageError::Open {
+                path: path.clone(),
+                source,
+            })?;
+            let unknown: Vec<String> = existing
+                .into_iter()
+                .filter(|name| {
+                    name != rocksdb::DEFAULT_COLUMN_FAMILY_NAME
+                        && !ALL_TABLES.contains(&name.as_str())
+                })
+                .collect();
+            if !unknown.is_empty() {
+                return Err(StorageError::UnknownColumnFamilies { path, unknown });
+            }
+        }
+
+        let descriptors = ALL_TABLES
+            .iter()
+            .map(|name| ColumnFamilyDescriptor::new(*name, table_options(&config)));
+        let db = DB::open_cf_descriptors(&options, &path, descriptors).map_err(|source| {
+            StorageError::Open {
+                path: path.clone(),
+                source,
+            }
+        })?;
+        let store = Store {
+            inner: Arc::new(StoreInner {
+                db,
+                path,
+                config,
+                staging: RwLock::new(TreeStaging::default()),
+                commit_lock: Mutex::new(()),
+            }),
+        };
+        store.check_schema_version()?;
+        let head = store.committed_head()?;
+        if let Some(head) = head {
+            store.check_head_complete(&head)?;
+        }
+        tracing::info!(
+            path = %store.inner.path.display(),
+            schema_version = SCHEMA_VERSION,
+            committed_height = head.map(|head| head.height),
+            "opened node database"
+        );
+        Ok(store)
+    }
+
+    fn check_schema_version(&self) -> Result<(), StorageError> {
+        match self.get::<Metadata>(&MetadataKey::SchemaVersion)? {
+            Some(MetadataValue::SchemaVersion(found)) if found == SCHEMA_VERSION => Ok(()),
+            Some(MetadataValue::SchemaVersion(found)) => {
+                Err(StorageError::UnsupportedSchemaVersion {
+                    path: self.inner.path.clone(),
+                    found,
+                    supported: SCHEMA_VERSION,
+                })
+            }
+            Some(other) => Err(StorageError::MetadataKindMismatch {
+                key: MetadataKey::SchemaVersion.name(),
+                found: format!("{other:?}"),
+            }),
+            None => {
+                let any_metadata = !self
+                    .iter_from::<Metadata>(&MetadataKey::SchemaVersion, 1)?
+                    .is_empty();
+                if any_metadata {
+                    return Err(StorageError::Inconsistent(format!(
+                        "database at {} has data but no schema version",
+                        self.inner.path.display()
+                    )));
+                }
+                let mut batch = WriteBatch::new();
+                batch.put::<Metadata>(
+                    &MetadataKey::SchemaVersion,
+                    &MetadataValue::SchemaVersion(SCHEMA_VERSION),
+                )?;
+                self.write_synced(batch)
+            }
+        }
+    }
+
+    /// The data directory.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The configuration the database was opened with.
+    pub fn config(&self) -> &StoreConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn cf(&self, table: &'static str) -> Result<&ColumnFamily, StorageError> {
+        self.inner
+            .db
+            .cf_handle(table)
+            .ok_or(StorageError::MissingColumnFamily { table })
+    }
+
+    /// The value under `key` in table `T`, if any.
+    pub fn get<T: Table>(&self, key: &T::Key) -> Result<Option<T::Value>, StorageError> {
+        let key = key.encode_key();
+        let bytes = self
+            .inner
+            .db
+            .get_pinned_cf(self.cf(T::NAME)?, &key)
+            .map_err(StorageError::backend("get", T::NAME))?;
+        bytes
+            .map(|bytes| decode_value::<T>(&key, &bytes))
+            .transpose()
+    }
+
+    /// Whether table `T` holds `key`.
+    pub fn contains<T: Table>(&self, key: &T::Key) -> Result<bool, StorageError> {
+        let key = key.encode_key();
+        let bytes = self
+            .inner
+            .db
+            .get_pinned_cf(self.cf(T::NAME)?, &key)
+            .map_err(StorageError::backend("get", T::NAME))?;
+        Ok(bytes.is_some())
+    }
+
+    /// Up to `limit` entries of table `T` in key order, starting at `start` (inclusive).
+    pub fn iter_from<T: Table>(
+        &self,
+        start: &T::Key,
+        limit: usize,
+    ) -> Result<Vec<Entry<T>>, StorageError> {
+        self.scan::<T>(start.encode_key(), None, limit)
+    }
+
+    /// Up to `limit` entries of table `T` with `start <= key < end`, in key order.
+    pub fn range<T: Table>(
+        &self,
+        start: &T::Key,
+        end_exclusive: &T::Key,
+        limit: usize,
+    ) -> Result<Vec<Entry<T>>, StorageError> {
+        self.scan::<T>(start.encode_key(), Some(end_exclusive.encode_key()), limit)
+    }
+
+    /// The entry of table `T` with the greatest key, if any.
+    pub fn last<T: Table>(&self) -> Result<Option<Entry<T>>, StorageError> {
+        let mut iterator = self
+            .inner
+            .db
+            .iterator_cf(self.cf(T::NAME)?, IteratorMode::End);
+        match iterator.next() {
+            None => Ok(None),
+            Some(entry) => {
+                let (key, value) = entry.map_err(StorageError::backend("iterate", T::NAME))?;
+                Ok(Some((
+                    decode_key::<T>(&key)?,
+                    decode_value::<T>(&key, &value)?,
+                )))
+            }
+        }
+    }
+
+    fn scan<T: Table>(
+        &self,
+        start: Vec<u8>,
+        end_exclusive: Option<Vec<u8>>,
+        limit: usize,
+    ) -> Result<Vec<Entry<T>>, StorageError> {
+        let max = self.inner.config.max_scan_entries;
+        if limit > max {
+            return Err(StorageError::ScanTooLarge {
+                table: T::NAME,
+                requested: limit,
+                limit: max,
+            });
+        }
+        self.scan_up_to::<T>(start, end_exclusive, limit)
+    }
+
+    /// A scan whose `limit` the caller has bounded itself.
+    pub(crate) fn scan_up_to<T: Table>(
+        &self,
+        start: Vec<u8>,
+        end_exclusive: Option<Vec<u8>>,
+        limit: usize,
+    ) -> Result<Vec<Entry<T>>, StorageError> {
+        let mut read_options = ReadOptions::default();
+        if let Some(end) = end_exclusive {
+            read_options.set_iterate_upper_bound(end);
+        }
+        let iterator = self.inner.db.iterator_cf_opt(
+            self.cf(T::NAME)?,
+            read_options,
+            IteratorMode::From(&start, Direction::Forward),
+        );
+        let mut entries = Vec::new();
+        for entry in iterator.take(limit) {
+            let (key, value) = entry.map_err(StorageError::backend("iterate", T::NAME))?;
+            entries.push((decode_key::<T>(&key)?, decode_value::<T>(&key, &value)?));
+        }
+        Ok(entries)
+    }
+
+    /// Apply `batch` atomically (WAL-logged, not synced: survives a process crash, and a power cut
+    /// only once the OS flushes).
+    pub fn write(&self, batch: WriteBatch) -> Result<(), StorageError> {
+        self.write_with(batch, false)
+    }
+
+    /// Apply `batch` atomically and sync it to disk before returning.
+    pub fn write_synced(&self, batch: WriteBatch) -> Result<(), StorageError> {
+        self.write_with(batch, true)
+    }
+
+    pub(crate) fn write_with(&self, batch: WriteBatch, sync: bool) -> Result<(), StorageError> {
+        let limit = self.inner.config.max_write_batch_bytes;
+        if batch.size_bytes() > limit {
+            return Err(StorageError::BatchTooLarge {
+                bytes: batch.size_bytes(),
+                operations: batch.len(),
+                limit,
+            });
+        }
+        let mut raw = rocksdb::WriteBatch::default();
+        for op in batch.ops() {
+            match op {
+                BatchOp::Put { table, key, value } => raw.put_cf(self.cf(table)?, key, value),
+                BatchOp::Delete { table, key } => raw.delete_cf(self.cf(table)?, key),
+            }
+        }
+        let mut write_options = WriteOptions::default();
+        write_options.set_sync(sync);
+        self.inner
+            .db
+            .write_opt(raw, &write_options)
+            .map_err(StorageError::backend("write", "*"))
+    }
+
+    /// Persist the consensus safety data with a synced write. Returns only once it is on disk, so
+    /// a vote may leave the node after this returns.
+    pub fn put_safety_synced(&self, safety: &SafetyDataRecord) -> Result<(), StorageError> {
+        let mut batch = WriteBatch::new();
+        batch.put::<SafetyData>(&(), safety)?;
+        self.write_synced(batch)
+    }
+
+    /// The persisted consensus safety data, if any was ever written.
+    pub fn safety_data(&self) -> Result<Option<SafetyDataRecord>, StorageError> {
+        self.get::<SafetyData>(&())
+    }
+
+    /// The latest committed block, if any.
+    pub fn committed_head(&self) -> Result<Option<CommittedHead>, StorageError> {
+        match self.get::<Metadata>(&MetadataKey::CommittedHead)? {
+            None => Ok(None),
+            Some(MetadataValue::CommittedHead(head)) => Ok(Some(head)),
+            Some(other) => Err(StorageError::MetadataKindMismatch {
+                key: MetadataKey::CommittedHead.name(),
+                found: format!("{other:?}"),
+            }),
+        }
+    }
+
+    /// The genesis block hash, once the block at height 0 is committed.
+    pub fn genesis_hash(&self) -> Result<Option<Hash32>, StorageError> {
+        match self.get::<Metadata>(&MetadataKey::GenesisHash)? {
+            None => Ok(None),
+            Some(MetadataValue::GenesisHash(hash)) => Ok(Some(hash)),
+            Some(other) => Err(StorageError::MetadataKindMismatch {
+                key: MetadataKey::GenesisHash.name(),
+                found: format!("{other:?}"),
+            }),
+        }
+    }
+
+    pub(crate) fn metadata_version(&self, key: MetadataKey) -> Result<Option<u64>, StorageError> {
+        match self.get::<Metadata>(&key)? {
+            None => Ok(None),
+            Some(MetadataValue::Version(version)) => Ok(Some(version)),
+            Some(other) => Err(StorageError::MetadataKindMismatch {
+                key: key.name(),
+                found: format!("{other:?}"),
+            }),
+        }
+    }
+
+    /// Flush memtables and the WAL to disk (used before checkpoints and on shutdown).
+    pub fn flush(&self) -> Result<(), StorageError> {
+        self.inner
+            .db
+            .flush_wal(true)
+            .map_err(StorageError::backend("flush_wal", "*"))?;
+        for table in ALL_TABLES.iter().copied() {
+            self.inner
+                .db
+                .flush_cf(self.cf(table)?)
+                .map_err(StorageError::backend("flush", table))?;
+        }
+        Ok(())
+    }
+}

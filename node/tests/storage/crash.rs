@@ -1,0 +1,108 @@
+//! `kill -9` of a process committing blocks loses nothing it acknowledged.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tempfile::TempDir;
+use yrd_contracts::tree::StateTree;
+
+use crate::fixtures::{assert_block_complete, execute_and_commit, open, tx_hash};
+
+const CRASH_CHILD_DIR: &str = "YRD_STORAGE_CRASH_CHILD_DIR";
+const CRASH_TXS_PER_BLOCK: u32 = 2;
+
+/// Not a test on its own: the child process of the crash test. Commits blocks from the committed
+/// head on, printing `ack <height>` after each commit returns, until it is killed.
+#[test]
+fn crash_child_commits_until_killed() {
+    let Ok(dir) = std::env::var(CRASH_CHILD_DIR) else {
+        return;
+    };
+    let store = open(Path::new(&dir));
+    let mut tree = StateTree::new(store.tree_store());
+    let first = store
+        .committed_head()
+        .unwrap()
+        .map_or(0, |head| head.height + 1);
+    let mut stdout = std::io::stdout().lock();
+    for height in first..first + 100_000 {
+        execute_and_commit(&store, &mut tree, height, CRASH_TXS_PER_BLOCK);
+        writeln!(stdout, "ack {height}").unwrap();
+        stdout.flush().unwrap();
+    }
+}
+
+/// Run the child until it has acknowledged `acks` blocks, wait a little more, `kill -9` it.
+/// Returns the last acknowledged height.
+fn run_child_and_kill(dir: &Path, acks: usize, extra_delay: Duration) -> u64 {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "crash::crash_child_commits_until_killed",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CRASH_CHILD_DIR, dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut last_ack = None;
+    let mut seen = 0;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(height) = line.strip_prefix("ack ") {
+            last_ack = Some(height.parse::<u64>().unwrap());
+            seen += 1;
+            if seen == acks {
+                break;
+            }
+        }
+    }
+    std::thread::sleep(extra_delay);
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    last_ack.expect("the child acknowledged no block")
+}
+
+#[test]
+fn kill_9_loses_no_acknowledged_block() {
+    let dir = TempDir::new().unwrap();
+    let mut rng = StdRng::seed_from_u64(0xc4a5_0009);
+    for round in 0..3 {
+        let acks = rng.gen_range(3..25);
+        let delay = Duration::from_micros(rng.gen_range(0..3_000));
+        let last_ack = run_child_and_kill(dir.path(), acks, delay);
+
+        let store = open(dir.path());
+        let tree = StateTree::new(store.tree_store());
+        let head = store.committed_head().unwrap().unwrap();
+        assert!(
+            head.height >= last_ack,
+            "round {round}: acknowledged {last_ack}, head {}",
+            head.height
+        );
+        assert_eq!(tree.latest_version().unwrap(), Some(head.height));
+        assert_eq!(tree.root_at(head.height).unwrap().0, head.state_root);
+        for height in 0..=head.height {
+            assert_block_complete(&store, &tree, height, CRASH_TXS_PER_BLOCK);
+        }
+        // Nothing of a later block is on disk.
+        let next = head.height + 1;
+        assert_eq!(store.block(next).unwrap(), None);
+        assert_eq!(store.certificate(next).unwrap(), None);
+        assert!(store.block_transactions(next).unwrap().is_empty());
+        assert!(
+            store
+                .transaction_by_hash(&tx_hash(next, 0))
+                .unwrap()
+                .is_none()
+        );
+        assert!(tree.root_at(next).is_err());
+    }
+}
