@@ -185,11 +185,17 @@ impl<T: PoolTx> Mempool<T> {
             return Err(MempoolError::Duplicate(hash));
         }
         if tx.expiry_height() <= height {
-            return Err(MempoolError::Expired { expiry_height: tx.expiry_height(), height });
+            return Err(MempoolError::Expired {
+                expiry_height: tx.expiry_height(),
+                height,
+            });
         }
         let nonce = tx.nonce();
         if nonce < next_nonce {
-            return Err(MempoolError::NonceTooLow { nonce, next: next_nonce });
+            return Err(MempoolError::NonceTooLow {
+                nonce,
+                next: next_nonce,
+            });
         }
         if nonce - next_nonce > self.config.max_nonce_gap {
             return Err(MempoolError::NonceTooHigh {
@@ -225,8 +231,14 @@ impl<T: PoolTx> Mempool<T> {
                 limit: self.config.max_bytes,
             });
         }
-        self.by_signer.entry(signer).or_default().insert(nonce, hash);
-        self.by_expiry.entry(tx.expiry_height()).or_default().insert(hash);
+        self.by_signer
+            .entry(signer)
+            .or_default()
+            .insert(nonce, hash);
+        self.by_expiry
+            .entry(tx.expiry_height())
+            .or_default()
+            .insert(hash);
         self.bytes += size;
         let arrival = self.next_arrival;
         self.next_arrival += 1;
@@ -265,14 +277,22 @@ impl<T: PoolTx> Mempool<T> {
             }
         }
         // Merge the runs by the arrival of each run's head: (head arrival, signer) → ready.
-        let mut heads: BTreeSet<(u64, [u8; 32])> =
-            runs.iter().filter_map(|(s, run)| run.front().map(|e| (e.arrival, *s))).collect();
+        let mut heads: BTreeSet<(u64, [u8; 32])> = runs
+            .iter()
+            .filter_map(|(s, run)| run.front().map(|e| (e.arrival, *s)))
+            .collect();
         let mut chosen = Vec::new();
         let mut chosen_bytes = 0usize;
         while chosen.len() < max_txs {
-            let Some((_, signer)) = heads.pop_first() else { break };
-            let Some(run) = runs.get_mut(&signer) else { continue };
-            let Some(entry) = run.pop_front() else { continue };
+            let Some((_, signer)) = heads.pop_first() else {
+                break;
+            };
+            let Some(run) = runs.get_mut(&signer) else {
+                continue;
+            };
+            let Some(entry) = run.pop_front() else {
+                continue;
+            };
             let size = entry.tx.encoded_len();
             if chosen_bytes.saturating_add(size) > max_bytes {
                 // This signer's later nonces cannot go without this one; other signers might fit.
@@ -384,7 +404,12 @@ mod tests {
     }
 
     fn tx(signer: u8, nonce: u64) -> FakeTx {
-        FakeTx { signer, nonce, expiry: 100, len: 10 }
+        FakeTx {
+            signer,
+            nonce,
+            expiry: 100,
+            len: 10,
+        }
     }
 
     fn pool() -> Mempool<FakeTx> {
@@ -400,15 +425,24 @@ mod tests {
     fn duplicate_refused() {
         let mut p = pool();
         p.insert(tx(1, 0), 0, 1).unwrap();
-        assert_eq!(p.insert(tx(1, 0), 0, 1), Err(MempoolError::Duplicate(tx(1, 0).hash())));
+        assert_eq!(
+            p.insert(tx(1, 0), 0, 1),
+            Err(MempoolError::Duplicate(tx(1, 0).hash()))
+        );
     }
 
     #[test]
     fn count_limit_reached() {
-        let mut p = Mempool::new(MempoolConfig { max_txs: 2, ..pool().config });
+        let mut p = Mempool::new(MempoolConfig {
+            max_txs: 2,
+            ..pool().config
+        });
         p.insert(tx(1, 0), 0, 1).unwrap();
         p.insert(tx(2, 0), 0, 1).unwrap();
-        assert_eq!(p.insert(tx(3, 0), 0, 1), Err(MempoolError::FullCount { count: 2, limit: 2 }));
+        assert_eq!(
+            p.insert(tx(3, 0), 0, 1),
+            Err(MempoolError::FullCount { count: 2, limit: 2 })
+        );
     }
 
     #[test]
@@ -420,7 +454,11 @@ mod tests {
         assert_eq!(p.bytes(), 40);
         assert_eq!(
             p.insert(tx(5, 0), 0, 1),
-            Err(MempoolError::FullBytes { bytes: 40, adding: 10, limit: 45 })
+            Err(MempoolError::FullBytes {
+                bytes: 40,
+                adding: 10,
+                limit: 45
+            })
         );
         // A smaller one still fits.
         p.insert(FakeTx { len: 5, ..tx(5, 0) }, 0, 1).unwrap();
@@ -432,29 +470,51 @@ mod tests {
         for n in 0..3 {
             p.insert(tx(1, n), 0, 1).unwrap();
         }
-        assert!(matches!(p.insert(tx(1, 3), 0, 1), Err(MempoolError::SignerFull { count: 3, .. })));
+        assert!(matches!(
+            p.insert(tx(1, 3), 0, 1),
+            Err(MempoolError::SignerFull { count: 3, .. })
+        ));
     }
 
     #[test]
     fn nonce_window_enforced() {
         let mut p = pool();
-        assert_eq!(p.insert(tx(1, 2), 3, 1), Err(MempoolError::NonceTooLow { nonce: 2, next: 3 }));
+        assert_eq!(
+            p.insert(tx(1, 2), 3, 1),
+            Err(MempoolError::NonceTooLow { nonce: 2, next: 3 })
+        );
         assert_eq!(
             p.insert(tx(1, 8), 3, 1),
-            Err(MempoolError::NonceTooHigh { nonce: 8, next: 3, max_gap: 4 })
+            Err(MempoolError::NonceTooHigh {
+                nonce: 8,
+                next: 3,
+                max_gap: 4
+            })
         );
         p.insert(tx(1, 7), 3, 1).unwrap();
-        let other = FakeTx { expiry: 99, ..tx(1, 7) };
-        assert_eq!(p.insert(other, 3, 1), Err(MempoolError::NonceTaken { nonce: 7 }));
+        let other = FakeTx {
+            expiry: 99,
+            ..tx(1, 7)
+        };
+        assert_eq!(
+            p.insert(other, 3, 1),
+            Err(MempoolError::NonceTaken { nonce: 7 })
+        );
     }
 
     #[test]
     fn expired_refused_and_evicted() {
         let mut p = pool();
-        let t = FakeTx { expiry: 5, ..tx(1, 0) };
+        let t = FakeTx {
+            expiry: 5,
+            ..tx(1, 0)
+        };
         assert_eq!(
             p.insert(t.clone(), 0, 5),
-            Err(MempoolError::Expired { expiry_height: 5, height: 5 })
+            Err(MempoolError::Expired {
+                expiry_height: 5,
+                height: 5
+            })
         );
         p.insert(t, 0, 4).unwrap();
         p.insert(tx(2, 0), 0, 4).unwrap();
@@ -467,10 +527,17 @@ mod tests {
         let mut p = pool();
         p.insert(tx(1, 1), 0, 1).unwrap();
         p.insert(tx(1, 2), 0, 1).unwrap();
-        assert!(p.select(10, 1000, |_| 0).is_empty(), "nonce 0 missing: nothing proposable");
+        assert!(
+            p.select(10, 1000, |_| 0).is_empty(),
+            "nonce 0 missing: nothing proposable"
+        );
         p.insert(tx(1, 0), 0, 1).unwrap();
         let picked: Vec<u64> = p.select(10, 1000, |_| 0).iter().map(|t| t.nonce).collect();
-        assert_eq!(picked, vec![0, 1, 2], "nonce order even though 0 arrived last");
+        assert_eq!(
+            picked,
+            vec![0, 1, 2],
+            "nonce order even though 0 arrived last"
+        );
     }
 
     #[test]
