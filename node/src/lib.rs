@@ -8,7 +8,12 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod chain_spec;
+pub mod config;
+pub mod host;
+pub mod keys;
 pub mod mempool;
 pub mod network;
+pub mod payload;
 pub mod rpc;
 pub mod storage;

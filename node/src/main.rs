@@ -1,9 +1,23 @@
-//! The `yrd` binary.
+//! `yrd`: the yrd-ledger node and its tools in one binary.
 //!
-//! The node's building blocks (network, storage, mempool, JSON-RPC) are in the library; the host
-//! loop that joins them to consensus and execution, and the `keygen`/`genesis`/`node`/`devnet`/`tx`
-//! commands on top of it, are not wired into this binary yet.
+//! `yrd keygen`, `yrd genesis`, `yrd node`, `yrd devnet`, `yrd tx`, `yrd status`. See
+//! `yrd --help`.
+
+mod cli;
+
+use clap::Parser;
+
 fn main() -> std::process::ExitCode {
-    eprintln!("yrd: the node commands are not available in this build yet (see README, status)");
-    std::process::ExitCode::from(2)
+    let args = cli::Cli::parse();
+    if let Err(error) = cli::logging::init(&args.log_format, args.verbose) {
+        eprintln!("error: {error:#}");
+        return std::process::ExitCode::FAILURE;
+    }
+    match cli::run(args) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,264 @@
+//! `yrd devnet [--dir D] [--nodes N]`: a local four-province network in one command.
+//!
+//! On first use it creates, under `D`: an authority key and a node key per province, `genesis.json`,
+//! and one `node.toml` per node (p2p and RPC on loopback). Then it starts every node as a separate
+//! `yrd node` process (logs in `D/<node>/node.log`), prints each RPC address, and on Ctrl-C or
+//! SIGTERM stops them all. Running it again reuses the folder and resumes the chain.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use yrd_contracts::{ChainId, Genesis, GenesisAuthority, Parameters, ProvinceCode};
+
+/// The four founding provinces in node order, with the folder names used for them.
+pub const PROVINCES: [(ProvinceCode, &str); 4] = [
+    (ProvinceCode::SHANGHAI, "shanghai"),
+    (ProvinceCode::JIANGSU, "jiangsu"),
+    (ProvinceCode::ZHEJIANG, "zhejiang"),
+    (ProvinceCode::ANHUI, "anhui"),
+];
+
+/// Arguments of `yrd devnet`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DevnetArgs {
+    /// Folder for keys, genesis, configs and data.
+    #[arg(long, default_value = "devnet")]
+    pub dir: PathBuf,
+    /// Number of validator nodes (spread over the four provinces).
+    #[arg(long, default_value_t = 4)]
+    pub nodes: usize,
+    /// First p2p port; node i listens on base + i.
+    #[arg(long, default_value_t = 26600)]
+    pub p2p_base_port: u16,
+    /// First RPC port; node i serves on base + i.
+    #[arg(long, default_value_t = 8600)]
+    pub rpc_base_port: u16,
+    /// Only write keys, genesis and configs; start nothing.
+    #[arg(long)]
+    pub init_only: bool,
+}
+
+/// A node of the devnet.
+#[derive(Debug, Clone)]
+pub struct DevnetNode {
+    /// Folder name.
+    pub name: String,
+    /// Its config file.
+    pub config: PathBuf,
+    /// Its RPC URL.
+    pub rpc_url: String,
+}
+
+/// Write everything a devnet needs (if not there yet) and return its nodes.
+pub fn init(args: &DevnetArgs) -> anyhow::Result<Vec<DevnetNode>> {
+    if args.nodes == 0 || args.nodes > 16 {
+        bail!("--nodes must be between 1 and 16");
+    }
+    std::fs::create_dir_all(&args.dir)
+        .with_context(|| format!("creating {}", args.dir.display()))?;
+    let genesis_path = args.dir.join("genesis.json");
+    let names: Vec<String> = (0..args.nodes)
+        .map(|i| {
+            let (_, province) = PROVINCES[i % PROVINCES.len()];
+            if i < PROVINCES.len() {
+                province.to_string()
+            } else {
+                format!("{province}-{}", i / 4 + 1)
+            }
+        })
+        .collect();
+
+    // Keys: one authority key per province, one node key per node.
+    let mut node_keys = Vec::new();
+    for name in &names {
+        node_keys.push(ensure_key(&args.dir.join(name).join("node-key.json"))?);
+    }
+    if !genesis_path.exists() {
+        let mut authorities = Vec::new();
+        for (index, (code, province)) in PROVINCES.iter().enumerate() {
+            let authority = ensure_key(&args.dir.join(province).join("authority-key.json"))?;
+            let validator_keys: Vec<[u8; 32]> = node_keys
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % PROVINCES.len() == index)
+                .map(|(_, k)| *k)
+                .collect();
+            authorities.push(GenesisAuthority {
+                province: *code,
+                authority_key: authority,
+                validator_keys,
+            });
+        }
+        let genesis = Genesis {
+            chain_id: ChainId("yrd-devnet".into()),
+            genesis_time_ms: yrd_node::host::now_ms(),
+            authorities,
+            parameters: Parameters::default(),
+        };
+        super::genesis::write_genesis(&genesis, &genesis_path)?;
+    }
+
+    let mut nodes = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let folder = args.dir.join(name);
+        let config = folder.join("node.toml");
+        let rpc_port = args.rpc_base_port + i as u16;
+        if !config.exists() {
+            let bootstrap: Vec<String> = node_keys
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(j, key)| {
+                    format!(
+                        "{{ public_key = \"{}\", address = \"/ip4/127.0.0.1/tcp/{}\" }}",
+                        hex::encode(key),
+                        args.p2p_base_port + j as u16
+                    )
+                })
+                .collect();
+            let text = format!(
+                "# Node {name} of the local devnet.\n\
+                 data_dir = \"data\"\nkey_file = \"node-key.json\"\ngenesis_file = \"../genesis.json\"\n\n\
+                 [p2p]\nlisten_address = \"/ip4/127.0.0.1/tcp/{}\"\nbootstrap = [\n  {}\n]\n\n\
+                 [rpc]\nlisten_address = \"127.0.0.1:{rpc_port}\"\n\n\
+                 [consensus]\nround_timeout_base_ms = 1000\n",
+                args.p2p_base_port + i as u16,
+                bootstrap.join(",\n  ")
+            );
+            std::fs::write(&config, text)
+                .with_context(|| format!("writing {}", config.display()))?;
+        }
+        nodes.push(DevnetNode {
+            name: name.clone(),
+            config,
+            rpc_url: format!("http://127.0.0.1:{rpc_port}"),
+        });
+    }
+    Ok(nodes)
+}
+
+fn ensure_key(path: &Path) -> anyhow::Result<[u8; 32]> {
+    if path.exists() {
+        return Ok(yrd_node::keys::read_key_file(path)?
+            .verifying_key()
+            .to_bytes());
+    }
+    let key = yrd_node::keys::generate_key();
+    yrd_node::keys::write_key_file(path, &key)?;
+    Ok(key.verifying_key().to_bytes())
+}
+
+/// Run the devnet until Ctrl-C / SIGTERM.
+pub fn run(args: &DevnetArgs) -> anyhow::Result<ExitCode> {
+    let nodes = init(args)?;
+    if args.init_only {
+        for node in &nodes {
+            println!("{}: {}", node.name, node.config.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let exe = std::env::current_exe().context("locating the yrd binary")?;
+    let mut children: Vec<(String, Child)> = Vec::new();
+    for node in &nodes {
+        let folder = node.config.parent().unwrap_or_else(|| Path::new("."));
+        let log = std::fs::File::create(folder.join("node.log"))
+            .with_context(|| format!("creating {}/node.log", folder.display()))?;
+        let child = Command::new(&exe)
+            .arg("node")
+            .arg("--config")
+            .arg(&node.config)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("starting node {}", node.name))?;
+        println!(
+            "started {:<10} pid {:<7} rpc {}",
+            node.name,
+            child.id(),
+            node.rpc_url
+        );
+        children.push((node.name.clone(), child));
+    }
+    println!(
+        "devnet running in {}; logs in <node>/node.log; Ctrl-C stops every node",
+        args.dir.display()
+    );
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let exited = runtime.block_on(async {
+        let mut ticker = tokio::time::interval(Duration::from_millis(500));
+        loop {
+            tokio::select! {
+                _ = wait_for_stop() => return None,
+                _ = ticker.tick() => {
+                    for (name, child) in &mut children {
+                        if let Ok(Some(status)) = child.try_wait() {
+                            return Some((name.clone(), status));
+                        }
+                    }
+                }
+            }
+        }
+    });
+    if let Some((name, status)) = &exited {
+        eprintln!("node {name} exited ({status}); stopping the devnet");
+    }
+    stop_all(&mut children);
+    Ok(if exited.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = tokio::signal::ctrl_c() => {},
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// SIGTERM every child, wait up to 10 s, then kill what is left.
+fn stop_all(children: &mut [(String, Child)]) {
+    for (_, child) in children.iter() {
+        terminate(child.id());
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for (name, child) in children.iter_mut() {
+        loop {
+            match child.try_wait() {
+                Ok(Some(_)) => break,
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100))
+                }
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break;
+                }
+            }
+        }
+        println!("stopped {name}");
+    }
+}
+
+fn terminate(pid: u32) {
+    // `kill -TERM` keeps this crate free of unsafe signal calls.
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status();
+}

@@ -1,0 +1,70 @@
+//! The `yrd` command line.
+
+pub mod devnet;
+pub mod genesis;
+pub mod keygen;
+pub mod logging;
+pub mod node;
+pub mod status;
+pub mod tx;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// yrd-ledger: cross-province e-licence recognition ledger.
+#[derive(Debug, Parser)]
+#[command(name = "yrd", version, about)]
+pub struct Cli {
+    /// Log format: human or json.
+    #[arg(long, global = true, default_value = "human")]
+    pub log_format: String,
+    /// Debug-level logs.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate an ed25519 key file (node, authority, issuer or firm key).
+    Keygen {
+        /// Where to write the key (never overwritten).
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Build genesis.json from a TOML file listing the provinces.
+    Genesis(genesis::GenesisArgs),
+    /// Run a node from its TOML configuration.
+    Node {
+        /// The node configuration file.
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Run a local four-province network: keys, genesis and one process per node.
+    Devnet(devnet::DevnetArgs),
+    /// Build, sign and submit a transaction of any kind.
+    Tx(tx::TxArgs),
+    /// Show a node's status.
+    Status {
+        /// The node's JSON-RPC address.
+        #[arg(long, default_value = "http://127.0.0.1:8601")]
+        rpc: String,
+    },
+}
+
+/// Run the parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Keygen { out } => keygen::run(&out),
+        Command::Genesis(args) => genesis::run(&args),
+        Command::Node { config } => node::run(&config),
+        Command::Devnet(args) => devnet::run(&args),
+        Command::Status { rpc } => status::run(&rpc),
+        Command::Tx(args) => tx::run(args),
+    }
+}

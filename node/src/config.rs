@@ -1,0 +1,205 @@
+//! The node's TOML configuration (`yrd node --config node.toml`).
+//!
+//! Relative paths are resolved against the directory of the configuration file, so a node's folder
+//! can be moved as a whole. Every section but `[p2p]` may be omitted; each limit has a default.
+//!
+//! ```toml
+//! data_dir = "data"                      # RocksDB lives here
+//! key_file = "node-key.json"             # the validator (or observer) key
+//! genesis_file = "../genesis.json"
+//!
+//! [p2p]
+//! listen_address = "/ip4/127.0.0.1/tcp/26601"
+//! bootstrap = [{ public_key = "ab12…", address = "/ip4/127.0.0.1/tcp/26602" }]
+//!
+//! [rpc]
+//! listen_address = "127.0.0.1:8601"
+//!
+//! [mempool]
+//! max_txs = 50000
+//!
+//! [consensus]
+//! round_timeout_base_ms = 1000
+//!
+//! [storage]
+//! keep_versions = 100000
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::mempool::MempoolConfig;
+use crate::network::BootstrapPeer;
+use crate::rpc::RpcConfig;
+
+/// Why a configuration file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Reading failed.
+    #[error("config file {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not a valid configuration.
+    #[error("config file {path}: {reason}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// The whole node configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// Where the database lives.
+    pub data_dir: PathBuf,
+    /// The node key file (see `keys`).
+    pub key_file: PathBuf,
+    /// The genesis file.
+    pub genesis_file: PathBuf,
+    /// Peer-to-peer settings.
+    pub p2p: P2pSection,
+    /// JSON-RPC settings.
+    #[serde(default)]
+    pub rpc: RpcConfig,
+    /// Mempool limits.
+    #[serde(default)]
+    pub mempool: MempoolConfig,
+    /// Consensus timing and limits.
+    #[serde(default)]
+    pub consensus: ConsensusSection,
+    /// Storage settings.
+    #[serde(default)]
+    pub storage: StorageSection,
+}
+
+/// `[p2p]`: where to listen and whom to dial. The member set comes from the chain, not from here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct P2pSection {
+    /// Multiaddr to listen on.
+    pub listen_address: String,
+    /// Peers to dial at start (and to redial with backoff).
+    #[serde(default)]
+    pub bootstrap: Vec<BootstrapPeer>,
+}
+
+/// `[consensus]`: timing and payload limits of this validator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsensusSection {
+    /// First round timeout.
+    pub round_timeout_base_ms: u64,
+    /// Upper bound of the backed-off round timeout.
+    pub round_timeout_max_ms: u64,
+    /// Largest proposal payload this node builds or accepts.
+    pub max_payload_bytes: usize,
+    /// Most transactions in a proposal this node builds.
+    pub max_block_txs: usize,
+    /// How far a proposer's timestamp may be ahead of this node's clock.
+    pub max_clock_drift_ms: u64,
+}
+
+impl Default for ConsensusSection {
+    fn default() -> Self {
+        let core = yrd_consensus::Config::default();
+        Self {
+            round_timeout_base_ms: core.round_timeout_base_ms,
+            round_timeout_max_ms: core.round_timeout_max_ms,
+            max_payload_bytes: core.max_payload_bytes,
+            max_block_txs: 5_000,
+            max_clock_drift_ms: core.max_clock_drift_ms,
+        }
+    }
+}
+
+impl ConsensusSection {
+    /// The consensus core's configuration.
+    pub fn core_config(&self) -> yrd_consensus::Config {
+        yrd_consensus::Config {
+            round_timeout_base_ms: self.round_timeout_base_ms,
+            round_timeout_max_ms: self.round_timeout_max_ms,
+            max_payload_bytes: self.max_payload_bytes,
+            max_clock_drift_ms: self.max_clock_drift_ms,
+            ..yrd_consensus::Config::default()
+        }
+    }
+}
+
+/// `[storage]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageSection {
+    /// State-tree versions kept before pruning.
+    pub keep_versions: u64,
+}
+
+impl Default for StorageSection {
+    fn default() -> Self {
+        Self {
+            keep_versions: crate::storage::StoreConfig::default().keep_versions,
+        }
+    }
+}
+
+impl NodeConfig {
+    /// Load a configuration file, resolving relative paths against its directory.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config: NodeConfig = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let base = path.parent().unwrap_or_else(|| Path::new("."));
+        for p in [
+            &mut config.data_dir,
+            &mut config.key_file,
+            &mut config.genesis_file,
+        ] {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_config_loads_with_defaults_and_relative_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.toml");
+        std::fs::write(
+            &path,
+            "data_dir = \"data\"\nkey_file = \"k.json\"\ngenesis_file = \"../g.json\"\n\
+             [p2p]\nlisten_address = \"/ip4/127.0.0.1/tcp/0\"\n",
+        )
+        .unwrap();
+        let config = NodeConfig::load(&path).unwrap();
+        assert_eq!(config.data_dir, dir.path().join("data"));
+        assert_eq!(config.genesis_file, dir.path().join("../g.json"));
+        assert_eq!(config.mempool, MempoolConfig::default());
+    }
+
+    #[test]
+    fn unknown_field_refused_with_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.toml");
+        std::fs::write(&path, "data_dir = \"d\"\nkey_file = \"k\"\ngenesis_file = \"g\"\nbogus = 1\n[p2p]\nlisten_address = \"x\"\n").unwrap();
+        let error = NodeConfig::load(&path).unwrap_err().to_string();
+        assert!(error.contains("bogus"), "{error}");
+    }
+}

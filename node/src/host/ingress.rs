@@ -1,0 +1,117 @@
+//! Transaction ingress: the one path by which a transaction enters the mempool, whether it came
+//! from a client (`tx_submit`) or from a peer's gossip.
+//!
+//! Checks, cheapest first: size and canonical decoding, chain id, expiry, signature
+//! (`verify_strict`, the ledger's rule — see docs/adr/004), then the mempool's own limits and nonce
+//! window against the latest committed state. Whether the transaction is *authorised* is decided
+//! only by execution; admission only keeps out what can never succeed or was not signed.
+
+use yrd_contracts::{SignedTx, TxError};
+
+use super::shared::{PendingTx, Refusal, Shared};
+use crate::mempool::MempoolError;
+
+/// Why a transaction was not admitted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdmitError {
+    /// It failed a ledger rule that admission checks (encoding, chain id, signature, size).
+    #[error("{0}")]
+    Invalid(TxError),
+    /// The chain id is another chain's.
+    #[error("transaction is for chain {got:?}, this node runs {expected:?}")]
+    WrongChain {
+        /// This node's chain.
+        expected: String,
+        /// The transaction's.
+        got: String,
+    },
+    /// The mempool refused it.
+    #[error("{0}")]
+    Mempool(MempoolError),
+    /// The latest state could not be read.
+    #[error("state unavailable: {0}")]
+    State(String),
+}
+
+impl AdmitError {
+    /// The ledger error code when there is one (0 otherwise).
+    pub fn tx_code(&self) -> u32 {
+        match self {
+            AdmitError::Invalid(e) => e.code(),
+            _ => 0,
+        }
+    }
+}
+
+/// Admit canonical transaction bytes. Returns the transaction hash.
+pub fn admit(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> {
+    let result = admit_inner(shared, bytes);
+    let counters = &shared.counters;
+    match &result {
+        Ok(_) => counters
+            .txs_admitted
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        Err(_) => counters
+            .txs_refused
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+    };
+    result
+}
+
+fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> {
+    let tx = SignedTx::from_bytes(&bytes).map_err(AdmitError::Invalid)?;
+    let hash = tx.hash();
+    let expected = &shared.chain.genesis.chain_id;
+    if &tx.body.chain_id != expected {
+        let error = AdmitError::WrongChain {
+            expected: expected.0.clone(),
+            got: tx.body.chain_id.0.clone(),
+        };
+        shared.remember_refusal(
+            hash,
+            Refusal {
+                code: 0,
+                message: error.to_string(),
+            },
+        );
+        return Err(error);
+    }
+    if shared.mempool().contains(&hash) {
+        return Err(AdmitError::Mempool(MempoolError::Duplicate(hash)));
+    }
+    if let Err(e) = tx.verify_signature() {
+        shared.remember_refusal(
+            hash,
+            Refusal {
+                code: e.code(),
+                message: e.to_string(),
+            },
+        );
+        return Err(AdmitError::Invalid(e));
+    }
+    let head = shared.head();
+    let signer = tx.body.signer;
+    let next_nonce = shared
+        .with_state_at(head.height, |reader| {
+            yrd_contracts::query::next_nonce(&super::shared::DynReader(reader), &signer)
+        })
+        .map_err(|e| AdmitError::State(e.to_string()))?
+        .map_err(|e| AdmitError::State(e.to_string()))?;
+    let pending = PendingTx { tx, bytes, hash };
+    shared
+        .mempool()
+        .insert(pending, next_nonce, head.height)
+        .map_err(|e| {
+            if !matches!(e, MempoolError::Duplicate(_)) && !Shared::is_full(&e) {
+                shared.remember_refusal(
+                    hash,
+                    Refusal {
+                        code: 0,
+                        message: e.to_string(),
+                    },
+                );
+            }
+            AdmitError::Mempool(e)
+        })?;
+    Ok(hash)
+}

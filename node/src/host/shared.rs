@@ -1,0 +1,233 @@
+//! What the host loop shares with the RPC server and the transaction ingress: the store, the
+//! mempool, the chain head and recent submission outcomes.
+//!
+//! The host loop is the only writer of chain state; everything here is read-mostly and each lock is
+//! held for a short, bounded piece of work (never across an await or a disk write of a block).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{broadcast, watch};
+use yrd_contracts::state::State;
+use yrd_contracts::{SignedTx, StateReader};
+
+use crate::chain_spec::ChainSpec;
+use crate::mempool::{Mempool, MempoolError, PoolTx};
+use crate::storage::{RocksTreeStore, Store};
+
+/// A transaction waiting in the mempool, with the bytes it arrived as.
+#[derive(Debug, Clone)]
+pub struct PendingTx {
+    /// The decoded transaction.
+    pub tx: SignedTx,
+    /// Its canonical bytes (what goes into a payload).
+    pub bytes: Vec<u8>,
+    /// Its hash.
+    pub hash: [u8; 32],
+}
+
+impl PoolTx for PendingTx {
+    fn hash(&self) -> [u8; 32] {
+        self.hash
+    }
+    fn signer(&self) -> [u8; 32] {
+        self.tx.body.signer
+    }
+    fn nonce(&self) -> u64 {
+        self.tx.body.nonce
+    }
+    fn expiry_height(&self) -> u64 {
+        self.tx.body.expiry_height
+    }
+    fn encoded_len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+pub use crate::rpc::views::HeadInfo;
+
+/// A refused transaction remembered for `tx_getStatus`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Stable error code.
+    pub code: u32,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// Refusals by hash, and their hashes oldest first (for eviction).
+type RefusalLog = (BTreeMap<[u8; 32], Refusal>, VecDeque<[u8; 32]>);
+
+/// How many refusals are remembered for status queries (oldest forgotten first).
+pub const MAX_REMEMBERED_REFUSALS: usize = 10_000;
+
+/// Counters the node exports.
+#[derive(Debug, Default)]
+pub struct NodeCounters {
+    /// Transactions admitted to the mempool.
+    pub txs_admitted: std::sync::atomic::AtomicU64,
+    /// Transactions refused at admission (any reason).
+    pub txs_refused: std::sync::atomic::AtomicU64,
+    /// Consensus messages that failed to decode.
+    pub consensus_messages_malformed: std::sync::atomic::AtomicU64,
+    /// Blocks executed.
+    pub blocks_executed: std::sync::atomic::AtomicU64,
+    /// Committed blocks whose payload was malformed (executed as empty).
+    pub payloads_malformed: std::sync::atomic::AtomicU64,
+}
+
+/// State shared between the host loop, the ingress and the RPC server.
+#[derive(Debug)]
+pub struct Shared {
+    /// The chain this node runs.
+    pub chain: ChainSpec,
+    /// The database.
+    pub store: Store,
+    /// Waiting transactions.
+    pub mempool: Mutex<Mempool<PendingTx>>,
+    /// The latest committed head.
+    pub head: watch::Sender<HeadInfo>,
+    /// New heads, for subscriptions (lagging receivers skip).
+    pub heads: broadcast::Sender<HeadInfo>,
+    /// Licence status changes (commitment, new status code, height), for subscriptions.
+    pub licence_events: broadcast::Sender<LicenceEvent>,
+    /// Recently refused transactions.
+    refusals: Mutex<RefusalLog>,
+    /// Counters.
+    pub counters: NodeCounters,
+    /// Members currently connected (kept by the host from network events).
+    pub connected_peers: Mutex<std::collections::BTreeSet<[u8; 32]>>,
+}
+
+pub use crate::rpc::views::LicenceStatusChange as LicenceEvent;
+
+/// Capacity of the subscription broadcast channels.
+pub const SUBSCRIPTION_CHANNEL_CAPACITY: usize = 1_024;
+
+impl Shared {
+    /// Shared state around an opened store.
+    pub fn new(
+        chain: ChainSpec,
+        store: Store,
+        mempool: Mempool<PendingTx>,
+        head: HeadInfo,
+    ) -> Self {
+        let (head_tx, _) = watch::channel(head);
+        let (heads, _) = broadcast::channel(SUBSCRIPTION_CHANNEL_CAPACITY);
+        let (licence_events, _) = broadcast::channel(SUBSCRIPTION_CHANNEL_CAPACITY);
+        Self {
+            chain,
+            store,
+            mempool: Mutex::new(mempool),
+            head: head_tx,
+            heads,
+            licence_events,
+            refusals: Mutex::new((BTreeMap::new(), VecDeque::new())),
+            counters: NodeCounters::default(),
+            connected_peers: Mutex::new(std::collections::BTreeSet::new()),
+        }
+    }
+
+    /// The latest committed head.
+    pub fn head(&self) -> HeadInfo {
+        *self.head.borrow()
+    }
+
+    /// Run `f` over the state at the latest committed height.
+    pub fn with_state<R>(
+        &self,
+        f: impl FnOnce(&dyn StateReaderDyn) -> R,
+    ) -> Result<R, yrd_contracts::BlockError> {
+        let height = self.head().height;
+        self.with_state_at(height, f)
+    }
+
+    /// Run `f` over the state at `height` (which must be committed and not pruned).
+    pub fn with_state_at<R>(
+        &self,
+        height: u64,
+        f: impl FnOnce(&dyn StateReaderDyn) -> R,
+    ) -> Result<R, yrd_contracts::BlockError> {
+        let state: State<RocksTreeStore> = State::open(self.store.tree_store())?;
+        let snapshot = state.snapshot_at(height);
+        Ok(f(&snapshot))
+    }
+
+    /// Remember a refused transaction for status queries.
+    pub fn remember_refusal(&self, hash: [u8; 32], refusal: Refusal) {
+        let mut guard = self
+            .refusals
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (map, order) = &mut *guard;
+        if map.insert(hash, refusal).is_none() {
+            order.push_back(hash);
+        }
+        while order.len() > MAX_REMEMBERED_REFUSALS {
+            if let Some(old) = order.pop_front() {
+                map.remove(&old);
+            }
+        }
+    }
+
+    /// A remembered refusal.
+    pub fn refusal(&self, hash: &[u8; 32]) -> Option<Refusal> {
+        let guard = self
+            .refusals
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        guard.0.get(hash).cloned()
+    }
+
+    /// Lock the mempool (poisoning is survived: the pool's invariants hold between calls).
+    pub fn mempool(&self) -> std::sync::MutexGuard<'_, Mempool<PendingTx>> {
+        self.mempool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether a mempool error is the pool being full (the submitter should retry later).
+    pub fn is_full(error: &MempoolError) -> bool {
+        matches!(
+            error,
+            MempoolError::FullBytes { .. }
+                | MempoolError::FullCount { .. }
+                | MempoolError::SignerFull { .. }
+        )
+    }
+}
+
+/// Object-safe view of a state reader (the contracts' queries take `&impl StateReader`).
+pub trait StateReaderDyn {
+    /// Read one key.
+    fn get_dyn(&self, key: &[u8]) -> Result<Option<Vec<u8>>, yrd_contracts::ReadError>;
+}
+
+impl<T: StateReader> StateReaderDyn for T {
+    fn get_dyn(&self, key: &[u8]) -> Result<Option<Vec<u8>>, yrd_contracts::ReadError> {
+        self.get(key)
+    }
+}
+
+/// Adapter back from the object-safe view to [`StateReader`].
+pub struct DynReader<'a>(pub &'a dyn StateReaderDyn);
+
+impl StateReader for DynReader<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, yrd_contracts::ReadError> {
+        self.0.get_dyn(key)
+    }
+}
+
+/// Shared state behind an `Arc`.
+pub type SharedRef = Arc<Shared>;
+
+impl Shared {
+    /// The set of connected members.
+    pub fn connected_peers(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::BTreeSet<[u8; 32]>> {
+        self.connected_peers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
