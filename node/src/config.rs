@@ -105,6 +105,10 @@ pub struct ConsensusSection {
     pub max_block_txs: usize,
     /// How far a proposer's timestamp may be ahead of this node's clock.
     pub max_clock_drift_ms: u64,
+    /// How long this node, as leader with nothing to propose, waits before proposing an empty
+    /// block (a transaction arriving ends the wait). Capped at half the base round timeout so
+    /// followers never time out on a waiting leader; 0 proposes at once.
+    pub empty_block_delay_ms: u64,
 }
 
 impl Default for ConsensusSection {
@@ -116,11 +120,23 @@ impl Default for ConsensusSection {
             max_payload_bytes: core.max_payload_bytes,
             max_block_txs: 5_000,
             max_clock_drift_ms: core.max_clock_drift_ms,
+            empty_block_delay_ms: 400,
         }
     }
 }
 
 impl ConsensusSection {
+    /// The host's configuration.
+    pub fn host_config(&self) -> crate::host::HostConfig {
+        crate::host::HostConfig {
+            max_block_txs: self.max_block_txs,
+            empty_block_delay: std::time::Duration::from_millis(
+                self.empty_block_delay_ms
+                    .min(self.round_timeout_base_ms / 2),
+            ),
+        }
+    }
+
     /// The consensus core's configuration.
     pub fn core_config(&self) -> yrd_consensus::Config {
         yrd_consensus::Config {

@@ -378,6 +378,49 @@ fn safety_data_written_with_sync_is_read_back_after_reopen() {
 }
 
 #[test]
+fn voted_blocks_are_written_with_the_safety_data_and_pruned_when_committed() {
+    let dir = TempDir::new().unwrap();
+    let at_1 = block_at(1, 1, [1; 32]).block;
+    let at_2 = block_at(2, 0, [2; 32]).block;
+    let at_2_other = block_at(2, 2, [3; 32]).block;
+    {
+        let store = open(dir.path());
+        assert!(store.voted_blocks_above(0).unwrap().is_empty());
+        store
+            .put_safety_and_votes_synced(&safety_at_round(3), &[at_2.clone(), at_1.clone()])
+            .unwrap();
+        store
+            .put_safety_and_votes_synced(&safety_at_round(4), std::slice::from_ref(&at_2_other))
+            .unwrap();
+    }
+    // After a reopen: the newest safety data and every voted block, ascending by height.
+    let store = open(dir.path());
+    assert_eq!(store.safety_data().unwrap(), Some(safety_at_round(4)));
+    let back = store.voted_blocks_above(0).unwrap();
+    let heights: Vec<u64> = back.iter().map(|b| b.header.height).collect();
+    assert_eq!(heights, [1, 2, 2]);
+    assert!(back.contains(&at_1) && back.contains(&at_2) && back.contains(&at_2_other));
+    let above_1: Vec<u64> = store
+        .voted_blocks_above(1)
+        .unwrap()
+        .iter()
+        .map(|b| b.header.height)
+        .collect();
+    assert_eq!(above_1, [2, 2]);
+
+    // Committing height 1 deletes the voted blocks at or below it, in the same batch.
+    let mut tree = StateTree::new(store.tree_store());
+    execute_and_commit(&store, &mut tree, 0, 2);
+    assert_eq!(store.voted_blocks_above(0).unwrap().len(), 3);
+    execute_and_commit(&store, &mut tree, 1, 1);
+    let left = store.voted_blocks_above(0).unwrap();
+    assert_eq!(left.len(), 2);
+    assert!(left.iter().all(|b| b.header.height == 2));
+    execute_and_commit(&store, &mut tree, 2, 1);
+    assert!(store.voted_blocks_above(0).unwrap().is_empty());
+}
+
+#[test]
 fn corrupt_values_are_typed_errors_naming_the_table() {
     let dir = TempDir::new().unwrap();
     {

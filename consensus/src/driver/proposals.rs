@@ -95,12 +95,45 @@ impl Running {
             ))));
     }
 
-    /// The executed state a proposer attests: its newest, unless that is behind the parent's.
+    /// The executed state a proposer attests: its newest that every receiver of the proposal can
+    /// also have executed, never behind the parent's attestation.
+    ///
+    /// Receivers vote only for an executed height they have executed themselves, and they execute
+    /// only what they have committed. What this node committed may rest on a QC the others never
+    /// saw (the aggregator of a QC commits first; a restarted node keeps its committed blocks but
+    /// not the QC that committed them). So the attestation is capped at the highest height the
+    /// proposal's own chain proves committed under the two-chain rule: the parent of the highest
+    /// certified block in the chain (the parent is certified by the proposal's QC, every ancestor
+    /// by its child's) whose parent is exactly one round earlier. With no such pair above the
+    /// root, the parent's attestation is repeated when this node has executed that height.
     fn proposer_executed_state(&self, parent: &BlockHeader) -> ExecutedState {
+        let mut proven_committed = None;
+        let mut cursor = parent.id();
+        while cursor != self.tree.root_id() {
+            let Some(header) = self.tree.header(&cursor) else {
+                break;
+            };
+            match self.tree.header(&header.parent_id) {
+                Some(up) if up.round.checked_add(1) == Some(header.round) => {
+                    proven_committed = Some(up.height);
+                    break;
+                }
+                Some(_) => cursor = header.parent_id,
+                None => break,
+            }
+        }
+        let floor = parent.executed.height;
+        let bound = proven_committed.unwrap_or(floor).max(floor);
+        if let Some((height, record)) = self.executed.range(floor..=bound).next_back() {
+            return ExecutedState {
+                height: *height,
+                state_root: record.state_root,
+            };
+        }
+        // Nothing executed here in that range (a node that started past it): attest the newest
+        // executed height the parent allows, as receivers that are as far can check it.
         match self.executed.last_key_value() {
-            Some((height, record))
-                if *height >= parent.executed.height && *height <= parent.height =>
-            {
+            Some((height, record)) if *height >= floor && *height <= parent.height => {
                 ExecutedState {
                     height: *height,
                     state_root: record.state_root,

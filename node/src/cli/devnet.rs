@@ -163,7 +163,10 @@ pub fn run(args: &DevnetArgs) -> anyhow::Result<ExitCode> {
     let mut children: Vec<(String, Child)> = Vec::new();
     for node in &nodes {
         let folder = node.config.parent().unwrap_or_else(|| Path::new("."));
-        let log = std::fs::File::create(folder.join("node.log"))
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(folder.join("node.log"))
             .with_context(|| format!("creating {}/node.log", folder.display()))?;
         let child = Command::new(&exe)
             .arg("node")

@@ -52,7 +52,7 @@ pub enum Command {
     /// Show a node's status.
     Status {
         /// The node's JSON-RPC address.
-        #[arg(long, default_value = "http://127.0.0.1:8601")]
+        #[arg(long, default_value = "http://127.0.0.1:8600")]
         rpc: String,
     },
 }

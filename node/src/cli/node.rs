@@ -105,7 +105,7 @@ async fn run_async(config: NodeConfig) -> anyhow::Result<()> {
         state,
         Arc::clone(&shared),
         network.clone(),
-        config.consensus.max_block_txs,
+        config.consensus.host_config(),
     );
     let result = host.run(start, events, shutdown_signal()).await;
     rpc.stop().await;

@@ -458,6 +458,9 @@ pub fn run(args: TxArgs) -> anyhow::Result<ExitCode> {
             expiry_height: height.saturating_add(common.expiry_blocks),
             payload,
         };
+        // A DID's identifier derives from its creator and the creating transaction's nonce.
+        let created_did = matches!(body.payload, TxPayload::DidCreate(_))
+            .then(|| DidId::derive(&body.signer, body.nonce).to_string());
         let tx = body.sign(&key);
         let bytes = tx.to_bytes();
         let hash = hex::encode(tx.hash());
@@ -473,21 +476,39 @@ pub fn run(args: TxArgs) -> anyhow::Result<ExitCode> {
             .await
             .context("tx_submit refused the transaction")?;
         eprintln!("submitted {submitted} (nonce {nonce})");
+        if let Some(did) = &created_did {
+            eprintln!("creates {did}");
+        }
         if common.no_wait {
             println!("{submitted}");
             return Ok(ExitCode::SUCCESS);
         }
-        wait_for(&client, &submitted, Duration::from_secs(common.wait_secs)).await
+        wait_for(
+            &client,
+            &submitted,
+            Duration::from_secs(common.wait_secs),
+            created_did,
+        )
+        .await
     })
 }
 
-async fn wait_for(client: &HttpClient, hash: &str, limit: Duration) -> anyhow::Result<ExitCode> {
+/// Wait for the commit and print the status (with `did` added when the transaction creates one).
+async fn wait_for(
+    client: &HttpClient,
+    hash: &str,
+    limit: Duration,
+    created_did: Option<String>,
+) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     loop {
-        let status: serde_json::Value = client
+        let mut status: serde_json::Value = client
             .request("tx_getStatus", rpc_params![hash])
             .await
             .context("tx_getStatus")?;
+        if let (Some(did), Some(object)) = (&created_did, status.as_object_mut()) {
+            object.insert("did".into(), serde_json::Value::String(did.clone()));
+        }
         let state = status.get("status").and_then(|s| s.as_str()).unwrap_or("");
         match state {
             "committed" => {

@@ -48,9 +48,12 @@ pub fn admit(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> {
     let result = admit_inner(shared, bytes);
     let counters = &shared.counters;
     match &result {
-        Ok(_) => counters
-            .txs_admitted
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        Ok(_) => {
+            shared.tx_arrived.notify_waiters();
+            counters
+                .txs_admitted
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        }
         Err(_) => counters
             .txs_refused
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -76,7 +79,12 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
         );
         return Err(error);
     }
-    if shared.mempool().contains(&hash) {
+    // A replay of a waiting or committed transaction is a duplicate, whatever its nonce says.
+    let committed = shared
+        .store
+        .has_transaction(&hash)
+        .map_err(|e| AdmitError::State(e.to_string()))?;
+    if committed || shared.mempool().contains(&hash) {
         return Err(AdmitError::Mempool(MempoolError::Duplicate(hash)));
     }
     if let Err(e) = tx.verify_signature() {

@@ -19,7 +19,7 @@ pub mod restart;
 pub mod rpc_backend;
 pub mod shared;
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -35,6 +35,13 @@ use shared::{PendingTx, Shared};
 
 /// Most sync responses (blocks) served per request, whatever the requester asks.
 pub const SYNC_MAX_BLOCKS_PER_RESPONSE: usize = 256;
+/// Most heights of uncommitted proposals remembered for payload building (oldest dropped first).
+pub const MAX_INFLIGHT_HEIGHTS: usize = 1_024;
+/// Encoded length of a payload without transactions (its list length prefix).
+const EMPTY_PAYLOAD_LEN: usize = 4;
+/// The state tree is pruned to its window (`[storage] keep_versions`) after every this many
+/// committed heights, off the host loop; one pruning runs at a time.
+pub const PRUNE_EVERY_BLOCKS: u64 = 256;
 /// Capacity of the internal input queue fed by timers and sync answers.
 pub const INTERNAL_INPUT_CAPACITY: usize = 4_096;
 
@@ -60,6 +67,40 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// A short name of a core input, for logs.
+fn input_kind(input: &Input) -> &'static str {
+    match input {
+        Input::Start(_) => "start",
+        Input::Proposal { .. } => "proposal",
+        Input::Vote { .. } => "vote",
+        Input::Timeout { .. } => "timeout",
+        Input::SyncInfo { .. } => "sync-info",
+        Input::SyncResponse { .. } => "sync-response",
+        Input::TimerFired { .. } => "timer",
+        Input::PayloadReady { .. } => "payload-ready",
+        Input::Executed(_) => "executed",
+    }
+}
+
+/// What the host needs besides the core, the state and its channels.
+#[derive(Debug, Clone, Copy)]
+pub struct HostConfig {
+    /// Most transactions per proposal this node builds.
+    pub max_block_txs: usize,
+    /// How long a leader with an empty mempool waits before proposing an empty block (a new
+    /// transaction ends the wait at once). Zero proposes at once. Empty blocks that still carry
+    /// an earlier block towards commit (the two after a block with transactions) never wait.
+    pub empty_block_delay: Duration,
+}
+
+/// A payload whose building was deferred because the mempool was empty.
+#[derive(Debug, Clone, Copy)]
+struct DeferredPayload {
+    round: u64,
+    height: u64,
+    max_bytes: usize,
+}
+
 /// The host loop's state.
 pub struct Host {
     core: Core,
@@ -73,8 +114,14 @@ pub struct Host {
     internal_rx: mpsc::Receiver<Input>,
     /// A validator set the state scheduled for the next epoch, reported until it takes effect.
     pending_next_set: Option<ValidatorSet>,
-    /// Max transactions per proposal.
-    max_block_txs: usize,
+    config: HostConfig,
+    /// Height of the newest block seen (proposed by anyone) that carried transactions.
+    last_nonempty_height: u64,
+    /// Proposals seen above the committed head, by height: each signer's nonce after its
+    /// transactions in them (see [`Host::build_payload`]).
+    inflight: BTreeMap<u64, BTreeMap<[u8; 32], u64>>,
+    deferred_tx: mpsc::Sender<DeferredPayload>,
+    deferred_rx: mpsc::Receiver<DeferredPayload>,
 }
 
 impl std::fmt::Debug for Host {
@@ -92,9 +139,10 @@ impl Host {
         state: State<RocksTreeStore>,
         shared: Arc<Shared>,
         network: NetworkHandle,
-        max_block_txs: usize,
+        config: HostConfig,
     ) -> Self {
         let (internal_tx, internal_rx) = mpsc::channel(INTERNAL_INPUT_CAPACITY);
+        let (deferred_tx, deferred_rx) = mpsc::channel(16);
         let me = core.public_key();
         Self {
             core,
@@ -106,7 +154,11 @@ impl Host {
             internal_tx,
             internal_rx,
             pending_next_set: None,
-            max_block_txs,
+            config,
+            last_nonempty_height: 0,
+            inflight: BTreeMap::new(),
+            deferred_tx,
+            deferred_rx,
         }
     }
 
@@ -130,6 +182,10 @@ impl Host {
                     return Ok(());
                 }
                 Some(input) = self.internal_rx.recv() => self.step(input).await?,
+                Some(deferred) = self.deferred_rx.recv() => {
+                    let (payload, _) = self.build_payload(deferred.height, deferred.max_bytes);
+                    self.step(Input::PayloadReady { round: deferred.round, payload }).await?;
+                }
                 event = events.recv() => match event {
                     Some(event) => self.on_network_event(event).await?,
                     None => {
@@ -160,6 +216,9 @@ impl Host {
             }
             NetworkEvent::Message { from, bytes, .. } => match decode_message(&bytes) {
                 Some(message) => {
+                    if let ConsensusMessage::Proposal(proposal) = &message {
+                        self.note_payload(proposal.block.header.height, &proposal.block.payload);
+                    }
                     if let Some(input) = Input::from_message(PublicKey(from), message) {
                         self.step(input).await?;
                     }
@@ -217,14 +276,39 @@ impl Host {
 
     /// One core step and all its effects.
     async fn step(&mut self, input: Input) -> Result<(), HostError> {
+        let kind = input_kind(&input);
+        let round_before = self.core.round();
         let ready: Ready = self.core.step(now_ms(), input);
+        let round = self.core.round();
+        if round != round_before {
+            let m = self.core.metrics();
+            tracing::debug!(
+                round,
+                from = round_before,
+                after = kind,
+                proposals_accepted = m.proposals_accepted,
+                proposals_rejected = m.proposals_rejected,
+                votes_sent = m.votes_sent,
+                votes_deferred = m.votes_deferred,
+                votes_accepted = m.votes_accepted,
+                qcs = m.qcs_formed,
+                tcs = m.tcs_formed,
+                dropped_invalid = m.dropped_invalid,
+                dropped_stale = m.dropped_stale,
+                sync_requests = m.sync_requests,
+                sync_rejected = m.sync_responses_rejected,
+                "entered round"
+            );
+        } else {
+            tracing::trace!(round, input = kind, "step");
+        }
         for output in ready.outputs {
             self.perform(output).await?;
         }
         if let Some(persist) = ready.persist {
             let store = self.shared.store.clone();
             let gated = persist
-                .persist(|safety, _voted_blocks| store.put_safety_synced(safety))
+                .persist(|safety, voted| store.put_safety_and_votes_synced(safety, voted))
                 .map_err(HostError::PersistSafety)?;
             for output in gated {
                 self.perform(output).await?;
@@ -270,10 +354,22 @@ impl Host {
                 });
             }
             Output::RequestPayload {
-                round, max_bytes, ..
+                round,
+                height,
+                max_bytes,
+                ..
             } => {
-                let payload = self.build_payload(max_bytes);
-                self.local.push_back(Input::PayloadReady { round, payload });
+                let (payload, tx_count) = self.build_payload(height, max_bytes);
+                let carrying = height <= self.last_nonempty_height.saturating_add(2);
+                if tx_count == 0 && !carrying && !self.config.empty_block_delay.is_zero() {
+                    self.defer_payload(DeferredPayload {
+                        round,
+                        height,
+                        max_bytes,
+                    });
+                } else {
+                    self.local.push_back(Input::PayloadReady { round, payload });
+                }
             }
             Output::RequestSync { to, request } => {
                 let network = self.network.clone();
@@ -319,6 +415,7 @@ impl Host {
                             yrd_contracts::query::next_nonce(&reader, signer).unwrap_or(0)
                         });
                 }
+                self.inflight = self.inflight.split_off(&head.height.saturating_add(1));
                 self.shared.head.send_replace(head);
                 let _ = self.shared.heads.send(head);
                 self.shared
@@ -331,6 +428,9 @@ impl Host {
                     root = %hex::encode(&head.state_root[..8]),
                     "committed"
                 );
+                if head.height % PRUNE_EVERY_BLOCKS == 0 {
+                    self.prune_in_background();
+                }
                 self.local
                     .push_back(Input::Executed(yrd_consensus::driver::ExecutedRecord {
                         height: head.height,
@@ -358,27 +458,124 @@ impl Host {
         Ok(())
     }
 
-    fn build_payload(&self, max_bytes: usize) -> Vec<u8> {
+    /// Prune state-tree versions older than the configured window, on a blocking thread. Reads of
+    /// pruned heights then answer "version unavailable"; commits go on meanwhile (pruning only
+    /// deletes entries that versions inside the window no longer reference).
+    fn prune_in_background(&self) {
+        if self
+            .shared
+            .pruning
+            .swap(true, std::sync::atomic::Ordering::AcqRel)
+        {
+            return;
+        }
+        let shared = Arc::clone(&self.shared);
+        tokio::task::spawn_blocking(move || {
+            if let Err(error) = shared.store.prune_to_window() {
+                tracing::warn!(%error, "pruning the state tree failed; retried later");
+            }
+            shared
+                .pruning
+                .store(false, std::sync::atomic::Ordering::Release);
+        });
+    }
+
+    /// Remember what a proposal for `height` carries: its successors must not wait for
+    /// transactions, and proposals built on it must not include its transactions again.
+    fn note_payload(&mut self, height: u64, payload: &[u8]) {
+        if payload.len() <= EMPTY_PAYLOAD_LEN {
+            return;
+        }
+        // A malformed payload executes as empty; there is nothing to remember from it.
+        if let Ok(txs) = crate::payload::decode_payload(payload) {
+            self.record_inflight(height, txs.iter().map(|tx| (tx.body.signer, tx.body.nonce)));
+        }
+    }
+
+    /// Record transactions (signer, nonce) proposed at `height` and not yet committed.
+    fn record_inflight(&mut self, height: u64, txs: impl IntoIterator<Item = ([u8; 32], u64)>) {
+        if height <= self.shared.head().height {
+            return;
+        }
+        self.last_nonempty_height = self.last_nonempty_height.max(height);
+        let signers = self.inflight.entry(height).or_default();
+        for (signer, nonce) in txs {
+            let next = nonce.saturating_add(1);
+            let known = signers.entry(signer).or_insert(next);
+            *known = (*known).max(next);
+        }
+        while self.inflight.len() > MAX_INFLIGHT_HEIGHTS {
+            self.inflight.pop_first();
+        }
+    }
+
+    /// Build the payload later: after the empty-block delay, or as soon as a transaction arrives.
+    fn defer_payload(&self, deferred: DeferredPayload) {
+        let shared = Arc::clone(&self.shared);
+        let delay = self.config.empty_block_delay;
+        let tx = self.deferred_tx.clone();
+        tokio::spawn(async move {
+            let arrived = shared.tx_arrived.notified();
+            tokio::pin!(arrived);
+            arrived.as_mut().enable();
+            if shared.mempool().is_empty() {
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    () = &mut arrived => {}
+                }
+            }
+            let _ = tx.send(deferred).await;
+        });
+    }
+
+    /// A payload for a block at `height` of at most `max_bytes` from the mempool, and how many
+    /// transactions it holds.
+    ///
+    /// Transactions stay in the mempool until committed, so a proposal would otherwise repeat
+    /// those of its uncommitted ancestors (which would then fail with a stale nonce). A signer's
+    /// next nonce is therefore counted past its transactions in proposals seen for heights between
+    /// the committed head and `height`. Proposals of abandoned forks are counted too, which can
+    /// only delay a transaction until that height commits, never drop it.
+    fn build_payload(&mut self, height: u64, max_bytes: usize) -> (Vec<u8>, usize) {
+        let committed = self.shared.head().height;
+        let mut ahead: BTreeMap<[u8; 32], u64> = BTreeMap::new();
+        for signers in self
+            .inflight
+            .range(committed.saturating_add(1)..height)
+            .map(|(_, signers)| signers)
+        {
+            for (signer, next) in signers {
+                let known = ahead.entry(*signer).or_insert(*next);
+                *known = (*known).max(*next);
+            }
+        }
         let reader = self.state.snapshot();
         // Leave room for the list's length prefixes.
         let budget = max_bytes.saturating_sub(4);
         let chosen: Vec<PendingTx> =
             self.shared
                 .mempool()
-                .select(self.max_block_txs, budget, |signer| {
-                    yrd_contracts::query::next_nonce(&reader, signer).unwrap_or(0)
+                .select(self.config.max_block_txs, budget, |signer| {
+                    let on_chain = yrd_contracts::query::next_nonce(&reader, signer).unwrap_or(0);
+                    ahead.get(signer).map_or(on_chain, |a| on_chain.max(*a))
                 });
         let mut bytes_used = 4usize;
         let mut txs = Vec::with_capacity(chosen.len());
+        let mut proposed = Vec::with_capacity(chosen.len());
         for pending in chosen {
             let cost = pending.bytes.len().saturating_add(4);
             if bytes_used.saturating_add(cost) > max_bytes {
                 break;
             }
             bytes_used += cost;
+            proposed.push((pending.tx.body.signer, pending.tx.body.nonce));
             txs.push(pending.bytes);
         }
-        encode_payload(&txs)
+        let count = txs.len();
+        if count > 0 {
+            self.record_inflight(height, proposed);
+        }
+        (encode_payload(&txs), count)
     }
 
     fn next_validator_set(&self, epoch: u64) -> Option<ValidatorSet> {

@@ -9,7 +9,8 @@ use yrd_contracts::state::State;
 use crate::chain_spec::ChainSpec;
 use crate::storage::{CommittedBlockWrite, RocksTreeStore, StorageError, Store};
 
-/// How many recent committed headers the core gets for leader reputation.
+/// How many recent committed headers (for leader reputation) and executed roots (for the
+/// executed-state vote rule) the core gets on restart.
 pub const RECENT_HEADERS_ON_START: u64 = 128;
 
 /// Why the node cannot start from its data directory.
@@ -97,6 +98,7 @@ pub fn start_state(store: &Store, chain: &ChainSpec) -> Result<StartState, Resta
         return Ok(start);
     };
     if head.height == 0 {
+        start.uncommitted_blocks = store.voted_blocks_above(0)?;
         return Ok(start);
     }
     let Some(tip) = committed_block(store, head.height)? else {
@@ -118,14 +120,29 @@ pub fn start_state(store: &Store, chain: &ChainSpec) -> Result<StartState, Resta
         }
     }
     start.recent_committed = recent;
-    // Partial: blocks voted for but not yet committed are not persisted beside the safety data;
-    // after a restart the node fetches them again through sync. Safety does not depend on them:
-    // the persisted safety data alone prevents a second vote in any round.
-    start.executed = vec![yrd_consensus::driver::ExecutedRecord {
+    // Blocks voted for but not committed: without them a node whose vote went further than its
+    // committed tip could neither vote again (safety rules) nor time out with a high enough QC.
+    start.uncommitted_blocks = store.voted_blocks_above(head.height)?;
+    // The executed roots of recent heights, not just the head's: proposals from peers that are
+    // behind attest an older height, and a validator votes only for roots it can compare.
+    // Partial: `next_validator_set` is left empty, which is right within an epoch; restarting
+    // with a validator-set change scheduled but not yet in effect is not supported (see below).
+    let mut executed = Vec::new();
+    for height in head.height.saturating_sub(RECENT_HEADERS_ON_START)..head.height {
+        if let Some(state_root) = store.state_root_at(height)? {
+            executed.push(yrd_consensus::driver::ExecutedRecord {
+                height,
+                state_root,
+                next_validator_set: None,
+            });
+        }
+    }
+    executed.push(yrd_consensus::driver::ExecutedRecord {
         height: head.height,
         state_root: head.state_root,
         next_validator_set: None,
-    }];
+    });
+    start.executed = executed;
     if tip.block.header.epoch != chain.consensus.validator_set.epoch {
         // Partial: validator-set changes are applied by the running node, but a restart after an
         // epoch change would need the stored epoch-change proofs to rebuild the current set.

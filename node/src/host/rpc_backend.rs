@@ -13,8 +13,8 @@ use super::shared::Shared;
 use crate::mempool::MempoolError;
 use crate::network::NetworkHandle;
 use crate::rpc::views::{
-    BlockRef, BlockView, CertificateView, HeadInfo, LicenceStatusChange, NodeRole, NodeStatus,
-    PeerView, ReceiptView, StoredTx, TxStatus,
+    BlockRef, BlockView, CertificateView, HeadInfo, LicenceStatusChange, NodeCountersView,
+    NodeRole, NodeStatus, PeerView, ReceiptView, StoredTx, TxStatus,
 };
 use crate::rpc::{BackendError, RpcBackend, StateHandle, SubmitError};
 use crate::storage::RocksTreeStore;
@@ -30,6 +30,25 @@ impl NodeBackend {
     /// A backend over the node's shared state and network handle.
     pub fn new(shared: Arc<Shared>, network: NetworkHandle) -> Self {
         Self { shared, network }
+    }
+
+    fn counters(&self) -> NodeCountersView {
+        use std::sync::atomic::Ordering::Relaxed;
+        let node = &self.shared.counters;
+        let net = self.network.metrics();
+        NodeCountersView {
+            txs_admitted: node.txs_admitted.load(Relaxed),
+            txs_refused: node.txs_refused.load(Relaxed),
+            blocks_executed: node.blocks_executed.load(Relaxed),
+            consensus_messages_malformed: node.consensus_messages_malformed.load(Relaxed),
+            connections_refused_non_member: net.connections_refused_non_member,
+            connections_refused_banned: net.connections_refused_banned,
+            network_messages_dropped: net
+                .oversized_messages_dropped
+                .saturating_add(net.rate_limited_messages_dropped)
+                .saturating_add(net.malformed_messages_dropped),
+            peer_bans: net.bans,
+        }
     }
 }
 
@@ -152,12 +171,13 @@ impl RpcBackend for NodeBackend {
         let txs = crate::payload::decode_payload(&committed.block.payload).unwrap_or_default();
         let certificate = yrd_consensus::codec::encode(&committed.certificate);
         let state_root = store
-            .committed_head()
-            .ok()
-            .flatten()
-            .filter(|h| h.height == height)
-            .map(|h| h.state_root)
-            .unwrap_or(header.executed.state_root);
+            .state_root_at(height)
+            .map_err(internal)?
+            .ok_or_else(|| {
+                internal(format!(
+                    "no state root stored for committed height {height}"
+                ))
+            })?;
         Ok(Some(BlockView {
             head: HeadInfo {
                 height,
@@ -212,6 +232,7 @@ impl RpcBackend for NodeBackend {
             peer_count: self.shared.connected_peers().len() as u32,
             mempool_txs: pool.len() as u32,
             mempool_bytes: pool.bytes() as u64,
+            counters: self.counters(),
         })
     }
 

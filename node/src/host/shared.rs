@@ -97,6 +97,10 @@ pub struct Shared {
     pub counters: NodeCounters,
     /// Members currently connected (kept by the host from network events).
     pub connected_peers: Mutex<std::collections::BTreeSet<[u8; 32]>>,
+    /// Signalled whenever a transaction enters the mempool (ends an empty-block wait).
+    pub tx_arrived: tokio::sync::Notify,
+    /// Set while a state-tree pruning runs.
+    pub pruning: std::sync::atomic::AtomicBool,
 }
 
 pub use crate::rpc::views::LicenceStatusChange as LicenceEvent;
@@ -125,6 +129,8 @@ impl Shared {
             refusals: Mutex::new((BTreeMap::new(), VecDeque::new())),
             counters: NodeCounters::default(),
             connected_peers: Mutex::new(std::collections::BTreeSet::new()),
+            tx_arrived: tokio::sync::Notify::new(),
+            pruning: std::sync::atomic::AtomicBool::new(false),
         }
     }
 

@@ -12,7 +12,9 @@ use yrd_contracts::query::{
 };
 
 use super::params::{AuthParam, BlockParam, ProvinceParam};
-use super::views::{BlockView, DidHistory, HeadInfo, NodeStatus, PeerView, TxDetails, TxStatus};
+use super::views::{
+    AccountNonce, BlockView, DidHistory, HeadInfo, NodeStatus, PeerView, TxDetails, TxStatus,
+};
 
 /// Transaction submission and tracking.
 #[rpc(server, namespace = "tx")]
@@ -117,6 +119,10 @@ pub trait RegistryApi {
     /// An issuer by signing key (hex).
     #[method(name = "issuer_get")]
     async fn issuer_get(&self, key: String) -> RpcResult<IssuerView>;
+
+    /// The nonce the next transaction signed by `key` (hex) must carry.
+    #[method(name = "account_getNextNonce")]
+    async fn account_get_next_nonce(&self, key: String) -> RpcResult<AccountNonce>;
 
     /// A catalogue entry by type code.
     #[method(name = "licenceType_get")]

@@ -223,6 +223,44 @@ pub struct NodeStatus {
     pub mempool_txs: u32,
     /// Bytes in the mempool.
     pub mempool_bytes: u64,
+    /// Monotonic counters since the node started.
+    #[serde(default)]
+    pub counters: NodeCountersView,
+}
+
+/// Counters of `node_getStatus` (all monotonic since the node started).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeCountersView {
+    /// Transactions admitted to the mempool (through RPC or gossip).
+    pub txs_admitted: u64,
+    /// Transactions refused at admission, any reason.
+    pub txs_refused: u64,
+    /// Blocks executed and stored.
+    pub blocks_executed: u64,
+    /// Consensus messages that did not decode.
+    pub consensus_messages_malformed: u64,
+    /// Connections refused because the remote key is not a member.
+    pub connections_refused_non_member: u64,
+    /// Connections refused because the remote is banned.
+    pub connections_refused_banned: u64,
+    /// Inbound network messages dropped as oversized, rate-limited or malformed.
+    pub network_messages_dropped: u64,
+    /// Peers banned after repeated invalid messages.
+    pub peer_bans: u64,
+}
+
+/// The answer of `account_getNextNonce`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountNonce {
+    /// The account's signing key, hex.
+    #[serde(with = "bytes32")]
+    pub key: [u8; 32],
+    /// The nonce its next transaction must carry, as of the committed head.
+    pub nonce: u64,
+    /// The committed height this was read at.
+    pub height: u64,
 }
 
 /// One peer of `net_getPeers`.

@@ -9,7 +9,7 @@ use super::store::Store;
 use super::table::{KeyCodec, Table};
 use super::tables::{
     BlockHashIndex, Blocks, Certificates, CommittedHead, Hash32, Height, Metadata, MetadataKey,
-    MetadataValue, Receipts, Transactions, TxIndex, TxLocation,
+    MetadataValue, Receipts, StateRoots, Transactions, TxIndex, TxLocation,
 };
 use yrd_consensus::{Block, CommitCertificate};
 use yrd_contracts::{Receipt, SignedTx};
@@ -104,6 +104,7 @@ impl Store {
         batch.put::<Blocks>(&height, &write.block)?;
         batch.put::<Certificates>(&height, &write.certificate)?;
         batch.put::<BlockHashIndex>(&block_hash, &height)?;
+        batch.put::<StateRoots>(&height, &write.state_root)?;
         for (index, committed) in write.transactions.iter().enumerate() {
             let index = u32::try_from(index).map_err(|_| StorageError::TooManyTransactions {
                 height,
@@ -122,7 +123,13 @@ impl Store {
             let key = (height, index);
             batch.put::<Transactions>(&key, &committed.transaction)?;
             batch.put::<Receipts>(&key, &committed.receipt)?;
-            batch.put::<TxIndex>(&tx_hash, &TxLocation { height, index })?;
+            // A transaction included again after it committed (possible only across a fork)
+            // fails with a stale nonce; the index keeps pointing at the inclusion that took effect.
+            let keep_earlier =
+                !committed.receipt.is_success() && self.get::<TxIndex>(&tx_hash)?.is_some();
+            if !keep_earlier {
+                batch.put::<TxIndex>(&tx_hash, &TxLocation { height, index })?;
+            }
         }
         let head = CommittedHead {
             height,
@@ -140,6 +147,7 @@ impl Store {
             )?;
         }
 
+        self.stage_voted_blocks_pruning(height, &mut batch)?;
         let staged_version = self.stage_tree_into(height, &mut batch)?;
         self.write_with(batch, self.inner.config.sync_block_commits)?;
         if let Some(version) = staged_version {
@@ -223,6 +231,16 @@ impl Store {
             .filter(|((entry_height, _), _)| *entry_height == height)
             .map(|(_, value)| value)
             .collect())
+    }
+
+    /// The state root after executing the committed block at `height`.
+    pub fn state_root_at(&self, height: Height) -> Result<Option<Hash32>, StorageError> {
+        self.get::<StateRoots>(&height)
+    }
+
+    /// Whether a transaction with this hash is committed (one index lookup).
+    pub fn has_transaction(&self, hash: &Hash32) -> Result<bool, StorageError> {
+        Ok(self.get::<TxIndex>(hash)?.is_some())
     }
 
     /// A committed transaction and its receipt, by transaction hash.

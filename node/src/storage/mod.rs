@@ -42,7 +42,7 @@ pub use config::{
 };
 pub use error::StorageError;
 pub use node_key::MAX_NIBBLES;
-pub use store::{SCHEMA_VERSION, Store};
+pub use store::{MAX_VOTED_BLOCKS_ON_START, SCHEMA_VERSION, Store};
 pub use table::{KeyCodec, Table};
 pub use tables::{ALL_TABLES, CommittedHead, Hash32, Height, TxLocation};
 pub use tree_store::{MAX_STAGED_VERSIONS, RocksTreeStore};

@@ -14,7 +14,8 @@ use super::config::StoreConfig;
 use super::error::StorageError;
 use super::table::{Entry, KeyCodec, Table, decode_key, decode_value};
 use super::tables::{
-    ALL_TABLES, CommittedHead, Hash32, Metadata, MetadataKey, MetadataValue, SafetyData,
+    ALL_TABLES, CommittedHead, Hash32, Height, Metadata, MetadataKey, MetadataValue, SafetyData,
+    VotedBlocks,
 };
 use super::tree_store::TreeStaging;
 use yrd_consensus::SafetyData as SafetyDataRecord;
@@ -22,6 +23,10 @@ use yrd_consensus::SafetyData as SafetyDataRecord;
 /// The schema version this release writes and reads. Bump it with a migration whenever a table's
 /// key or value encoding changes.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// Most voted-for uncommitted blocks read back at start or pruned per commit. A validator votes
+/// once per round and uncommitted blocks are pruned at every commit, so a handful is normal.
+pub const MAX_VOTED_BLOCKS_ON_START: usize = 4_096;
 
 /// The node database. Cheap to clone: clones share one RocksDB instance and one staging area for
 /// state-tree updates awaiting their block.
@@ -324,6 +329,54 @@ impl Store {
         let mut batch = WriteBatch::new();
         batch.put::<SafetyData>(&(), safety)?;
         self.write_synced(batch)
+    }
+
+    /// Persist the safety data together with the blocks the new vote (or votes) covered, in one
+    /// synced write: after a restart [`Store::voted_blocks_above`] returns them beside the safety
+    /// data that refers to them.
+    pub fn put_safety_and_votes_synced(
+        &self,
+        safety: &SafetyDataRecord,
+        voted: &[yrd_consensus::Block],
+    ) -> Result<(), StorageError> {
+        let mut batch = WriteBatch::new();
+        batch.put::<SafetyData>(&(), safety)?;
+        for block in voted {
+            batch.put::<VotedBlocks>(&(block.header.height, block.id().0), block)?;
+        }
+        self.write_synced(batch)
+    }
+
+    /// The voted-for blocks above `height` (the committed head), ascending by height. At most
+    /// [`MAX_VOTED_BLOCKS_ON_START`] are returned; more would mean the table is not being pruned.
+    pub fn voted_blocks_above(
+        &self,
+        height: Height,
+    ) -> Result<Vec<yrd_consensus::Block>, StorageError> {
+        let start = (height.saturating_add(1), [0u8; 32]).encode_key();
+        Ok(self
+            .scan_up_to::<VotedBlocks>(start, None, MAX_VOTED_BLOCKS_ON_START)?
+            .into_iter()
+            .map(|(_, block)| block)
+            .collect())
+    }
+
+    /// Stage into `batch` the deletion of every voted-for block at or below `height`.
+    pub(crate) fn stage_voted_blocks_pruning(
+        &self,
+        height: Height,
+        batch: &mut WriteBatch,
+    ) -> Result<(), StorageError> {
+        let end = (height.saturating_add(1), [0u8; 32]).encode_key();
+        let entries = self.scan_up_to::<VotedBlocks>(
+            (0u64, [0u8; 32]).encode_key(),
+            Some(end),
+            MAX_VOTED_BLOCKS_ON_START,
+        )?;
+        for (key, _) in entries {
+            batch.delete::<VotedBlocks>(&key);
+        }
+        Ok(())
     }
 
     /// The persisted consensus safety data, if any was ever written.

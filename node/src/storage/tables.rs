@@ -205,6 +205,16 @@ impl Table for BlockHashIndex {
     type Value = Height;
 }
 
+/// The state root after executing each committed block, by height (the root the block's
+/// successors attest in their headers).
+#[derive(Debug)]
+pub struct StateRoots;
+impl Table for StateRoots {
+    const NAME: &'static str = "state_roots";
+    type Key = Height;
+    type Value = Hash32;
+}
+
 /// The consensus safety data: one entry, always written with a synced write.
 #[derive(Debug)]
 pub struct SafetyData;
@@ -212,6 +222,18 @@ impl Table for SafetyData {
     const NAME: &'static str = "safety_data";
     type Key = ();
     type Value = yrd_consensus::SafetyData;
+}
+
+/// Blocks this node voted for and has not yet committed, by (height, block id). Written in the
+/// same synced batch as the safety data that records the vote, deleted once their height is
+/// committed; a restarted node re-inserts them so it can certify and time out from where it was.
+#[derive(Debug)]
+pub struct VotedBlocks;
+impl Table for VotedBlocks {
+    const NAME: &'static str = "voted_blocks";
+    const MAX_VALUE_BYTES: usize = 64 * 1024 * 1024;
+    type Key = (Height, Hash32);
+    type Value = Block;
 }
 
 /// Schema version, committed head, genesis hash, pruning progress.
@@ -235,7 +257,9 @@ pub const ALL_TABLES: &[&str] = &[
     TreeStaleValues::NAME,
     TxIndex::NAME,
     BlockHashIndex::NAME,
+    StateRoots::NAME,
     SafetyData::NAME,
+    VotedBlocks::NAME,
     Metadata::NAME,
 ];
 

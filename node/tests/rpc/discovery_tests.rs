@@ -17,8 +17,9 @@ use yrd_node::rpc::server::documented_methods;
 use crate::fixture::Fixture;
 use crate::{Harness, within};
 
-/// The method names of the public contract.
-const CONTRACT_METHODS: [&str; 20] = [
+/// The method names of the public contract (the names, plus `account_getNextNonce`, which
+/// `yrd tx` needs to number transactions).
+const CONTRACT_METHODS: [&str; 21] = [
     "tx_submit",
     "tx_getStatus",
     "chain_getHead",
@@ -34,6 +35,7 @@ const CONTRACT_METHODS: [&str; 20] = [
     "did_resolve",
     "did_getHistory",
     "issuer_get",
+    "account_getNextNonce",
     "licenceType_get",
     "policy_get",
     "node_getStatus",

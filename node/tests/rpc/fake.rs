@@ -358,6 +358,7 @@ impl RpcBackend for FakeNode {
             peer_count: 3,
             mempool_txs,
             mempool_bytes: 0,
+            counters: Default::default(),
         })
     }
 

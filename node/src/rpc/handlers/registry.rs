@@ -1,15 +1,16 @@
-//! `issuer_get`, `licenceType_get`, `policy_get`: public catalogue reads.
+//! `issuer_get`, `account_getNextNonce`, `licenceType_get`, `policy_get`: public catalogue reads.
 
 use jsonrpsee::core::{RpcResult, async_trait};
 use yrd_contracts::StateReader;
 use yrd_contracts::query::{
-    IssuerView, LicenceTypeView, PolicyView, issuer_get, licence_type_get, policy_get,
+    IssuerView, LicenceTypeView, PolicyView, issuer_get, licence_type_get, next_nonce, policy_get,
 };
 
 use super::RpcHandlers;
 use crate::rpc::api::RegistryApiServer;
 use crate::rpc::error::RpcError;
 use crate::rpc::params::{ProvinceParam, parse_hex32, parse_licence_type};
+use crate::rpc::views::AccountNonce;
 
 #[async_trait]
 impl RegistryApiServer for RpcHandlers {
@@ -27,6 +28,21 @@ impl RegistryApiServer for RpcHandlers {
             })
             .await?;
         Ok(issuer)
+    }
+
+    async fn account_get_next_nonce(&self, key: String) -> RpcResult<AccountNonce> {
+        let key = parse_hex32("key", &key)?;
+        let answer = self
+            .ctx
+            .run_blocking(move |ctx| {
+                let height = ctx.backend.head()?.height;
+                let state = ctx.backend.state_at(Some(height))?;
+                let reader: &dyn StateReader = &*state;
+                let nonce = next_nonce(&reader, &key)?;
+                Ok::<_, RpcError>(AccountNonce { key, nonce, height })
+            })
+            .await?;
+        Ok(answer)
     }
 
     async fn licence_type_get(&self, code: String) -> RpcResult<LicenceTypeView> {

@@ -1,0 +1,223 @@
+//! The cross-province flow through the `yrd` CLI: Shanghai registers a licence type, creates and
+//! accredits an issuer; Jiangsu declares that it recognises the type; the issuer anchors a licence
+//! through node A (Shanghai) and a verifier asks node D (Anhui); the licence is revoked through A
+//! and D reports it revoked. A DID created through node B resolves at node C.
+
+use std::time::Duration;
+
+use serde_json::json;
+use yrd_contracts::licence_id::{LicenceId, licence_commitment};
+
+use crate::harness::{Cluster, serial};
+
+const A: usize = 0;
+const B: usize = 1;
+const C: usize = 2;
+const D: usize = 3;
+const TYPE: &str = "SH-FOOD-BIZ";
+/// A GB/T 36904 licence identifier (food business licence issued in Hangzhou's Xihu district
+/// format; the ledger only ever sees its commitment).
+const LICENCE_ID: &str = "1.2.156.3005.2.11100000000013338W009.11330105002500287C.2025052201.002.0";
+const SALT: &str = "5a17d3b0c0ffee00112233445566778899aabbccddeeff00112233445566aa55";
+const WAIT: Duration = Duration::from_secs(60);
+
+#[test]
+fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at_c() {
+    let _serial = serial();
+    let mut cluster = Cluster::new();
+    cluster.start_all();
+    for i in 0..4 {
+        cluster.wait_height(i, 1, WAIT);
+    }
+
+    // `yrd status` reports the node's chain and peers.
+    let status = cluster.yrd(&["status", "--rpc", &cluster.url(D)]);
+    assert!(status.status.success(), "yrd status failed");
+    let status: serde_json::Value =
+        serde_json::from_slice(&status.stdout).expect("yrd status prints JSON");
+    assert_eq!(status["node"]["chainId"], "yrd-devnet");
+    assert_eq!(status["node"]["role"], "validator");
+
+    let shanghai = cluster.authority_key_file("shanghai");
+    let jiangsu = cluster.authority_key_file("jiangsu");
+    let issuer_file = cluster.path("issuer-key.json");
+    let keygen = cluster.yrd(&["keygen", "--out", issuer_file.to_str().expect("utf-8 path")]);
+    assert!(keygen.status.success(), "yrd keygen failed");
+    let issuer_key = String::from_utf8_lossy(&keygen.stdout).trim().to_owned();
+    assert_eq!(
+        issuer_key.len(),
+        64,
+        "keygen prints the public key: {issuer_key}"
+    );
+
+    // Shanghai: catalogue entry, issuer DID, accreditation — all through node A.
+    let schema = hex::encode([7u8; 32]);
+    let registered = cluster.tx(
+        A,
+        &shanghai,
+        &[
+            "register-type",
+            "--code",
+            TYPE,
+            "--name",
+            "Food business licence",
+            "--schema-digest",
+            &schema,
+            "--data-class",
+            "unconditional",
+        ],
+    );
+    assert_eq!(registered["status"], "committed");
+    let created = cluster.tx(
+        A,
+        &shanghai,
+        &[
+            "did-create",
+            "--subject",
+            "issuer",
+            "--controller-key",
+            &issuer_key,
+        ],
+    );
+    let issuer_did = created["did"].as_str().expect("did-create prints the DID");
+    cluster.tx(
+        A,
+        &shanghai,
+        &[
+            "accredit-issuer",
+            "--issuer-key",
+            &issuer_key,
+            "--issuer-did",
+            issuer_did,
+            "--types",
+            TYPE,
+        ],
+    );
+    // Jiangsu recognises Shanghai's licences of this type (through node B).
+    cluster.tx(
+        B,
+        &jiangsu,
+        &[
+            "declare-recognition",
+            "--type",
+            TYPE,
+            "--issuing-province",
+            "shanghai",
+        ],
+    );
+
+    // The issuer anchors the licence through node A.
+    let anchored = cluster.tx(
+        A,
+        &issuer_file,
+        &[
+            "anchor",
+            "--licence-id",
+            LICENCE_ID,
+            "--salt",
+            SALT,
+            "--type",
+            TYPE,
+            "--valid-from",
+            "2025-05-22",
+            "--valid-until",
+            "2030-05-22",
+        ],
+    );
+    let anchored_height = anchored["height"].as_u64().expect("committed height");
+    let id: LicenceId = LICENCE_ID.parse().expect("licence id");
+    let salt: [u8; 32] = hex::decode(SALT)
+        .expect("hex")
+        .try_into()
+        .expect("32 bytes");
+    let commitment = hex::encode(licence_commitment(&id, &salt));
+    // `yrd tx commitment` derives the same commitment the node stored.
+    let printed = cluster.yrd(&[
+        "tx",
+        "commitment",
+        "--licence-id",
+        LICENCE_ID,
+        "--salt",
+        SALT,
+    ]);
+    assert_eq!(String::from_utf8_lossy(&printed.stdout).trim(), commitment);
+
+    // A Jiangsu verifier asks node D.
+    cluster.wait_height(D, anchored_height, WAIT);
+    let verdict = cluster.rpc(D).ok(
+        "licence_verify",
+        json!({"commitment": commitment, "region": 320000}),
+    );
+    assert_eq!(verdict["valid"], true, "{verdict}");
+    assert_eq!(verdict["status"], "active", "{verdict}");
+    assert_eq!(verdict["recognition"]["recognised"], true, "{verdict}");
+    assert_eq!(verdict["recognition"]["basis"], "policy", "{verdict}");
+    assert_eq!(verdict["details"]["issuer"]["did"], issuer_did, "{verdict}");
+    // Anhui declared nothing: genuine and valid, but not recognised there.
+    let in_anhui = cluster.rpc(D).ok(
+        "licence_verify",
+        json!({"commitment": commitment, "region": 340000}),
+    );
+    assert_eq!(in_anhui["valid"], true);
+    assert_eq!(in_anhui["recognition"]["recognised"], false, "{in_anhui}");
+
+    // Revoked through node A: node D reports it revoked.
+    let revoked = cluster.tx(
+        A,
+        &issuer_file,
+        &[
+            "revoke-licence",
+            "--licence-id",
+            LICENCE_ID,
+            "--salt",
+            SALT,
+            "--reason",
+            "fraud",
+        ],
+    );
+    let revoked_height = revoked["height"].as_u64().expect("committed height");
+    cluster.wait_height(D, revoked_height, WAIT);
+    let verdict = cluster.rpc(D).ok(
+        "licence_verify",
+        json!({"commitment": commitment, "region": 320000}),
+    );
+    assert_eq!(verdict["status"], "revoked", "{verdict}");
+    assert_eq!(verdict["valid"], false, "{verdict}");
+    let history = cluster
+        .rpc(D)
+        .ok("licence_getHistory", json!({"commitment": commitment}));
+    let kinds: Vec<&str> = history
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|entry| entry["kind"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(kinds, ["anchored", "revoked"]);
+
+    // A firm's DID created through node B (by Jiangsu) resolves at node C.
+    let firm_key = hex::encode(yrd_node::keys::generate_key().verifying_key().to_bytes());
+    let created = cluster.tx(
+        B,
+        &jiangsu,
+        &[
+            "did-create",
+            "--subject",
+            "organisation",
+            "--controller-key",
+            &firm_key,
+        ],
+    );
+    let did = created["did"].as_str().expect("did");
+    cluster.wait_height(C, created["height"].as_u64().expect("height"), WAIT);
+    let resolved = cluster.rpc(C).ok("did_resolve", json!({"did": did}));
+    assert_eq!(resolved["didDocument"]["id"], did, "{resolved}");
+    assert_eq!(resolved["didDocumentMetadata"]["deactivated"], false);
+
+    // Every node holds the same state at the last height.
+    let last = created["height"].as_u64().expect("height");
+    let root = cluster.state_root_at(A, last);
+    for i in 1..4 {
+        cluster.wait_height(i, last, WAIT);
+        assert_eq!(cluster.state_root_at(i, last), root, "node {i} diverged");
+    }
+}

@@ -1,0 +1,161 @@
+//! What a node refuses, and that it keeps working afterwards: a peer whose key is outside the
+//! membership, forged and replayed transactions, malformed and oversized JSON-RPC requests, and
+//! bytes that are not libp2p on the p2p port.
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::harness::{Cluster, serial, sign_with_nonce, submit, timestamp_payload};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn counters(cluster: &Cluster, i: usize) -> Value {
+    cluster.rpc(i).ok("node_getStatus", json!([]))["counters"].clone()
+}
+
+#[test]
+fn outsider_key_cannot_join_and_bad_transactions_and_requests_are_refused() {
+    let _serial = serial();
+    let mut cluster = Cluster::new();
+    cluster.start_all();
+    for i in 0..4 {
+        cluster.wait_height(i, 1, WAIT);
+    }
+
+    // A node whose key is not in the genesis membership dials every member and is refused.
+    let outsider = cluster.add_outsider();
+    cluster.start(outsider);
+    cluster.wait_serving(outsider);
+    let members_height = cluster.height(0);
+    cluster.wait_height(0, members_height + 3, WAIT);
+    let refused: u64 = (0..4)
+        .map(|i| {
+            counters(&cluster, i)["connectionsRefusedNonMember"]
+                .as_u64()
+                .unwrap_or(0)
+        })
+        .sum();
+    assert!(
+        refused > 0,
+        "no member counted a refused non-member connection"
+    );
+    let outsider_status = cluster.rpc(outsider).ok("node_getStatus", json!([]));
+    assert_eq!(outsider_status["role"], "observer", "{outsider_status}");
+    assert_eq!(outsider_status["head"]["height"], 0, "{outsider_status}");
+    for i in 0..4 {
+        let peers = cluster.rpc(i).ok("net_getPeers", json!([]));
+        let outsider_connected = peers.as_array().expect("peers").iter().any(|peer| {
+            peer["connected"] == true
+                && !(0..4).any(|j| {
+                    yrd_node::keys::read_key_file(
+                        &cluster.path(&format!("{}/node-key.json", crate::harness::NAMES[j])),
+                    )
+                    .map(|k| hex::encode(k.verifying_key().to_bytes()))
+                    .ok()
+                        == peer["nodeKey"].as_str().map(str::to_owned)
+                })
+        });
+        assert!(
+            !outsider_connected,
+            "node {i} lists a non-member as connected"
+        );
+    }
+    cluster.kill(outsider);
+
+    let rpc = cluster.rpc(0);
+    let key = cluster.authority_key("shanghai");
+    let refused_before = counters(&cluster, 0)["txsRefused"]
+        .as_u64()
+        .expect("counter");
+
+    // Forged: a signature bit flipped, and a body changed after signing.
+    let mut forged = sign_with_nonce(&key, 0, timestamp_payload(10), 100_000);
+    forged.signature[5] ^= 0x01;
+    let error = submit(&rpc, &forged).expect_err("a forged signature is refused");
+    assert_eq!(error.code, -33010, "{error:?}");
+    assert_eq!(error.data["name"], "BadSignature", "{error:?}");
+    let mut altered = sign_with_nonce(&key, 0, timestamp_payload(11), 100_000);
+    altered.body.payload = timestamp_payload(12);
+    let error = submit(&rpc, &altered).expect_err("an altered body is refused");
+    assert_eq!(error.data["code"], 106, "{error:?}");
+
+    // Not canonical: trailing bytes after a valid envelope.
+    let good = sign_with_nonce(&key, 0, timestamp_payload(13), 100_000);
+    let mut trailing = good.to_bytes();
+    trailing.push(0);
+    let error = rpc
+        .call("tx_submit", json!([hex::encode(&trailing)]))
+        .expect_err("trailing bytes are refused");
+    assert_eq!(error.code, -33010, "{error:?}");
+
+    // Another chain's transaction.
+    let mut other_chain = good.body.clone();
+    other_chain.chain_id = yrd_contracts::ChainId("another-chain".into());
+    let error = submit(&rpc, &other_chain.sign(&key)).expect_err("wrong chain is refused");
+    assert_eq!(error.code, -33013, "{error:?}");
+
+    // Replayed: once committed, the same bytes (at any node) and the same nonce are refused.
+    let hash = submit(&rpc, &good).expect("a good transaction is admitted");
+    cluster.wait_committed(0, &hash, WAIT);
+    for i in 0..4 {
+        let status = cluster.wait_committed(i, &hash, WAIT);
+        assert_eq!(status["receipt"]["code"], 0, "{status}");
+        let error = submit(&cluster.rpc(i), &good).expect_err("a replay is refused");
+        assert_eq!(error.code, -33012, "node {i}: {error:?}");
+    }
+    let reused = sign_with_nonce(&key, 0, timestamp_payload(14), 100_000);
+    let error = submit(&rpc, &reused).expect_err("a spent nonce is refused");
+    assert_eq!(error.code, -33010, "{error:?}");
+    assert_eq!(error.data["name"], "BadNonce", "{error:?}");
+
+    let refused_after = counters(&cluster, 0)["txsRefused"]
+        .as_u64()
+        .expect("counter");
+    assert!(
+        refused_after >= refused_before + 5,
+        "refusals not counted: {refused_before} -> {refused_after}"
+    );
+
+    // Malformed JSON-RPC.
+    let (_, body) = rpc.post_raw(b"{\"jsonrpc\":\"2.0\",").expect("HTTP answer");
+    let reply: Value = serde_json::from_str(&body).expect("JSON error object");
+    assert_eq!(reply["error"]["code"], -32700, "{reply}");
+    let error = rpc
+        .call("ledger_doesNotExist", json!([]))
+        .expect_err("unknown method");
+    assert_eq!(error.code, -32601, "{error:?}");
+    let error = rpc
+        .call("tx_submit", json!(["not hex"]))
+        .expect_err("bad params");
+    assert_eq!(error.code, -32602, "{error:?}");
+    let error = rpc
+        .call("chain_getBlock", json!([{"height": "x"}]))
+        .expect_err("bad params");
+    assert_eq!(error.code, -32602, "{error:?}");
+    // Oversized: past the 256 KiB request limit.
+    let huge = format!(
+        "{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tx_submit\",\"params\":[\"{}\"]}}",
+        "ab".repeat(200 * 1024)
+    );
+    let (status, body) = rpc.post_raw(huge.as_bytes()).expect("HTTP answer");
+    assert_eq!(status, 413, "{body}");
+    let reply: Value = serde_json::from_str(&body).expect("JSON error object");
+    assert_eq!(reply["error"]["code"], -32007, "{reply}");
+
+    // Garbage on the p2p port: the handshake fails, the node carries on.
+    if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", cluster.nodes[0].p2p_port)) {
+        let garbage: Vec<u8> = (0..65_536u32).map(|i| (i * 7 + 3) as u8).collect();
+        let _ = stream.write_all(&garbage);
+    }
+
+    // The node keeps serving and committing.
+    let height = cluster.height(0);
+    cluster.wait_height(0, height + 2, WAIT);
+    let next = sign_with_nonce(&key, 1, timestamp_payload(15), 100_000);
+    let hash = submit(&rpc, &next).expect("still admitting");
+    cluster.wait_committed(3, &hash, WAIT);
+    assert!(cluster.is_running(0));
+}
