@@ -392,6 +392,50 @@ fn quorum_of_votes_forms_a_qc_and_the_leader_proposes() {
 }
 
 #[test]
+fn proposer_attests_only_an_executed_height_its_chain_proves_committed() {
+    // Rule: the attested executed height is capped at what the proposal's own chain proves
+    // committed (two-chain rule), even when this node has executed further — otherwise nobody
+    // who learned the chain from the proposal alone could vote for it.
+    let net = Net::new(4);
+    let mut core = net.core(2);
+    let b1 = net.block(&net.genesis_header(), &net.genesis.qc(), 1, 1);
+    let _ = deliver_proposal(&mut core, T0 + 10, &net.proposal(b1.clone(), None));
+    // This node has executed height 1 (as if it had committed b1 on a QC no one else saw).
+    let _ = core.step(T0 + 15, executed(1, [9; 32]));
+    for signer in [0usize, 1, 3] {
+        let _ = core.step(
+            T0 + 20,
+            Input::Vote {
+                from: net.keys[signer],
+                vote: net.vote(&b1.header, signer),
+            },
+        );
+    }
+    let ready = core.step(
+        T0 + 30,
+        Input::PayloadReady {
+            round: 2,
+            payload: Vec::new(),
+        },
+    );
+    let proposal = ready
+        .outputs
+        .iter()
+        .find_map(|o| match o {
+            Output::Broadcast(ConsensusMessage::Proposal(p)) => Some(p.clone()),
+            _ => None,
+        })
+        .expect("leader proposes");
+    // The chain b1 (round 1) on genesis (round 0) proves only genesis committed.
+    assert_eq!(proposal.block.header.parent_id, b1.id());
+    assert_eq!(proposal.block.header.executed.height, 0);
+    assert_eq!(
+        proposal.block.header.executed.state_root,
+        net.genesis.state_root
+    );
+}
+
+#[test]
 fn restarted_node_never_signs_a_second_vote_for_a_round() {
     // Rule: vote at most once per round across restarts (persisted SafetyData).
     let net = Net::new(4);
