@@ -56,11 +56,7 @@ fn steady_load(
 #[test]
 fn node_killed_under_load_restarts_catches_up_and_loses_no_acknowledged_tx() {
     let _serial = serial();
-    let mut cluster = Cluster::new();
-    cluster.start_all();
-    for i in 0..4 {
-        cluster.wait_height(i, 1, WAIT);
-    }
+    let mut cluster = Cluster::running(1);
     const VICTIM: usize = 3;
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -124,11 +120,7 @@ fn node_killed_under_load_restarts_catches_up_and_loses_no_acknowledged_tx() {
 #[test]
 fn two_of_four_down_stops_commits_without_divergence_and_one_back_resumes_them() {
     let _serial = serial();
-    let mut cluster = Cluster::new();
-    cluster.start_all();
-    for i in 0..4 {
-        cluster.wait_height(i, 2, WAIT);
-    }
+    let mut cluster = Cluster::running(2);
 
     // One crashes, one is stopped cleanly (SIGTERM must end the process with success).
     cluster.kill(3);

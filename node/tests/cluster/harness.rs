@@ -214,6 +214,16 @@ impl Cluster {
         }
     }
 
+    /// A new cluster with the four province nodes running and each past `height`.
+    pub fn running(height: u64) -> Self {
+        let mut cluster = Self::new();
+        cluster.start_all();
+        for i in 0..NAMES.len() {
+            cluster.wait_height(i, height, Duration::from_secs(60));
+        }
+        cluster
+    }
+
     /// Waits until node `i` answers `chain_getHead`.
     pub fn wait_serving(&mut self, i: usize) {
         let rpc = self.rpc(i);

@@ -24,11 +24,7 @@ const WAIT: Duration = Duration::from_secs(60);
 #[test]
 fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at_c() {
     let _serial = serial();
-    let mut cluster = Cluster::new();
-    cluster.start_all();
-    for i in 0..4 {
-        cluster.wait_height(i, 1, WAIT);
-    }
+    let cluster = Cluster::running(1);
 
     // `yrd status` reports the node's chain and peers.
     let status = cluster.yrd(&["status", "--rpc", &cluster.url(D)]);
