@@ -107,6 +107,16 @@ impl<S: TreeStore> StateSnapshot<'_, S> {
     pub fn version(&self) -> u64 {
         self.version
     }
+
+    /// The value of `key` with a proof of inclusion or absence against this version's root.
+    pub fn get_with_proof(
+        &self,
+        key: &[u8],
+    ) -> Result<(Option<Vec<u8>>, crate::tree::StateProof), ReadError> {
+        self.tree
+            .get_with_proof(key, self.version)
+            .map_err(|e| ReadError::Storage(e.to_string()))
+    }
 }
 
 impl<S: TreeStore> StateReader for StateSnapshot<'_, S> {

@@ -2,6 +2,8 @@
 //! state is a real `yrd_contracts::State` built from signed transactions (`rpc/fixture.rs`).
 //! Every test is bounded by a timeout.
 
+#[path = "support/certify.rs"]
+mod certify;
 #[path = "rpc/fake.rs"]
 mod fake;
 #[path = "rpc/fixture.rs"]
@@ -21,6 +23,8 @@ mod licence_tests;
 mod limits_tests;
 #[path = "rpc/ops_tests.rs"]
 mod ops_tests;
+#[path = "rpc/proof_tests.rs"]
+mod proof_tests;
 #[path = "rpc/subscription_tests.rs"]
 mod subscription_tests;
 

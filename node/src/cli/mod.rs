@@ -7,6 +7,7 @@ pub mod logging;
 pub mod node;
 pub mod status;
 pub mod tx;
+pub mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +50,9 @@ pub enum Command {
     Devnet(devnet::DevnetArgs),
     /// Build, sign and submit a transaction of any kind.
     Tx(tx::TxArgs),
+    /// Check a verifiable answer offline against the genesis file, or ask a node about a
+    /// licence and check its answer (docs/PROOFS.md).
+    Verify(verify::VerifyArgs),
     /// Show a node's status.
     Status {
         /// The node's JSON-RPC address.
@@ -66,5 +70,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Devnet(args) => devnet::run(&args),
         Command::Status { rpc } => status::run(&rpc),
         Command::Tx(args) => tx::run(args),
+        Command::Verify(args) => verify::run(args),
     }
 }

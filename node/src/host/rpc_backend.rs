@@ -12,24 +12,81 @@ use super::ingress::{self, AdmitError};
 use super::shared::Shared;
 use crate::mempool::MempoolError;
 use crate::network::NetworkHandle;
+use crate::rpc::backend::{BatchInclusion, BatchLeavesError, ProofAnchor, ProverHandle};
 use crate::rpc::views::{
     BlockRef, BlockView, CertificateView, HeadInfo, LicenceStatusChange, NodeCountersView,
     NodeRole, NodeStatus, PeerView, ReceiptView, StoredTx, TxStatus,
 };
 use crate::rpc::{BackendError, RpcBackend, StateHandle, SubmitError};
 use crate::storage::RocksTreeStore;
+use yrd_contracts::batch::BatchTree;
+use yrd_contracts::keys;
+use yrd_contracts::reader::read_record;
+use yrd_contracts::records::BatchRecord;
+use yrd_contracts::types::ProvinceCode;
 
 /// The RPC backend of a running node.
 #[derive(Debug, Clone)]
 pub struct NodeBackend {
     shared: Arc<Shared>,
     network: NetworkHandle,
+    /// The last batch tree rebuilt for an inclusion proof (holders of one batch tend to ask
+    /// together; rebuilding a large batch per request would dominate).
+    batch_cache: Arc<std::sync::Mutex<Option<Arc<BatchTree>>>>,
 }
+
+/// Most leaves of one batch this node keeps for its issuers.
+pub const MAX_LOCAL_BATCH_LEAVES: usize = 1 << 20;
 
 impl NodeBackend {
     /// A backend over the node's shared state and network handle.
     pub fn new(shared: Arc<Shared>, network: NetworkHandle) -> Self {
-        Self { shared, network }
+        Self {
+            shared,
+            network,
+            batch_cache: Arc::default(),
+        }
+    }
+
+    /// The province whose validator this node is, if it is one.
+    fn local_province(&self) -> Option<ProvinceCode> {
+        let key = self.network.local_public_key();
+        self.shared
+            .chain
+            .genesis
+            .authorities
+            .iter()
+            .find(|a| a.validator_keys.contains(&key))
+            .map(|a| a.province)
+    }
+
+    fn batch_tree(&self, root: &[u8; 32]) -> Result<Arc<BatchTree>, BackendError> {
+        let mut cache = self
+            .batch_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(tree) = cache.as_ref().filter(|t| t.root() == *root) {
+            return Ok(Arc::clone(tree));
+        }
+        let state = self.state_at(None)?;
+        let record: BatchRecord = read_record(&*state, &keys::batch(root))
+            .map_err(internal)?
+            .ok_or_else(|| internal("kept leaves of a batch that is not anchored"))?;
+        let leaves = self
+            .shared
+            .store
+            .batch_leaves(root, record.count)
+            .map_err(internal)?;
+        let tree = BatchTree::build(leaves).map_err(internal)?;
+        if tree.root() != *root {
+            return Err(internal(format!(
+                "kept leaves of batch {} do not rebuild its root",
+                hex::encode(root)
+            )));
+        }
+        let tree = Arc::new(tree);
+        *cache = Some(Arc::clone(&tree));
+        Ok(tree)
     }
 
     fn counters(&self) -> NodeCountersView {
@@ -211,6 +268,101 @@ impl RpcBackend for NodeBackend {
         }
         let state = State::open(self.shared.store.tree_store()).map_err(internal)?;
         Ok(Box::new(OwnedSnapshot { state, version }))
+    }
+
+    fn proof_anchor(&self) -> Result<ProofAnchor, BackendError> {
+        let store = &self.shared.store;
+        let height = self.shared.head().height;
+        let committed = super::restart::committed_block(store, height)
+            .map_err(internal)?
+            .ok_or_else(|| BackendError::NotReady(format!("no committed block {height} yet")))?;
+        let header = committed.block.header;
+        let certificate = if header == self.shared.chain.consensus.header() {
+            None
+        } else {
+            Some(committed.certificate)
+        };
+        let first_epoch = self.shared.chain.consensus.validator_set.epoch;
+        let mut epoch_changes = Vec::new();
+        for epoch in first_epoch.saturating_add(1)..=header.epoch {
+            let at = store
+                .epoch_change_height(epoch)
+                .map_err(internal)?
+                .ok_or_else(|| {
+                    internal(format!(
+                        "no reconfiguration block recorded for epoch {epoch}"
+                    ))
+                })?;
+            let certificate = store.certificate(at).map_err(internal)?.ok_or_else(|| {
+                internal(format!("no certificate for reconfiguration block {at}"))
+            })?;
+            epoch_changes.push(certificate);
+        }
+        Ok(ProofAnchor {
+            header,
+            certificate,
+            epoch_changes,
+        })
+    }
+
+    fn prover_at(&self, version: u64) -> Result<ProverHandle, BackendError> {
+        let latest = self.shared.head().height;
+        if version > latest {
+            return Err(BackendError::VersionUnavailable {
+                version,
+                oldest_kept: 0,
+                latest,
+            });
+        }
+        let state = State::open(self.shared.store.tree_store()).map_err(internal)?;
+        Ok(Box::new(move |key: &[u8]| {
+            state.snapshot_at(version).get_with_proof(key)
+        }))
+    }
+
+    fn store_batch_leaves(&self, leaves: Vec<[u8; 32]>) -> Result<[u8; 32], BatchLeavesError> {
+        if leaves.len() > MAX_LOCAL_BATCH_LEAVES {
+            return Err(BatchLeavesError::Invalid(format!(
+                "{} leaves; this node keeps batches of at most {MAX_LOCAL_BATCH_LEAVES}",
+                leaves.len()
+            )));
+        }
+        let tree = BatchTree::build(leaves.clone())
+            .map_err(|e| BatchLeavesError::Invalid(e.to_string()))?;
+        let root = tree.root();
+        let state = self
+            .state_at(None)
+            .map_err(|e| BatchLeavesError::Internal(e.to_string()))?;
+        let record: Option<BatchRecord> = read_record(&*state, &keys::batch(&root))
+            .map_err(|e| BatchLeavesError::Internal(e.to_string()))?;
+        let record = record.ok_or(BatchLeavesError::NotAnchored { root })?;
+        if let Some(local) = self.local_province()
+            && local != record.province
+        {
+            return Err(BatchLeavesError::OtherProvince {
+                issuing: record.province.0,
+                local: local.0,
+            });
+        }
+        self.shared
+            .store
+            .put_batch_leaves(&root, &leaves)
+            .map_err(|e| BatchLeavesError::Internal(e.to_string()))?;
+        tracing::info!(root = %hex::encode(root), leaves = leaves.len(), "kept batch leaves");
+        Ok(root)
+    }
+
+    fn batch_inclusion(
+        &self,
+        commitment: &[u8; 32],
+    ) -> Result<Option<BatchInclusion>, BackendError> {
+        let Some((root, index)) = self.shared.store.batch_leaf(commitment).map_err(internal)?
+        else {
+            return Ok(None);
+        };
+        let tree = self.batch_tree(&root)?;
+        let proof = tree.proof(index).map_err(internal)?;
+        Ok(Some(BatchInclusion { root, proof }))
     }
 
     fn node_status(&self) -> Result<NodeStatus, BackendError> {

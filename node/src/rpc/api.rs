@@ -13,8 +13,11 @@ use yrd_contracts::query::{
 
 use super::params::{AuthParam, BlockParam, ProvinceParam};
 use super::views::{
-    AccountNonce, BlockView, DidHistory, HeadInfo, NodeStatus, PeerView, TxDetails, TxStatus,
+    AccountNonce, BatchInclusionView, BatchLeavesReceipt, BlockView, DidHistory, HeadInfo,
+    MaybeProven, NodeStatus, PeerView, TxDetails, TxStatus,
 };
+use crate::proof::ProvenAnswer;
+use crate::proof::query::BatchParam;
 
 /// Transaction submission and tracking.
 #[rpc(server, namespace = "tx")]
@@ -52,7 +55,9 @@ pub trait ChainApi {
 #[rpc(server, namespace = "licence")]
 pub trait LicenceApi {
     /// Verifies a licence commitment for a verifier in `region`. A `verifierDid` claim must come
-    /// with an `auth` signature (see docs/RPC.md).
+    /// with an `auth` signature (see docs/RPC.md). `batch` (root and inclusion proof) verifies a
+    /// licence anchored only inside a batch. With `proof: true` the answer comes in a verifiable
+    /// envelope (docs/PROOFS.md).
     #[method(name = "verify")]
     async fn verify(
         &self,
@@ -60,7 +65,9 @@ pub trait LicenceApi {
         region: ProvinceParam,
         #[argument(rename = "verifierDid")] verifier_did: Option<String>,
         auth: Option<AuthParam>,
-    ) -> RpcResult<LicenceVerification>;
+        batch: Option<BatchParam>,
+        proof: Option<bool>,
+    ) -> RpcResult<MaybeProven<LicenceVerification>>;
 
     /// The licence record as its data class allows, without a recognition verdict.
     #[method(name = "get")]
@@ -69,7 +76,8 @@ pub trait LicenceApi {
         commitment: String,
         #[argument(rename = "verifierDid")] verifier_did: Option<String>,
         auth: Option<AuthParam>,
-    ) -> RpcResult<LicenceVerification>;
+        proof: Option<bool>,
+    ) -> RpcResult<MaybeProven<LicenceVerification>>;
 
     /// The status history, to callers allowed full disclosure.
     #[method(name = "getHistory")]
@@ -78,7 +86,8 @@ pub trait LicenceApi {
         commitment: String,
         #[argument(rename = "verifierDid")] verifier_did: Option<String>,
         auth: Option<AuthParam>,
-    ) -> RpcResult<Vec<LicenceEventView>>;
+        proof: Option<bool>,
+    ) -> RpcResult<MaybeProven<Vec<LicenceEventView>>>;
 
     /// Pushes a fresh `licence_verify` answer whenever one of `commitments` changes status
     /// (WebSocket only); notifications use method `licence_status`.
@@ -101,7 +110,8 @@ pub trait DidApi {
         &self,
         did: String,
         #[argument(rename = "versionId")] version_id: Option<u32>,
-    ) -> RpcResult<DidResolution>;
+        proof: Option<bool>,
+    ) -> RpcResult<MaybeProven<DidResolution>>;
 
     /// Versions of a DID, oldest first, from `fromVersion` (default 1), at most `limit`.
     #[method(name = "getHistory")]
@@ -118,7 +128,11 @@ pub trait DidApi {
 pub trait RegistryApi {
     /// An issuer by signing key (hex).
     #[method(name = "issuer_get")]
-    async fn issuer_get(&self, key: String) -> RpcResult<IssuerView>;
+    async fn issuer_get(
+        &self,
+        key: String,
+        proof: Option<bool>,
+    ) -> RpcResult<MaybeProven<IssuerView>>;
 
     /// The nonce the next transaction signed by `key` (hex) must carry.
     #[method(name = "account_getNextNonce")]
@@ -126,7 +140,11 @@ pub trait RegistryApi {
 
     /// A catalogue entry by type code.
     #[method(name = "licenceType_get")]
-    async fn licence_type_get(&self, code: String) -> RpcResult<LicenceTypeView>;
+    async fn licence_type_get(
+        &self,
+        code: String,
+        proof: Option<bool>,
+    ) -> RpcResult<MaybeProven<LicenceTypeView>>;
 
     /// The policy of `recognising` for `licenceType` licences issued in `issuing`.
     #[method(name = "policy_get")]
@@ -135,7 +153,26 @@ pub trait RegistryApi {
         recognising: ProvinceParam,
         issuing: ProvinceParam,
         #[argument(rename = "licenceType")] licence_type: String,
-    ) -> RpcResult<PolicyView>;
+        proof: Option<bool>,
+    ) -> RpcResult<MaybeProven<PolicyView>>;
+}
+
+/// Verifiable state reads and batch inclusion proofs.
+#[rpc(server)]
+pub trait ProofApi {
+    /// The raw value under a state key (hex), always in a verifiable envelope; `value` is `null`
+    /// when the key is absent (the proof then shows non-inclusion).
+    #[method(name = "state_getProof")]
+    async fn state_get_proof(&self, key: String) -> RpcResult<ProvenAnswer>;
+
+    /// An issuer leaves the commitments of an anchored batch (hex, in batch order) with this
+    /// node, which keeps them locally (never replicated) to hand holders inclusion proofs.
+    #[method(name = "batch_submitLeaves")]
+    async fn batch_submit_leaves(&self, leaves: Vec<String>) -> RpcResult<BatchLeavesReceipt>;
+
+    /// The inclusion proof of a commitment in a batch whose leaves this node keeps.
+    #[method(name = "batch_getInclusionProof")]
+    async fn batch_get_inclusion_proof(&self, commitment: String) -> RpcResult<BatchInclusionView>;
 }
 
 /// Node and network status, and the interface description.

@@ -8,9 +8,13 @@
 //! flood of RPC work queues up or is refused instead of starving the runtime consensus runs on.
 
 use tokio::sync::broadcast;
-use yrd_contracts::StateReader;
+use yrd_consensus::CommitCertificate;
+use yrd_consensus::types::BlockHeader;
 use yrd_contracts::TxError;
+use yrd_contracts::batch::BatchProof;
+use yrd_contracts::tree::StateProof;
 use yrd_contracts::types::TxHash;
+use yrd_contracts::{ReadError, StateReader};
 
 use super::views::{
     BlockRef, BlockView, HeadInfo, LicenceStatusChange, NodeStatus, PeerView, StoredTx, TxStatus,
@@ -18,6 +22,56 @@ use super::views::{
 
 /// A state reader pinned to one version. Queries read through it on the blocking pool.
 pub type StateHandle = Box<dyn StateReader + Send + Sync>;
+
+/// Reads of one state version, each with its proof against that version's root.
+pub type ProverHandle =
+    Box<dyn Fn(&[u8]) -> Result<(Option<Vec<u8>>, StateProof), ReadError> + Send + Sync>;
+
+/// The committed header verifiable answers are anchored at, and what proves it committed.
+#[derive(Debug, Clone)]
+pub struct ProofAnchor {
+    /// A committed header; its `executed` names the state version and root answers are read at.
+    pub header: BlockHeader,
+    /// Its commit certificate; `None` only for the genesis header.
+    pub certificate: Option<CommitCertificate>,
+    /// Commit certificates of every reconfiguration block from the genesis epoch to the
+    /// header's, oldest first.
+    pub epoch_changes: Vec<CommitCertificate>,
+}
+
+/// Where a commitment sits in a batch whose leaves an issuer left with this node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchInclusion {
+    /// The anchored root.
+    pub root: [u8; 32],
+    /// Inclusion proof of the commitment.
+    pub proof: BatchProof,
+}
+
+/// Why the node refused an issuer's batch leaves.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatchLeavesError {
+    /// No batch with this root is anchored (at the latest committed height).
+    #[error("no batch with root {} is anchored", hex::encode(.root))]
+    NotAnchored {
+        /// The root the leaves hash to.
+        root: [u8; 32],
+    },
+    /// The batch was issued in another province: its leaves belong with that province's node.
+    #[error("batch issued in province {issuing}; this node keeps leaves for province {local} only")]
+    OtherProvince {
+        /// The batch's issuing province.
+        issuing: u32,
+        /// This node's province.
+        local: u32,
+    },
+    /// The leaves do not form a batch (empty, or too many for this node to keep).
+    #[error("{0}")]
+    Invalid(String),
+    /// A storage fault.
+    #[error("internal: {0}")]
+    Internal(String),
+}
 
 /// Why the node refused a submitted transaction.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -93,6 +147,22 @@ pub trait RpcBackend: Send + Sync + 'static {
 
     /// A reader of the state at `version` (the latest committed when `None`).
     fn state_at(&self, version: Option<u64>) -> Result<StateHandle, BackendError>;
+
+    /// The latest committed header with a certificate, to anchor verifiable answers at.
+    fn proof_anchor(&self) -> Result<ProofAnchor, BackendError>;
+
+    /// Reads of the state at `version` with proofs.
+    fn prover_at(&self, version: u64) -> Result<ProverHandle, BackendError>;
+
+    /// Keep an issuer's batch leaves (commitments, in batch order) locally so holders can fetch
+    /// inclusion proofs; the batch must be anchored. Never replicated. Returns the root.
+    fn store_batch_leaves(&self, leaves: Vec<[u8; 32]>) -> Result<[u8; 32], BatchLeavesError>;
+
+    /// The inclusion proof of `commitment` in a batch whose leaves this node keeps.
+    fn batch_inclusion(
+        &self,
+        commitment: &[u8; 32],
+    ) -> Result<Option<BatchInclusion>, BackendError>;
 
     /// This node's status.
     fn node_status(&self) -> Result<NodeStatus, BackendError>;

@@ -14,6 +14,7 @@
 //! | -33001 | not found | the record, block or transaction does not exist |
 //! | -33002 | state unavailable | the asked version is pruned or not yet written |
 //! | -33003 | not ready | the node has no state yet |
+//! | -33004 | proof unavailable | a `"proof": true` answer would exceed a proof limit |
 //! | -33010 | tx rejected | invalid transaction; `data: {code, name, message}` from `TxError` |
 //! | -33011 | mempool full | `data: {reason}` |
 //! | -33012 | duplicate tx | `data: {hash}` |
@@ -38,6 +39,8 @@ pub const NOT_FOUND: i32 = -33001;
 pub const STATE_UNAVAILABLE: i32 = -33002;
 /// The node has no state yet.
 pub const NOT_READY: i32 = -33003;
+/// The answer cannot be proven within the proof limits.
+pub const PROOF_UNAVAILABLE: i32 = -33004;
 /// The transaction is invalid.
 pub const TX_REJECTED: i32 = -33010;
 /// The mempool is full.
@@ -58,10 +61,11 @@ pub const BUSY: i32 = -33030;
 pub const INTERNAL: i32 = -33099;
 
 /// Every application error code, for the docs test.
-pub const APPLICATION_CODES: [i32; 13] = [
+pub const APPLICATION_CODES: [i32; 14] = [
     NOT_FOUND,
     STATE_UNAVAILABLE,
     NOT_READY,
+    PROOF_UNAVAILABLE,
     TX_REJECTED,
     MEMPOOL_FULL,
     DUPLICATE_TX,
@@ -113,6 +117,9 @@ pub enum RpcError {
         /// The limit.
         limit: u32,
     },
+    /// A proof was asked for but would exceed a limit.
+    #[error("proof unavailable: {0}")]
+    ProofUnavailable(String),
     /// Node fault.
     #[error("internal error: {0}")]
     Internal(String),
@@ -132,6 +139,7 @@ impl RpcError {
         match self {
             RpcError::InvalidParam { .. } => INVALID_PARAMS,
             RpcError::NotFound { .. } => NOT_FOUND,
+            RpcError::ProofUnavailable(_) => PROOF_UNAVAILABLE,
             RpcError::Backend(BackendError::VersionUnavailable { .. }) => STATE_UNAVAILABLE,
             RpcError::Backend(BackendError::NotReady(_)) => NOT_READY,
             RpcError::Backend(BackendError::Internal(_)) | RpcError::Internal(_) => INTERNAL,

@@ -302,3 +302,38 @@ pub struct DidHistory {
     /// The version to ask for next (`fromVersion`), when more remain.
     pub next_version: Option<u32>,
 }
+
+/// A read answer: the plain value, or with `"proof": true` the verifiable envelope.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum MaybeProven<T> {
+    /// The value alone.
+    Plain(T),
+    /// The value with its evidence (docs/PROOFS.md).
+    Proven(Box<crate::proof::ProvenAnswer>),
+}
+
+/// What `batch_submitLeaves` kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchLeavesReceipt {
+    /// The batch root the leaves rebuild (anchored on the ledger), hex.
+    #[serde(with = "yrd_contracts::tree::serde_hex::bytes32")]
+    pub root: [u8; 32],
+    /// Leaves kept.
+    pub count: u64,
+}
+
+/// What `batch_getInclusionProof` returns: pass `root` and `proof` as `licence_verify`'s `batch`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchInclusionView {
+    /// The commitment, hex.
+    #[serde(with = "yrd_contracts::tree::serde_hex::bytes32")]
+    pub commitment: [u8; 32],
+    /// The batch root, hex.
+    #[serde(with = "yrd_contracts::tree::serde_hex::bytes32")]
+    pub root: [u8; 32],
+    /// Inclusion proof of the commitment under `root`.
+    pub proof: yrd_contracts::batch::BatchProof,
+}

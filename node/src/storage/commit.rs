@@ -8,8 +8,9 @@ use super::error::StorageError;
 use super::store::Store;
 use super::table::{KeyCodec, Table};
 use super::tables::{
-    BlockHashIndex, Blocks, Certificates, CommittedHead, Hash32, Height, Metadata, MetadataKey,
-    MetadataValue, Receipts, StateRoots, Transactions, TxIndex, TxLocation,
+    BatchLeafIndex, BatchLeaves, BlockHashIndex, Blocks, Certificates, CommittedHead, EpochChanges,
+    Hash32, Height, Metadata, MetadataKey, MetadataValue, Receipts, StateRoots, Transactions,
+    TxIndex, TxLocation,
 };
 use yrd_consensus::{Block, CommitCertificate};
 use yrd_contracts::{Receipt, SignedTx};
@@ -105,6 +106,11 @@ impl Store {
         batch.put::<Certificates>(&height, &write.certificate)?;
         batch.put::<BlockHashIndex>(&block_hash, &height)?;
         batch.put::<StateRoots>(&height, &write.state_root)?;
+        if height > 0
+            && let Some(next) = yrd_consensus::epoch::next_epoch_set(&write.block.header)
+        {
+            batch.put::<EpochChanges>(&next.epoch, &height)?;
+        }
         for (index, committed) in write.transactions.iter().enumerate() {
             let index = u32::try_from(index).map_err(|_| StorageError::TooManyTransactions {
                 height,
@@ -236,6 +242,46 @@ impl Store {
     /// The state root after executing the committed block at `height`.
     pub fn state_root_at(&self, height: Height) -> Result<Option<Hash32>, StorageError> {
         self.get::<StateRoots>(&height)
+    }
+
+    /// The height of the reconfiguration block that started `epoch`, if it is committed.
+    pub fn epoch_change_height(&self, epoch: u64) -> Result<Option<Height>, StorageError> {
+        self.get::<EpochChanges>(&epoch)
+    }
+
+    /// Keep a batch's leaves locally (in batch order): leaves first, then the lookup index, in
+    /// bounded write batches.
+    pub fn put_batch_leaves(&self, root: &Hash32, leaves: &[Hash32]) -> Result<(), StorageError> {
+        const CHUNK: usize = 65_536;
+        for (chunk_index, chunk) in leaves.chunks(CHUNK).enumerate() {
+            let mut batch = WriteBatch::new();
+            for (offset, leaf) in chunk.iter().enumerate() {
+                let index = (chunk_index * CHUNK + offset) as u64;
+                batch.put::<BatchLeaves>(&(*root, index), leaf)?;
+            }
+            self.write(batch)?;
+        }
+        for (chunk_index, chunk) in leaves.chunks(CHUNK).enumerate() {
+            let mut batch = WriteBatch::new();
+            for (offset, leaf) in chunk.iter().enumerate() {
+                let index = (chunk_index * CHUNK + offset) as u64;
+                batch.put::<BatchLeafIndex>(leaf, &(*root, index))?;
+            }
+            self.write(batch)?;
+        }
+        Ok(())
+    }
+
+    /// Where a locally kept batch leaf is: (batch root, index).
+    pub fn batch_leaf(&self, commitment: &Hash32) -> Result<Option<(Hash32, u64)>, StorageError> {
+        self.get::<BatchLeafIndex>(commitment)
+    }
+
+    /// The first `count` locally kept leaves of the batch with `root`, in order.
+    pub fn batch_leaves(&self, root: &Hash32, count: u64) -> Result<Vec<Hash32>, StorageError> {
+        let limit = usize::try_from(count).unwrap_or(usize::MAX);
+        let entries = self.range::<BatchLeaves>(&(*root, 0), &(*root, count), limit)?;
+        Ok(entries.into_iter().map(|(_, leaf)| leaf).collect())
     }
 
     /// Whether a transaction with this hash is committed (one index lookup).

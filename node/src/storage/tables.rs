@@ -215,6 +215,35 @@ impl Table for StateRoots {
     type Value = Hash32;
 }
 
+/// The height of the reconfiguration block that started each epoch after the first, by the
+/// epoch it started: the certificates verifiable answers carry as epoch-change proofs.
+#[derive(Debug)]
+pub struct EpochChanges;
+impl Table for EpochChanges {
+    const NAME: &'static str = "epoch_changes";
+    type Key = u64;
+    type Value = Height;
+}
+
+/// Leaves of batches that issuers left with this node, by (batch root, index): local only, never
+/// replicated, used to hand holders inclusion proofs.
+#[derive(Debug)]
+pub struct BatchLeaves;
+impl Table for BatchLeaves {
+    const NAME: &'static str = "batch_leaves";
+    type Key = (Hash32, u64);
+    type Value = Hash32;
+}
+
+/// Where each locally kept batch leaf is: commitment → (batch root, index).
+#[derive(Debug)]
+pub struct BatchLeafIndex;
+impl Table for BatchLeafIndex {
+    const NAME: &'static str = "index_batch_leaf";
+    type Key = Hash32;
+    type Value = (Hash32, u64);
+}
+
 /// The consensus safety data: one entry, always written with a synced write.
 #[derive(Debug)]
 pub struct SafetyData;
@@ -258,6 +287,9 @@ pub const ALL_TABLES: &[&str] = &[
     TxIndex::NAME,
     BlockHashIndex::NAME,
     StateRoots::NAME,
+    EpochChanges::NAME,
+    BatchLeaves::NAME,
+    BatchLeafIndex::NAME,
     SafetyData::NAME,
     VotedBlocks::NAME,
     Metadata::NAME,

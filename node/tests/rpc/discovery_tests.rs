@@ -19,7 +19,7 @@ use crate::{Harness, within};
 
 /// The method names of the public contract (the names, plus `account_getNextNonce`, which
 /// `yrd tx` needs to number transactions).
-const CONTRACT_METHODS: [&str; 21] = [
+const CONTRACT_METHODS: [&str; 24] = [
     "tx_submit",
     "tx_getStatus",
     "chain_getHead",
@@ -41,6 +41,9 @@ const CONTRACT_METHODS: [&str; 21] = [
     "node_getStatus",
     "net_getPeers",
     "rpc.discover",
+    "state_getProof",
+    "batch_submitLeaves",
+    "batch_getInclusionProof",
 ];
 
 #[tokio::test]

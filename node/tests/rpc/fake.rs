@@ -13,10 +13,24 @@ use yrd_contracts::types::TxHash;
 use yrd_contracts::{
     BlockContext, ChainId, ReadError, SignedTx, State, StateReader, TxBody, TxError,
 };
+use yrd_node::chain_spec::ChainSpec;
+use yrd_node::rpc::backend::{BatchInclusion, BatchLeavesError, ProofAnchor, ProverHandle};
 use yrd_node::rpc::{
     BackendError, BlockRef, BlockView, HeadInfo, LicenceStatusChange, NodeRole, NodeStatus,
     PeerView, ReceiptView, RpcBackend, StateHandle, StoredTx, SubmitError, TxStatus,
 };
+
+use crate::certify::Certifier;
+
+/// A kept batch leaf: (root, index, the batch's tree).
+type KeptLeaf = ([u8; 32], u64, Arc<yrd_contracts::batch::BatchTree>);
+
+/// The latest certified anchor: (state version, header, certificate).
+type Anchored = Option<(
+    u64,
+    yrd_consensus::types::BlockHeader,
+    yrd_consensus::CommitCertificate,
+)>;
 
 /// Block time of height `h` is `GENESIS_TIME_MS + h` seconds.
 pub const GENESIS_TIME_MS: u64 = 1_750_000_000_000;
@@ -73,6 +87,12 @@ pub struct FakeNode {
     statuses: broadcast::Sender<LicenceStatusChange>,
     pub gate: Gate,
     pub mempool_capacity: usize,
+    /// The chain spec the genesis derives (what an offline verifier loads).
+    pub spec: ChainSpec,
+    certifier: Mutex<(Certifier, Anchored)>,
+    batches: Mutex<BTreeMap<[u8; 32], KeptLeaf>>,
+    /// When set, answers are anchored at this state version instead of the latest.
+    pub anchor_version: Mutex<Option<u64>>,
 }
 
 struct VersionReader {
@@ -90,6 +110,22 @@ impl StateReader for VersionReader {
     }
 }
 
+/// The secret seeds of the fixture's validators (`fixture::key(20 + i)`), checked against the
+/// genesis.
+fn validator_seeds(genesis: &yrd_contracts::Genesis) -> Vec<[u8; 32]> {
+    let seeds: Vec<[u8; 32]> = (0..genesis.authorities.len() as u8)
+        .map(|i| [20 + i; 32])
+        .collect();
+    for (seed, authority) in seeds.iter().zip(&genesis.authorities) {
+        assert_eq!(
+            SigningKey::from_bytes(seed).verifying_key().to_bytes(),
+            authority.validator_keys[0],
+            "fixture validator keys changed"
+        );
+    }
+    seeds
+}
+
 fn block_id(height: u64) -> [u8; 32] {
     *blake3::hash(format!("fake block {height}").as_bytes()).as_bytes()
 }
@@ -98,6 +134,7 @@ impl FakeNode {
     /// A node whose state is `genesis` (version 0) and whose block 0 exists.
     pub fn new(genesis: &yrd_contracts::Genesis) -> Arc<Self> {
         let (state, root) = State::genesis(genesis, MemoryTreeStore::new()).unwrap();
+        let spec = ChainSpec::from_genesis(genesis.clone()).unwrap();
         let head = HeadInfo {
             height: 0,
             block_id: block_id(0),
@@ -127,6 +164,13 @@ impl FakeNode {
             statuses: broadcast::channel(64).0,
             gate: Gate::default(),
             mempool_capacity: 100,
+            certifier: Mutex::new((
+                Certifier::new(&spec.consensus, &validator_seeds(genesis)),
+                None,
+            )),
+            spec,
+            batches: Mutex::new(BTreeMap::new()),
+            anchor_version: Mutex::new(None),
         })
     }
 
@@ -340,6 +384,79 @@ impl RpcBackend for FakeNode {
             state: Arc::clone(&self.state),
             version,
         }))
+    }
+
+    fn proof_anchor(&self) -> Result<ProofAnchor, BackendError> {
+        self.gate.pass();
+        let version = self
+            .anchor_version
+            .lock()
+            .unwrap()
+            .unwrap_or_else(|| self.latest_version());
+        let mut guard = self.certifier.lock().unwrap();
+        let (certifier, anchored) = &mut *guard;
+        if version == 0 {
+            return Ok(ProofAnchor {
+                header: self.spec.consensus.header(),
+                certificate: None,
+                epoch_changes: Vec::new(),
+            });
+        }
+        if anchored.as_ref().is_none_or(|(v, _, _)| *v != version) {
+            let root = self.state.read().unwrap().tree().root_at(version).unwrap();
+            let (header, certificate) = certifier.certify(version, root.0);
+            *anchored = Some((version, header, certificate));
+        }
+        let (_, header, certificate) = anchored.clone().unwrap();
+        Ok(ProofAnchor {
+            header,
+            certificate: Some(certificate),
+            epoch_changes: Vec::new(),
+        })
+    }
+
+    fn prover_at(&self, version: u64) -> Result<ProverHandle, BackendError> {
+        let state = Arc::clone(&self.state);
+        Ok(Box::new(move |key: &[u8]| {
+            let state = state
+                .read()
+                .map_err(|_| ReadError::Storage("lock poisoned".into()))?;
+            state.snapshot_at(version).get_with_proof(key)
+        }))
+    }
+
+    fn store_batch_leaves(&self, leaves: Vec<[u8; 32]>) -> Result<[u8; 32], BatchLeavesError> {
+        let tree = yrd_contracts::batch::BatchTree::build(leaves.clone())
+            .map_err(|e| BatchLeavesError::Invalid(e.to_string()))?;
+        let root = tree.root();
+        let state = self.state.read().unwrap();
+        let anchored = state
+            .snapshot()
+            .get(&yrd_contracts::keys::batch(&root))
+            .unwrap()
+            .is_some();
+        if !anchored {
+            return Err(BatchLeavesError::NotAnchored { root });
+        }
+        let tree = Arc::new(tree);
+        let mut batches = self.batches.lock().unwrap();
+        for (index, leaf) in leaves.iter().enumerate() {
+            batches.insert(*leaf, (root, index as u64, Arc::clone(&tree)));
+        }
+        Ok(root)
+    }
+
+    fn batch_inclusion(
+        &self,
+        commitment: &[u8; 32],
+    ) -> Result<Option<BatchInclusion>, BackendError> {
+        let batches = self.batches.lock().unwrap();
+        Ok(batches
+            .get(commitment)
+            .map(|(root, index, tree)| BatchInclusion {
+                root: *root,
+                proof: tree.proof(*index).unwrap(),
+            }))
     }
 
     fn node_status(&self) -> Result<NodeStatus, BackendError> {

@@ -10,10 +10,13 @@ use yrd_contracts::reader::read_record;
 use yrd_contracts::records::DidHeadRecord;
 
 use super::RpcHandlers;
+use crate::proof::ProvenQuery;
+use crate::proof::query::DidParams;
 use crate::rpc::api::DidApiServer;
 use crate::rpc::error::RpcError;
 use crate::rpc::params::parse_did;
 use crate::rpc::views::DidHistory;
+use crate::rpc::views::MaybeProven;
 
 fn not_found(did: &DidId, version: Option<u32>) -> RpcError {
     let id = match version {
@@ -25,14 +28,25 @@ fn not_found(did: &DidId, version: Option<u32>) -> RpcError {
 
 #[async_trait]
 impl DidApiServer for RpcHandlers {
-    async fn resolve(&self, did: String, version_id: Option<u32>) -> RpcResult<DidResolution> {
+    async fn resolve(
+        &self,
+        did: String,
+        version_id: Option<u32>,
+        proof: Option<bool>,
+    ) -> RpcResult<MaybeProven<DidResolution>> {
         let did = parse_did("did", &did)?;
         let resolution = self
             .ctx
             .run_blocking(move |ctx| {
+                if proof == Some(true) {
+                    let query = ProvenQuery::DidResolve(DidParams { did, version_id });
+                    return super::proven(ctx, query);
+                }
                 let state = ctx.backend.state_at(None)?;
                 let reader: &dyn StateReader = &*state;
-                did_resolve(&reader, &did, version_id)?.ok_or_else(|| not_found(&did, version_id))
+                did_resolve(&reader, &did, version_id)?
+                    .map(MaybeProven::Plain)
+                    .ok_or_else(|| not_found(&did, version_id))
             })
             .await?;
         Ok(resolution)

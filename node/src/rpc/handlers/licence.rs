@@ -17,17 +17,30 @@ use yrd_contracts::types::Digest32;
 
 use super::RpcHandlers;
 use super::subscriptions::{self, StatusWatch};
+use crate::proof::query::{BatchParam, EvalError, LicenceParams, LicenceVerifyParams};
+use crate::proof::{Evaluation, ProvenQuery, evaluate};
 use crate::rpc::api::LicenceApiServer;
 use crate::rpc::auth::{AuthParams, authenticate};
 use crate::rpc::context::RpcContext;
 use crate::rpc::error::RpcError;
 use crate::rpc::params::{AuthParam, ProvinceParam, parse_did, parse_hex32};
+use crate::rpc::views::MaybeProven;
 
 /// Parses an optional `verifierDid`.
 pub(super) fn parse_claim(verifier_did: Option<&str>) -> Result<Option<DidId>, RpcError> {
     verifier_did
         .map(|did| parse_did("verifierDid", did))
         .transpose()
+}
+
+/// An evaluation failure as an RPC error.
+pub(super) fn eval_error(error: EvalError) -> RpcError {
+    match error {
+        EvalError::Query(e) => RpcError::from(e),
+        EvalError::KeyTooLong { .. } => RpcError::param("key", error.to_string()),
+        EvalError::HistoryTooLong { .. } => RpcError::ProofUnavailable(error.to_string()),
+        EvalError::Json(e) => RpcError::Internal(e),
+    }
 }
 
 /// The licence's own record (for its home province), if anchored on its own or imported.
@@ -61,7 +74,9 @@ impl LicenceApiServer for RpcHandlers {
         region: ProvinceParam,
         verifier_did: Option<String>,
         auth: Option<AuthParam>,
-    ) -> RpcResult<LicenceVerification> {
+        batch: Option<BatchParam>,
+        proof: Option<bool>,
+    ) -> RpcResult<MaybeProven<LicenceVerification>> {
         let commitment = parse_hex32("commitment", &commitment)?;
         let region = region.parse("region")?;
         let claimed = parse_claim(verifier_did.as_deref())?;
@@ -82,14 +97,34 @@ impl LicenceApiServer for RpcHandlers {
                     &params,
                     ctx.auth_check(),
                 )?;
-                let answer = licence_verify(&reader, &commitment, region, verifier.as_ref())?;
+                let query = ProvenQuery::LicenceVerify(LicenceVerifyParams {
+                    commitment,
+                    region,
+                    verifier_did: verifier,
+                    batch,
+                });
+                if proof == Some(true) {
+                    let answer = super::prove(ctx, query)?;
+                    tracing::debug!(method = "licence_verify", commitment = %hex::encode(commitment), "licence query answered with proof");
+                    return Ok(MaybeProven::Proven(Box::new(answer)));
+                }
+                let answer = match evaluate(&query, &reader).map_err(eval_error)? {
+                    Evaluation::Found(value) => serde_json::from_value::<LicenceVerification>(value)
+                        .map_err(|e| RpcError::Internal(e.to_string()))?,
+                    Evaluation::NotFound | Evaluation::Restricted(_) => {
+                        return Err(RpcError::Internal("licence_verify always answers".into()));
+                    }
+                };
+                let ProvenQuery::LicenceVerify(params) = &query else {
+                    return Err(RpcError::Internal("query changed kind".into()));
+                };
                 log_verification(
                     "licence_verify",
                     &commitment,
-                    verifier.as_ref(),
+                    params.verifier_did.as_ref(),
                     answer.disclosure,
                 );
-                Ok(answer)
+                Ok(MaybeProven::Plain(answer))
             })
             .await?;
         Ok(answer)
@@ -100,12 +135,21 @@ impl LicenceApiServer for RpcHandlers {
         commitment: String,
         verifier_did: Option<String>,
         auth: Option<AuthParam>,
-    ) -> RpcResult<LicenceVerification> {
+        proof: Option<bool>,
+    ) -> RpcResult<MaybeProven<LicenceVerification>> {
         let commitment = parse_hex32("commitment", &commitment)?;
         let claimed = parse_claim(verifier_did.as_deref())?;
         let answer = self
             .ctx
-            .run_blocking(move |ctx| licence_get(ctx, &commitment, claimed.as_ref(), auth.as_ref()))
+            .run_blocking(move |ctx| {
+                licence_get(
+                    ctx,
+                    &commitment,
+                    claimed.as_ref(),
+                    auth.as_ref(),
+                    proof == Some(true),
+                )
+            })
             .await?;
         Ok(answer)
     }
@@ -115,7 +159,8 @@ impl LicenceApiServer for RpcHandlers {
         commitment: String,
         verifier_did: Option<String>,
         auth: Option<AuthParam>,
-    ) -> RpcResult<Vec<LicenceEventView>> {
+        proof: Option<bool>,
+    ) -> RpcResult<MaybeProven<Vec<LicenceEventView>>> {
         let commitment = parse_hex32("commitment", &commitment)?;
         let claimed = parse_claim(verifier_did.as_deref())?;
         let events = self
@@ -132,9 +177,16 @@ impl LicenceApiServer for RpcHandlers {
                     &params,
                     ctx.auth_check(),
                 )?;
+                if proof == Some(true) {
+                    let query = ProvenQuery::LicenceGetHistory(LicenceParams {
+                        commitment,
+                        verifier_did: verifier,
+                    });
+                    return super::proven(ctx, query);
+                }
                 if let Some(events) = licence_history(&reader, &commitment, verifier.as_ref())? {
                     log_verification("licence_getHistory", &commitment, verifier.as_ref(), Disclosure::Full);
-                    return Ok(events);
+                    return Ok(MaybeProven::Plain(events));
                 }
                 match licence_record(reader, &commitment)? {
                     None => Err(RpcError::NotFound { kind: "licence", id: hex::encode(commitment) }),
@@ -181,7 +233,8 @@ fn licence_get(
     commitment: &Digest32,
     claimed: Option<&DidId>,
     auth: Option<&AuthParam>,
-) -> Result<LicenceVerification, RpcError> {
+    proof: bool,
+) -> Result<MaybeProven<LicenceVerification>, RpcError> {
     let state = ctx.backend.state_at(None)?;
     let reader: &dyn StateReader = &*state;
     let params = AuthParams::Licence { commitment };
@@ -193,6 +246,13 @@ fn licence_get(
         &params,
         ctx.auth_check(),
     )?;
+    if proof {
+        let query = ProvenQuery::LicenceGet(LicenceParams {
+            commitment: *commitment,
+            verifier_did: verifier,
+        });
+        return super::proven(ctx, query);
+    }
     let record = licence_record(reader, commitment)?.ok_or_else(|| RpcError::NotFound {
         kind: "licence",
         id: hex::encode(commitment),
@@ -210,6 +270,8 @@ fn licence_get(
             "this licence's data class discloses nothing to callers that are not registered verifiers".into(),
         )),
         Disclosure::NotFound => Err(RpcError::NotFound { kind: "licence", id: hex::encode(commitment) }),
-        Disclosure::Full | Disclosure::ValidityOnly | Disclosure::StatusOnly => Ok(answer),
+        Disclosure::Full | Disclosure::ValidityOnly | Disclosure::StatusOnly => {
+            Ok(MaybeProven::Plain(answer))
+        }
     }
 }

@@ -7,6 +7,7 @@ mod chain;
 mod did;
 mod licence;
 mod node;
+mod proofs;
 mod registry;
 mod subscriptions;
 
@@ -16,9 +17,13 @@ use jsonrpsee::RpcModule;
 use jsonrpsee::server::RegisterMethodError;
 
 use super::api::{
-    ChainApiServer, DidApiServer, LicenceApiServer, NodeApiServer, RegistryApiServer, TxApiServer,
+    ChainApiServer, DidApiServer, LicenceApiServer, NodeApiServer, ProofApiServer,
+    RegistryApiServer, TxApiServer,
 };
 use super::context::RpcContext;
+use super::error::RpcError;
+use super::views::MaybeProven;
+use crate::proof::{Evaluation, ProvenAnswer, ProvenQuery};
 
 /// Implements every API trait.
 #[derive(Debug, Clone)]
@@ -42,6 +47,23 @@ pub fn rpc_module(ctx: Arc<RpcContext>) -> Result<RpcModule<()>, RegisterMethodE
     module.merge(LicenceApiServer::into_rpc(handlers.clone()))?;
     module.merge(DidApiServer::into_rpc(handlers.clone()))?;
     module.merge(RegistryApiServer::into_rpc(handlers.clone()))?;
+    module.merge(ProofApiServer::into_rpc(handlers.clone()))?;
     module.merge(NodeApiServer::into_rpc(handlers))?;
     Ok(module)
+}
+
+/// Evaluate `query` with proofs at the latest attested state (on the blocking pool); a restricted
+/// outcome is the same `-33020` error the plain method gives, and "not found" is an envelope
+/// whose `value` is `null` (the proof shows absence).
+pub(super) fn prove(ctx: &RpcContext, query: ProvenQuery) -> Result<ProvenAnswer, RpcError> {
+    let (evaluation, answer) = crate::proof::collect::prove(&*ctx.backend, query)?;
+    match evaluation {
+        Evaluation::Restricted(why) => Err(RpcError::AccessRestricted(why.to_owned())),
+        Evaluation::Found(_) | Evaluation::NotFound => Ok(answer),
+    }
+}
+
+/// [`prove`] as a method's answer.
+pub(super) fn proven<T>(ctx: &RpcContext, query: ProvenQuery) -> Result<MaybeProven<T>, RpcError> {
+    prove(ctx, query).map(|answer| MaybeProven::Proven(Box::new(answer)))
 }

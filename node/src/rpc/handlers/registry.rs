@@ -7,24 +7,35 @@ use yrd_contracts::query::{
 };
 
 use super::RpcHandlers;
+use crate::proof::ProvenQuery;
+use crate::proof::query::{IssuerParams, LicenceTypeParams, PolicyParams};
 use crate::rpc::api::RegistryApiServer;
 use crate::rpc::error::RpcError;
 use crate::rpc::params::{ProvinceParam, parse_hex32, parse_licence_type};
-use crate::rpc::views::AccountNonce;
+use crate::rpc::views::{AccountNonce, MaybeProven};
 
 #[async_trait]
 impl RegistryApiServer for RpcHandlers {
-    async fn issuer_get(&self, key: String) -> RpcResult<IssuerView> {
+    async fn issuer_get(
+        &self,
+        key: String,
+        proof: Option<bool>,
+    ) -> RpcResult<MaybeProven<IssuerView>> {
         let key = parse_hex32("key", &key)?;
         let issuer = self
             .ctx
             .run_blocking(move |ctx| {
+                if proof == Some(true) {
+                    return super::proven(ctx, ProvenQuery::IssuerGet(IssuerParams { key }));
+                }
                 let state = ctx.backend.state_at(None)?;
                 let reader: &dyn StateReader = &*state;
-                issuer_get(&reader, &key)?.ok_or_else(|| RpcError::NotFound {
-                    kind: "issuer",
-                    id: hex::encode(key),
-                })
+                issuer_get(&reader, &key)?
+                    .map(MaybeProven::Plain)
+                    .ok_or_else(|| RpcError::NotFound {
+                        kind: "issuer",
+                        id: hex::encode(key),
+                    })
             })
             .await?;
         Ok(issuer)
@@ -45,17 +56,27 @@ impl RegistryApiServer for RpcHandlers {
         Ok(answer)
     }
 
-    async fn licence_type_get(&self, code: String) -> RpcResult<LicenceTypeView> {
+    async fn licence_type_get(
+        &self,
+        code: String,
+        proof: Option<bool>,
+    ) -> RpcResult<MaybeProven<LicenceTypeView>> {
         let code = parse_licence_type("code", &code)?;
         let entry = self
             .ctx
             .run_blocking(move |ctx| {
+                if proof == Some(true) {
+                    let query = ProvenQuery::LicenceTypeGet(LicenceTypeParams { code });
+                    return super::proven(ctx, query);
+                }
                 let state = ctx.backend.state_at(None)?;
                 let reader: &dyn StateReader = &*state;
-                licence_type_get(&reader, &code)?.ok_or_else(|| RpcError::NotFound {
-                    kind: "licence type",
-                    id: code.to_string(),
-                })
+                licence_type_get(&reader, &code)?
+                    .map(MaybeProven::Plain)
+                    .ok_or_else(|| RpcError::NotFound {
+                        kind: "licence type",
+                        id: code.to_string(),
+                    })
             })
             .await?;
         Ok(entry)
@@ -66,21 +87,30 @@ impl RegistryApiServer for RpcHandlers {
         recognising: ProvinceParam,
         issuing: ProvinceParam,
         licence_type: String,
-    ) -> RpcResult<PolicyView> {
+        proof: Option<bool>,
+    ) -> RpcResult<MaybeProven<PolicyView>> {
         let recognising = recognising.parse("recognising")?;
         let issuing = issuing.parse("issuing")?;
         let licence_type = parse_licence_type("licenceType", &licence_type)?;
         let policy = self
             .ctx
             .run_blocking(move |ctx| {
+                if proof == Some(true) {
+                    let query = ProvenQuery::PolicyGet(PolicyParams {
+                        recognising,
+                        issuing,
+                        licence_type,
+                    });
+                    return super::proven(ctx, query);
+                }
                 let state = ctx.backend.state_at(None)?;
                 let reader: &dyn StateReader = &*state;
-                policy_get(&reader, recognising, issuing, &licence_type)?.ok_or_else(|| {
-                    RpcError::NotFound {
+                policy_get(&reader, recognising, issuing, &licence_type)?
+                    .map(MaybeProven::Plain)
+                    .ok_or_else(|| RpcError::NotFound {
                         kind: "policy",
                         id: format!("{recognising}/{issuing}/{licence_type}"),
-                    }
-                })
+                    })
             })
             .await?;
         Ok(policy)

@@ -1,0 +1,77 @@
+//! `state_getProof`, `batch_submitLeaves`, `batch_getInclusionProof`.
+
+use jsonrpsee::core::{RpcResult, async_trait};
+
+use super::RpcHandlers;
+use crate::proof::query::StateKeyParams;
+use crate::proof::{HexBytes, ProvenAnswer, ProvenQuery};
+use crate::rpc::api::ProofApiServer;
+use crate::rpc::backend::BatchLeavesError;
+use crate::rpc::error::RpcError;
+use crate::rpc::params::parse_hex32;
+use crate::rpc::views::{BatchInclusionView, BatchLeavesReceipt};
+use yrd_contracts::tree::MAX_KEY_LEN_BYTES;
+
+#[async_trait]
+impl ProofApiServer for RpcHandlers {
+    async fn state_get_proof(&self, key: String) -> RpcResult<ProvenAnswer> {
+        if key.len() > MAX_KEY_LEN_BYTES * 2 {
+            return Err(
+                RpcError::param("key", format!("longer than {MAX_KEY_LEN_BYTES} bytes")).into(),
+            );
+        }
+        let key = hex::decode(&key).map_err(|e| RpcError::param("key", format!("not hex: {e}")))?;
+        let query = ProvenQuery::StateGet(StateKeyParams { key: HexBytes(key) });
+        let answer = self
+            .ctx
+            .run_blocking(move |ctx| super::prove(ctx, query))
+            .await?;
+        Ok(answer)
+    }
+
+    async fn batch_submit_leaves(&self, leaves: Vec<String>) -> RpcResult<BatchLeavesReceipt> {
+        let leaves = leaves
+            .iter()
+            .map(|leaf| parse_hex32("leaves", leaf))
+            .collect::<Result<Vec<_>, _>>()?;
+        let count = leaves.len() as u64;
+        let root = self
+            .ctx
+            .run_blocking(move |ctx| {
+                ctx.backend
+                    .store_batch_leaves(leaves)
+                    .map_err(|error| match error {
+                        BatchLeavesError::NotAnchored { .. } => RpcError::NotFound {
+                            kind: "anchored batch with these leaves' root",
+                            id: error.to_string(),
+                        },
+                        BatchLeavesError::OtherProvince { .. } | BatchLeavesError::Invalid(_) => {
+                            RpcError::param("leaves", error.to_string())
+                        }
+                        BatchLeavesError::Internal(e) => RpcError::Internal(e),
+                    })
+            })
+            .await?;
+        Ok(BatchLeavesReceipt { root, count })
+    }
+
+    async fn batch_get_inclusion_proof(&self, commitment: String) -> RpcResult<BatchInclusionView> {
+        let commitment = parse_hex32("commitment", &commitment)?;
+        let inclusion = self
+            .ctx
+            .run_blocking(move |ctx| {
+                ctx.backend
+                    .batch_inclusion(&commitment)?
+                    .ok_or_else(|| RpcError::NotFound {
+                        kind: "batch leaf kept by this node",
+                        id: hex::encode(commitment),
+                    })
+            })
+            .await?;
+        Ok(BatchInclusionView {
+            commitment,
+            root: inclusion.root,
+            proof: inclusion.proof,
+        })
+    }
+}
