@@ -27,6 +27,8 @@ mod ops_tests;
 mod proof_tests;
 #[path = "rpc/subscription_tests.rs"]
 mod subscription_tests;
+#[path = "rpc/vector_tests.rs"]
+mod vector_tests;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -169,10 +169,14 @@ fn report(
         }
         Err(error) => {
             if json {
-                let out = serde_json::json!({ "verified": false, "error": error.to_string() });
+                let out = serde_json::json!({
+                    "verified": false,
+                    "check": error.check(),
+                    "error": error.to_string(),
+                });
                 println!("{out:#}");
             } else {
-                println!("NOT VERIFIED: {error}");
+                println!("NOT VERIFIED ({}): {error}", error.check());
             }
             ExitCode::FAILURE
         }

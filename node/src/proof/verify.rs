@@ -6,7 +6,8 @@
 //! 2. the epoch-change certificates lead from the genesis validator set to a set of the header's
 //!    epoch;
 //! 3. the header is the genesis header, or its commit certificate verifies under that set;
-//! 4. the header's `executed` is exactly the proof's `{version, stateRoot}`;
+//! 4. the header attests a height below its own, and its `executed` is exactly the proof's
+//!    `{version, stateRoot}`;
 //! 5. every read's state proof verifies against that root;
 //! 6. the query, evaluated over the proven reads alone, gives exactly the answer's `value`.
 
@@ -90,6 +91,15 @@ pub enum VerifyError {
         /// The attested root.
         attested_root: [u8; 32],
     },
+    /// A certified header that attests its own height or a later one (honest validators never
+    /// vote for one: a block attests an executed height below its own).
+    #[error("header at height {height} attests executed height {executed}, not below its own")]
+    ExecutedNotBelow {
+        /// The header's height.
+        height: u64,
+        /// The attested height.
+        executed: u64,
+    },
     /// A state proof does not verify against the attested root.
     #[error(transparent)]
     StateProof(ProvenEntryError),
@@ -109,6 +119,28 @@ pub enum VerifyError {
     },
 }
 
+impl VerifyError {
+    /// The failed check as a stable short name (docs/PROOFS.md section 7 lists them; the test
+    /// vectors' expected outcomes use them).
+    pub fn check(&self) -> &'static str {
+        match self {
+            VerifyError::Format { .. } => "format",
+            VerifyError::TooLarge { .. } => "too-large",
+            VerifyError::Malformed { .. } => "malformed",
+            VerifyError::EpochChange(_) => "epoch-change",
+            VerifyError::WrongEpoch { .. } => "wrong-epoch",
+            VerifyError::MissingCertificate { .. } => "missing-certificate",
+            VerifyError::Certificate(_) => "certificate",
+            VerifyError::RootNotAttested { .. } => "root-not-attested",
+            VerifyError::ExecutedNotBelow { .. } => "executed-height",
+            VerifyError::StateProof(_) => "state-proof",
+            VerifyError::Incomplete(_) => "incomplete",
+            VerifyError::Evaluation(_) => "evaluation",
+            VerifyError::ValueMismatch { .. } => "value-mismatch",
+        }
+    }
+}
+
 /// A verified answer: what the proven state says, and where it was proven.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerifiedAnswer {
@@ -126,6 +158,21 @@ pub struct VerifiedAnswer {
     pub epoch: u64,
     /// The header's time, ms since the Unix epoch.
     pub header_time_ms: u64,
+}
+
+/// Values in messages are cut at this many bytes.
+const MAX_MESSAGE_VALUE_BYTES: usize = 2_000;
+
+fn clip(mut text: String) -> String {
+    if text.len() > MAX_MESSAGE_VALUE_BYTES {
+        let mut end = MAX_MESSAGE_VALUE_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
 }
 
 fn decode_item<T: borsh::BorshSerialize + borsh::BorshDeserialize>(
@@ -207,6 +254,12 @@ pub fn verify_answer(
             let certificate: CommitCertificate = decode_item("certificate", item)?;
             yrd_consensus::verify_commit_certificate(&set, &block_id, &certificate)
                 .map_err(VerifyError::Certificate)?;
+            if header.executed.height >= header.height {
+                return Err(VerifyError::ExecutedNotBelow {
+                    height: header.height,
+                    executed: header.executed.height,
+                });
+            }
         }
     }
     if header.executed.height != proof.version || header.executed.state_root != proof.state_root {
@@ -238,8 +291,8 @@ pub fn verify_answer(
     let proven = envelope_value(&evaluation);
     if proven != answer.value {
         return Err(VerifyError::ValueMismatch {
-            served: answer.value.to_string(),
-            proven: proven.to_string(),
+            served: clip(answer.value.to_string()),
+            proven: clip(proven.to_string()),
         });
     }
     Ok(VerifiedAnswer {

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use yrd_contracts::licence_id::{LicenceId, licence_commitment};
 
 use crate::harness::{Cluster, serial};
@@ -189,6 +189,104 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
         .map(|entry| entry["kind"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(kinds, ["anchored", "revoked"]);
+
+    // Node C's answer carries its own evidence: `yrd verify licence` checks it against the
+    // genesis file alone (answers with proofs are read at the latest certified height, which
+    // trails the head by a block or two, so ask until it covers the revocation).
+    let genesis = cluster.path("genesis.json");
+    let saved = cluster.path("revoked-answer.json");
+    let deadline = std::time::Instant::now() + WAIT;
+    let outcome = loop {
+        let output = cluster.yrd(&[
+            "verify",
+            "licence",
+            LICENCE_ID,
+            "--salt",
+            SALT,
+            "--rpc",
+            &cluster.url(C),
+            "--genesis",
+            genesis.to_str().expect("utf-8 path"),
+            "--region",
+            "jiangsu",
+            "--out",
+            saved.to_str().expect("utf-8 path"),
+            "--json",
+        ]);
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        assert!(
+            output.status.success(),
+            "yrd verify licence failed: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let outcome: Value = serde_json::from_str(&stdout).expect("JSON outcome");
+        assert_eq!(outcome["verified"], true, "{outcome}");
+        if outcome["version"].as_u64().unwrap_or(0) >= revoked_height {
+            break outcome;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "certified height never reached {revoked_height}: {outcome}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(outcome["value"]["status"], "revoked", "{outcome}");
+    let summary = outcome["summary"].to_string();
+    assert!(summary.contains("licence: revoked"), "{summary}");
+    // The saved answer re-verifies offline; with one byte of its header changed it does not.
+    let offline = cluster.yrd(&[
+        "verify",
+        "--genesis",
+        genesis.to_str().expect("utf-8 path"),
+        "--response",
+        saved.to_str().expect("utf-8 path"),
+    ]);
+    assert!(
+        offline.status.success(),
+        "{}",
+        String::from_utf8_lossy(&offline.stdout)
+    );
+    let mut answer: Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved answer"))
+            .expect("JSON");
+    let header = answer["proof"]["header"]
+        .as_str()
+        .expect("header hex")
+        .to_owned();
+    let flipped = format!(
+        "{}{}",
+        if header.starts_with('0') { "1" } else { "0" },
+        &header[1..]
+    );
+    answer["proof"]["header"] = json!(flipped);
+    std::fs::write(&saved, answer.to_string()).expect("write");
+    let tampered = cluster.yrd(&[
+        "verify",
+        "--genesis",
+        genesis.to_str().expect("utf-8 path"),
+        "--response",
+        saved.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(
+        tampered.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&tampered.stdout)
+    );
+    // Other reads prove too: the issuer and the recognising policy, straight from node B.
+    for (method, params) in [
+        ("issuer_get", json!({"key": issuer_key, "proof": true})),
+        (
+            "policy_get",
+            json!({"recognising": 320000, "issuing": 310000, "licenceType": TYPE, "proof": true}),
+        ),
+    ] {
+        let answer = cluster.rpc(B).ok(method, params);
+        let answer: yrd_node::proof::ProvenAnswer =
+            serde_json::from_value(answer).expect("envelope");
+        let spec = yrd_node::chain_spec::ChainSpec::load(&genesis).expect("genesis");
+        yrd_node::proof::verify_answer(&spec, &answer).unwrap_or_else(|e| panic!("{method}: {e}"));
+    }
 
     // A firm's DID created through node B (by Jiangsu) resolves at node C.
     let firm_key = hex::encode(yrd_node::keys::generate_key().verifying_key().to_bytes());

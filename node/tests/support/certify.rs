@@ -12,6 +12,7 @@ pub struct Certifier {
     parent: BlockHeader,
     parent_qc: QuorumCert,
     time_ms: u64,
+    executed: ExecutedState,
 }
 
 impl Certifier {
@@ -23,6 +24,7 @@ impl Certifier {
             epoch: genesis.validator_set.epoch,
             parent_qc: genesis.qc(),
             time_ms: header.timestamp_ms,
+            executed: header.executed,
             parent: header,
         }
     }
@@ -79,10 +81,17 @@ impl Certifier {
         root: [u8; 32],
         next_set: Option<ValidatorSet>,
     ) -> (BlockHeader, CommitCertificate) {
+        // Grow the chain until a block can attest `height` (always below its own height).
+        while self.parent.height < height {
+            let filler = self.next_header(self.executed, None);
+            self.parent_qc = Self::sign_qc(&self.signers, &filler);
+            self.parent = filler;
+        }
         let executed = ExecutedState {
             height,
             state_root: root,
         };
+        self.executed = executed;
         let block = self.next_header(executed, next_set);
         let block_qc = Self::sign_qc(&self.signers, &block);
         self.parent = block.clone();
