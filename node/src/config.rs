@@ -109,6 +109,11 @@ pub struct ConsensusSection {
     /// block (a transaction arriving ends the wait). Capped at half the base round timeout so
     /// followers never time out on a waiting leader; 0 proposes at once.
     pub empty_block_delay_ms: u64,
+    /// How long a leader holding some transactions, but fewer than `max_block_txs`, waits after
+    /// entering its round for more before proposing: blocks then carry a batch instead of the one
+    /// or two transactions that arrived since the last block. Capped at a quarter of the base round
+    /// timeout; 0 proposes at once.
+    pub min_block_interval_ms: u64,
 }
 
 impl Default for ConsensusSection {
@@ -121,6 +126,7 @@ impl Default for ConsensusSection {
             max_block_txs: 5_000,
             max_clock_drift_ms: core.max_clock_drift_ms,
             empty_block_delay_ms: 400,
+            min_block_interval_ms: 100,
         }
     }
 }
@@ -133,6 +139,11 @@ impl ConsensusSection {
             empty_block_delay: std::time::Duration::from_millis(
                 self.empty_block_delay_ms
                     .min(self.round_timeout_base_ms / 2),
+            ),
+            sync_max_blocks_per_response: self.core_config().sync_max_blocks_per_response,
+            min_block_interval: std::time::Duration::from_millis(
+                self.min_block_interval_ms
+                    .min(self.round_timeout_base_ms / 4),
             ),
         }
     }

@@ -2,8 +2,6 @@
 //! state is a real `yrd_contracts::State` built from signed transactions (`rpc/fixture.rs`).
 //! Every test is bounded by a timeout.
 
-#[path = "support/certify.rs"]
-mod certify;
 #[path = "rpc/fake.rs"]
 mod fake;
 #[path = "rpc/fixture.rs"]

@@ -601,3 +601,60 @@ fn checkpoint_then_restore_gives_identical_contents() {
         Err(StorageError::InvalidCheckpoint { .. })
     ));
 }
+
+#[test]
+fn reconfiguration_heights_are_indexed_by_the_commit_batch() {
+    let dir = TempDir::new().unwrap();
+    let store = open(dir.path());
+    let mut tree = StateTree::new(store.tree_store());
+    execute_and_commit(&store, &mut tree, 0, 0);
+    let key = yrd_consensus::PublicKey([3; 32]);
+    for height in 1..=3u64 {
+        let root = tree
+            .apply(height, vec![(state_key(height), Some(vec![height as u8]))])
+            .unwrap();
+        let mut write = block_at(height, 1, root.0);
+        // The fixture's headers are in epoch 1: block 2 hands over to epoch 2; block 3 carries a
+        // set of its own epoch (not a change).
+        let next_epoch = match height {
+            2 => Some(2),
+            3 => Some(1),
+            _ => None,
+        };
+        if let Some(epoch) = next_epoch {
+            write.block.header.next_validator_set =
+                Some(yrd_consensus::types::ValidatorSet::equal_power(epoch, &[key]).unwrap());
+            let child = write.certificate.headers[1].clone();
+            write.certificate.headers = vec![write.block.header.clone(), child];
+        }
+        store.commit_block(&write).unwrap();
+    }
+    assert_eq!(store.epoch_change_height(2).unwrap(), Some(2));
+    assert_eq!(store.epoch_change_height(1).unwrap(), None);
+    assert_eq!(store.epoch_change_height(3).unwrap(), None);
+}
+
+#[test]
+fn batch_leaves_larger_than_one_scan_are_kept_and_read_back_in_order() {
+    let dir = TempDir::new().unwrap();
+    let store = open(dir.path());
+    let leaves: Vec<[u8; 32]> = (0..150_000u32)
+        .map(|i| hash(&[b"leaf", &i.to_le_bytes()]))
+        .collect();
+    let root = [9; 32];
+    store.put_batch_leaves(&root, &leaves).unwrap();
+    assert_eq!(
+        store.batch_leaves(&root, leaves.len() as u64).unwrap(),
+        leaves
+    );
+    assert_eq!(
+        store.batch_leaf(&leaves[123_456]).unwrap(),
+        Some((root, 123_456))
+    );
+    assert_eq!(store.batch_leaf(&[0; 32]).unwrap(), None);
+    // Only the leaves that exist are returned when fewer were kept than asked for.
+    assert_eq!(
+        store.batch_leaves(&[8; 32], 10).unwrap(),
+        Vec::<[u8; 32]>::new()
+    );
+}

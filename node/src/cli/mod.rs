@@ -1,5 +1,6 @@
 //! The `yrd` command line.
 
+pub mod bench;
 pub mod devnet;
 pub mod genesis;
 pub mod keygen;
@@ -53,6 +54,8 @@ pub enum Command {
     /// Check a verifiable answer offline against the genesis file, or ask a node about a
     /// licence and check its answer (docs/PROOFS.md).
     Verify(verify::VerifyArgs),
+    /// Run a benchmark scenario and write target/bench/<scenario>.json (docs/PERFORMANCE.md).
+    Bench(bench::BenchArgs),
     /// Show a node's status.
     Status {
         /// The node's JSON-RPC address.
@@ -71,5 +74,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status { rpc } => status::run(&rpc),
         Command::Tx(args) => tx::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }

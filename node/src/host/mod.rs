@@ -33,8 +33,6 @@ use crate::payload::encode_payload;
 use crate::storage::{RocksTreeStore, StorageError};
 use shared::{PendingTx, Shared};
 
-/// Most sync responses (blocks) served per request, whatever the requester asks.
-pub const SYNC_MAX_BLOCKS_PER_RESPONSE: usize = 256;
 /// Most heights of uncommitted proposals remembered for payload building (oldest dropped first).
 pub const MAX_INFLIGHT_HEIGHTS: usize = 1_024;
 /// Encoded length of a payload without transactions (its list length prefix).
@@ -91,6 +89,13 @@ pub struct HostConfig {
     /// transaction ends the wait at once). Zero proposes at once. Empty blocks that still carry
     /// an earlier block towards commit (the two after a block with transactions) never wait.
     pub empty_block_delay: Duration,
+    /// Most blocks one sync response serves: the consensus core's
+    /// `sync_max_blocks_per_response`, the most a requester accepts (a larger response is refused
+    /// whole, so serving more would stall every catch-up longer than that).
+    pub sync_max_blocks_per_response: usize,
+    /// How long after entering a round a leader with some, but not a block's worth of,
+    /// transactions waits for more before proposing. Zero proposes at once.
+    pub min_block_interval: Duration,
 }
 
 /// A payload whose building was deferred because the mempool was empty.
@@ -99,6 +104,8 @@ struct DeferredPayload {
     round: u64,
     height: u64,
     max_bytes: usize,
+    /// Deferred only for the batching interval (the empty-block rule is still to be applied).
+    batching: bool,
 }
 
 /// The host loop's state.
@@ -117,6 +124,8 @@ pub struct Host {
     config: HostConfig,
     /// Height of the newest block seen (proposed by anyone) that carried transactions.
     last_nonempty_height: u64,
+    /// When the core entered its current round (the batching interval runs from here).
+    round_started: std::time::Instant,
     /// Proposals seen above the committed head, by height: each signer's nonce after its
     /// transactions in them (see [`Host::build_payload`]).
     inflight: BTreeMap<u64, BTreeMap<[u8; 32], u64>>,
@@ -156,6 +165,7 @@ impl Host {
             pending_next_set: None,
             config,
             last_nonempty_height: 0,
+            round_started: std::time::Instant::now(),
             inflight: BTreeMap::new(),
             deferred_tx,
             deferred_rx,
@@ -183,8 +193,15 @@ impl Host {
                 }
                 Some(input) = self.internal_rx.recv() => self.step(input).await?,
                 Some(deferred) = self.deferred_rx.recv() => {
-                    let (payload, _) = self.build_payload(deferred.height, deferred.max_bytes);
-                    self.step(Input::PayloadReady { round: deferred.round, payload }).await?;
+                    let ready = if deferred.batching {
+                        self.payload_requested(deferred)
+                    } else {
+                        let (payload, _) = self.build_payload(deferred.height, deferred.max_bytes);
+                        Some(Input::PayloadReady { round: deferred.round, payload })
+                    };
+                    if let Some(ready) = ready {
+                        self.step(ready).await?;
+                    }
                 }
                 event = events.recv() => match event {
                     Some(event) => self.on_network_event(event).await?,
@@ -247,7 +264,7 @@ impl Host {
                             &request,
                             |height| restart::committed_block(store, height).ok().flatten(),
                             &self.core,
-                            SYNC_MAX_BLOCKS_PER_RESPONSE,
+                            self.config.sync_max_blocks_per_response,
                         );
                         ConsensusMessage::SyncResponse(Box::new(response)).encode()
                     }
@@ -281,6 +298,7 @@ impl Host {
         let ready: Ready = self.core.step(now_ms(), input);
         let round = self.core.round();
         if round != round_before {
+            self.round_started = std::time::Instant::now();
             let m = self.core.metrics();
             tracing::debug!(
                 round,
@@ -359,16 +377,14 @@ impl Host {
                 max_bytes,
                 ..
             } => {
-                let (payload, tx_count) = self.build_payload(height, max_bytes);
-                let carrying = height <= self.last_nonempty_height.saturating_add(2);
-                if tx_count == 0 && !carrying && !self.config.empty_block_delay.is_zero() {
-                    self.defer_payload(DeferredPayload {
-                        round,
-                        height,
-                        max_bytes,
-                    });
-                } else {
-                    self.local.push_back(Input::PayloadReady { round, payload });
+                let request = DeferredPayload {
+                    round,
+                    height,
+                    max_bytes,
+                    batching: false,
+                };
+                if let Some(ready) = self.payload_requested(request) {
+                    self.local.push_back(ready);
                 }
             }
             Output::RequestSync { to, request } => {
@@ -379,6 +395,14 @@ impl Host {
                     match network.request(to.0, bytes).await {
                         Ok(answer) => match decode_message(&answer) {
                             Some(ConsensusMessage::SyncResponse(response)) => {
+                                tracing::debug!(
+                                    peer = %hex::encode(to.0),
+                                    committed = response.committed.len(),
+                                    first = ?response.committed.first().map(|b| b.block.header.height),
+                                    last = ?response.committed.last().map(|b| b.block.header.height),
+                                    uncommitted = response.uncommitted.len(),
+                                    "sync response"
+                                );
                                 let _ = tx.send(Input::SyncResponse { from: to, response }).await;
                             }
                             _ => {
@@ -507,6 +531,47 @@ impl Host {
         while self.inflight.len() > MAX_INFLIGHT_HEIGHTS {
             self.inflight.pop_first();
         }
+    }
+
+    /// The core asked for a payload: build it now, or defer it — for the rest of the batching
+    /// interval when transactions are waiting but not a full block of them (so a steady stream of
+    /// transactions fills blocks instead of producing one tiny block per arrival), or for the
+    /// empty-block delay when nothing waits.
+    fn payload_requested(&mut self, request: DeferredPayload) -> Option<Input> {
+        let interval = self.config.min_block_interval;
+        let elapsed = self.round_started.elapsed();
+        let (payload, tx_count) = self.build_payload(request.height, request.max_bytes);
+        if !request.batching && !interval.is_zero() && elapsed < interval {
+            // Counted on the payload, not the mempool: waiting transactions that cannot go in
+            // yet (their signers' earlier ones are in uncommitted blocks) must not cut the
+            // interval short.
+            if tx_count > 0 && tx_count < self.config.max_block_txs {
+                let tx = self.deferred_tx.clone();
+                let wait = interval.saturating_sub(elapsed);
+                tokio::spawn(async move {
+                    tokio::time::sleep(wait).await;
+                    let _ = tx
+                        .send(DeferredPayload {
+                            batching: true,
+                            ..request
+                        })
+                        .await;
+                });
+                return None;
+            }
+        }
+        let carrying = request.height <= self.last_nonempty_height.saturating_add(2);
+        if tx_count == 0 && !carrying && !self.config.empty_block_delay.is_zero() {
+            self.defer_payload(DeferredPayload {
+                batching: false,
+                ..request
+            });
+            return None;
+        }
+        Some(Input::PayloadReady {
+            round: request.round,
+            payload,
+        })
     }
 
     /// Build the payload later: after the empty-block delay, or as soon as a transaction arrives.

@@ -33,6 +33,9 @@ pub struct NodeBackend {
     /// The last batch tree rebuilt for an inclusion proof (holders of one batch tend to ask
     /// together; rebuilding a large batch per request would dominate).
     batch_cache: Arc<std::sync::Mutex<Option<Arc<BatchTree>>>>,
+    /// The proof anchor of the latest committed height (every proven answer until the next
+    /// commit carries the same header, certificate and epoch changes).
+    anchor_cache: Arc<std::sync::Mutex<Option<(u64, ProofAnchor)>>>,
 }
 
 /// Most leaves of one batch this node keeps for its issuers.
@@ -45,6 +48,7 @@ impl NodeBackend {
             shared,
             network,
             batch_cache: Arc::default(),
+            anchor_cache: Arc::default(),
         }
     }
 
@@ -58,6 +62,41 @@ impl NodeBackend {
             .iter()
             .find(|a| a.validator_keys.contains(&key))
             .map(|a| a.province)
+    }
+
+    /// The proof anchor at committed `height`, read from the store.
+    fn read_proof_anchor(&self, height: u64) -> Result<ProofAnchor, BackendError> {
+        let store = &self.shared.store;
+        let committed = super::restart::committed_block(store, height)
+            .map_err(internal)?
+            .ok_or_else(|| BackendError::NotReady(format!("no committed block {height} yet")))?;
+        let header = committed.block.header;
+        let certificate = if header == self.shared.chain.consensus.header() {
+            None
+        } else {
+            Some(committed.certificate)
+        };
+        let first_epoch = self.shared.chain.consensus.validator_set.epoch;
+        let mut epoch_changes = Vec::new();
+        for epoch in first_epoch.saturating_add(1)..=header.epoch {
+            let at = store
+                .epoch_change_height(epoch)
+                .map_err(internal)?
+                .ok_or_else(|| {
+                    internal(format!(
+                        "no reconfiguration block recorded for epoch {epoch}"
+                    ))
+                })?;
+            let certificate = store.certificate(at).map_err(internal)?.ok_or_else(|| {
+                internal(format!("no certificate for reconfiguration block {at}"))
+            })?;
+            epoch_changes.push(certificate);
+        }
+        Ok(ProofAnchor {
+            header,
+            certificate,
+            epoch_changes,
+        })
     }
 
     fn batch_tree(&self, root: &[u8; 32]) -> Result<Arc<BatchTree>, BackendError> {
@@ -271,38 +310,19 @@ impl RpcBackend for NodeBackend {
     }
 
     fn proof_anchor(&self) -> Result<ProofAnchor, BackendError> {
-        let store = &self.shared.store;
         let height = self.shared.head().height;
-        let committed = super::restart::committed_block(store, height)
-            .map_err(internal)?
-            .ok_or_else(|| BackendError::NotReady(format!("no committed block {height} yet")))?;
-        let header = committed.block.header;
-        let certificate = if header == self.shared.chain.consensus.header() {
-            None
-        } else {
-            Some(committed.certificate)
-        };
-        let first_epoch = self.shared.chain.consensus.validator_set.epoch;
-        let mut epoch_changes = Vec::new();
-        for epoch in first_epoch.saturating_add(1)..=header.epoch {
-            let at = store
-                .epoch_change_height(epoch)
-                .map_err(internal)?
-                .ok_or_else(|| {
-                    internal(format!(
-                        "no reconfiguration block recorded for epoch {epoch}"
-                    ))
-                })?;
-            let certificate = store.certificate(at).map_err(internal)?.ok_or_else(|| {
-                internal(format!("no certificate for reconfiguration block {at}"))
-            })?;
-            epoch_changes.push(certificate);
+        let mut cache = self
+            .anchor_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((cached, anchor)) = cache.as_ref()
+            && *cached == height
+        {
+            return Ok(anchor.clone());
         }
-        Ok(ProofAnchor {
-            header,
-            certificate,
-            epoch_changes,
-        })
+        let anchor = self.read_proof_anchor(height)?;
+        *cache = Some((height, anchor.clone()));
+        Ok(anchor)
     }
 
     fn prover_at(&self, version: u64) -> Result<ProverHandle, BackendError> {

@@ -6,8 +6,13 @@ use yrd_contracts::tree::StateRoot;
 
 use super::query::{EvalError, Evaluation, ProvenQuery, envelope_value, evaluate};
 use super::{ANSWER_FORMAT, HexBytes, MAX_PROOF_READS, ProofEntry, ProvenAnswer, ReadProof};
-use crate::rpc::backend::RpcBackend;
+use crate::rpc::backend::{ProofAnchor, RpcBackend};
 use crate::rpc::error::RpcError;
+use yrd_contracts::ReadError;
+use yrd_contracts::tree::StateProof;
+
+/// Reads of one state version with their proofs.
+pub type Prover<'a> = dyn Fn(&[u8]) -> Result<(Option<Vec<u8>>, StateProof), ReadError> + 'a;
 
 /// Evaluate `query` at the latest attested state of `backend` and return the evaluation with
 /// its envelope. Every collected proof is checked against the attested root before it leaves,
@@ -18,9 +23,18 @@ pub fn prove(
     query: ProvenQuery,
 ) -> Result<(Evaluation, ProvenAnswer), RpcError> {
     let anchor = backend.proof_anchor()?;
+    let prover = backend.prover_at(anchor.header.executed.height)?;
+    prove_with(&anchor, &*prover, query)
+}
+
+/// [`prove`] over an explicit anchor and a prover of the state version its header attests.
+pub fn prove_with(
+    anchor: &ProofAnchor,
+    prover: &Prover<'_>,
+    query: ProvenQuery,
+) -> Result<(Evaluation, ProvenAnswer), RpcError> {
     let version = anchor.header.executed.height;
     let root = StateRoot(anchor.header.executed.state_root);
-    let prover = backend.prover_at(version)?;
     let recorder = RecordingReader::new(|key: &[u8]| prover(key));
     let evaluation = evaluate(&query, &recorder).map_err(|error| match error {
         EvalError::Query(e) => RpcError::from(e),

@@ -10,6 +10,7 @@
 //! node can neither invent a value nor misreport one (say, "active" for a revoked licence): it can
 //! only decline to answer. `docs/PROOFS.md` specifies every byte.
 
+pub mod certify;
 pub mod collect;
 pub mod query;
 pub mod verdict;

@@ -279,9 +279,21 @@ impl Store {
 
     /// The first `count` locally kept leaves of the batch with `root`, in order.
     pub fn batch_leaves(&self, root: &Hash32, count: u64) -> Result<Vec<Hash32>, StorageError> {
-        let limit = usize::try_from(count).unwrap_or(usize::MAX);
-        let entries = self.range::<BatchLeaves>(&(*root, 0), &(*root, count), limit)?;
-        Ok(entries.into_iter().map(|(_, leaf)| leaf).collect())
+        const CHUNK: u64 = 65_536;
+        let mut leaves = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+        let mut start = 0u64;
+        while start < count {
+            let end = start.saturating_add(CHUNK).min(count);
+            let entries =
+                self.range::<BatchLeaves>(&(*root, start), &(*root, end), CHUNK as usize)?;
+            let got = entries.len() as u64;
+            leaves.extend(entries.into_iter().map(|(_, leaf)| leaf));
+            if got < end - start {
+                break;
+            }
+            start = end;
+        }
+        Ok(leaves)
     }
 
     /// Whether a transaction with this hash is committed (one index lookup).

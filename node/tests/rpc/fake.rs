@@ -20,7 +20,7 @@ use yrd_node::rpc::{
     PeerView, ReceiptView, RpcBackend, StateHandle, StoredTx, SubmitError, TxStatus,
 };
 
-use crate::certify::Certifier;
+use yrd_node::proof::certify::Certifier;
 
 /// A kept batch leaf: (root, index, the batch's tree).
 type KeptLeaf = ([u8; 32], u64, Arc<yrd_contracts::batch::BatchTree>);

@@ -15,9 +15,9 @@ use yrd_node::proof::verdict::{LicenceVerdict, describe};
 use yrd_node::proof::{HexBytes, ProvenAnswer, VerifyError, verify_answer};
 use yrd_node::rpc::error::{ACCESS_RESTRICTED, NOT_FOUND};
 
-use crate::certify::Certifier;
 use crate::fixture::{UNCONDITIONAL_TYPE, suspend};
 use crate::{Harness, call_err, within};
+use yrd_node::proof::certify::Certifier;
 
 const SHANGHAI: u32 = 310_000;
 const JIANGSU: u32 = 320_000;

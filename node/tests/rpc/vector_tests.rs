@@ -20,10 +20,10 @@ use yrd_node::chain_spec::ChainSpec;
 use yrd_node::proof::verdict::describe;
 use yrd_node::proof::{HexBytes, ProvenAnswer, verify_answer};
 
-use crate::certify::Certifier;
 use crate::fake::GENESIS_TIME_MS;
 use crate::fixture::{UNCONDITIONAL_TYPE, VALIDITY_MS, suspend};
 use crate::{Harness, within};
+use yrd_node::proof::certify::Certifier;
 
 const SHANGHAI: u32 = 310_000;
 const JIANGSU: u32 = 320_000;

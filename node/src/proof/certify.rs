@@ -1,6 +1,8 @@
-//! Certified headers for tests: a chain of real headers signed by the genesis validators, each
-//! attesting an executed state, with the commit certificate a running network would produce
-//! (the block, its direct child, and a QC on the child signed by every validator).
+//! Certified headers without a network: a chain of real headers signed by validators whose secret
+//! keys the caller holds, each attesting an executed state, with the commit certificate a running
+//! network would produce (the block, its direct child, and a QC on the child signed by every
+//! validator). Used by tests, the proof test vectors and the proof-verification benchmark; a
+//! running node never needs it.
 
 use yrd_consensus::types::{BlockHeader, ExecutedState, Genesis, QuorumCert, ValidatorSet};
 use yrd_consensus::{CommitCertificate, Ed25519Signer, Signer};

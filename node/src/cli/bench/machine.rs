@@ -1,0 +1,111 @@
+//! The machine's own ceilings, measured in the same run as a scenario: ed25519 verification on
+//! one core and batched on every core, and blake3 over 1 KiB inputs.
+
+use std::time::{Duration, Instant};
+
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde::Serialize;
+
+/// Reference figures of this machine.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Machine {
+    /// Cores available to this process.
+    pub cores: usize,
+    /// ed25519 `verify_strict` per second on one core.
+    pub ed25519_verify_per_s_one_core: f64,
+    /// ed25519 batch verification (batches of 64) per second, one thread per core.
+    pub ed25519_batch_verify_per_s_all_cores: f64,
+    /// blake3 hashes of 1 KiB inputs per second on one core.
+    pub blake3_1kib_per_s_one_core: f64,
+}
+
+struct Signed {
+    messages: Vec<Vec<u8>>,
+    signatures: Vec<Signature>,
+    keys: Vec<VerifyingKey>,
+}
+
+fn signed(count: usize) -> Signed {
+    let mut out = Signed {
+        messages: Vec::with_capacity(count),
+        signatures: Vec::with_capacity(count),
+        keys: Vec::with_capacity(count),
+    };
+    for i in 0..count {
+        let mut seed = [0u8; 32];
+        seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
+        let key = SigningKey::from_bytes(&seed);
+        let message = blake3::hash(&seed).as_bytes().to_vec();
+        out.signatures.push(key.sign(&message));
+        out.messages.push(message);
+        out.keys.push(key.verifying_key());
+    }
+    out
+}
+
+/// Measure for about `per_probe` each.
+pub fn measure(per_probe: Duration) -> Machine {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let set = signed(256);
+
+    let start = Instant::now();
+    let mut count = 0u64;
+    while start.elapsed() < per_probe {
+        for i in 0..set.keys.len() {
+            let ok = set.keys[i]
+                .verify_strict(&set.messages[i], &set.signatures[i])
+                .is_ok();
+            count += u64::from(ok);
+        }
+    }
+    let one_core = count as f64 / start.elapsed().as_secs_f64();
+
+    let start = Instant::now();
+    let total: u64 = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..cores)
+            .map(|_| {
+                scope.spawn(|| {
+                    let messages: Vec<&[u8]> = set.messages.iter().map(Vec::as_slice).collect();
+                    let mut done = 0u64;
+                    while start.elapsed() < per_probe {
+                        for chunk in 0..set.keys.len() / 64 {
+                            let range = chunk * 64..(chunk + 1) * 64;
+                            if ed25519_dalek::verify_batch(
+                                &messages[range.clone()],
+                                &set.signatures[range.clone()],
+                                &set.keys[range],
+                            )
+                            .is_ok()
+                            {
+                                done += 64;
+                            }
+                        }
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    });
+    let batched = total as f64 / start.elapsed().as_secs_f64();
+
+    let input = [0x5au8; 1024];
+    let start = Instant::now();
+    let mut hashes = 0u64;
+    let mut sink = [0u8; 32];
+    while start.elapsed() < per_probe {
+        for _ in 0..1024 {
+            let hash = blake3::hash(&input);
+            sink[0] ^= hash.as_bytes()[0];
+            hashes += 1;
+        }
+    }
+    std::hint::black_box(sink);
+    let blake3_rate = hashes as f64 / start.elapsed().as_secs_f64();
+    Machine {
+        cores,
+        ed25519_verify_per_s_one_core: one_core,
+        ed25519_batch_verify_per_s_all_cores: batched,
+        blake3_1kib_per_s_one_core: blake3_rate,
+    }
+}

@@ -1,0 +1,68 @@
+//! Every benchmark scenario at smoke size, so the suite cannot rot: each runs end to end with the
+//! real binary (networks of real `yrd node` processes where the scenario has one), prints its
+//! table and writes a JSON report holding figures, targets and the machine's reference figures.
+//! The figures of a smoke run mean nothing; `yrd bench <scenario>` without `--smoke` measures.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn smoke(scenarios: &[&str]) {
+    let out = tempfile::tempdir().expect("temporary folder");
+    for &scenario in scenarios {
+        let output = Command::new(env!("CARGO_BIN_EXE_yrd"))
+            .args(["bench", scenario, "--smoke", "--out-dir"])
+            .arg(out.path())
+            .output()
+            .expect("running yrd bench");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success(),
+            "yrd bench {scenario} --smoke failed:\n{stdout}\n{stderr}"
+        );
+        assert!(
+            stdout.contains(&format!("yrd bench {scenario}")),
+            "{stdout}"
+        );
+        let text = std::fs::read_to_string(out.path().join(format!("{scenario}.json")))
+            .unwrap_or_else(|e| panic!("{scenario}.json: {e}"));
+        let report: Value = serde_json::from_str(&text).expect("JSON report");
+        assert_eq!(report["scenario"], scenario);
+        assert_eq!(report["smoke"], true);
+        assert!(
+            report["machine"]["ed25519_verify_per_s_one_core"]
+                .as_f64()
+                .unwrap_or(0.0)
+                > 0.0,
+            "{scenario}: no machine reference figures"
+        );
+        let figures = report["figures"].as_array().expect("figures");
+        assert!(!figures.is_empty(), "{scenario}: no figures");
+        assert!(
+            figures
+                .iter()
+                .all(|f| f["value"].as_f64().is_some_and(f64::is_finite)),
+            "{scenario}: a figure is not a finite number: {text}"
+        );
+        assert!(
+            !report["targets"].as_array().expect("targets").is_empty() || scenario == "verify",
+            "{scenario}: no target"
+        );
+    }
+}
+
+#[test]
+fn bench_scenarios_run_at_smoke_size_and_write_their_reports() {
+    smoke(&["verify", "query", "batch", "scale", "throughput"]);
+}
+
+/// Known failure, kept out of the default run until fixed: a node restarted with a wiped data
+/// folder stays at height 0 once the chain is more than 100 rounds ahead (far-future proposals
+/// are dropped without a sync, and its genesis-QC timeouts are refused before the others would
+/// help it), so `catchup` never finishes. Run with `--ignored`.
+#[test]
+#[ignore = "a wiped node does not catch up yet (see docs/PERFORMANCE.md, catchup)"]
+fn catchup_runs_at_smoke_size() {
+    smoke(&["catchup"]);
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The benchmark suite (docs/PERFORMANCE.md): builds the release binary and runs one scenario, or
+# all of them in turn. Each prints a table and writes target/bench/<scenario>.json.
+#
+#   scripts/bench.sh verify|query|throughput|scale|batch|catchup [scenario options]
+#   scripts/bench.sh all                    # every scenario, default sizes
+#   scripts/bench.sh throughput --smoke     # tiny size: checks it runs, figures mean nothing
+#   scripts/bench.sh scale --help           # a scenario's options
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/ensure-deps.sh
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/yrd-target}"
+echo "==> building yrd (release)"
+cargo build --release --locked -p yrd-node --bin yrd
+yrd="$CARGO_TARGET_DIR/release/yrd"
+if [ "${1:-}" = "all" ]; then
+  shift
+  for scenario in verify query batch scale throughput catchup; do
+    "$yrd" bench "$scenario" "$@"
+  done
+else
+  exec "$yrd" bench "$@"
+fi
