@@ -76,10 +76,23 @@ impl Running {
         }
         // The highest QC may be the previous epoch's last QC (the new epoch's root), which
         // `verify_qc` accepts by equality; any other QC must be of this epoch.
-        if timeout.highest_qc.round() >= timeout.round
-            || !timeout.verify_signature(cx.scheme)
-            || self.verify_qc(cx, &timeout.highest_qc).is_err()
-        {
+        if timeout.highest_qc.round() >= timeout.round || !timeout.verify_signature(cx.scheme) {
+            bump(&mut cx.metrics.dropped_invalid);
+            return;
+        }
+        if self.verify_qc(cx, &timeout.highest_qc).is_err() {
+            // A validator far behind (say, restarted with an empty store) times out with a QC
+            // this node can no longer check: one below its committed root, such as the genesis
+            // QC. Its signed timeout still shows it is stuck in an old round, so tell it about
+            // our certificates (once per round; nothing of its message is used) — otherwise
+            // nothing would ever point it at the chain.
+            if timeout.round < self.pacemaker.round()
+                && timeout.highest_qc.vote_data.height <= self.tree.root().height
+            {
+                bump(&mut cx.metrics.dropped_stale);
+                self.help_lagging_peer(cx, from, timeout.round);
+                return;
+            }
             bump(&mut cx.metrics.dropped_invalid);
             return;
         }
