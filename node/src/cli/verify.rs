@@ -216,7 +216,7 @@ fn run_licence(args: &LicenceArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let (answer, verified) = runtime.block_on(async {
+    let answer = runtime.block_on(async {
         let client = HttpClientBuilder::default()
             .build(&args.rpc)
             .with_context(|| format!("RPC address {:?}", args.rpc))?;
@@ -268,14 +268,11 @@ fn run_licence(args: &LicenceArgs) -> anyhow::Result<ExitCode> {
                     "root": root, "proof": proof
                 }))
                 .context("the node's batch inclusion proof is malformed")?;
-                let answer = ask(Some(batch)).await?;
-                return anyhow::Ok((answer, Some(verified)));
+                return ask(Some(batch)).await;
             }
-            return anyhow::Ok((answer, Some(verified)));
         }
-        anyhow::Ok((answer, None))
+        anyhow::Ok(answer)
     })?;
-    let _ = verified;
     if let Some(out) = &args.out {
         std::fs::write(out, serde_json::to_string_pretty(&answer)?)
             .with_context(|| format!("writing {}", out.display()))?;

@@ -64,6 +64,19 @@ impl NodeBackend {
             .map(|a| a.province)
     }
 
+    /// The state, for reading `version` (refused above the committed head).
+    fn open_state_at(&self, version: u64) -> Result<State<RocksTreeStore>, BackendError> {
+        let latest = self.shared.head().height;
+        if version > latest {
+            return Err(BackendError::VersionUnavailable {
+                version,
+                oldest_kept: 0,
+                latest,
+            });
+        }
+        State::open(self.shared.store.tree_store()).map_err(internal)
+    }
+
     /// The proof anchor at committed `height`, read from the store.
     fn read_proof_anchor(&self, height: u64) -> Result<ProofAnchor, BackendError> {
         let store = &self.shared.store;
@@ -296,16 +309,8 @@ impl RpcBackend for NodeBackend {
     }
 
     fn state_at(&self, version: Option<u64>) -> Result<StateHandle, BackendError> {
-        let latest = self.shared.head().height;
-        let version = version.unwrap_or(latest);
-        if version > latest {
-            return Err(BackendError::VersionUnavailable {
-                version,
-                oldest_kept: 0,
-                latest,
-            });
-        }
-        let state = State::open(self.shared.store.tree_store()).map_err(internal)?;
+        let version = version.unwrap_or_else(|| self.shared.head().height);
+        let state = self.open_state_at(version)?;
         Ok(Box::new(OwnedSnapshot { state, version }))
     }
 
@@ -326,15 +331,7 @@ impl RpcBackend for NodeBackend {
     }
 
     fn prover_at(&self, version: u64) -> Result<ProverHandle, BackendError> {
-        let latest = self.shared.head().height;
-        if version > latest {
-            return Err(BackendError::VersionUnavailable {
-                version,
-                oldest_kept: 0,
-                latest,
-            });
-        }
-        let state = State::open(self.shared.store.tree_store()).map_err(internal)?;
+        let state = self.open_state_at(version)?;
         Ok(Box::new(move |key: &[u8]| {
             state.snapshot_at(version).get_with_proof(key)
         }))

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Context;
 use serde_json::json;
 use yrd_consensus::CommitCertificate;
-use yrd_consensus::types::{Block, BlockHeader, BlockId, ExecutedState, QuorumCert, VoteData};
+use yrd_consensus::types::{Block, BlockHeader, ExecutedState, QuorumCert, VoteData};
 use yrd_contracts::query::licence_verify;
 use yrd_contracts::types::ProvinceCode;
 use yrd_node::proof::certify::Certifier;
@@ -103,7 +103,6 @@ pub fn run(args: &ScaleArgs, common: &Common) -> anyhow::Result<Report> {
             anyhow::Ok(())
         },
     );
-    let _: BlockId = genesis_header.id();
     let mut builder = Builder::from_state(spec, state, Some(hook));
     builder.setup()?;
 
