@@ -225,7 +225,7 @@ pub fn verify_timeout_cert(
 
 /// Check the shape of a commit certificate (everything except signatures) and return the id of
 /// its last header.
-fn verify_commit_chain(
+pub(crate) fn verify_commit_chain(
     set_epoch: u64,
     block_id: &BlockId,
     cert: &CommitCertificate,

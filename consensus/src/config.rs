@@ -47,7 +47,7 @@ impl Default for Config {
             max_future_rounds: 100,
             max_pending_proposals: 16,
             max_tree_blocks: 2_048,
-            sync_max_blocks_per_response: 64,
+            sync_max_blocks_per_response: 256,
             sync_max_targets: 8,
             sync_retry_ms: 500,
             executed_history_len: 1_024,

@@ -41,6 +41,9 @@ pub struct Metrics {
     pub sync_blocks_applied: u64,
     /// Sync responses refused.
     pub sync_responses_rejected: u64,
+    /// Committed blocks from sync whose certificates were proven by hash links to one fully
+    /// verified certificate instead of by their own signatures.
+    pub sync_certificates_vouched: u64,
     /// Blocks committed.
     pub blocks_committed: u64,
     /// Epoch changes completed.

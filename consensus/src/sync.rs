@@ -90,23 +90,36 @@ impl SyncTracker {
     }
 }
 
+/// Bytes of a sync response besides its blocks (message tag, list lengths), rounded up.
+pub const SYNC_RESPONSE_OVERHEAD_BYTES: usize = 64;
+
 /// Answer `request` from the host's committed store (`committed_at(height)`) and the core's
-/// uncommitted blocks, with at most `max_blocks` blocks.
+/// uncommitted blocks, with at most `max_blocks` blocks whose encoding takes at most `max_bytes`
+/// (the transport's message limit: a response over it could never be delivered, and the
+/// requester would ask again forever). A block that alone exceeds `max_bytes` ends the response;
+/// the host's configuration keeps `max_payload_bytes` well inside it.
 pub fn respond(
     request: &SyncRequest,
     committed_at: impl Fn(u64) -> Option<CommittedBlock>,
     core: &Core,
     max_blocks: usize,
+    max_bytes: usize,
 ) -> SyncResponse {
     let mut committed = Vec::new();
+    let mut bytes = SYNC_RESPONSE_OVERHEAD_BYTES;
     let committed_height = core.committed_height();
     let last = committed_height.min(request.target_height);
     let mut height = request.from_height.max(1);
     while height <= last && committed.len() < max_blocks {
-        match committed_at(height) {
-            Some(block) => committed.push(block),
-            None => break,
+        let Some(block) = committed_at(height) else {
+            break;
+        };
+        let size = crate::codec::encode(&block).len();
+        if bytes.saturating_add(size) > max_bytes {
+            break;
         }
+        bytes = bytes.saturating_add(size);
+        committed.push(block);
         height = height.saturating_add(1);
     }
     let reached_tip = height > committed_height;
@@ -114,6 +127,11 @@ pub fn respond(
     if reached_tip
         && let Some(chain) = core.uncommitted_chain(&request.target)
         && committed.len().saturating_add(chain.len()) <= max_blocks
+        && chain
+            .iter()
+            .map(|block| crate::codec::encode(block).len())
+            .fold(bytes, usize::saturating_add)
+            <= max_bytes
     {
         uncommitted = chain;
     }

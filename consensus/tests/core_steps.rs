@@ -549,3 +549,133 @@ fn sync_responses_are_bounded_at_the_limit() {
     assert_eq!(respond(limit), 0);
     assert_eq!(respond(limit + 1), 1);
 }
+
+/// A chain `b1..b(n+2)` of direct children and a sync response committing `b1..bn`, each with the
+/// certificate a committing node stores: its header, its child's, and the QC on the child that
+/// the grandchild embeds.
+fn synced_chain(net: &Net, n: usize) -> Vec<yrd_consensus::types::CommittedBlock> {
+    let mut blocks = Vec::new();
+    let mut qcs = Vec::new();
+    let mut parent = net.genesis_header();
+    let mut parent_qc = net.genesis.qc();
+    for round in 1..=(n as u64 + 2) {
+        let block = net.block(&parent, &parent_qc, round, round as u8);
+        parent_qc = net.qc(&block.header, &[0, 1, 2]);
+        parent = block.header.clone();
+        qcs.push(parent_qc.clone());
+        blocks.push(block);
+    }
+    (0..n)
+        .map(|i| yrd_consensus::types::CommittedBlock {
+            block: blocks[i].clone(),
+            certificate: yrd_consensus::CommitCertificate {
+                headers: vec![blocks[i].header.clone(), blocks[i + 1].header.clone()],
+                qc: qcs[i + 1].clone(),
+            },
+        })
+        .collect()
+}
+
+fn sync_commits(
+    net: &Net,
+    committed: Vec<yrd_consensus::types::CommittedBlock>,
+) -> (usize, u64, u64) {
+    let mut core = net.core(3);
+    let ready = core.step(
+        T0,
+        Input::SyncResponse {
+            from: net.keys[0],
+            response: Box::new(yrd_consensus::SyncResponse {
+                committed,
+                uncommitted: Vec::new(),
+            }),
+        },
+    );
+    let m = core.metrics();
+    (
+        commits(&ready).len(),
+        m.sync_certificates_vouched,
+        m.sync_responses_rejected,
+    )
+}
+
+#[test]
+fn sync_certificates_are_proven_by_hash_links_to_one_verified_certificate() {
+    // Rule: a synced block is committed only with a certificate proven valid — by its own
+    // signatures, or (catch-up speed) by being the authenticated headers and embedded QC of a
+    // chain whose last certificate was verified in full. Anything else falls back to signatures.
+    let net = Net::new(4);
+    let honest = synced_chain(&net, 6);
+    // b1..b4 are vouched for; b5's QC is embedded only in b7 (not in the response) and b6 is the
+    // anchor, both verified in full.
+    assert_eq!(sync_commits(&net, honest.clone()), (6, 4, 0));
+
+    // Another quorum of the same votes: genuine, not the embedded QC — checked on its own.
+    let mut other_quorum = honest.clone();
+    other_quorum[2].certificate.qc = net.qc(&other_quorum[3].block.header, &[1, 2, 3]);
+    assert_eq!(sync_commits(&net, other_quorum), (6, 3, 0));
+
+    // A forged intermediate certificate (a signature swapped for another block's): refused
+    // there, blocks before it commit.
+    let mut forged = honest.clone();
+    forged[2].certificate.qc.signatures[0].1 = honest[0].certificate.qc.signatures[0].1;
+    assert_eq!(sync_commits(&net, forged), (2, 3, 1));
+
+    // A forged last certificate vouches for nothing: each earlier block is checked on its own.
+    let mut forged_anchor = honest.clone();
+    forged_anchor[5].certificate.qc.signatures[0].1 = honest[0].certificate.qc.signatures[0].1;
+    assert_eq!(sync_commits(&net, forged_anchor), (5, 0, 1));
+
+    // A broken hash link: nothing before the break is vouched for by the anchor.
+    let mut unlinked = honest;
+    unlinked[3].block.header.parent_id = yrd_consensus::types::BlockId([9; 32]);
+    assert_eq!(
+        sync_commits(&net, unlinked),
+        (3, 0, 1),
+        "b4 no longer links to b3; b1..b3 verified one by one"
+    );
+}
+
+#[test]
+fn sync_responses_stay_within_the_byte_limit() {
+    // Rule: bounded messages — a response never exceeds the transport's message limit (it could
+    // not be delivered, and the requester would ask again forever); it ends at the last block
+    // that fits and the requester continues from there.
+    let net = Net::new(4);
+    let chain = synced_chain(&net, 6);
+    let mut core = net.core(3);
+    let _ = core.step(
+        T0,
+        Input::SyncResponse {
+            from: net.keys[0],
+            response: Box::new(yrd_consensus::SyncResponse {
+                committed: chain.clone(),
+                uncommitted: Vec::new(),
+            }),
+        },
+    );
+    assert_eq!(core.committed_height(), 6);
+    let request = yrd_consensus::SyncRequest {
+        from_height: 1,
+        target: chain[5].block.id(),
+        target_height: 6,
+    };
+    let lookup = |height: u64| chain.get(height as usize - 1).cloned();
+    let size = |blocks: &[yrd_consensus::types::CommittedBlock]| {
+        blocks
+            .iter()
+            .map(|b| yrd_consensus::codec::encode(b).len())
+            .sum::<usize>()
+            + yrd_consensus::sync::SYNC_RESPONSE_OVERHEAD_BYTES
+    };
+    let all = yrd_consensus::sync::respond(&request, lookup, &core, 64, usize::MAX);
+    assert_eq!(all.committed.len(), 6);
+    let two = size(&chain[..2]);
+    let limited = yrd_consensus::sync::respond(&request, lookup, &core, 64, two);
+    assert_eq!(limited.committed, chain[..2].to_vec());
+    let limited = yrd_consensus::sync::respond(&request, lookup, &core, 64, two - 1);
+    assert_eq!(limited.committed, chain[..1].to_vec());
+    assert!(yrd_consensus::codec::encode(&limited).len() < two);
+    let by_count = yrd_consensus::sync::respond(&request, lookup, &core, 3, usize::MAX);
+    assert_eq!(by_count.committed.len(), 3);
+}

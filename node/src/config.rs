@@ -54,6 +54,10 @@ pub enum ConfigError {
     },
 }
 
+/// Room kept in a network message for a proposal's header, signature and timeout certificate
+/// around its payload (a proposal whose payload fills `max_payload_bytes` must still be sendable).
+pub const PROPOSAL_ENVELOPE_BYTES: usize = 256 * 1024;
+
 /// The whole node configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -141,6 +145,7 @@ impl ConsensusSection {
                     .min(self.round_timeout_base_ms / 2),
             ),
             sync_max_blocks_per_response: self.core_config().sync_max_blocks_per_response,
+            sync_max_response_bytes: crate::network::DEFAULT_MAX_MESSAGE_BYTES,
             min_block_interval: std::time::Duration::from_millis(
                 self.min_block_interval_ms
                     .min(self.round_timeout_base_ms / 4),
@@ -187,6 +192,22 @@ impl NodeConfig {
             path: path.to_owned(),
             reason: e.to_string(),
         })?;
+        let limit = crate::network::DEFAULT_MAX_MESSAGE_BYTES;
+        if config
+            .consensus
+            .max_payload_bytes
+            .saturating_add(PROPOSAL_ENVELOPE_BYTES)
+            > limit
+        {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                reason: format!(
+                    "consensus.max_payload_bytes = {} leaves no room in a network message of {limit} bytes for the proposal around it (at most {})",
+                    config.consensus.max_payload_bytes,
+                    limit.saturating_sub(PROPOSAL_ENVELOPE_BYTES)
+                ),
+            });
+        }
         let base = path.parent().unwrap_or_else(|| Path::new("."));
         for p in [
             &mut config.data_dir,
@@ -228,5 +249,37 @@ mod tests {
         std::fs::write(&path, "data_dir = \"d\"\nkey_file = \"k\"\ngenesis_file = \"g\"\nbogus = 1\n[p2p]\nlisten_address = \"x\"\n").unwrap();
         let error = NodeConfig::load(&path).unwrap_err().to_string();
         assert!(error.contains("bogus"), "{error}");
+    }
+
+    #[test]
+    fn payload_limit_must_leave_room_in_a_network_message() {
+        // A proposal whose payload fills `max_payload_bytes` must still fit one network message,
+        // or the leader could build blocks no one receives.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.toml");
+        let write = |payload: usize| {
+            std::fs::write(
+                &path,
+                format!(
+                    "data_dir = \"d\"\nkey_file = \"k\"\ngenesis_file = \"g\"\n\
+                     [p2p]\nlisten_address = \"x\"\n[consensus]\nmax_payload_bytes = {payload}\n"
+                ),
+            )
+            .unwrap();
+        };
+        let largest = crate::network::DEFAULT_MAX_MESSAGE_BYTES - PROPOSAL_ENVELOPE_BYTES;
+        write(largest);
+        assert_eq!(
+            NodeConfig::load(&path).unwrap().consensus.max_payload_bytes,
+            largest
+        );
+        write(largest + 1);
+        let error = NodeConfig::load(&path).unwrap_err().to_string();
+        assert!(error.contains("max_payload_bytes"), "{error}");
+        // The default fits.
+        assert!(
+            ConsensusSection::default().max_payload_bytes + PROPOSAL_ENVELOPE_BYTES
+                <= crate::network::DEFAULT_MAX_MESSAGE_BYTES
+        );
     }
 }

@@ -418,6 +418,15 @@ fn voted_blocks_are_written_with_the_safety_data_and_pruned_when_committed() {
     assert!(left.iter().all(|b| b.header.height == 2));
     execute_and_commit(&store, &mut tree, 2, 1);
     assert!(store.voted_blocks_above(0).unwrap().is_empty());
+
+    // A voted block written below what pruning has passed is still pruned by the next commit
+    // (the pruning scan starts at the lowest height that can hold one, not at 0).
+    store
+        .put_safety_and_votes_synced(&safety_at_round(5), std::slice::from_ref(&at_1))
+        .unwrap();
+    assert_eq!(store.voted_blocks_above(0).unwrap().len(), 1);
+    execute_and_commit(&store, &mut tree, 3, 1);
+    assert!(store.voted_blocks_above(0).unwrap().is_empty());
 }
 
 #[test]

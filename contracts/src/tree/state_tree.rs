@@ -151,7 +151,17 @@ impl<S: TreeStore> StateTree<S> {
 
     /// The value of `key` at `version`, without a proof.
     pub fn get(&self, key: &[u8], version: Version) -> Result<Option<Vec<u8>>, TreeError> {
-        self.root_at(version)?;
+        // The version must exist (not pruned, not in the future). Checked by the root node's
+        // presence, not by `root_at`: hashing a 16-ary root costs more than the read itself, and
+        // this runs for every state read of execution, admission and queries.
+        if self
+            .store
+            .get_node_option(&root_node_key(version))
+            .map_err(|error| TreeError::from_tree_library(&error))?
+            .is_none()
+        {
+            return Err(TreeError::VersionMissing { version });
+        }
         let tree = JellyfishMerkleTree::<_, Blake3Hasher>::new(&self.store);
         tree.get(state_key_hash(key), version)
             .map_err(|error| TreeError::from_tree_library(&error))

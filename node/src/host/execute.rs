@@ -56,12 +56,14 @@ pub struct Executed {
     pub tx_hashes: Vec<[u8; 32]>,
 }
 
-/// Execute a committed block on `state` and store it atomically.
+/// Execute a committed block on `state` and store it atomically; synced to disk when `durable`
+/// (see [`crate::storage::Store::commit_block_with`]).
 pub fn execute_and_store(
     shared: &Shared,
     state: &mut State<RocksTreeStore>,
     block: &Block,
     certificate: &CommitCertificate,
+    durable: bool,
 ) -> Result<Executed, ExecuteError> {
     let header = &block.header;
     let height = header.height;
@@ -114,7 +116,7 @@ pub fn execute_and_store(
     };
     shared
         .store
-        .commit_block(&write)
+        .commit_block_with(&write, durable)
         .map_err(|source| ExecuteError::Store { height, source })?;
 
     let head = HeadInfo {

@@ -6,10 +6,120 @@
 //! window against the latest committed state. Whether the transaction is *authorised* is decided
 //! only by execution; admission only keeps out what can never succeed or was not signed.
 
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
 use yrd_contracts::{SignedTx, TxError};
 
 use super::shared::{PendingTx, Refusal, Shared};
 use crate::mempool::MempoolError;
+use crate::network::{GossipTicket, GossipVerdict, NetworkHandle};
+
+/// Most gossiped transactions waiting for admission. Beyond it a delivery is dropped (not
+/// forwarded, no penalty: the relay did nothing wrong) and counted in `gossip_txs_dropped`.
+pub const GOSSIP_INGRESS_QUEUE: usize = 16_384;
+/// Most gossiped transactions admitted by one blocking call.
+pub const GOSSIP_ADMIT_BATCH: usize = 512;
+
+/// A gossiped transaction waiting for admission.
+#[derive(Debug)]
+pub struct GossipedTx {
+    /// The member that relayed it.
+    pub from: [u8; 32],
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// Where the verdict goes.
+    pub ticket: GossipTicket,
+}
+
+/// Start the gossip ingress: a task that admits gossiped transactions in batches on a blocking
+/// thread (signature checks are the costly part) and passes each verdict back to the network,
+/// which forwards only what was admitted. Consensus messages never wait behind it: the host loop
+/// only queues a transaction here ([`queue_gossiped`]).
+pub fn spawn_gossip_ingress(
+    shared: Arc<Shared>,
+    network: NetworkHandle,
+) -> mpsc::Sender<GossipedTx> {
+    let (tx, rx) = mpsc::channel(GOSSIP_INGRESS_QUEUE);
+    tokio::spawn(run_gossip_ingress(rx, shared, network));
+    tx
+}
+
+/// Queue a gossiped transaction for admission, or drop and count it if the queue is full.
+pub fn queue_gossiped(
+    queue: &mpsc::Sender<GossipedTx>,
+    shared: &Shared,
+    gossiped: GossipedTx,
+) -> Option<GossipedTx> {
+    match queue.try_send(gossiped) {
+        Ok(()) => None,
+        Err(
+            mpsc::error::TrySendError::Full(gossiped) | mpsc::error::TrySendError::Closed(gossiped),
+        ) => {
+            shared
+                .counters
+                .gossip_txs_dropped
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tracing::debug!(peer = %hex::encode(gossiped.from), reason = "gossip ingress queue full", "gossiped transaction dropped");
+            Some(gossiped)
+        }
+    }
+}
+
+async fn run_gossip_ingress(
+    mut queue: mpsc::Receiver<GossipedTx>,
+    shared: Arc<Shared>,
+    network: NetworkHandle,
+) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < GOSSIP_ADMIT_BATCH {
+            match queue.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let mut tickets = Vec::with_capacity(batch.len());
+        let mut bytes = Vec::with_capacity(batch.len());
+        for gossiped in batch {
+            tickets.push((gossiped.from, gossiped.ticket));
+            bytes.push(gossiped.bytes);
+        }
+        let admitting = Arc::clone(&shared);
+        let results = match tokio::task::spawn_blocking(move || {
+            bytes
+                .into_iter()
+                .map(|bytes| admit(&admitting, bytes))
+                .collect::<Vec<_>>()
+        })
+        .await
+        {
+            Ok(results) => results,
+            Err(error) => {
+                tracing::warn!(%error, "gossip admission task failed");
+                continue;
+            }
+        };
+        for ((from, ticket), result) in tickets.into_iter().zip(results) {
+            let verdict = match &result {
+                Ok(_) => GossipVerdict::Accept,
+                Err(AdmitError::Invalid(_) | AdmitError::WrongChain { .. }) => {
+                    GossipVerdict::Reject
+                }
+                Err(_) => GossipVerdict::Ignore,
+            };
+            if let Err(error) = &result {
+                tracing::debug!(peer = %hex::encode(from), %error, "gossiped transaction refused");
+                if verdict == GossipVerdict::Reject {
+                    let _ = network.report_invalid(from, "invalid transaction").await;
+                }
+            }
+            if network.gossip_verdict(ticket, verdict).await.is_err() {
+                return;
+            }
+        }
+    }
+}
 
 /// Why a transaction was not admitted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

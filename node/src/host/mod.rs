@@ -93,6 +93,9 @@ pub struct HostConfig {
     /// `sync_max_blocks_per_response`, the most a requester accepts (a larger response is refused
     /// whole, so serving more would stall every catch-up longer than that).
     pub sync_max_blocks_per_response: usize,
+    /// Most bytes one sync response takes: the network's message limit less framing (a larger
+    /// response could not be delivered).
+    pub sync_max_response_bytes: usize,
     /// How long after entering a round a leader with some, but not a block's worth of,
     /// transactions waits for more before proposing. Zero proposes at once.
     pub min_block_interval: Duration,
@@ -131,6 +134,8 @@ pub struct Host {
     inflight: BTreeMap<u64, BTreeMap<[u8; 32], u64>>,
     deferred_tx: mpsc::Sender<DeferredPayload>,
     deferred_rx: mpsc::Receiver<DeferredPayload>,
+    /// The gossip ingress queue ([`ingress::spawn_gossip_ingress`]).
+    gossip_ingress: mpsc::Sender<ingress::GossipedTx>,
 }
 
 impl std::fmt::Debug for Host {
@@ -153,6 +158,7 @@ impl Host {
         let (internal_tx, internal_rx) = mpsc::channel(INTERNAL_INPUT_CAPACITY);
         let (deferred_tx, deferred_rx) = mpsc::channel(16);
         let me = core.public_key();
+        let gossip_ingress = ingress::spawn_gossip_ingress(Arc::clone(&shared), network.clone());
         Self {
             core,
             me,
@@ -169,6 +175,7 @@ impl Host {
             inflight: BTreeMap::new(),
             deferred_tx,
             deferred_rx,
+            gossip_ingress,
         }
     }
 
@@ -216,19 +223,24 @@ impl Host {
 
     async fn on_network_event(&mut self, event: NetworkEvent) -> Result<(), HostError> {
         match event {
-            NetworkEvent::Transaction { from, bytes, .. } => {
-                let shared = Arc::clone(&self.shared);
-                // Signature checks run off the loop.
-                let result =
-                    tokio::task::spawn_blocking(move || ingress::admit(&shared, bytes)).await;
-                if let Ok(Err(error)) = result {
-                    tracing::debug!(peer = %hex::encode(from), %error, "gossiped transaction refused");
-                    if matches!(error, ingress::AdmitError::Invalid(_)) {
-                        let _ = self
-                            .network
-                            .report_invalid(from, "invalid transaction")
-                            .await;
-                    }
+            NetworkEvent::Transaction {
+                from,
+                bytes,
+                ticket,
+            } => {
+                // Admitted off the loop, in batches; the loop never waits for a signature check.
+                let gossiped = ingress::GossipedTx {
+                    from,
+                    bytes,
+                    ticket,
+                };
+                if let Some(dropped) =
+                    ingress::queue_gossiped(&self.gossip_ingress, &self.shared, gossiped)
+                {
+                    let _ = self
+                        .network
+                        .gossip_verdict(dropped.ticket, crate::network::GossipVerdict::Ignore)
+                        .await;
                 }
             }
             NetworkEvent::Message { from, bytes, .. } => match decode_message(&bytes) {
@@ -265,6 +277,7 @@ impl Host {
                             |height| restart::committed_block(store, height).ok().flatten(),
                             &self.core,
                             self.config.sync_max_blocks_per_response,
+                            self.config.sync_max_response_bytes,
                         );
                         ConsensusMessage::SyncResponse(Box::new(response)).encode()
                     }
@@ -320,8 +333,15 @@ impl Host {
         } else {
             tracing::trace!(round, input = kind, "step");
         }
-        for output in ready.outputs {
-            self.perform(output).await?;
+        // A run of commits (catch-up delivers hundreds in one step) is synced to disk once, with
+        // its last block; the earlier ones are atomic and ordered, and a crash loses at most a
+        // suffix that is re-synced.
+        let last_commit = ready
+            .outputs
+            .iter()
+            .rposition(|o| matches!(o, Output::Commit { .. }));
+        for (index, output) in ready.outputs.into_iter().enumerate() {
+            self.perform(output, Some(index) == last_commit).await?;
         }
         if let Some(persist) = ready.persist {
             let store = self.shared.store.clone();
@@ -329,13 +349,14 @@ impl Host {
                 .persist(|safety, voted| store.put_safety_and_votes_synced(safety, voted))
                 .map_err(HostError::PersistSafety)?;
             for output in gated {
-                self.perform(output).await?;
+                self.perform(output, true).await?;
             }
         }
         Ok(())
     }
 
-    async fn perform(&mut self, output: Output) -> Result<(), HostError> {
+    /// Carry out one output; `durable`: a `Commit` is synced to disk (see [`Host::step`]).
+    async fn perform(&mut self, output: Output, durable: bool) -> Result<(), HostError> {
         match output {
             Output::Broadcast(message) => {
                 let bytes = message.encode();
@@ -424,6 +445,7 @@ impl Host {
                     &mut self.state,
                     &block,
                     &certificate,
+                    durable,
                 )?;
                 if executed.outcome.validator_set_changed {
                     self.pending_next_set = self.next_validator_set(block.header.epoch);

@@ -157,6 +157,7 @@ impl NodeBackend {
                 .saturating_add(net.rate_limited_messages_dropped)
                 .saturating_add(net.malformed_messages_dropped),
             peer_bans: net.bans,
+            gossip_txs_dropped: node.gossip_txs_dropped.load(Relaxed),
         }
     }
 }

@@ -74,6 +74,8 @@ pub struct NodeCounters {
     pub blocks_executed: std::sync::atomic::AtomicU64,
     /// Committed blocks whose payload was malformed (executed as empty).
     pub payloads_malformed: std::sync::atomic::AtomicU64,
+    /// Gossiped transactions dropped because the gossip ingress queue was full.
+    pub gossip_txs_dropped: std::sync::atomic::AtomicU64,
 }
 
 /// State shared between the host loop, the ingress and the RPC server.

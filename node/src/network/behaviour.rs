@@ -21,8 +21,8 @@ pub(crate) const TRANSACTION_TOPIC: &str = "/yrd/transactions/1";
 /// Domain tag of a gossip message id: `BLAKE3(GOSSIP_MESSAGE_ID_TAG || data)`. Identical
 /// transactions share an id, so gossipsub delivers and forwards each one once.
 pub(crate) const GOSSIP_MESSAGE_ID_TAG: &[u8] = b"yrd-network/v1/gossip-message-id";
-/// Room for the gossipsub envelope (signature, author key, sequence number, topic) on top of
-/// the payload limit.
+/// Room for the gossipsub envelope (topic and framing; messages are unsigned) on top of the
+/// payload limit.
 const GOSSIP_ENVELOPE_OVERHEAD_BYTES: usize = 1_024;
 /// Protocol version announced by identify; peers with another version are still gated by key.
 const IDENTIFY_PROTOCOL_VERSION: &str = "/yrd/1";
@@ -57,9 +57,15 @@ fn build_behaviour(
     members: BTreeSet<PeerId>,
     metrics: Arc<MetricsCounters>,
 ) -> Result<NodeBehaviour, NetworkError> {
+    // Messages are unsigned (`Anonymous`): every connection is already a Noise channel to a
+    // member admitted by the gate, so the relaying member is known, and a transaction carries its
+    // own signature. A gossipsub signature per message and per hop cost more than the
+    // transaction's own check (see docs/adr/006). `validate_messages`: nothing is forwarded until
+    // the host has admitted the transaction, so a member only ever relays valid transactions and
+    // the relay is the one to blame for a bad one.
     let gossip_config = gossipsub::ConfigBuilder::default()
         .heartbeat_interval(Duration::from_millis(config.gossip_heartbeat_interval_ms))
-        .validation_mode(gossipsub::ValidationMode::Strict)
+        .validation_mode(gossipsub::ValidationMode::Anonymous)
         .validate_messages()
         .message_id_fn(|message: &gossipsub::Message| gossip_message_id(&message.data))
         .max_transmit_size(
@@ -69,11 +75,9 @@ fn build_behaviour(
         )
         .build()
         .map_err(|err| NetworkError::Transport(format!("gossipsub config: {err}")))?;
-    let mut gossipsub = gossipsub::Behaviour::new(
-        gossipsub::MessageAuthenticity::Signed(keypair.clone()),
-        gossip_config,
-    )
-    .map_err(|err| NetworkError::Transport(format!("gossipsub: {err}")))?;
+    let mut gossipsub =
+        gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, gossip_config)
+            .map_err(|err| NetworkError::Transport(format!("gossipsub: {err}")))?;
     gossipsub
         .subscribe(&gossipsub::IdentTopic::new(TRANSACTION_TOPIC))
         .map_err(|err| NetworkError::Transport(format!("gossipsub subscribe: {err}")))?;

@@ -19,8 +19,9 @@ pub const MAX_MESSAGE_BYTES_CEILING: usize = 64 * 1024 * 1024;
 pub const MAX_GOSSIP_BYTES_CEILING: usize = 4 * 1024 * 1024;
 /// Longest duration any `*_ms` field may hold (30 days), so deadlines never overflow a clock.
 pub const MAX_DURATION_MS_CEILING: u64 = 30 * 24 * 60 * 60 * 1_000;
-/// Default limit of a direct message (proposals and block-sync batches are the large ones).
-pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+/// Default limit of a direct message (proposals and block-sync batches are the large ones): room
+/// for a proposal whose payload fills the consensus default `max_payload_bytes` (4 MiB).
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 8 * 1024 * 1024;
 /// Default limit of a gossiped transaction.
 pub const DEFAULT_MAX_GOSSIP_BYTES: usize = 64 * 1024;
 

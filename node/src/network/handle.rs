@@ -23,15 +23,17 @@ const REQUEST_REPLY_GRACE_MS: u64 = 1_000;
 /// Something the network delivers to the host.
 #[derive(Debug)]
 pub enum NetworkEvent {
-    /// A gossiped transaction.
+    /// A gossiped transaction. Gossip is unsigned: what is known is the member that relayed it
+    /// over its authenticated connection. Nothing is forwarded further until the host passes
+    /// its verdict with [`NetworkHandle::gossip_verdict`], so members relay only transactions
+    /// they admitted, and `from` is the one to pass to `report_invalid` if the bytes are bad.
     Transaction {
-        /// The member that published it (its gossipsub signature was verified); the one to
-        /// pass to `report_invalid` if the bytes are bad.
+        /// The member that relayed it to us.
         from: PublicKeyBytes,
-        /// The member that relayed it to us (the author itself or any member in between).
-        forwarded_by: PublicKeyBytes,
         /// Opaque transaction bytes.
         bytes: Vec<u8>,
+        /// Names this delivery in [`NetworkHandle::gossip_verdict`].
+        ticket: GossipTicket,
     },
     /// A one-way direct message.
     Message {
@@ -62,6 +64,28 @@ pub enum NetworkEvent {
         /// The member's key.
         key: PublicKeyBytes,
     },
+}
+
+/// Names one gossip delivery awaiting the host's verdict. A ticket without a verdict is
+/// forgotten by gossipsub after a few heartbeats (the message is then neither forwarded nor
+/// counted against anyone).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GossipTicket {
+    pub(crate) message_id: libp2p::gossipsub::MessageId,
+    pub(crate) source: PeerId,
+}
+
+/// The host's verdict on a gossiped transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GossipVerdict {
+    /// Admitted: forward it to the other members.
+    Accept,
+    /// Not admitted but not the relay's fault (a duplicate, a full mempool, a nonce already
+    /// used): drop it, no penalty.
+    Ignore,
+    /// Invalid (bad encoding, signature, chain): drop it; gossipsub scores the relay down. Call
+    /// `report_invalid` as well for the node's own penalty.
+    Reject,
 }
 
 /// A connected member as seen by this node.
@@ -120,6 +144,10 @@ pub(crate) enum Command {
         from: PublicKeyBytes,
         reason: String,
     },
+    GossipVerdict {
+        ticket: GossipTicket,
+        verdict: GossipVerdict,
+    },
     SetMembers {
         members: BTreeSet<PublicKeyBytes>,
     },
@@ -152,6 +180,7 @@ impl std::fmt::Debug for Command {
             Self::Broadcast { .. } => "Broadcast",
             Self::Request { .. } => "Request",
             Self::ReportInvalid { .. } => "ReportInvalid",
+            Self::GossipVerdict { .. } => "GossipVerdict",
             Self::SetMembers { .. } => "SetMembers",
             Self::Peers { .. } => "Peers",
             Self::Shutdown { .. } => "Shutdown",
@@ -204,6 +233,17 @@ impl NetworkHandle {
         let (reply, answer) = oneshot::channel();
         self.submit(Command::Publish { bytes, reply }).await?;
         answer.await.map_err(|_| NetworkError::ShutDown)?
+    }
+
+    /// Passes the host's verdict on a gossiped transaction: forward it, drop it, or drop it and
+    /// score the relay down.
+    pub async fn gossip_verdict(
+        &self,
+        ticket: GossipTicket,
+        verdict: GossipVerdict,
+    ) -> Result<(), NetworkError> {
+        self.submit(Command::GossipVerdict { ticket, verdict })
+            .await
     }
 
     /// Sends a one-way message to one member. Delivery is best effort: a member that is not

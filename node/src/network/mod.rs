@@ -42,7 +42,7 @@ pub use config::{
     MAX_GOSSIP_BYTES_CEILING, MAX_MESSAGE_BYTES_CEILING, NetworkConfig,
 };
 pub use error::NetworkError;
-pub use handle::{ListenInfo, NetworkEvent, NetworkHandle, PeerInfo};
+pub use handle::{GossipTicket, GossipVerdict, ListenInfo, NetworkEvent, NetworkHandle, PeerInfo};
 pub use identity::{
     PublicKeyBytes, keypair_from_secret, peer_id_from_public_key, public_key_from_peer_id,
     public_key_from_secret,

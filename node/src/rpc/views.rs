@@ -248,6 +248,10 @@ pub struct NodeCountersView {
     pub network_messages_dropped: u64,
     /// Peers banned after repeated invalid messages.
     pub peer_bans: u64,
+    /// Gossiped transactions dropped because the admission queue was full (not forwarded; the
+    /// submitting node still holds them).
+    #[serde(default)]
+    pub gossip_txs_dropped: u64,
 }
 
 /// The answer of `account_getNextNonce`.

@@ -64,6 +64,21 @@ impl Store {
     ///
     /// When this returns `Ok`, the block is durable: a crash at any later instant keeps it.
     pub fn commit_block(&self, write: &CommittedBlockWrite) -> Result<(), StorageError> {
+        self.commit_block_with(write, true)
+    }
+
+    /// [`Store::commit_block`], synced only when `durable` (and the store syncs commits at all).
+    ///
+    /// An unsynced commit is still atomic and ordered (RocksDB's write-ahead log keeps writes in
+    /// order, and the next synced write makes every earlier one durable); a crash may lose a
+    /// suffix of unsynced blocks, which the node then re-executes or re-syncs. The host uses it
+    /// for every block but the last of a run committed in one step (catch-up delivers hundreds),
+    /// so one sync covers the run.
+    pub fn commit_block_with(
+        &self,
+        write: &CommittedBlockWrite,
+        durable: bool,
+    ) -> Result<(), StorageError> {
         let _commit_guard = self
             .inner
             .commit_lock
@@ -155,7 +170,8 @@ impl Store {
 
         self.stage_voted_blocks_pruning(height, &mut batch)?;
         let staged_version = self.stage_tree_into(height, &mut batch)?;
-        self.write_with(batch, self.inner.config.sync_block_commits)?;
+        self.write_with(batch, durable && self.inner.config.sync_block_commits)?;
+        self.voted_blocks_pruned_through(height);
         if let Some(version) = staged_version {
             self.discard_staged(version);
         }

@@ -385,8 +385,13 @@ impl Cluster {
             }
             assert!(
                 Instant::now() < deadline,
-                "transaction {hash} not committed at node {} in {timeout:?}",
-                self.nodes[i].name
+                "transaction {hash} not committed at node {} in {timeout:?}; its status there: {:?}\n{}",
+                self.nodes[i].name,
+                rpc.call("tx_getStatus", json!([hash])),
+                (0..self.nodes.len())
+                    .map(|n| format!("--- {} ---\n{}", self.nodes[n].name, self.log_tail(n, 15)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             );
             std::thread::sleep(Duration::from_millis(100));
         }

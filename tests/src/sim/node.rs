@@ -300,6 +300,7 @@ impl SimNode {
             lookup,
             core,
             self.config.sync_max_blocks_per_response,
+            yrd_consensus::types::MAX_MESSAGE_BYTES,
         ))
     }
 

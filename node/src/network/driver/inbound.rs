@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 use super::{Driver, InboundAnswer, PendingOutbound};
 use crate::network::codec::{DirectRequest, DirectResponse, FrameError, frame_error};
 use crate::network::error::NetworkError;
-use crate::network::handle::NetworkEvent;
+use crate::network::handle::{GossipTicket, NetworkEvent};
 use crate::network::metrics::increment;
 
 impl Driver {
@@ -23,12 +23,20 @@ impl Driver {
                 message_id,
                 message,
             } => {
-                let acceptance = self.accept_gossip(propagation_source, message);
-                let _ = self
-                    .swarm
-                    .behaviour_mut()
-                    .gossipsub
-                    .report_message_validation_result(&message_id, &propagation_source, acceptance);
+                // An accepted message waits for the host's verdict (`Command::GossipVerdict`).
+                if let Some(acceptance) =
+                    self.accept_gossip(propagation_source, message_id.clone(), message)
+                {
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .gossipsub
+                        .report_message_validation_result(
+                            &message_id,
+                            &propagation_source,
+                            acceptance,
+                        );
+                }
             }
             gossipsub::Event::Subscribed { peer_id, topic } if topic == self.transaction_topic => {
                 self.peers.set_subscribed(&peer_id, true);
@@ -42,32 +50,23 @@ impl Driver {
         }
     }
 
-    /// Author, size and rate checks on a gossiped transaction; accepted ones go to the host and
-    /// are forwarded. Validity of the bytes is the host's to judge: it reports the author (the
-    /// member whose signature gossipsub verified), never the member that merely forwarded it.
+    /// Relay, size and rate checks on a gossiped transaction. One that passes goes to the host,
+    /// which judges the bytes and passes its verdict back (`None` here: no verdict yet); one that
+    /// fails gets its verdict now.
     fn accept_gossip(
         &mut self,
         source: PeerId,
+        message_id: gossipsub::MessageId,
         message: gossipsub::Message,
-    ) -> gossipsub::MessageAcceptance {
-        let Some(forwarded_by) = self.members.get(&source).copied() else {
-            return gossipsub::MessageAcceptance::Reject;
+    ) -> Option<gossipsub::MessageAcceptance> {
+        let Some(from) = self.members.get(&source).copied() else {
+            return Some(gossipsub::MessageAcceptance::Reject);
         };
         if message.topic != self.transaction_topic {
             increment(&self.metrics.malformed_messages_dropped);
             self.penalize(source, "gossip on an unknown topic");
-            return gossipsub::MessageAcceptance::Reject;
+            return Some(gossipsub::MessageAcceptance::Reject);
         }
-        // Only members publish transactions. Not penalized: around a membership change an
-        // honest member may still relay what a just-removed member published.
-        let Some(author) = message
-            .source
-            .and_then(|author| self.members.get(&author).copied())
-        else {
-            increment(&self.metrics.malformed_messages_dropped);
-            tracing::info!(peer = %source, reason = "author is not a member", "gossip dropped");
-            return gossipsub::MessageAcceptance::Reject;
-        };
         if message.data.len() > self.limits.max_gossip_bytes {
             increment(&self.metrics.oversized_messages_dropped);
             tracing::warn!(
@@ -77,20 +76,24 @@ impl Driver {
                 "message dropped"
             );
             self.penalize(source, "oversized gossip");
-            return gossipsub::MessageAcceptance::Reject;
+            return Some(gossipsub::MessageAcceptance::Reject);
         }
         if !self.peers.admit_inbound(source, Instant::now()) {
             increment(&self.metrics.rate_limited_messages_dropped);
             tracing::debug!(peer = %source, reason = "rate limit", "gossip dropped");
-            return gossipsub::MessageAcceptance::Ignore;
+            return Some(gossipsub::MessageAcceptance::Ignore);
         }
         increment(&self.metrics.messages_in);
-        self.emit(NetworkEvent::Transaction {
-            from: author,
-            forwarded_by,
+        let delivered = self.emit(NetworkEvent::Transaction {
+            from,
             bytes: message.data,
+            ticket: GossipTicket { message_id, source },
         });
-        gossipsub::MessageAcceptance::Accept
+        if delivered {
+            None
+        } else {
+            Some(gossipsub::MessageAcceptance::Ignore)
+        }
     }
 
     // ---------------------------------------------------------------- direct messages
@@ -212,7 +215,7 @@ impl Driver {
                     .behaviour_mut()
                     .direct
                     .send_response(channel, DirectResponse(Vec::new()));
-                self.emit(NetworkEvent::Message {
+                let _ = self.emit(NetworkEvent::Message {
                     from,
                     channel: kind,
                     bytes: payload,
@@ -225,7 +228,7 @@ impl Driver {
                     return;
                 }
                 let (respond, answer) = oneshot::channel();
-                self.emit(NetworkEvent::Request {
+                let _ = self.emit(NetworkEvent::Request {
                     from,
                     bytes: payload,
                     respond,

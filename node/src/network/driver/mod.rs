@@ -26,7 +26,7 @@ use super::codec::{DirectRequest, DirectResponse};
 use super::config::{BootstrapPeer, NetworkConfig};
 use super::dialer::{MAX_ADDRESSES_PER_PEER, Redialer};
 use super::error::NetworkError;
-use super::handle::{Command, NetworkEvent};
+use super::handle::{Command, GossipVerdict, NetworkEvent};
 use super::identity::{PublicKeyBytes, peer_id_from_public_key};
 use super::metrics::{MetricsCounters, increment};
 use super::peers::{PeerBook, PenaltyOutcome};
@@ -334,6 +334,22 @@ impl Driver {
                     ),
                 }
             }
+            Command::GossipVerdict { ticket, verdict } => {
+                let acceptance = match verdict {
+                    GossipVerdict::Accept => gossipsub::MessageAcceptance::Accept,
+                    GossipVerdict::Ignore => gossipsub::MessageAcceptance::Ignore,
+                    GossipVerdict::Reject => gossipsub::MessageAcceptance::Reject,
+                };
+                let _ = self
+                    .swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .report_message_validation_result(
+                        &ticket.message_id,
+                        &ticket.source,
+                        acceptance,
+                    );
+            }
             Command::SetMembers { members } => self.set_members(members),
             Command::Peers { reply } => {
                 let _ = reply.send(self.peers.peer_infos());
@@ -410,7 +426,7 @@ impl Driver {
                     tracing::info!(peer = %peer_id, addr = %address, "peer connected");
                     self.peers
                         .on_connected(peer_id, key, address, now_unix_ms());
-                    self.emit(NetworkEvent::PeerConnected { key });
+                    let _ = self.emit(NetworkEvent::PeerConnected { key });
                 }
             }
             SwarmEvent::ConnectionClosed {
@@ -427,7 +443,7 @@ impl Driver {
                     self.redialer.on_disconnected(&peer_id, Instant::now());
                     if let Some(key) = self.peers.on_disconnected(&peer_id) {
                         tracing::info!(peer = %peer_id, addr = %address, "peer disconnected");
-                        self.emit(NetworkEvent::PeerDisconnected { key });
+                        let _ = self.emit(NetworkEvent::PeerDisconnected { key });
                     }
                 }
             }
@@ -486,15 +502,18 @@ impl Driver {
     }
 
     /// Hands an event to the host without ever waiting.
-    fn emit(&self, event: NetworkEvent) {
+    /// Hands an event to the host; false if it was dropped (queue full or host gone).
+    fn emit(&self, event: NetworkEvent) -> bool {
         match self.events.try_send(event) {
-            Ok(()) => {}
+            Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 increment(&self.metrics.events_dropped_channel_full);
                 tracing::warn!(reason = "event channel full", "event dropped");
+                false
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {
                 tracing::debug!(reason = "event receiver dropped", "event dropped");
+                false
             }
         }
     }
