@@ -42,6 +42,12 @@ pub fn encode<T: BorshSerialize>(value: &T) -> Vec<u8> {
     borsh::to_vec(value).unwrap_or_default()
 }
 
+/// The length of a value's canonical bytes, without building them.
+pub fn encoded_len<T: BorshSerialize>(value: &T) -> usize {
+    // Counting cannot fail for the same reason as `encode`.
+    borsh::object_length(value).unwrap_or_default()
+}
+
 /// Decode `bytes` as exactly one canonical `T`, refusing trailing bytes and non-canonical input.
 pub fn decode_canonical<T: BorshSerialize + BorshDeserialize>(
     bytes: &[u8],

@@ -114,7 +114,7 @@ pub fn respond(
         let Some(block) = committed_at(height) else {
             break;
         };
-        let size = crate::codec::encode(&block).len();
+        let size = crate::codec::encoded_len(&block);
         if bytes.saturating_add(size) > max_bytes {
             break;
         }
@@ -129,7 +129,7 @@ pub fn respond(
         && committed.len().saturating_add(chain.len()) <= max_blocks
         && chain
             .iter()
-            .map(|block| crate::codec::encode(block).len())
+            .map(crate::codec::encoded_len)
             .fold(bytes, usize::saturating_add)
             <= max_bytes
     {

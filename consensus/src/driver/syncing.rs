@@ -223,47 +223,34 @@ impl Running {
         {
             return vouched;
         }
-        let mut linked = vec![false; count];
-        if let Some(slot) = linked.get_mut(last) {
+        if let Some(slot) = vouched.get_mut(last) {
             *slot = true;
         }
-        for index in (0..last).rev() {
-            let link = committed
-                .get(index + 1)
-                .zip(ids.get(index))
-                .is_some_and(|(next, id)| next.block.header.parent_id == *id);
-            if !link {
-                break;
-            }
-            if let Some(slot) = linked.get_mut(index) {
-                *slot = true;
-            }
-        }
-        for index in 0..count {
+        // Blocks `first_linked..=last` form one hash chain ending in the anchor, so every block of
+        // the response from `first_linked` on is authenticated.
+        let first_linked = (0..last)
+            .rev()
+            .take_while(|&index| {
+                committed
+                    .get(index + 1)
+                    .zip(ids.get(index))
+                    .is_some_and(|(next, id)| next.block.header.parent_id == *id)
+            })
+            .last()
+            .unwrap_or(last);
+        for index in first_linked..last {
             let (Some(block), Some(id)) = (committed.get(index), ids.get(index)) else {
                 continue;
             };
-            if !linked.get(index).copied().unwrap_or(false) {
-                continue;
-            }
-            if index == last {
-                if let Some(slot) = vouched.get_mut(index) {
-                    *slot = true;
-                }
-                continue;
-            }
             let certificate = &block.certificate;
             let headers_authenticated = certificate.headers.iter().enumerate().all(|(k, h)| {
-                linked.get(index + k).copied().unwrap_or(false)
-                    && committed
-                        .get(index + k)
-                        .is_some_and(|c| c.block.header == *h)
+                committed
+                    .get(index + k)
+                    .is_some_and(|c| c.block.header == *h)
             });
-            let after = index + certificate.headers.len();
-            let qc_embedded = linked.get(after).copied().unwrap_or(false)
-                && committed
-                    .get(after)
-                    .is_some_and(|c| c.block.header.parent_qc == certificate.qc);
+            let qc_embedded = committed
+                .get(index + certificate.headers.len())
+                .is_some_and(|c| c.block.header.parent_qc == certificate.qc);
             if headers_authenticated
                 && qc_embedded
                 && verify_commit_chain(epoch, id, certificate).is_ok()

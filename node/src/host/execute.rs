@@ -99,15 +99,7 @@ pub fn execute_and_store(
         .map_err(|source| ExecuteError::Apply { height, source })?;
 
     let block_hash = block.id().0;
-    let transactions = txs
-        .iter()
-        .cloned()
-        .zip(outcome.receipts.iter().cloned())
-        .map(|(transaction, receipt)| CommittedTransaction {
-            transaction,
-            receipt,
-        })
-        .collect();
+    let transactions = CommittedTransaction::with_receipts(&txs, &outcome.receipts);
     let write = CommittedBlockWrite {
         block: block.clone(),
         certificate: certificate.clone(),

@@ -25,6 +25,19 @@ pub struct CommittedTransaction {
     pub receipt: Receipt,
 }
 
+impl CommittedTransaction {
+    /// A block's transactions paired with their receipts, in block order.
+    pub fn with_receipts(txs: &[SignedTx], receipts: &[Receipt]) -> Vec<Self> {
+        txs.iter()
+            .zip(receipts)
+            .map(|(transaction, receipt)| CommittedTransaction {
+                transaction: transaction.clone(),
+                receipt: receipt.clone(),
+            })
+            .collect()
+    }
+}
+
 /// Everything a committed and executed block writes, except the state-tree updates, which the
 /// state tree has already staged through [`super::RocksTreeStore`].
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -85,15 +85,7 @@ pub fn run(args: &ScaleArgs, common: &Common) -> anyhow::Result<Report> {
                 headers: vec![header.clone()],
                 qc: QuorumCert::root(header.vote_data()),
             };
-            let transactions = txs
-                .iter()
-                .cloned()
-                .zip(outcome.receipts.iter().cloned())
-                .map(|(transaction, receipt)| CommittedTransaction {
-                    transaction,
-                    receipt,
-                })
-                .collect();
+            let transactions = CommittedTransaction::with_receipts(txs, &outcome.receipts);
             hook_store.commit_block(&CommittedBlockWrite {
                 block: Block { header, payload },
                 certificate,
