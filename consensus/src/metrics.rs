@@ -44,6 +44,9 @@ pub struct Metrics {
     /// Committed blocks from sync whose certificates were proven by hash links to one fully
     /// verified certificate instead of by their own signatures.
     pub sync_certificates_vouched: u64,
+    /// Certificates learned from far-future proposals: this node was far behind and started
+    /// syncing without waiting for its round to time out.
+    pub far_future_qcs_learned: u64,
     /// Blocks committed.
     pub blocks_committed: u64,
     /// Epoch changes completed.

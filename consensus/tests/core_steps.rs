@@ -679,3 +679,59 @@ fn sync_responses_stay_within_the_byte_limit() {
     let by_count = yrd_consensus::sync::respond(&request, lookup, &core, 3, usize::MAX);
     assert_eq!(by_count.committed.len(), 3);
 }
+
+#[test]
+fn a_far_future_proposal_makes_a_node_far_behind_sync_at_once() {
+    // Rule: a node far behind learns where the chain is from a far-future proposal's verified
+    // parent QC instead of waiting for its round to time out; one QC check per sending
+    // validator per round of its own, and a QC that fails verification teaches nothing.
+    let net = Net::new(4);
+    let mut core = net.core(1);
+    let far = 1 + Net::config().max_future_rounds + 50;
+    let b1 = net.block(&net.genesis_header(), &net.genesis.qc(), 1, 1);
+    let qc1 = net.qc(&b1.header, &[0, 1, 2]);
+    let x = net.block(&b1.header, &qc1, far - 1, 2);
+    let sync_requests = |ready: &yrd_consensus::Ready| {
+        ready
+            .outputs
+            .iter()
+            .filter_map(|o| match o {
+                Output::RequestSync { request, .. } => Some(request.target),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let sender = net.leader(far);
+    let send = |core: &mut yrd_consensus::Core, from: usize, block| {
+        core.step(
+            T0 + 20,
+            Input::Proposal {
+                from: net.keys[from],
+                proposal: Box::new(net.proposal(block, None)),
+            },
+        )
+    };
+
+    // A QC short of a quorum: dropped as invalid, no sync, the round unchanged.
+    let weak = net.qc(&x.header, &[0]);
+    let ready = send(&mut core, sender, net.block(&x.header, &weak, far, 3));
+    assert!(sync_requests(&ready).is_empty());
+    assert_eq!(core.metrics().dropped_invalid, 1);
+    assert_eq!(core.round(), 1);
+
+    // The same sender again in the same round of ours: not checked at all.
+    let strong = net.qc(&x.header, &[0, 1, 2]);
+    let ready = send(&mut core, sender, net.block(&x.header, &strong, far, 4));
+    assert!(sync_requests(&ready).is_empty());
+    assert_eq!(core.metrics().dropped_invalid, 1);
+    assert_eq!(core.metrics().far_future_qcs_learned, 0);
+
+    // Another validator's far-future proposal with a genuine QC: sync towards its block now,
+    // and enter the round after it.
+    let other = (sender + 1) % 4;
+    let ready = send(&mut core, other, net.block(&x.header, &strong, far, 5));
+    assert_eq!(sync_requests(&ready), vec![x.id()]);
+    assert_eq!(core.metrics().far_future_qcs_learned, 1);
+    assert_eq!(core.metrics().dropped_far_future, 3);
+    assert_eq!(core.round(), far);
+}

@@ -354,6 +354,7 @@ impl Running {
         self.proposed_round = 0;
         self.cert_cache.clear();
         self.sync_info_sent.clear();
+        self.far_future_checked.clear();
         let epoch = self.validators.epoch;
         self.pending_proposals
             .retain(|(_, p)| p.block.header.epoch == epoch);

@@ -79,6 +79,8 @@ pub(crate) struct Running {
     pub(crate) cert_cache: CertCache,
     /// Last round in which a SyncInfo was sent to each lagging peer.
     pub(crate) sync_info_sent: BTreeMap<PublicKey, u64>,
+    /// Last round of ours in which each validator's far-future proposal had its QC checked.
+    pub(crate) far_future_checked: BTreeMap<PublicKey, u64>,
 }
 
 /// The consensus state machine of one node. See the module docs for the host loop.
@@ -291,6 +293,7 @@ impl Running {
             sync: SyncTracker::default(),
             cert_cache: CertCache::new(CERT_CACHE_CAPACITY),
             sync_info_sent: BTreeMap::new(),
+            far_future_checked: BTreeMap::new(),
         };
         // Blocks this node voted for before a restart: re-insert those that still chain from the
         // tip. Their embedded QCs were verified before the vote; keep the highest even when its

@@ -166,6 +166,37 @@ impl Running {
         )
     }
 
+    /// A proposal far ahead of this node's round means this node is far behind (restarted with
+    /// an empty or old database, or cut off for a while). Its parent QC, once verified, says
+    /// where the chain is: process it (sync towards its block, enter the round after it) now,
+    /// instead of waiting for this node's round to time out before a peer answers its timeout
+    /// with its certificates. The proposal itself stays dropped. One QC check per sending
+    /// validator per round of this node, so a flood of far-future messages costs little.
+    fn learn_from_far_future(
+        &mut self,
+        cx: &mut Cx<'_>,
+        from: PublicKey,
+        parent_qc: &crate::types::QuorumCert,
+    ) {
+        let round = self.pacemaker.round();
+        if !self.validators.contains(&from)
+            || self
+                .far_future_checked
+                .get(&from)
+                .is_some_and(|r| *r >= round)
+            || parent_qc.vote_data.height <= self.tree.root().height
+        {
+            return;
+        }
+        self.far_future_checked.insert(from, round);
+        if self.verify_qc(cx, parent_qc).is_err() {
+            bump(&mut cx.metrics.dropped_invalid);
+            return;
+        }
+        bump(&mut cx.metrics.far_future_qcs_learned);
+        self.process_qc(cx, parent_qc, Some(from));
+    }
+
     pub(crate) fn on_proposal(&mut self, cx: &mut Cx<'_>, from: PublicKey, proposal: Proposal) {
         let header = &proposal.block.header;
         let round = header.round;
@@ -188,6 +219,7 @@ impl Running {
         }
         if round > current.saturating_add(cx.config.max_future_rounds) {
             bump(&mut cx.metrics.dropped_far_future);
+            self.learn_from_far_future(cx, from, &header.parent_qc);
             return;
         }
         if proposal.block.payload.len() > cx.config.max_payload_bytes
