@@ -23,6 +23,7 @@
 //!
 //! [storage]
 //! keep_versions = 100000
+//! tree_node_cache_entries = 131072
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -171,12 +172,16 @@ impl ConsensusSection {
 pub struct StorageSection {
     /// State-tree versions kept before pruning.
     pub keep_versions: u64,
+    /// Most decoded internal state-tree nodes kept in memory (about 1 KiB each; 0 disables).
+    pub tree_node_cache_entries: u64,
 }
 
 impl Default for StorageSection {
     fn default() -> Self {
+        let store = crate::storage::StoreConfig::default();
         Self {
-            keep_versions: crate::storage::StoreConfig::default().keep_versions,
+            keep_versions: store.keep_versions,
+            tree_node_cache_entries: store.tree_node_cache_entries,
         }
     }
 }

@@ -42,6 +42,7 @@ async fn run_async(config: NodeConfig) -> anyhow::Result<()> {
 
     let store_config = StoreConfig {
         keep_versions: config.storage.keep_versions,
+        tree_node_cache_entries: config.storage.tree_node_cache_entries,
         ..StoreConfig::default()
     };
     let store = Store::open(&config.data_dir, store_config)

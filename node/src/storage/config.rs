@@ -21,6 +21,11 @@ pub struct StoreConfig {
     /// Whether block commits are synced to disk before they are acknowledged. Unsynced commits
     /// survive a process crash (`kill -9`) but not a power cut.
     pub sync_block_commits: bool,
+    /// Most decoded internal state-tree nodes kept in memory (about 1 KiB each). Every state
+    /// read, proof and tree update walks from the root, so the upper levels are read far more
+    /// often than RocksDB's block cache can serve cheaply (each read there is a lookup, a block
+    /// decompression and a canonical decode). 0 disables the cache.
+    pub tree_node_cache_entries: u64,
 }
 
 /// Default [`StoreConfig::write_buffer_size_bytes`]: 32 MiB.
@@ -35,6 +40,9 @@ pub const DEFAULT_MAX_SCAN_ENTRIES: usize = 100_000;
 pub const DEFAULT_KEEP_VERSIONS: u64 = 100_000;
 /// Default [`StoreConfig::max_block_transactions`].
 pub const DEFAULT_MAX_BLOCK_TRANSACTIONS: usize = 100_000;
+/// Default [`StoreConfig::tree_node_cache_entries`]: the top four levels of a 16-ary tree
+/// (69,905 nodes) and then some, about 128 MiB at most.
+pub const DEFAULT_TREE_NODE_CACHE_ENTRIES: u64 = 131_072;
 /// Default [`StoreConfig::prune_chunk_entries`].
 pub const DEFAULT_PRUNE_CHUNK_ENTRIES: usize = 10_000;
 
@@ -49,6 +57,7 @@ impl Default for StoreConfig {
             prune_chunk_entries: DEFAULT_PRUNE_CHUNK_ENTRIES,
             max_block_transactions: DEFAULT_MAX_BLOCK_TRANSACTIONS,
             sync_block_commits: true,
+            tree_node_cache_entries: DEFAULT_TREE_NODE_CACHE_ENTRIES,
         }
     }
 }

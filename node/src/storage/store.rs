@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
 use rocksdb::{
-    ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, Direction, IteratorMode, Options,
-    ReadOptions, WriteOptions,
+    BlockBasedOptions, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, Direction,
+    IteratorMode, Options, ReadOptions, SliceTransform, WriteOptions,
 };
 
 use super::batch::{BatchOp, WriteBatch};
@@ -15,14 +15,20 @@ use super::error::StorageError;
 use super::table::{Entry, KeyCodec, Table, decode_key, decode_value};
 use super::tables::{
     ALL_TABLES, CommittedHead, Hash32, Height, Metadata, MetadataKey, MetadataValue, SafetyData,
-    VotedBlocks,
+    TreeLatestValues, TreeNodes, TreeValues, VotedBlocks,
 };
 use super::tree_store::TreeStaging;
 use yrd_consensus::SafetyData as SafetyDataRecord;
 
 /// The schema version this release writes and reads. Bump it with a migration whenever a table's
 /// key or value encoding changes.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// History: 1, the first; 2 added [`super::tables::TreeLatestValues`], built from the value
+/// entries when a version-1 database is opened.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// Entries of the latest-value index written per batch while migrating from schema version 1.
+const MIGRATION_CHUNK_ENTRIES: usize = 10_000;
 
 /// Most voted-for uncommitted blocks read back at start or pruned per commit. A validator votes
 /// once per round and uncommitted blocks are pruned at every commit, so a handful is normal.
@@ -48,6 +54,11 @@ pub(crate) struct StoreInner {
     /// step over every earlier deletion's tombstone at each commit, a cost growing with the chain
     /// (it came to dominate block production at 40,000 blocks).
     pub(crate) voted_pruned_below: std::sync::atomic::AtomicU64,
+    /// Decoded internal state-tree nodes read from or committed to disk, bounded by
+    /// [`StoreConfig::tree_node_cache_entries`]. A node key names one immutable node, so entries
+    /// never go stale, except through pruning, which empties the cache.
+    pub(crate) tree_node_cache:
+        Option<moka::sync::Cache<jmt::storage::NodeKey, jmt::storage::Node>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -68,11 +79,45 @@ fn db_options(config: &StoreConfig) -> Options {
     options
 }
 
-fn table_options(config: &StoreConfig) -> Options {
+/// Bits per key of the bloom filters of the state tables.
+const BLOOM_BITS_PER_KEY: f64 = 10.0;
+
+fn table_options(config: &StoreConfig, table: &str) -> Options {
     let mut options = Options::default();
     options.set_compression_type(DBCompressionType::Lz4);
     options.set_bottommost_compression_type(DBCompressionType::Lz4);
     options.set_write_buffer_size(config.write_buffer_size_bytes);
+    if table == TreeValues::NAME {
+        // Value entries are keyed (key hash, version) and read by a reverse seek within one key
+        // hash. A prefix bloom filter on the 32-byte key hash lets that seek skip every file
+        // (and the memtable) holding no entry of the key, so a read touches about one file
+        // however many levels the table has grown to. Only seeks within a prefix use it;
+        // iterations across keys ask for total order.
+        let mut block = BlockBasedOptions::default();
+        block.set_bloom_filter(BLOOM_BITS_PER_KEY, false);
+        block.set_whole_key_filtering(false);
+        options.set_block_based_table_factory(&block);
+        options.set_prefix_extractor(SliceTransform::create_fixed_prefix(32));
+        options.set_memtable_prefix_bloom_ratio(0.1);
+    } else if table == TreeNodes::NAME || table == TreeLatestValues::NAME {
+        // Read by exact key: a whole-key bloom filter skips files without it.
+        let mut block = BlockBasedOptions::default();
+        block.set_bloom_filter(BLOOM_BITS_PER_KEY, false);
+        options.set_block_based_table_factory(&block);
+        // Once the state outgrows the block cache, every read of these tables fetches a block
+        // from the page cache; uncompressed, that is a copy instead of a decompression. Nodes
+        // are mostly 32-byte hashes and barely compress anyway.
+        options.set_compression_type(DBCompressionType::None);
+        options.set_bottommost_compression_type(DBCompressionType::None);
+    }
+    options
+}
+
+/// Read options for an iteration across keys: total order, even in a table with a prefix
+/// extractor (where the default would confine an iterator to its first key's prefix).
+pub(crate) fn total_order() -> ReadOptions {
+    let mut options = ReadOptions::default();
+    options.set_total_order_seek(true);
     options
 }
 
@@ -110,7 +155,7 @@ impl Store {
 
         let descriptors = ALL_TABLES
             .iter()
-            .map(|name| ColumnFamilyDescriptor::new(*name, table_options(&config)));
+            .map(|name| ColumnFamilyDescriptor::new(*name, table_options(&config, name)));
         let db = DB::open_cf_descriptors(&options, &path, descriptors).map_err(|source| {
             StorageError::Open {
                 path: path.clone(),
@@ -121,10 +166,21 @@ impl Store {
             inner: Arc::new(StoreInner {
                 db,
                 path,
-                config,
                 staging: RwLock::new(TreeStaging::default()),
                 commit_lock: Mutex::new(()),
                 voted_pruned_below: std::sync::atomic::AtomicU64::new(0),
+                tree_node_cache: (config.tree_node_cache_entries > 0).then(|| {
+                    // Least recently used: the hot nodes are those of the newest versions, which
+                    // a frequency-based admission policy would keep turning away.
+                    moka::sync::Cache::builder()
+                        .max_capacity(config.tree_node_cache_entries)
+                        .initial_capacity(
+                            usize::try_from(config.tree_node_cache_entries).unwrap_or(usize::MAX),
+                        )
+                        .eviction_policy(moka::policy::EvictionPolicy::lru())
+                        .build()
+                }),
+                config,
             }),
         };
         store.check_schema_version()?;
@@ -144,6 +200,7 @@ impl Store {
     fn check_schema_version(&self) -> Result<(), StorageError> {
         match self.get::<Metadata>(&MetadataKey::SchemaVersion)? {
             Some(MetadataValue::SchemaVersion(found)) if found == SCHEMA_VERSION => Ok(()),
+            Some(MetadataValue::SchemaVersion(1)) => self.migrate_from_1(),
             Some(MetadataValue::SchemaVersion(found)) => {
                 Err(StorageError::UnsupportedSchemaVersion {
                     path: self.inner.path.clone(),
@@ -173,6 +230,51 @@ impl Store {
                 self.write_synced(batch)
             }
         }
+    }
+
+    /// Schema 1 → 2: fill the latest-value index from the value entries (the last entry of each
+    /// key hash in key order is its newest), then record version 2. Interrupted, it starts over
+    /// at the next open: every write is an idempotent overwrite.
+    fn migrate_from_1(&self) -> Result<(), StorageError> {
+        use super::tables::{TreeLatestValues, TreeValues};
+        let iterator = self.inner.db.iterator_cf_opt(
+            self.cf(TreeValues::NAME)?,
+            total_order(),
+            IteratorMode::Start,
+        );
+        let mut batch = WriteBatch::new();
+        let mut pending: Option<(Hash32, u64, Option<Vec<u8>>)> = None;
+        let mut written: u64 = 0;
+        for entry in iterator {
+            let (key, value) = entry.map_err(StorageError::backend("iterate", TreeValues::NAME))?;
+            let (key_hash, version) = decode_key::<TreeValues>(&key)?;
+            let value = decode_value::<TreeValues>(&key, &value)?;
+            if let Some((previous, previous_version, previous_value)) = pending.take()
+                && previous != key_hash
+            {
+                batch.put::<TreeLatestValues>(&previous, &(previous_version, previous_value))?;
+                written = written.saturating_add(1);
+                if batch.len() >= MIGRATION_CHUNK_ENTRIES {
+                    self.write(std::mem::take(&mut batch))?;
+                }
+            }
+            pending = Some((key_hash, version, value));
+        }
+        if let Some((key_hash, version, value)) = pending {
+            batch.put::<TreeLatestValues>(&key_hash, &(version, value))?;
+            written = written.saturating_add(1);
+        }
+        batch.put::<Metadata>(
+            &MetadataKey::SchemaVersion,
+            &MetadataValue::SchemaVersion(SCHEMA_VERSION),
+        )?;
+        self.write_synced(batch)?;
+        tracing::info!(
+            path = %self.inner.path.display(),
+            keys = written,
+            "migrated the database from schema version 1 to 2 (latest-value index)"
+        );
+        Ok(())
     }
 
     /// The data directory.
@@ -237,10 +339,10 @@ impl Store {
 
     /// The entry of table `T` with the greatest key, if any.
     pub fn last<T: Table>(&self) -> Result<Option<Entry<T>>, StorageError> {
-        let mut iterator = self
-            .inner
-            .db
-            .iterator_cf(self.cf(T::NAME)?, IteratorMode::End);
+        let mut iterator =
+            self.inner
+                .db
+                .iterator_cf_opt(self.cf(T::NAME)?, total_order(), IteratorMode::End);
         match iterator.next() {
             None => Ok(None),
             Some(entry) => {
@@ -277,7 +379,7 @@ impl Store {
         end_exclusive: Option<Vec<u8>>,
         limit: usize,
     ) -> Result<Vec<Entry<T>>, StorageError> {
-        let mut read_options = ReadOptions::default();
+        let mut read_options = total_order();
         if let Some(end) = end_exclusive {
             read_options.set_iterate_upper_bound(end);
         }
@@ -440,6 +542,27 @@ impl Store {
                 found: format!("{other:?}"),
             }),
         }
+    }
+
+    /// Whether RocksDB has background compaction work running or pending in any table (a
+    /// benchmark waits for this to settle before it times reads).
+    pub fn compaction_busy(&self) -> Result<bool, StorageError> {
+        for table in ALL_TABLES.iter().copied() {
+            for property in [
+                "rocksdb.compaction-pending",
+                "rocksdb.num-running-compactions",
+            ] {
+                let value = self
+                    .inner
+                    .db
+                    .property_int_value_cf(self.cf(table)?, property)
+                    .map_err(StorageError::backend("property", table))?;
+                if value.unwrap_or(0) > 0 {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
     }
 
     /// Flush memtables and the WAL to disk (used before checkpoints and on shutdown).

@@ -168,6 +168,19 @@ impl Table for TreeValues {
     type Value = Option<Vec<u8>>;
 }
 
+/// The newest entry of [`TreeValues`] for each key hash: (its version, value or `None` for a
+/// deletion). Written in the same batch as the entry, so it is complete from schema version 2
+/// on: a read at or above that version is one point lookup (bloom-filtered) instead of a
+/// reverse seek through every level, and a key hash absent here was never written. Never
+/// pruned (the newest entry is always kept); a deleted key leaves its `(version, None)` here.
+#[derive(Debug)]
+pub struct TreeLatestValues;
+impl Table for TreeLatestValues {
+    const NAME: &'static str = "tree_latest_values";
+    type Key = Hash32;
+    type Value = (u64, Option<Vec<u8>>);
+}
+
 /// Tree nodes that became stale at a version, by (stale-since version, node key): pruning walks
 /// this table in order and deletes the nodes it names.
 #[derive(Debug)]
@@ -282,6 +295,7 @@ pub const ALL_TABLES: &[&str] = &[
     Receipts::NAME,
     TreeNodes::NAME,
     TreeValues::NAME,
+    TreeLatestValues::NAME,
     TreeStaleNodes::NAME,
     TreeStaleValues::NAME,
     TxIndex::NAME,

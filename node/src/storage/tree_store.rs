@@ -8,7 +8,9 @@
 //! without the other.
 //!
 //! Tables: [`TreeNodes`] (node key → node), [`TreeValues`] ((key hash, version) → value or deletion
-//! marker; the newest entry at or below a version is one reverse seek), and two prune indexes:
+//! marker; the newest entry at or below a version is one reverse seek), [`TreeLatestValues`] (key
+//! hash → its newest entry: a read at or above that entry's version is one point lookup), and two
+//! prune indexes:
 //! [`TreeStaleNodes`] (jmt's stale node index) and [`TreeStaleValues`] (value entries superseded at
 //! a version, recorded when the newer entry is staged). Pruning deletes by index, in chunks.
 
@@ -25,13 +27,23 @@ use super::error::StorageError;
 use super::store::Store;
 use super::table::{KeyCodec, Table, decode_key, decode_value};
 use super::tables::{
-    Hash32, Metadata, MetadataKey, MetadataValue, TreeNodes, TreeStaleNodes, TreeStaleValues,
-    TreeValues,
+    Hash32, Metadata, MetadataKey, MetadataValue, TreeLatestValues, TreeNodes, TreeStaleNodes,
+    TreeStaleValues, TreeValues,
 };
 
 /// Most tree versions that may wait in the staging area for their block. A node commits each
 /// version right after executing it, so more than a few means commits have stopped.
 pub const MAX_STAGED_VERSIONS: usize = 8;
+
+/// Deepest internal nodes (by nibble-path length) the node cache holds: the top five levels, at
+/// most 69,905 nodes per version. Every read and update walks them; below them a large tree's
+/// nodes are each read rarely, and caching them would only churn the cache (a block of 10,000
+/// updates reads and writes tens of thousands of them).
+pub const NODE_CACHE_MAX_NIBBLES: usize = 4;
+
+fn cacheable(key: &NodeKey, node: &Node) -> bool {
+    matches!(node, Node::Internal(_)) && key.nibble_path().num_nibbles() <= NODE_CACHE_MAX_NIBBLES
+}
 
 /// One version's updates awaiting their block.
 #[derive(Debug, Clone, Default)]
@@ -135,9 +147,35 @@ impl Store {
         }
     }
 
-    /// Drop a staged version once it is on disk.
+    /// Drop a staged version once it is on disk. Its top internal nodes (to
+    /// [`NODE_CACHE_MAX_NIBBLES`]) go to the node cache, since every read and the next
+    /// version's update walk them first.
     pub(crate) fn discard_staged(&self, version: Version) {
-        self.staging_write().versions.remove(&version);
+        let staged = self.staging_write().versions.remove(&version);
+        if let (Some(staged), Some(cache)) = (staged, &self.inner.tree_node_cache) {
+            for (key, node) in staged.nodes {
+                if cacheable(&key, &node) {
+                    cache.insert(key, node);
+                }
+            }
+        }
+    }
+
+    /// A tree node from the node cache or the disk (not the staging area).
+    fn committed_tree_node(&self, node_key: &NodeKey) -> Result<Option<Node>, StorageError> {
+        let Some(cache) = &self.inner.tree_node_cache else {
+            return self.get::<TreeNodes>(node_key);
+        };
+        if let Some(node) = cache.get(node_key) {
+            return Ok(Some(node));
+        }
+        let node = self.get::<TreeNodes>(node_key)?;
+        if let Some(node) = &node
+            && cacheable(node_key, node)
+        {
+            cache.insert(node_key.clone(), node.clone());
+        }
+        Ok(node)
     }
 
     /// Drop every staged version without writing it (execution of those blocks was abandoned).
@@ -193,8 +231,22 @@ impl Store {
                 }
             }
         }
+        // The newest entry of the key answers every read at or above its version; no entry means
+        // the key was never written.
+        match self.get::<TreeLatestValues>(&key_hash.0)? {
+            None => return Ok(None),
+            Some((latest, value)) if latest <= max_version => return Ok(Some((latest, value))),
+            Some(_) => {}
+        }
+        // An older version: the newest entry at or below it.
         let seek_key = (key_hash.0, max_version).encode_key();
-        let mut iterator = self.inner.db.raw_iterator_cf(self.cf(TreeValues::NAME)?);
+        // Within one key hash: the table's prefix bloom filters skip files without it.
+        let mut read_options = ReadOptions::default();
+        read_options.set_prefix_same_as_start(true);
+        let mut iterator = self
+            .inner
+            .db
+            .raw_iterator_cf_opt(self.cf(TreeValues::NAME)?, read_options);
         iterator.seek_for_prev(&seek_key);
         if !iterator.valid() {
             iterator
@@ -231,6 +283,13 @@ impl Store {
             &MetadataValue::Version(oldest),
         )?;
         self.write_synced(marker)?;
+        // Cached nodes of the versions about to go would otherwise outlive them.
+        let empty_cache = || {
+            if let Some(cache) = &self.inner.tree_node_cache {
+                cache.invalidate_all();
+            }
+        };
+        empty_cache();
 
         let mut stats = PruneStats::default();
         let end = oldest
@@ -243,6 +302,8 @@ impl Store {
             let (_, (key_hash, version)) = key;
             batch.delete::<TreeValues>(&(*key_hash, *version));
         })?;
+        // Again, for a node read back from disk while the deletions were under way.
+        empty_cache();
         tracing::info!(
             oldest_kept_version = oldest,
             nodes_removed = stats.nodes_removed,
@@ -263,7 +324,7 @@ impl Store {
         let mut removed: u64 = 0;
         let mut start: Vec<u8> = Vec::new();
         loop {
-            let mut read_options = ReadOptions::default();
+            let mut read_options = super::store::total_order();
             if let Some(end) = &end {
                 read_options.set_iterate_upper_bound(end.clone());
             }
@@ -322,6 +383,8 @@ fn add_staged_to_batch(
     }
     for ((key_hash, value_version), value) in &staged.values {
         batch.put::<TreeValues>(&(key_hash.0, *value_version), value)?;
+        // Versions are added oldest first, so the newest entry is the last put.
+        batch.put::<TreeLatestValues>(&key_hash.0, &(*value_version, value.clone()))?;
     }
     for stale in &staged.stale_nodes {
         batch.put::<TreeStaleNodes>(&(stale.stale_since_version, stale.node_key.clone()), &())?;
@@ -352,7 +415,7 @@ impl TreeReader for RocksTreeStore {
                 }
             }
         }
-        Ok(self.store.get::<TreeNodes>(node_key)?)
+        Ok(self.store.committed_tree_node(node_key)?)
     }
 
     fn get_value_option(

@@ -47,6 +47,12 @@ fn assert_version_matches(
             "version {version}"
         );
         proof.verify(&root, &key, value.as_deref()).unwrap();
+        // The plain read (latest-value index, or a seek below the key's newest entry) agrees.
+        assert_eq!(
+            rocks.get(&key, version).unwrap(),
+            value,
+            "plain read at {version}"
+        );
     }
 }
 
@@ -123,4 +129,57 @@ fn rocks_tree_matches_memory_tree_across_reopen_and_pruning() {
         Err(TreeError::PruneBeyondLatest { .. })
     ));
     assert_eq!(store.prune_to_window().unwrap(), None);
+}
+
+#[test]
+fn a_schema_1_database_gets_its_latest_value_index_rebuilt_on_open() {
+    use yrd_node::storage::WriteBatch;
+    use yrd_node::storage::tables::{Metadata, MetadataKey, MetadataValue, TreeLatestValues};
+
+    let dir = TempDir::new().unwrap();
+    let mut rng = StdRng::seed_from_u64(0x5eed_0006);
+    let mut memory = StateTree::new(MemoryTreeStore::new());
+    let mut roots = BTreeMap::new();
+    let versions = 25u64;
+    let index_before = {
+        let store = Store::open(dir.path(), StoreConfig::default()).unwrap();
+        let mut rocks = StateTree::new(store.tree_store());
+        for version in 0..versions {
+            let writes = random_write_set(&mut rng);
+            let root = rocks.apply(version, writes.clone()).unwrap();
+            assert_eq!(root, memory.apply(version, writes).unwrap());
+            roots.insert(version, root);
+            store.commit_block(&block_at(version, 1, root.0)).unwrap();
+        }
+        let index = store
+            .iter_from::<TreeLatestValues>(&[0; 32], 1_000)
+            .unwrap();
+        assert!(index.len() > 20, "most of the 40 keys were written");
+        // Make it a schema-1 database: no index.
+        let mut batch = WriteBatch::new();
+        for (key_hash, _) in &index {
+            batch.delete::<TreeLatestValues>(key_hash);
+        }
+        batch
+            .put::<Metadata>(
+                &MetadataKey::SchemaVersion,
+                &MetadataValue::SchemaVersion(1),
+            )
+            .unwrap();
+        store.write(batch).unwrap();
+        index
+    };
+    let store = Store::open(dir.path(), StoreConfig::default()).unwrap();
+    assert!(matches!(
+        store.get::<Metadata>(&MetadataKey::SchemaVersion).unwrap(),
+        Some(MetadataValue::SchemaVersion(v)) if v == yrd_node::storage::SCHEMA_VERSION
+    ));
+    let index_after = store
+        .iter_from::<TreeLatestValues>(&[0; 32], 1_000)
+        .unwrap();
+    assert_eq!(index_after, index_before);
+    let rocks = StateTree::new(store.tree_store());
+    for version in 0..versions {
+        assert_version_matches(&rocks, &memory, version, &roots);
+    }
 }

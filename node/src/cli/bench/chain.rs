@@ -2,11 +2,14 @@
 //! validators whose keys this process holds, a licence type, an accredited issuer, and blocks of
 //! anchoring transactions. Used by the `verify` and `scale` scenarios.
 
+use std::collections::BTreeSet;
+
 use anyhow::Context;
 use ed25519_dalek::SigningKey;
 use yrd_contracts::did_id::DidId;
 use yrd_contracts::tree::TreeStore;
 use yrd_contracts::tx::{AccreditIssuer, DidCreate, LicenceTypeSpec, SubjectKind, TxPayload};
+use yrd_contracts::types::TxHash;
 use yrd_contracts::types::{DataClass, LicenceTypeCode};
 use yrd_contracts::{
     BlockContext, BlockOutcome, ChainId, Genesis, GenesisAuthority, Parameters, ProvinceCode,
@@ -167,30 +170,111 @@ impl<S: TreeStore> Builder<S> {
         Ok(outcome)
     }
 
-    /// Signed anchorings of the next `count` licences, signed on `threads` threads.
-    pub fn sign_anchors(&mut self, count: u64, threads: usize) -> Vec<SignedTx> {
-        let chain = self.spec.genesis.chain_id.clone();
-        let first = self.anchored;
-        let nonce = self.issuer.nonce;
-        let key = self.issuer.key.clone();
-        let threads = threads.max(1) as u64;
-        let per = count.div_ceil(threads);
-        let mut txs: Vec<SignedTx> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
+    /// Apply `txs` as the next block, trusting the signatures of `verified` (checked on entry,
+    /// as the node trusts what its own admission checked).
+    pub fn apply_preverified(
+        &mut self,
+        txs: &[SignedTx],
+        verified: &BTreeSet<TxHash>,
+    ) -> anyhow::Result<BlockOutcome> {
+        let ctx = self.next_context();
+        let outcome = self
+            .state
+            .apply_block_preverified(&ctx, txs, verified)
+            .map_err(|e| anyhow::anyhow!("block {}: {e}", ctx.height))?;
+        if let Some(hook) = &mut self.on_block {
+            hook(&ctx, txs, &outcome)?;
+        }
+        Ok(outcome)
+    }
+
+    /// Anchor `count` more licences in blocks of `per_block`, pipelined as on a node: while one
+    /// block executes and commits on this thread, the next block's transactions are signed and
+    /// then admitted (each signature checked, as `tx_submit` does) on `threads` other threads.
+    pub fn anchor_more(
+        &mut self,
+        count: u64,
+        per_block: u64,
+        threads: usize,
+    ) -> anyhow::Result<()> {
+        let per_block = per_block.max(1);
+        let job = SignJob {
+            chain: self.spec.genesis.chain_id.clone(),
+            key: self.issuer.key.clone(),
+            first_nonce: self.issuer.nonce,
+            first_licence: self.anchored,
+            threads: threads.max(1) as u64,
+        };
+        let first_licence = job.first_licence;
+        let result = std::thread::scope(|scope| -> anyhow::Result<()> {
+            // One block ahead at most: the pipeline holds two blocks in memory.
+            let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move || {
+                let mut offset = 0;
+                while offset < count {
+                    let n = per_block.min(count - offset);
+                    if sender.send(job.sign_and_admit(offset, n)).is_err() {
+                        return;
+                    }
+                    offset += n;
+                }
+            });
+            for (txs, verified) in receiver {
+                let outcome = self
+                    .apply_preverified(&txs, &verified)
+                    .context("anchoring")?;
+                anyhow::ensure!(
+                    outcome.errors.is_empty(),
+                    "anchors refused: {:?}",
+                    outcome.errors.first()
+                );
+                self.issuer.nonce += txs.len() as u64;
+                self.anchored += txs.len() as u64;
+            }
+            Ok(())
+        });
+        result?;
+        anyhow::ensure!(
+            self.anchored == first_licence + count,
+            "the signing threads stopped early: {} of {count} anchored",
+            self.anchored - first_licence
+        );
+        Ok(())
+    }
+}
+
+/// Signing and admitting a run of anchorings by the bench issuer.
+struct SignJob {
+    chain: ChainId,
+    key: SigningKey,
+    first_nonce: u64,
+    first_licence: u64,
+    threads: u64,
+}
+
+impl SignJob {
+    /// Anchorings `offset .. offset + count` of the run, signed and signature-checked on
+    /// `threads` threads; the hashes of those whose signature checked out.
+    fn sign_and_admit(&self, offset: u64, count: u64) -> (Vec<SignedTx>, BTreeSet<TxHash>) {
+        let per = count.div_ceil(self.threads);
+        let parts: Vec<Vec<(SignedTx, Option<TxHash>)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..self.threads)
                 .map(|t| {
-                    let chain = chain.clone();
-                    let key = key.clone();
                     scope.spawn(move || {
-                        let start = t * per;
-                        let end = ((t + 1) * per).min(count);
+                        let start = offset + t * per;
+                        let end = (offset + (t + 1) * per).min(offset + count);
                         (start..end)
                             .map(|i| {
                                 let mut account = Account {
-                                    key: key.clone(),
-                                    nonce: nonce + i,
+                                    key: self.key.clone(),
+                                    nonce: self.first_nonce + i,
                                 };
-                                account
-                                    .sign(&chain, anchor(commitment(0, first + i), GENESIS_TIME_MS))
+                                let tx = account.sign(
+                                    &self.chain,
+                                    anchor(commitment(0, self.first_licence + i), GENESIS_TIME_MS),
+                                );
+                                let admitted = tx.verify_signature().is_ok().then(|| tx.hash());
+                                (tx, admitted)
                             })
                             .collect::<Vec<_>>()
                     })
@@ -198,34 +282,15 @@ impl<S: TreeStore> Builder<S> {
                 .collect();
             handles
                 .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
+                .map(|h| h.join().unwrap_or_default())
                 .collect()
         });
-        txs.sort_by_key(|tx| tx.body.nonce);
-        self.issuer.nonce += count;
-        self.anchored += count;
-        txs
-    }
-
-    /// Anchor `count` more licences in blocks of `per_block`.
-    pub fn anchor_more(
-        &mut self,
-        count: u64,
-        per_block: u64,
-        threads: usize,
-    ) -> anyhow::Result<()> {
-        let mut left = count;
-        while left > 0 {
-            let n = left.min(per_block);
-            let txs = self.sign_anchors(n, threads);
-            let outcome = self.apply(&txs).context("anchoring")?;
-            anyhow::ensure!(
-                outcome.errors.is_empty(),
-                "anchors refused: {:?}",
-                outcome.errors.first()
-            );
-            left -= n;
+        let mut txs = Vec::with_capacity(count as usize);
+        let mut verified = BTreeSet::new();
+        for (tx, admitted) in parts.into_iter().flatten() {
+            verified.extend(admitted);
+            txs.push(tx);
         }
-        Ok(())
+        (txs, verified)
     }
 }
