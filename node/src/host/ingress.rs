@@ -189,7 +189,8 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
         );
         return Err(error);
     }
-    // A replay of a waiting or committed transaction is a duplicate, whatever its nonce says.
+    // A replay of a waiting or committed transaction is a duplicate, whatever its nonce says
+    // (checked again under the pool's lock below; this early check spares the signature check).
     let committed = shared
         .store
         .has_transaction(&hash)
@@ -207,6 +208,20 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
         );
         return Err(AdmitError::Invalid(e));
     }
+    // From here to the insert, under the pool's lock. The host stores a block, then under this
+    // lock publishes the new head and removes the block's transactions from the pool. So a
+    // transaction committed while it was being checked above is either already in the store or
+    // below the head state's next nonce (refused here), or still to be removed by that commit
+    // (inserted here first). Checked outside the lock, a commit could fall between the checks
+    // and the insert and leave a committed transaction in the pool for good.
+    let mut pool = shared.mempool();
+    let committed = shared
+        .store
+        .has_transaction(&hash)
+        .map_err(|e| AdmitError::State(e.to_string()))?;
+    if committed {
+        return Err(AdmitError::Mempool(MempoolError::Duplicate(hash)));
+    }
     let head = shared.head();
     let signer = tx.body.signer;
     let next_nonce = shared
@@ -216,20 +231,17 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
         .map_err(|e| AdmitError::State(e.to_string()))?
         .map_err(|e| AdmitError::State(e.to_string()))?;
     let pending = PendingTx { tx, bytes, hash };
-    shared
-        .mempool()
-        .insert(pending, next_nonce, head.height)
-        .map_err(|e| {
-            if !matches!(e, MempoolError::Duplicate(_)) && !Shared::is_full(&e) {
-                shared.remember_refusal(
-                    hash,
-                    Refusal {
-                        code: 0,
-                        message: e.to_string(),
-                    },
-                );
-            }
-            AdmitError::Mempool(e)
-        })?;
+    pool.insert(pending, next_nonce, head.height).map_err(|e| {
+        if !matches!(e, MempoolError::Duplicate(_)) && !Shared::is_full(&e) {
+            shared.remember_refusal(
+                hash,
+                Refusal {
+                    code: 0,
+                    message: e.to_string(),
+                },
+            );
+        }
+        AdmitError::Mempool(e)
+    })?;
     Ok(hash)
 }

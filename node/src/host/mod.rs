@@ -455,14 +455,17 @@ impl Host {
                 let included = executed.tx_hashes;
                 {
                     let reader = state.snapshot_at(head.height);
-                    self.shared
-                        .mempool()
-                        .remove_committed(&included, head.height, |signer| {
-                            yrd_contracts::query::next_nonce(&reader, signer).unwrap_or(0)
-                        });
+                    let mut pool = self.shared.mempool();
+                    // The new head is published under the pool's lock, before the pool forgets
+                    // the block's transactions: admission checks a transaction against the store
+                    // and the head's state under this same lock (`ingress::admit`), so whichever
+                    // side goes first, a committed transaction never stays in the pool.
+                    self.shared.head.send_replace(head);
+                    pool.remove_committed(&included, head.height, |signer| {
+                        yrd_contracts::query::next_nonce(&reader, signer).unwrap_or(0)
+                    });
                 }
                 self.inflight = self.inflight.split_off(&head.height.saturating_add(1));
-                self.shared.head.send_replace(head);
                 let _ = self.shared.heads.send(head);
                 self.shared
                     .counters
@@ -605,11 +608,13 @@ impl Host {
             let arrived = shared.tx_arrived.notified();
             tokio::pin!(arrived);
             arrived.as_mut().enable();
-            if shared.mempool().is_empty() {
-                tokio::select! {
-                    () = tokio::time::sleep(delay) => {}
-                    () = &mut arrived => {}
-                }
+            // Not "unless the pool is empty": the payload was just built empty, so whatever the
+            // pool holds cannot be proposed yet (a signer's nonce gap), and skipping the wait for
+            // it would make the network spin empty blocks as fast as it can for as long as such
+            // a transaction waits.
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = &mut arrived => {}
             }
             let _ = tx.send(deferred).await;
         });
