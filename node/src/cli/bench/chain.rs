@@ -12,8 +12,8 @@ use yrd_contracts::tx::{AccreditIssuer, DidCreate, LicenceTypeSpec, SubjectKind,
 use yrd_contracts::types::TxHash;
 use yrd_contracts::types::{DataClass, LicenceTypeCode};
 use yrd_contracts::{
-    BlockContext, BlockOutcome, ChainId, Genesis, GenesisAuthority, Parameters, ProvinceCode,
-    SignedTx, State,
+    BlockContext, BlockError, BlockOutcome, ChainId, Genesis, GenesisAuthority, Parameters,
+    ProvinceCode, SignedTx, State,
 };
 use yrd_node::chain_spec::ChainSpec;
 
@@ -159,15 +159,7 @@ impl<S: TreeStore> Builder<S> {
     /// Apply `txs` as the next block (signatures batch-verified, as the node does for
     /// transactions it did not admit itself).
     pub fn apply(&mut self, txs: &[SignedTx]) -> anyhow::Result<BlockOutcome> {
-        let ctx = self.next_context();
-        let outcome = self
-            .state
-            .apply_block_batch_verified(&ctx, txs)
-            .map_err(|e| anyhow::anyhow!("block {}: {e}", ctx.height))?;
-        if let Some(hook) = &mut self.on_block {
-            hook(&ctx, txs, &outcome)?;
-        }
-        Ok(outcome)
+        self.apply_using(txs, |state, ctx| state.apply_block_batch_verified(ctx, txs))
     }
 
     /// Apply `txs` as the next block, trusting the signatures of `verified` (checked on entry,
@@ -177,10 +169,19 @@ impl<S: TreeStore> Builder<S> {
         txs: &[SignedTx],
         verified: &BTreeSet<TxHash>,
     ) -> anyhow::Result<BlockOutcome> {
+        self.apply_using(txs, |state, ctx| {
+            state.apply_block_preverified(ctx, txs, verified)
+        })
+    }
+
+    /// Run `execute` as the next block, then the commit hook.
+    fn apply_using(
+        &mut self,
+        txs: &[SignedTx],
+        execute: impl FnOnce(&mut State<S>, &BlockContext) -> Result<BlockOutcome, BlockError>,
+    ) -> anyhow::Result<BlockOutcome> {
         let ctx = self.next_context();
-        let outcome = self
-            .state
-            .apply_block_preverified(&ctx, txs, verified)
+        let outcome = execute(&mut self.state, &ctx)
             .map_err(|e| anyhow::anyhow!("block {}: {e}", ctx.height))?;
         if let Some(hook) = &mut self.on_block {
             hook(&ctx, txs, &outcome)?;
