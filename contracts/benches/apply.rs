@@ -27,6 +27,22 @@ fn key(seed: u8) -> SigningKey {
     SigningKey::from_bytes(&[seed; 32])
 }
 
+/// A distinct valid Shanghai USCC per issuer: `91310000` + eight digits + `0` + check.
+fn bench_uscc(n: u64) -> yrd_contracts::licence_id::Uscc {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    const WEIGHTS: [usize; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
+    let mut text = format!("91310000{n:08}0");
+    let sum: usize = text
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(c, w)| ALPHABET.iter().position(|&a| a == c).unwrap_or(0) * w)
+        .sum();
+    text.push(char::from(ALPHABET[(31 - sum % 31) % 31]));
+    text.parse().expect("valid USCC")
+}
+
 fn signed(signer: &SigningKey, nonce: u64, payload: TxPayload) -> SignedTx {
     TxBody {
         chain_id: ChainId(CHAIN.into()),
@@ -61,6 +77,7 @@ fn fresh_state(issuers: &[SigningKey]) -> (State<MemoryTreeStore>, u64) {
             name: "营业执照".into(),
             schema_digest: [0; 32],
             data_class: DataClass::Unconditional,
+            on_issuer_revoked: Default::default(),
         }),
     )];
     let mut nonce = 1;
@@ -75,6 +92,7 @@ fn fresh_state(issuers: &[SigningKey]) -> (State<MemoryTreeStore>, u64) {
         let accredit = TxPayload::AccreditIssuer(AccreditIssuer {
             issuer_key: issuer.verifying_key().to_bytes(),
             issuer_did: did,
+            uscc: bench_uscc(nonce),
             licence_types: vec![code.clone()],
         });
         txs.push(signed(&authority, nonce + 1, accredit));

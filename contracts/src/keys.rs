@@ -19,20 +19,25 @@
 //! | proposal | `03 ‖ id u64` | `ProposalRecord` |
 //! | issuer | `04 ‖ key[32]` | `IssuerRecord` |
 //! | licence type | `05 ‖ code` | `LicenceTypeRecord` |
-//! | licence | `06 ‖ commitment[32]` | `LicenceRecord` |
-//! | licence history | `07 ‖ commitment[32] ‖ seq u32` | `LicenceEvent` |
-//! | batch | `08 ‖ root[32]` | `BatchRecord` |
+//! | licence | `06 ‖ issuer USCC[18] ‖ commitment[32]` | `LicenceRecord` |
+//! | licence history | `07 ‖ issuer USCC[18] ‖ commitment[32] ‖ seq u32` | `LicenceEvent` |
+//! | batch | `08 ‖ issuer USCC[18] ‖ root[32]` | `BatchRecord` |
 //! | recognition policy | `09 ‖ recognising u32 ‖ issuing u32 ‖ code` | `PolicyRecord` |
 //! | DID head | `0a ‖ id[16]` | `DidHeadRecord` |
 //! | DID version | `0b ‖ id[16] ‖ version u32` | `DidDocumentRecord` |
 //! | timestamp | `0c ‖ digest[32] ‖ signer[32]` | `TimestampRecord` |
 //! | verifier | `0d ‖ id[16]` | `VerifierRecord` |
 //! | nonce | `0e ‖ key[32]` | `u64`: the signer's next nonce (absent = 0) |
+//! | issuer by USCC | `0f ‖ USCC[18]` | `PublicKeyBytes`: the issuer key accredited under it |
+//!
+//! Licences and batches are keyed by the issuing agency's USCC first (ADR 008): a question about
+//! a licence names the issuer its identifier names, and no other issuer's record can answer it.
 //!
 //! Every key begins with its table byte and has a fixed length per table (apart from the
 //! trailing type code), so keys of different tables never collide.
 
 use crate::did_id::DidId;
+use crate::licence_id::Uscc;
 use crate::types::{Digest32, LicenceTypeCode, ProvinceCode, PublicKeyBytes};
 
 /// Table bytes.
@@ -67,6 +72,8 @@ pub mod table {
     pub const VERIFIER: u8 = 0x0d;
     /// Signer nonces.
     pub const NONCE: u8 = 0x0e;
+    /// Issuer USCC to issuer key.
+    pub const ISSUER_USCC: u8 = 0x0f;
 }
 
 fn key(table: u8, parts: &[&[u8]]) -> Vec<u8> {
@@ -123,17 +130,24 @@ pub fn issuer(k: &PublicKeyBytes) -> Vec<u8> {
 pub fn licence_type(code: &LicenceTypeCode) -> Vec<u8> {
     key(table::LICENCE_TYPE, &[code.0.as_bytes()])
 }
-/// `06 ‖ commitment`.
-pub fn licence(commitment: &Digest32) -> Vec<u8> {
-    key(table::LICENCE, &[commitment])
+/// `06 ‖ issuer USCC ‖ commitment`.
+pub fn licence(issuer: &Uscc, commitment: &Digest32) -> Vec<u8> {
+    key(table::LICENCE, &[&issuer.to_bytes(), commitment])
 }
-/// `07 ‖ commitment ‖ seq`.
-pub fn licence_history(commitment: &Digest32, seq: u32) -> Vec<u8> {
-    key(table::LICENCE_HISTORY, &[commitment, &seq.to_be_bytes()])
+/// `07 ‖ issuer USCC ‖ commitment ‖ seq`.
+pub fn licence_history(issuer: &Uscc, commitment: &Digest32, seq: u32) -> Vec<u8> {
+    key(
+        table::LICENCE_HISTORY,
+        &[&issuer.to_bytes(), commitment, &seq.to_be_bytes()],
+    )
 }
-/// `08 ‖ root`.
-pub fn batch(root: &Digest32) -> Vec<u8> {
-    key(table::BATCH, &[root])
+/// `08 ‖ issuer USCC ‖ root`.
+pub fn batch(issuer: &Uscc, root: &Digest32) -> Vec<u8> {
+    key(table::BATCH, &[&issuer.to_bytes(), root])
+}
+/// `0f ‖ USCC`.
+pub fn issuer_by_uscc(uscc: &Uscc) -> Vec<u8> {
+    key(table::ISSUER_USCC, &[&uscc.to_bytes()])
 }
 /// `09 ‖ recognising ‖ issuing ‖ code`.
 pub fn policy(recognising: ProvinceCode, issuing: ProvinceCode, code: &LicenceTypeCode) -> Vec<u8> {
@@ -175,10 +189,18 @@ mod tests {
     fn layout_is_pinned() {
         assert_eq!(hex::encode(member(ProvinceCode::SHANGHAI)), "010004baf0");
         assert_eq!(hex::encode(proposal(1)), "030000000000000001");
+        let uscc: Uscc = "91310000MA1FL0001R".parse().unwrap();
         assert_eq!(
-            hex::encode(licence_history(&[0xaa; 32], 2)),
-            format!("07{}00000002", "aa".repeat(32))
+            hex::encode(licence_history(&uscc, &[0xaa; 32], 2)),
+            format!(
+                "07{}{}00000002",
+                hex::encode("91310000MA1FL0001R"),
+                "aa".repeat(32)
+            )
         );
+        assert_eq!(licence(&uscc, &[1; 32]).len(), 51);
+        assert_eq!(batch(&uscc, &[1; 32]).len(), 51);
+        assert_eq!(issuer_by_uscc(&uscc).len(), 19);
         assert_eq!(
             hex::encode(policy(
                 ProvinceCode::JIANGSU,

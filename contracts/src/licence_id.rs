@@ -263,6 +263,62 @@ impl fmt::Display for Uscc {
     }
 }
 
+impl Uscc {
+    /// The code's 18 ASCII bytes, as they appear in state keys.
+    pub fn to_bytes(&self) -> [u8; USCC_LEN] {
+        let mut out = [0u8; USCC_LEN];
+        for (slot, byte) in out.iter_mut().zip(self.0.as_bytes()) {
+            *slot = *byte;
+        }
+        out
+    }
+
+    /// The province-level GB/T 2260 code of the registering authority's division (characters 3
+    /// and 4 of the code, followed by `0000`): `31…` is Shanghai's 310000.
+    pub fn province(&self) -> crate::types::ProvinceCode {
+        let bytes = self.0.as_bytes();
+        let digit = |i: usize| {
+            bytes
+                .get(i)
+                .map_or(0, |b| u32::from(b.saturating_sub(b'0')))
+        };
+        crate::types::ProvinceCode((digit(2) * 10 + digit(3)) * 10_000)
+    }
+}
+
+/// Borsh: exactly the 18 ASCII bytes, no length prefix; decoding refuses anything `FromStr`
+/// refuses, so a stored or signed USCC is always a valid one.
+impl borsh::BorshSerialize for Uscc {
+    fn serialize<W: std::io::Write>(&self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(&self.to_bytes())
+    }
+}
+
+impl borsh::BorshDeserialize for Uscc {
+    fn deserialize_reader<R: std::io::Read>(reader: &mut R) -> std::io::Result<Self> {
+        let mut bytes = [0u8; USCC_LEN];
+        reader.read_exact(&mut bytes)?;
+        let text = core::str::from_utf8(&bytes)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+        text.parse().map_err(|e: LicenceIdError| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())
+        })
+    }
+}
+
+impl serde::Serialize for Uscc {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Uscc {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// A validated GB/T 36902 licence-type code: defining authority's USCC + 3-digit sequence.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LicenceTypeCode(String);

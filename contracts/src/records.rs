@@ -9,6 +9,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
 use crate::did_id::DidId;
+use crate::licence_id::Uscc;
 use crate::params::Parameters;
 use crate::tx::{
     GovernanceAction, RecognitionCondition, Relationships, ServiceSpec, StatusReason, SubjectKind,
@@ -140,6 +141,9 @@ pub struct IssuerRecord {
     pub key: PublicKeyBytes,
     /// Its DID.
     pub did: DidId,
+    /// Its unified social credit code, fixed at first accreditation: the code that licence
+    /// identifiers of this issuer carry, and the first part of its licences' state keys.
+    pub uscc: Uscc,
     /// Its province (the accrediting authority's).
     pub province: ProvinceCode,
     /// Types it may anchor, ascending.
@@ -167,6 +171,8 @@ pub struct LicenceTypeRecord {
     pub data_class: DataClass,
     /// The registering province (the only one that may update it).
     pub owner: ProvinceCode,
+    /// Whether licences of this type stay valid when their issuer's accreditation is revoked.
+    pub on_issuer_revoked: IssuerRevocationRule,
     /// Height registered.
     pub registered_height: u64,
     /// Height of the last update.
@@ -203,6 +209,8 @@ impl LicenceStatus {
 pub struct LicenceRecord {
     /// The commitment.
     pub commitment: Digest32,
+    /// The issuing agency's USCC (also the first part of the record's key).
+    pub issuer_uscc: Uscc,
     /// The issuing issuer's key.
     pub issuer: PublicKeyBytes,
     /// The issuer's province.
@@ -213,6 +221,8 @@ pub struct LicenceRecord {
     pub validity: Option<(u64, u64)>,
     /// Status.
     pub status: LicenceStatus,
+    /// Who set the current status (a suspension by the province authority is lifted only by it).
+    pub status_actor: EventActor,
     /// The batch root it came from, if any.
     pub batch_root: Option<Digest32>,
     /// Height anchored.
@@ -241,6 +251,40 @@ pub enum LicenceEventKind {
     Renewed,
 }
 
+/// Who made a licence's status change.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum EventActor {
+    /// The licence's issuer.
+    Issuer,
+    /// The province authority that accredits the issuer (for example after revoking it).
+    ProvinceAuthority,
+}
+
+/// What a licence type's revocation rule says about licences whose issuer was revoked.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum IssuerRevocationRule {
+    /// Licences issued before the revocation stay valid; answers flag the issuer as revoked.
+    #[default]
+    StayValidFlagged,
+    /// Every licence of a revoked issuer is invalid from the revocation on.
+    Invalidate,
+}
+
 /// One entry of a licence's status history.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct LicenceEvent {
@@ -248,6 +292,8 @@ pub struct LicenceEvent {
     pub kind: LicenceEventKind,
     /// Why.
     pub reason: StatusReason,
+    /// Who did it.
+    pub actor: EventActor,
     /// Validity window after the event.
     pub validity: Option<(u64, u64)>,
     /// Block height.
@@ -269,6 +315,8 @@ pub struct BatchRecord {
     pub licence_type: LicenceTypeCode,
     /// Issuer.
     pub issuer: PublicKeyBytes,
+    /// Issuer's USCC (also the first part of the record's key).
+    pub issuer_uscc: Uscc,
     /// Issuer's province.
     pub province: ProvinceCode,
     /// Height anchored.

@@ -11,12 +11,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::batch::BatchProof;
 use crate::did_id::DidId;
+use crate::licence_id::Uscc;
 #[allow(unused_imports)] // Named in field docs.
 use crate::limits::{
     MAX_ACCREDITED_TYPES, MAX_BATCH_COUNT, MAX_BATCH_PROOF_SIBLINGS, MAX_CONDITION_DAYS,
     MAX_SERVICE_ENDPOINT_LEN, MAX_SERVICE_TYPE_LEN, MAX_SERVICES, MAX_TYPE_NAME_BYTES,
 };
 use crate::params::Parameters;
+use crate::records::IssuerRevocationRule;
 use crate::types::{DataClass, Digest32, Fragment, LicenceTypeCode, ProvinceCode, PublicKeyBytes};
 
 /// One action, signed inside a [`crate::envelope::SignedTx`].
@@ -221,6 +223,9 @@ pub struct AccreditIssuer {
     pub issuer_key: PublicKeyBytes,
     /// The issuer's DID (must exist and be active).
     pub issuer_did: DidId,
+    /// The issuer's unified social credit code: its division must lie in the accrediting
+    /// province, no other issuer key may hold it, and it never changes once recorded.
+    pub uscc: Uscc,
     /// The licence types it may anchor: sorted, unique, at most [`MAX_ACCREDITED_TYPES`].
     pub licence_types: Vec<LicenceTypeCode>,
 }
@@ -236,6 +241,8 @@ pub struct LicenceTypeSpec {
     pub schema_digest: Digest32,
     /// Who may read records of this type.
     pub data_class: DataClass,
+    /// Whether licences of this type stay valid when their issuer is revoked.
+    pub on_issuer_revoked: IssuerRevocationRule,
 }
 
 /// Anchoring of one licence commitment.
@@ -275,6 +282,8 @@ pub struct BatchMembership {
 /// The licence a status change targets.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct LicenceTarget {
+    /// The issuing agency's USCC, as the licence identifier names it.
+    pub issuer: Uscc,
     /// The licence commitment.
     pub commitment: Digest32,
     /// For a commitment anchored only inside a batch, the first status change proves membership.

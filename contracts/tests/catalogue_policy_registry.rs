@@ -99,6 +99,7 @@ fn catalogue_register_and_update() {
             name,
             schema_digest: [0; 32],
             data_class: DataClass::Conditional,
+            on_issuer_revoked: Default::default(),
         })
     };
     assert_eq!(
@@ -128,10 +129,16 @@ fn recognition_policies_and_their_verdicts() {
         )
         .unwrap();
     let verdict = |chain: &Chain, region| {
-        query::licence_verify(&chain.state.snapshot(), &c, region, None)
-            .unwrap()
-            .recognition
-            .unwrap()
+        query::licence_verify(
+            &chain.state.snapshot(),
+            &issuer_uscc(ProvinceCode::SHANGHAI, &issuer),
+            &c,
+            region,
+            None,
+        )
+        .unwrap()
+        .recognition
+        .unwrap()
     };
     assert_eq!(
         verdict(&chain, ProvinceCode::SHANGHAI).basis,
@@ -415,6 +422,7 @@ fn data_classes_shape_disclosure() {
     let ask = |chain: &Chain, n: u8, who| {
         query::licence_verify(
             &chain.state.snapshot(),
+            &issuer_uscc(ProvinceCode::SHANGHAI, &issuer),
             &[n; 32],
             ProvinceCode::JIANGSU,
             who,
@@ -450,14 +458,24 @@ fn data_classes_shape_disclosure() {
     );
     // History follows the same rule.
     assert!(
-        query::licence_history(&chain.state.snapshot(), &[2; 32], None)
-            .unwrap()
-            .is_none()
+        query::licence_history(
+            &chain.state.snapshot(),
+            &issuer_uscc(ProvinceCode::SHANGHAI, &issuer),
+            &[2; 32],
+            None
+        )
+        .unwrap()
+        .is_none()
     );
     assert!(
-        query::licence_history(&chain.state.snapshot(), &[2; 32], Some(&registered))
-            .unwrap()
-            .is_some()
+        query::licence_history(
+            &chain.state.snapshot(),
+            &issuer_uscc(ProvinceCode::SHANGHAI, &issuer),
+            &[2; 32],
+            Some(&registered)
+        )
+        .unwrap()
+        .is_some()
     );
     // A deactivated verifier DID loses its access.
     chain

@@ -12,6 +12,7 @@ fn accredit_payload(issuer: [u8; 32], did: DidId, types: Vec<LicenceTypeCode>) -
     TxPayload::AccreditIssuer(AccreditIssuer {
         issuer_key: issuer,
         issuer_did: did,
+        uscc: uscc_for(ProvinceCode::SHANGHAI, &issuer),
         licence_types: types,
     })
 }

@@ -14,18 +14,24 @@ use yrd_contracts::{DataClass, LicenceTypeCode, ProvinceCode, TxError, TxPayload
 
 const C: [u8; 32] = [0xc1; 32];
 
+/// The USCC of the Shanghai issuer of `shanghai_issuer_chain` (seed 21).
+fn sh() -> yrd_contracts::licence_id::Uscc {
+    issuer_uscc(ProvinceCode::SHANGHAI, &key(21))
+}
+
 fn suspend(c: [u8; 32]) -> TxPayload {
-    TxPayload::SuspendLicence(status_change(c, StatusReason::AdministrativeAction))
+    TxPayload::SuspendLicence(status_change(&sh(), c, StatusReason::AdministrativeAction))
 }
 fn reinstate(c: [u8; 32]) -> TxPayload {
-    TxPayload::ReinstateLicence(status_change(c, StatusReason::Resolved))
+    TxPayload::ReinstateLicence(status_change(&sh(), c, StatusReason::Resolved))
 }
 fn revoke(c: [u8; 32]) -> TxPayload {
-    TxPayload::RevokeLicence(status_change(c, StatusReason::IssuedInError))
+    TxPayload::RevokeLicence(status_change(&sh(), c, StatusReason::IssuedInError))
 }
 fn renew(c: [u8; 32], from: u64, until: u64) -> TxPayload {
     TxPayload::RenewLicence(RenewLicence {
         target: LicenceTarget {
+            issuer: sh(),
             commitment: c,
             batch: None,
         },
@@ -42,19 +48,28 @@ fn anchor_and_every_status_transition() {
     chain
         .run(&issuer, anchor(C, &code, GENESIS_TIME_MS, until))
         .unwrap();
-    assert_eq!(chain.licence_status(&C), Some(LicenceStatus::Active));
+    assert_eq!(chain.licence_status(&sh(), &C), Some(LicenceStatus::Active));
     // Reinstating an active licence is not a transition.
     assert_eq!(chain.run(&issuer, reinstate(C)).unwrap_err().code(), 402);
     chain.run(&issuer, suspend(C)).unwrap();
-    assert_eq!(chain.licence_status(&C), Some(LicenceStatus::Suspended));
+    assert_eq!(
+        chain.licence_status(&sh(), &C),
+        Some(LicenceStatus::Suspended)
+    );
     assert_eq!(chain.run(&issuer, suspend(C)).unwrap_err().code(), 402);
     chain.run(&issuer, reinstate(C)).unwrap();
-    assert_eq!(chain.licence_status(&C), Some(LicenceStatus::Active));
+    assert_eq!(chain.licence_status(&sh(), &C), Some(LicenceStatus::Active));
     chain
         .run(&issuer, renew(C, GENESIS_TIME_MS, until + 100 * DAY_MS))
         .unwrap();
-    let verdict =
-        query::licence_verify(&chain.state.snapshot(), &C, ProvinceCode::SHANGHAI, None).unwrap();
+    let verdict = query::licence_verify(
+        &chain.state.snapshot(),
+        &sh(),
+        &C,
+        ProvinceCode::SHANGHAI,
+        None,
+    )
+    .unwrap();
     assert_eq!(
         verdict.details.unwrap().valid_until_ms,
         Some(until + 100 * DAY_MS)
@@ -62,11 +77,14 @@ fn anchor_and_every_status_transition() {
     // An empty window is refused.
     assert_eq!(chain.run(&issuer, renew(C, 5, 5)).unwrap_err().code(), 204);
     chain.run(&issuer, revoke(C)).unwrap();
-    assert_eq!(chain.licence_status(&C), Some(LicenceStatus::Revoked));
+    assert_eq!(
+        chain.licence_status(&sh(), &C),
+        Some(LicenceStatus::Revoked)
+    );
     for payload in [suspend(C), reinstate(C), revoke(C), renew(C, 1, 2)] {
         assert_eq!(chain.run(&issuer, payload).unwrap_err().code(), 402);
     }
-    let history = query::licence_history(&chain.state.snapshot(), &C, None)
+    let history = query::licence_history(&chain.state.snapshot(), &sh(), &C, None)
         .unwrap()
         .unwrap();
     let kinds: Vec<LicenceEventKind> = history.iter().map(|e| e.kind).collect();
@@ -150,7 +168,7 @@ fn jiangsu_issuer_cannot_touch_a_shanghai_licence() {
             })
         );
     }
-    assert_eq!(chain.licence_status(&C), Some(LicenceStatus::Active));
+    assert_eq!(chain.licence_status(&sh(), &C), Some(LicenceStatus::Active));
     // Another Shanghai issuer cannot either: only the issuing issuer.
     let sh_other = key(23);
     chain.accredit(
@@ -195,7 +213,7 @@ fn batch_anchor_then_member_status_by_proof() {
     );
     chain.run(&issuer, batch(7)).unwrap();
     assert_eq!(chain.run(&issuer, batch(7)).unwrap_err().code(), 401);
-    let view = query::batch_get(&chain.state.snapshot(), &root)
+    let view = query::batch_get(&chain.state.snapshot(), &sh(), &root)
         .unwrap()
         .unwrap();
     assert_eq!(view.count, 7);
@@ -207,6 +225,7 @@ fn batch_anchor_then_member_status_by_proof() {
     };
     let answer = query::licence_verify_in_batch(
         &chain.state.snapshot(),
+        &sh(),
         &leaves[3],
         &membership,
         ProvinceCode::SHANGHAI,
@@ -221,6 +240,7 @@ fn batch_anchor_then_member_status_by_proof() {
     // A wrong leaf with that proof is not found.
     let wrong = query::licence_verify_in_batch(
         &chain.state.snapshot(),
+        &sh(),
         &leaves[4],
         &membership,
         ProvinceCode::SHANGHAI,
@@ -233,6 +253,7 @@ fn batch_anchor_then_member_status_by_proof() {
     let with = |c: [u8; 32], membership: Option<BatchMembership>| {
         TxPayload::SuspendLicence(LicenceStatusChange {
             target: LicenceTarget {
+                issuer: sh(),
                 commitment: c,
                 batch: membership,
             },
@@ -267,10 +288,10 @@ fn batch_anchor_then_member_status_by_proof() {
         .run(&issuer, with(leaves[3], Some(membership.clone())))
         .unwrap();
     assert_eq!(
-        chain.licence_status(&leaves[3]),
+        chain.licence_status(&sh(), &leaves[3]),
         Some(LicenceStatus::Suspended)
     );
-    let history = query::licence_history(&chain.state.snapshot(), &leaves[3], None)
+    let history = query::licence_history(&chain.state.snapshot(), &sh(), &leaves[3], None)
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -284,6 +305,7 @@ fn batch_anchor_then_member_status_by_proof() {
     chain.run(&issuer, reinstate(leaves[3])).unwrap();
     let answer = query::licence_verify_in_batch(
         &chain.state.snapshot(),
+        &sh(),
         &leaves[3],
         &membership,
         ProvinceCode::SHANGHAI,
@@ -316,7 +338,7 @@ fn history_stops_at_its_limit() {
             max: u64::from(MAX_LICENCE_HISTORY)
         })
     );
-    let history = query::licence_history(&chain.state.snapshot(), &C, None)
+    let history = query::licence_history(&chain.state.snapshot(), &sh(), &C, None)
         .unwrap()
         .unwrap();
     assert_eq!(history.len(), MAX_LICENCE_HISTORY as usize);

@@ -42,6 +42,7 @@ fn target() -> impl Strategy<Value = LicenceTarget> {
         )),
     )
         .prop_map(|(commitment, batch)| LicenceTarget {
+            issuer: issuer_uscc(ProvinceCode::SHANGHAI, &key(21)),
             commitment,
             batch: batch.map(|(root, index, count, siblings)| BatchMembership {
                 root,
@@ -293,15 +294,27 @@ fn build_blocks(
             ),
             Op::Suspend { issuer, seed } => (
                 &issuers[issuer],
-                TxPayload::SuspendLicence(status_change([seed; 32], StatusReason::Unspecified)),
+                TxPayload::SuspendLicence(status_change(
+                    &issuer_uscc(PROVINCES[issuer], &issuers[issuer]),
+                    [seed; 32],
+                    StatusReason::Unspecified,
+                )),
             ),
             Op::Reinstate { issuer, seed } => (
                 &issuers[issuer],
-                TxPayload::ReinstateLicence(status_change([seed; 32], StatusReason::Resolved)),
+                TxPayload::ReinstateLicence(status_change(
+                    &issuer_uscc(PROVINCES[issuer], &issuers[issuer]),
+                    [seed; 32],
+                    StatusReason::Resolved,
+                )),
             ),
             Op::Revoke { issuer, seed } => (
                 &issuers[issuer],
-                TxPayload::RevokeLicence(status_change([seed; 32], StatusReason::Fraud)),
+                TxPayload::RevokeLicence(status_change(
+                    &issuer_uscc(PROVINCES[issuer], &issuers[issuer]),
+                    [seed; 32],
+                    StatusReason::Fraud,
+                )),
             ),
             Op::Timestamp { signer, seed } => (
                 &cast[signer],
@@ -338,6 +351,7 @@ fn build_blocks(
                     TxPayload::AccreditIssuer(yrd_contracts::tx::AccreditIssuer {
                         issuer_key: pk(&issuers[issuer]),
                         issuer_did: did,
+                        uscc: issuer_uscc(PROVINCES[issuer], &issuers[issuer]),
                         licence_types: vec![codes[0].clone()],
                     }),
                 )

@@ -21,6 +21,7 @@ fn shanghai_licence_recognised_in_jiangsu_then_revoked() {
     let code = chain.register_type("11100000000013338W009", DataClass::Conditional);
     let issuer = key(21);
     let issuer_did = chain.accredit(ProvinceCode::SHANGHAI, &issuer, std::slice::from_ref(&code));
+    let uscc = issuer_uscc(ProvinceCode::SHANGHAI, &issuer);
     let view = query::issuer_get(&chain.state.snapshot(), &pk(&issuer))
         .unwrap()
         .unwrap();
@@ -71,6 +72,7 @@ fn shanghai_licence_recognised_in_jiangsu_then_revoked() {
     // The Jiangsu verifier: valid and recognised, under Jiangsu's policy.
     let answer = query::licence_verify(
         &chain.state.snapshot(),
+        &uscc,
         &commitment,
         ProvinceCode::JIANGSU,
         Some(&window_did),
@@ -103,6 +105,7 @@ fn shanghai_licence_recognised_in_jiangsu_then_revoked() {
     // An unregistered caller learns only valid/invalid.
     let anonymous = query::licence_verify(
         &chain.state.snapshot(),
+        &uscc,
         &commitment,
         ProvinceCode::JIANGSU,
         None,
@@ -120,11 +123,12 @@ fn shanghai_licence_recognised_in_jiangsu_then_revoked() {
     chain
         .run(
             &issuer,
-            TxPayload::RevokeLicence(status_change(commitment, StatusReason::Fraud)),
+            TxPayload::RevokeLicence(status_change(&uscc, commitment, StatusReason::Fraud)),
         )
         .unwrap();
     let answer = query::licence_verify(
         &chain.state.snapshot(),
+        &uscc,
         &commitment,
         ProvinceCode::JIANGSU,
         Some(&window_did),
@@ -134,9 +138,14 @@ fn shanghai_licence_recognised_in_jiangsu_then_revoked() {
     assert_eq!(answer.valid, Some(false));
 
     // The history keeps both events, with the reason.
-    let history = query::licence_history(&chain.state.snapshot(), &commitment, Some(&window_did))
-        .unwrap()
-        .unwrap();
+    let history = query::licence_history(
+        &chain.state.snapshot(),
+        &uscc,
+        &commitment,
+        Some(&window_did),
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[1].reason, StatusReason::Fraud);
 
@@ -144,6 +153,7 @@ fn shanghai_licence_recognised_in_jiangsu_then_revoked() {
     let before_revoke = chain.state.snapshot_at(chain.state.version() - 1);
     let old = query::licence_verify(
         &before_revoke,
+        &uscc,
         &commitment,
         ProvinceCode::JIANGSU,
         Some(&window_did),

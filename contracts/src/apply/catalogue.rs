@@ -23,6 +23,7 @@ pub(crate) fn register(cx: &mut TxCx<'_>, spec: &LicenceTypeSpec) -> Result<(), 
         schema_digest: spec.schema_digest,
         data_class: spec.data_class,
         owner: province,
+        on_issuer_revoked: spec.on_issuer_revoked,
         registered_height: cx.height,
         updated_height: cx.height,
     };
@@ -47,6 +48,7 @@ pub(crate) fn update(cx: &mut TxCx<'_>, spec: &LicenceTypeSpec) -> Result<(), Ap
     record.name = spec.name.clone();
     record.schema_digest = spec.schema_digest;
     record.data_class = spec.data_class;
+    record.on_issuer_revoked = spec.on_issuer_revoked;
     record.updated_height = cx.height;
     cx.put(key, &record);
     Ok(())

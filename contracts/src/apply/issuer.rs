@@ -25,6 +25,15 @@ pub(crate) fn accredit(cx: &mut TxCx<'_>, a: &AccreditIssuer) -> Result<(), Appl
         return Err(FieldError::new("issuer_key", "is a province authority key").into());
     }
     require_active_did(cx, &a.issuer_did)?;
+    if let Some(holder) = cx.get::<PublicKeyBytes>(&keys::issuer_by_uscc(&a.uscc))?
+        && holder != a.issuer_key
+    {
+        return Err(TxError::AlreadyExists {
+            kind: "issuer USCC",
+            id: a.uscc.to_string(),
+        }
+        .into());
+    }
     for code in &a.licence_types {
         if cx
             .get::<LicenceTypeRecord>(&keys::licence_type(code))?
@@ -37,17 +46,41 @@ pub(crate) fn accredit(cx: &mut TxCx<'_>, a: &AccreditIssuer) -> Result<(), Appl
             .into());
         }
     }
-    let record = match cx.get::<IssuerRecord>(&keys::issuer(&a.issuer_key))? {
+    let existing = cx.get::<IssuerRecord>(&keys::issuer(&a.issuer_key))?;
+    if let Some(existing) = &existing
+        && existing.province != province
+    {
+        return Err(TxError::WrongProvince {
+            signer: province,
+            target: existing.province,
+        }
+        .into());
+    }
+    if a.uscc.province() != province {
+        return Err(FieldError::new(
+            "uscc",
+            format!(
+                "{} names division province {}, not the accrediting province {province}",
+                a.uscc,
+                a.uscc.province()
+            ),
+        )
+        .into());
+    }
+    let record = match existing {
         Some(existing) => {
-            if existing.province != province {
-                return Err(TxError::WrongProvince {
-                    signer: province,
-                    target: existing.province,
-                }
-                .into());
-            }
             if existing.status == IssuerStatus::Revoked {
                 return Err(invalid(&a.issuer_key, existing.status, "accredit"));
+            }
+            if existing.uscc != a.uscc {
+                return Err(FieldError::new(
+                    "uscc",
+                    format!(
+                        "issuer is recorded under {}; a USCC never changes",
+                        existing.uscc
+                    ),
+                )
+                .into());
             }
             IssuerRecord {
                 did: a.issuer_did,
@@ -61,6 +94,7 @@ pub(crate) fn accredit(cx: &mut TxCx<'_>, a: &AccreditIssuer) -> Result<(), Appl
         None => IssuerRecord {
             key: a.issuer_key,
             did: a.issuer_did,
+            uscc: a.uscc.clone(),
             province,
             licence_types: a.licence_types.clone(),
             status: IssuerStatus::Active,
@@ -69,6 +103,7 @@ pub(crate) fn accredit(cx: &mut TxCx<'_>, a: &AccreditIssuer) -> Result<(), Appl
             updated_height: cx.height,
         },
     };
+    cx.put(keys::issuer_by_uscc(&a.uscc), &a.issuer_key);
     cx.put(keys::issuer(&a.issuer_key), &record);
     Ok(())
 }

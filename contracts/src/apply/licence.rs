@@ -1,9 +1,20 @@
-//! Licence anchoring and status changes, by the issuing issuer only.
+//! Licence anchoring and status changes.
+//!
+//! Every licence and batch record is keyed by its issuer's USCC first (`keys::licence`,
+//! `keys::batch`; ADR 008), taken from the signing issuer's own accreditation: an issuer can
+//! only ever write under its own USCC, so no other issuer's anchor of the same commitment can
+//! answer a question about this issuer's licence.
 //!
 //! A licence anchored on its own gets a record at once. A batch anchor records only the root; a
-//! commitment inside a batch gets its own record the first time its issuer changes its status,
-//! proving membership with a batch inclusion proof in that transaction. Every change appends an
-//! event to the licence's history (`licence_hist/<commitment>/<seq>`), which is never rewritten.
+//! commitment inside a batch gets its own record the first time its status changes, proving
+//! membership with a batch inclusion proof in that transaction. Every change appends an event to
+//! the licence's history, which is never rewritten.
+//!
+//! Who may change a status:
+//! - the licence's issuer, while active and accredited for the licence's type: suspend, revoke,
+//!   reinstate (not a suspension the province authority made), renew;
+//! - the authority of the issuer's province, whatever the issuer's status (so the licences of a
+//!   suspended, revoked or dishonest issuer can still be stopped): suspend, revoke, reinstate.
 //!
 //! Transitions: active → suspended → active (reinstate); active or suspended → revoked (final);
 //! renew sets a new validity window on an active or suspended licence, keeping its status.
@@ -13,10 +24,12 @@ use crate::error::TxError;
 use crate::keys;
 use crate::limits::MAX_LICENCE_HISTORY;
 use crate::records::{
-    BatchRecord, IssuerRecord, LicenceEvent, LicenceEventKind, LicenceRecord, LicenceStatus,
+    BatchRecord, EventActor, IssuerRecord, LicenceEvent, LicenceEventKind, LicenceRecord,
+    LicenceStatus,
 };
 use crate::tx::{AnchorBatch, AnchorLicence, LicenceTarget, StatusReason};
 use crate::types::LicenceTypeCode;
+use crate::types::ProvinceCode;
 
 /// The status change a transaction asks for.
 #[derive(Debug, Clone, Copy)]
@@ -58,7 +71,7 @@ fn require_accredited(
 pub(crate) fn anchor(cx: &mut TxCx<'_>, a: &AnchorLicence) -> Result<(), ApplyError> {
     let issuer = cx.require_active_issuer()?;
     require_accredited(&issuer, &a.licence_type)?;
-    let key = keys::licence(&a.commitment);
+    let key = keys::licence(&issuer.uscc, &a.commitment);
     if cx.get::<LicenceRecord>(&key)?.is_some() {
         return Err(TxError::AlreadyExists {
             kind: "licence",
@@ -69,11 +82,13 @@ pub(crate) fn anchor(cx: &mut TxCx<'_>, a: &AnchorLicence) -> Result<(), ApplyEr
     let validity = Some((a.valid_from_ms, a.valid_until_ms));
     let record = LicenceRecord {
         commitment: a.commitment,
+        issuer_uscc: issuer.uscc.clone(),
         issuer: issuer.key,
         province: issuer.province,
         licence_type: a.licence_type.clone(),
         validity,
         status: LicenceStatus::Active,
+        status_actor: EventActor::Issuer,
         batch_root: None,
         anchored_height: cx.height,
         history_len: 1,
@@ -81,12 +96,16 @@ pub(crate) fn anchor(cx: &mut TxCx<'_>, a: &AnchorLicence) -> Result<(), ApplyEr
     let event = LicenceEvent {
         kind: LicenceEventKind::Anchored,
         reason: StatusReason::Unspecified,
+        actor: EventActor::Issuer,
         validity,
         height: cx.height,
         block_time_ms: cx.block_time_ms,
         tx_hash: cx.tx_hash,
     };
-    cx.put(keys::licence_history(&a.commitment, 0), &event);
+    cx.put(
+        keys::licence_history(&issuer.uscc, &a.commitment, 0),
+        &event,
+    );
     cx.put(key, &record);
     Ok(())
 }
@@ -94,7 +113,7 @@ pub(crate) fn anchor(cx: &mut TxCx<'_>, a: &AnchorLicence) -> Result<(), ApplyEr
 pub(crate) fn anchor_batch(cx: &mut TxCx<'_>, b: &AnchorBatch) -> Result<(), ApplyError> {
     let issuer = cx.require_active_issuer()?;
     require_accredited(&issuer, &b.licence_type)?;
-    let key = keys::batch(&b.root);
+    let key = keys::batch(&issuer.uscc, &b.root);
     if cx.get::<BatchRecord>(&key)?.is_some() {
         return Err(TxError::AlreadyExists {
             kind: "batch",
@@ -107,6 +126,7 @@ pub(crate) fn anchor_batch(cx: &mut TxCx<'_>, b: &AnchorBatch) -> Result<(), App
         count: b.count,
         licence_type: b.licence_type.clone(),
         issuer: issuer.key,
+        issuer_uscc: issuer.uscc.clone(),
         province: issuer.province,
         anchored_height: cx.height,
         anchored_time_ms: cx.block_time_ms,
@@ -115,24 +135,98 @@ pub(crate) fn anchor_batch(cx: &mut TxCx<'_>, b: &AnchorBatch) -> Result<(), App
     Ok(())
 }
 
+/// Who signed a status change, as far as the licence is concerned.
+enum Acting {
+    /// An issuer (its record, whatever its status: checked against the licence below).
+    Issuer(IssuerRecord),
+    /// A province authority.
+    Authority(ProvinceCode),
+}
+
+fn acting_party(cx: &TxCx<'_>) -> Result<Acting, ApplyError> {
+    if let Some(issuer) = cx.get::<IssuerRecord>(&keys::issuer(&cx.signer))? {
+        return Ok(Acting::Issuer(issuer));
+    }
+    if let Some(province) = cx.get::<ProvinceCode>(&keys::authority_key(&cx.signer))? {
+        return Ok(Acting::Authority(province));
+    }
+    Err(TxError::NotIssuer { signer: cx.signer }.into())
+}
+
+/// Checks that `acting` may apply `action` to `record`; returns the actor recorded in history.
+fn authorise(
+    cx: &TxCx<'_>,
+    acting: &Acting,
+    record: &LicenceRecord,
+    action: StatusAction,
+) -> Result<EventActor, ApplyError> {
+    match acting {
+        Acting::Issuer(issuer) => {
+            if record.issuer != issuer.key {
+                return Err(TxError::NotLicenceIssuer {
+                    commitment: record.commitment,
+                    issuer: record.issuer,
+                }
+                .into());
+            }
+            // The signer's standing first: a suspended or revoked issuer changes nothing.
+            let issuer = cx.require_active_issuer()?;
+            require_accredited(&issuer, &record.licence_type)?;
+            if matches!(action, StatusAction::Reinstate)
+                && record.status_actor == EventActor::ProvinceAuthority
+            {
+                return Err(TxError::InvalidTransition {
+                    kind: "licence",
+                    id: hex::encode(record.commitment),
+                    from: "suspended by the province authority",
+                    action: "reinstate by the issuer",
+                }
+                .into());
+            }
+            Ok(EventActor::Issuer)
+        }
+        Acting::Authority(province) => {
+            if *province != record.province {
+                return Err(TxError::WrongProvince {
+                    signer: *province,
+                    target: record.province,
+                }
+                .into());
+            }
+            if matches!(action, StatusAction::Renew { .. }) {
+                return Err(TxError::NotLicenceIssuer {
+                    commitment: record.commitment,
+                    issuer: record.issuer,
+                }
+                .into());
+            }
+            Ok(EventActor::ProvinceAuthority)
+        }
+    }
+}
+
 pub(crate) fn change_status(
     cx: &mut TxCx<'_>,
     target: &LicenceTarget,
     action: StatusAction,
     reason: StatusReason,
 ) -> Result<(), ApplyError> {
-    let issuer = cx.require_active_issuer()?;
+    let acting = acting_party(cx)?;
     let commitment = target.commitment;
-    let mut record = match cx.get::<LicenceRecord>(&keys::licence(&commitment))? {
-        Some(record) => record,
-        None => import_from_batch(cx, target)?,
+    let key = keys::licence(&target.issuer, &commitment);
+    let (mut record, imported) = match cx.get::<LicenceRecord>(&key)? {
+        Some(record) => (record, false),
+        None => (import_from_batch(cx, target)?, true),
     };
-    if record.issuer != issuer.key {
-        return Err(TxError::NotLicenceIssuer {
-            commitment,
-            issuer: record.issuer,
-        }
-        .into());
+    let actor = authorise(cx, &acting, &record, action)?;
+    if imported {
+        append_event(
+            cx,
+            &mut record,
+            LicenceEventKind::ImportedFromBatch,
+            StatusReason::Unspecified,
+            actor,
+        )?;
     }
     let invalid = |from: LicenceStatus| -> ApplyError {
         TxError::InvalidTransition {
@@ -168,12 +262,16 @@ pub(crate) fn change_status(
         }
         (_, from) => return Err(invalid(from)),
     };
-    append_event(cx, &mut record, kind, reason)?;
-    cx.put(keys::licence(&commitment), &record);
+    if !matches!(action, StatusAction::Renew { .. }) {
+        record.status_actor = actor;
+    }
+    append_event(cx, &mut record, kind, reason, actor)?;
+    cx.put(key, &record);
     Ok(())
 }
 
-/// Builds the record of a batch member from its inclusion proof (not yet written).
+/// Builds the record of a batch member from its inclusion proof (not yet written). The batch is
+/// looked up under the USCC the target names, so only that issuer's batches can vouch for it.
 fn import_from_batch(
     cx: &mut TxCx<'_>,
     target: &LicenceTarget,
@@ -186,12 +284,12 @@ fn import_from_batch(
         }
         .into());
     };
-    let batch: BatchRecord =
-        cx.get(&keys::batch(&membership.root))?
-            .ok_or_else(|| TxError::NotFound {
-                kind: "batch",
-                id: hex::encode(membership.root),
-            })?;
+    let batch: BatchRecord = cx
+        .get(&keys::batch(&target.issuer, &membership.root))?
+        .ok_or_else(|| TxError::NotFound {
+            kind: "batch",
+            id: hex::encode(membership.root),
+        })?;
     let proven = membership.proof.count == batch.count
         && membership.proof.verify(&batch.root, &commitment).is_ok();
     if !proven {
@@ -201,26 +299,19 @@ fn import_from_batch(
         }
         .into());
     }
-    let mut record = LicenceRecord {
+    Ok(LicenceRecord {
         commitment,
+        issuer_uscc: batch.issuer_uscc,
         issuer: batch.issuer,
         province: batch.province,
         licence_type: batch.licence_type,
         validity: None,
         status: LicenceStatus::Active,
+        status_actor: EventActor::Issuer,
         batch_root: Some(batch.root),
         anchored_height: batch.anchored_height,
         history_len: 0,
-    };
-    if record.issuer == cx.signer {
-        append_event(
-            cx,
-            &mut record,
-            LicenceEventKind::ImportedFromBatch,
-            StatusReason::Unspecified,
-        )?;
-    }
-    Ok(record)
+    })
 }
 
 fn append_event(
@@ -228,6 +319,7 @@ fn append_event(
     record: &mut LicenceRecord,
     kind: LicenceEventKind,
     reason: StatusReason,
+    actor: EventActor,
 ) -> Result<(), ApplyError> {
     let seq = record.history_len;
     if seq >= MAX_LICENCE_HISTORY {
@@ -243,11 +335,15 @@ fn append_event(
     let event = LicenceEvent {
         kind,
         reason,
+        actor,
         validity: record.validity,
         height: cx.height,
         block_time_ms: cx.block_time_ms,
         tx_hash: cx.tx_hash,
     };
-    cx.put(keys::licence_history(&record.commitment, seq), &event);
+    cx.put(
+        keys::licence_history(&record.issuer_uscc, &record.commitment, seq),
+        &event,
+    );
     Ok(())
 }

@@ -13,6 +13,11 @@
 //! member never renewed has none). Recognition: a licence is recognised in its own province; in
 //! another region only through that region's active policy for (type, issuing province), and only
 //! if the policy's condition holds.
+//!
+//! Every question names the issuer's USCC, as the licence identifier carries it: records are
+//! keyed by it (ADR 008), so only that issuer's anchor or batch can answer. The answer reports the
+//! issuer's accreditation status; when the issuer is revoked and the type's
+//! [`IssuerRevocationRule`] is `Invalidate`, the licence is not valid.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,11 +25,12 @@ use super::QueryError;
 use super::lookup::head;
 use crate::did_id::DidId;
 use crate::keys;
+use crate::licence_id::Uscc;
 use crate::reader::{StateReader, read_record};
 use crate::records::{
-    BatchRecord, DidDocumentRecord, DidHeadRecord, IssuerRecord, IssuerStatus, LicenceEvent,
-    LicenceEventKind, LicenceRecord, LicenceStatus, LicenceTypeRecord, PolicyRecord,
-    VerifierRecord,
+    BatchRecord, DidDocumentRecord, DidHeadRecord, EventActor, IssuerRecord, IssuerRevocationRule,
+    IssuerStatus, LicenceEvent, LicenceEventKind, LicenceRecord, LicenceStatus, LicenceTypeRecord,
+    PolicyRecord, VerifierRecord,
 };
 use crate::time::MS_PER_DAY;
 use crate::tx::{BatchMembership, RecognitionCondition, StatusReason};
@@ -50,6 +56,8 @@ pub enum Disclosure {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IssuerSummary {
+    /// Unified social credit code (the one the licence identifier names).
+    pub uscc: Uscc,
     /// Signing key, hex.
     pub key: String,
     /// DID.
@@ -162,6 +170,9 @@ pub struct LicenceVerification {
     pub valid: Option<bool>,
     /// Status (full and status-only disclosure).
     pub status: Option<LicenceStatus>,
+    /// The issuer's accreditation status now (every disclosure but denied and not found): a
+    /// licence of a revoked issuer says so even when its type keeps it valid.
+    pub issuer_status: Option<IssuerStatus>,
     /// Details (full disclosure).
     pub details: Option<LicenceDetails>,
     /// Recognition in the verifier's region (full disclosure).
@@ -178,6 +189,8 @@ pub struct LicenceEventView {
     pub kind: LicenceEventKind,
     /// Why.
     pub reason: StatusReason,
+    /// Who made the change.
+    pub actor: EventActor,
     /// Validity start after the event.
     pub valid_from_ms: Option<u64>,
     /// Validity end after the event.
@@ -190,31 +203,37 @@ pub struct LicenceEventView {
     pub tx_hash: String,
 }
 
-/// Verifies a licence anchored on its own, or a batch member after its first status change.
-/// `verifier_did` is the caller's DID as authenticated by the node, if any.
+/// Verifies a licence of the issuer with USCC `issuer` anchored on its own, or a batch member
+/// after its first status change. `verifier_did` is the caller's DID as authenticated by the node,
+/// if any.
 pub fn licence_verify(
     reader: &impl StateReader,
+    issuer: &Uscc,
     commitment: &Digest32,
     verifier_region: ProvinceCode,
     verifier_did: Option<&DidId>,
 ) -> Result<LicenceVerification, QueryError> {
-    let record: Option<LicenceRecord> = read_record(reader, &keys::licence(commitment))?;
+    let record: Option<LicenceRecord> = read_record(reader, &keys::licence(issuer, commitment))?;
     verify_record(reader, commitment, record, verifier_region, verifier_did)
 }
 
-/// Verifies a licence that may be anchored only inside a batch: the caller supplies the batch
-/// root and inclusion proof it received with the licence. A commitment that has its own record
-/// (anchored alone, or given a status since) is answered from that record.
+/// Verifies a licence that may be anchored only inside a batch of the issuer `issuer`: the caller
+/// supplies the batch root and inclusion proof it received with the licence. A commitment that
+/// has its own record under that issuer (anchored alone, or given a status since) is answered from
+/// that record; a batch of any other issuer never answers.
 pub fn licence_verify_in_batch(
     reader: &impl StateReader,
+    issuer: &Uscc,
     commitment: &Digest32,
     membership: &BatchMembership,
     verifier_region: ProvinceCode,
     verifier_did: Option<&DidId>,
 ) -> Result<LicenceVerification, QueryError> {
-    let mut record: Option<LicenceRecord> = read_record(reader, &keys::licence(commitment))?;
+    let mut record: Option<LicenceRecord> =
+        read_record(reader, &keys::licence(issuer, commitment))?;
     if record.is_none() {
-        let batch: Option<BatchRecord> = read_record(reader, &keys::batch(&membership.root))?;
+        let batch: Option<BatchRecord> =
+            read_record(reader, &keys::batch(issuer, &membership.root))?;
         record = batch
             .filter(|b| {
                 membership.proof.count == b.count
@@ -222,11 +241,13 @@ pub fn licence_verify_in_batch(
             })
             .map(|b| LicenceRecord {
                 commitment: *commitment,
+                issuer_uscc: b.issuer_uscc,
                 issuer: b.issuer,
                 province: b.province,
                 licence_type: b.licence_type,
                 validity: None,
                 status: LicenceStatus::Active,
+                status_actor: EventActor::Issuer,
                 batch_root: Some(b.root),
                 anchored_height: b.anchored_height,
                 history_len: 0,
@@ -235,22 +256,25 @@ pub fn licence_verify_in_batch(
     verify_record(reader, commitment, record, verifier_region, verifier_did)
 }
 
-/// The status history, to callers allowed full disclosure; `None` otherwise or if not found.
+/// The status history, to callers allowed full disclosure; `None` otherwise or if not found (the
+/// two are indistinguishable on purpose).
 pub fn licence_history(
     reader: &impl StateReader,
+    issuer: &Uscc,
     commitment: &Digest32,
     verifier_did: Option<&DidId>,
 ) -> Result<Option<Vec<LicenceEventView>>, QueryError> {
-    let Some(record) = read_record::<LicenceRecord>(reader, &keys::licence(commitment))? else {
+    let Some(record) = read_record::<LicenceRecord>(reader, &keys::licence(issuer, commitment))?
+    else {
         return Ok(None);
     };
-    let class = data_class(reader, &record.licence_type)?;
+    let class = licence_type(reader, &record.licence_type)?.data_class;
     if disclosure(class, is_registered_verifier(reader, verifier_did)?) != Disclosure::Full {
         return Ok(None);
     }
     let mut events = Vec::with_capacity(record.history_len as usize);
     for seq in 0..record.history_len {
-        let key = keys::licence_history(commitment, seq);
+        let key = keys::licence_history(issuer, commitment, seq);
         let event: LicenceEvent =
             read_record(reader, &key)?.ok_or_else(|| QueryError::NotFound {
                 kind: "licence event",
@@ -260,6 +284,7 @@ pub fn licence_history(
             seq,
             kind: event.kind,
             reason: event.reason,
+            actor: event.actor,
             valid_from_ms: event.validity.map(|(from, _)| from),
             valid_until_ms: event.validity.map(|(_, until)| until),
             height: event.height,
@@ -270,13 +295,14 @@ pub fn licence_history(
     Ok(Some(events))
 }
 
-fn data_class(reader: &impl StateReader, code: &LicenceTypeCode) -> Result<DataClass, QueryError> {
-    let record: LicenceTypeRecord =
-        read_record(reader, &keys::licence_type(code))?.ok_or_else(|| QueryError::NotFound {
-            kind: "licence type",
-            id: code.to_string(),
-        })?;
-    Ok(record.data_class)
+fn licence_type(
+    reader: &impl StateReader,
+    code: &LicenceTypeCode,
+) -> Result<LicenceTypeRecord, QueryError> {
+    read_record(reader, &keys::licence_type(code))?.ok_or_else(|| QueryError::NotFound {
+        kind: "licence type",
+        id: code.to_string(),
+    })
 }
 
 fn is_registered_verifier(
@@ -321,21 +347,30 @@ fn verify_record(
         disclosure: Disclosure::NotFound,
         valid: None,
         status: None,
+        issuer_status: None,
         details: None,
         recognition: None,
     };
     let Some(record) = record else {
         return Ok(answer);
     };
-    let class = data_class(reader, &record.licence_type)?;
+    let type_record = licence_type(reader, &record.licence_type)?;
+    let class = type_record.data_class;
     answer.disclosure = disclosure(class, is_registered_verifier(reader, verifier_did)?);
+    if answer.disclosure == Disclosure::Denied {
+        return Ok(answer);
+    }
+    let issuer: Option<IssuerRecord> = read_record(reader, &keys::issuer(&record.issuer))?;
+    let issuer_status = issuer.as_ref().map(|i| i.status);
+    answer.issuer_status = issuer_status;
     let in_window = record
         .validity
         .is_none_or(|(from, until)| from <= now.block_time_ms && now.block_time_ms < until);
-    let valid = record.status == LicenceStatus::Active && in_window;
+    let issuer_voids = issuer_status == Some(IssuerStatus::Revoked)
+        && type_record.on_issuer_revoked == IssuerRevocationRule::Invalidate;
+    let valid = record.status == LicenceStatus::Active && in_window && !issuer_voids;
     match answer.disclosure {
         Disclosure::Full => {
-            let issuer: Option<IssuerRecord> = read_record(reader, &keys::issuer(&record.issuer))?;
             answer.valid = Some(valid);
             answer.status = Some(record.status);
             answer.recognition = Some(recognition(
@@ -346,6 +381,7 @@ fn verify_record(
             )?);
             answer.details = Some(LicenceDetails {
                 issuer: IssuerSummary {
+                    uscc: record.issuer_uscc.clone(),
                     key: hex::encode(record.issuer),
                     did: issuer.as_ref().map(|i| i.did),
                     province: record.province,

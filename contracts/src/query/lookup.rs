@@ -6,12 +6,13 @@ use serde::{Deserialize, Serialize};
 use super::QueryError;
 use crate::did_id::DidId;
 use crate::keys;
+use crate::licence_id::Uscc;
 use crate::params::Parameters;
 use crate::reader::{StateReader, read_record};
 use crate::records::{
-    BatchRecord, HeadRecord, IssuerRecord, IssuerStatus, LicenceTypeRecord, MemberList,
-    MemberRecord, PolicyRecord, ProposalRecord, ProposalStatus, TimestampRecord, ValidatorList,
-    VerifierRecord,
+    BatchRecord, HeadRecord, IssuerRecord, IssuerRevocationRule, IssuerStatus, LicenceTypeRecord,
+    MemberList, MemberRecord, PolicyRecord, ProposalRecord, ProposalStatus, TimestampRecord,
+    ValidatorList, VerifierRecord,
 };
 use crate::tx::{GovernanceAction, StatusReason};
 use crate::types::{DataClass, Digest32, LicenceTypeCode, ProvinceCode, PublicKeyBytes};
@@ -38,6 +39,8 @@ pub struct IssuerView {
     pub key: String,
     /// DID.
     pub did: DidId,
+    /// Unified social credit code (the one its licence identifiers carry).
+    pub uscc: Uscc,
     /// Province.
     pub province: ProvinceCode,
     /// Accredited types.
@@ -66,6 +69,8 @@ pub struct LicenceTypeView {
     pub data_class: DataClass,
     /// Registering province.
     pub owner: ProvinceCode,
+    /// Whether licences of this type stay valid when their issuer is revoked.
+    pub on_issuer_revoked: IssuerRevocationRule,
     /// Height registered.
     pub registered_height: u64,
     /// Height of the last update.
@@ -146,6 +151,8 @@ pub struct BatchView {
     pub licence_type: LicenceTypeCode,
     /// Issuer key, hex.
     pub issuer: String,
+    /// Issuer's USCC.
+    pub issuer_uscc: Uscc,
     /// Issuer province.
     pub province: ProvinceCode,
     /// Height anchored.
@@ -201,6 +208,7 @@ pub fn issuer_get(
     Ok(record.map(|r| IssuerView {
         key: hex::encode(r.key),
         did: r.did,
+        uscc: r.uscc,
         province: r.province,
         licence_types: r.licence_types,
         status: r.status,
@@ -222,6 +230,7 @@ pub fn licence_type_get(
         schema_digest: hex::encode(r.schema_digest),
         data_class: r.data_class,
         owner: r.owner,
+        on_issuer_revoked: r.on_issuer_revoked,
         registered_height: r.registered_height,
         updated_height: r.updated_height,
     }))
@@ -318,17 +327,19 @@ pub fn verifier_get(
     }))
 }
 
-/// An anchored batch.
+/// A batch anchored by the issuer with USCC `issuer`.
 pub fn batch_get(
     reader: &impl StateReader,
+    issuer: &Uscc,
     root: &Digest32,
 ) -> Result<Option<BatchView>, QueryError> {
-    let record: Option<BatchRecord> = read_record(reader, &keys::batch(root))?;
+    let record: Option<BatchRecord> = read_record(reader, &keys::batch(issuer, root))?;
     Ok(record.map(|r| BatchView {
         root: hex::encode(r.root),
         count: r.count,
         licence_type: r.licence_type,
         issuer: hex::encode(r.issuer),
+        issuer_uscc: r.issuer_uscc,
         province: r.province,
         anchored_height: r.anchored_height,
         anchored_time_ms: r.anchored_time_ms,

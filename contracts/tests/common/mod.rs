@@ -3,8 +3,9 @@
 #![allow(dead_code)]
 
 use ed25519_dalek::SigningKey;
+use yrd_contracts::licence_id::Uscc;
 use yrd_contracts::query;
-use yrd_contracts::records::LicenceStatus;
+use yrd_contracts::records::{IssuerRevocationRule, LicenceStatus};
 use yrd_contracts::tree::MemoryTreeStore;
 use yrd_contracts::tx::{
     AccreditIssuer, AnchorLicence, DidCreate, LicenceStatusChange, LicenceTarget, LicenceTypeSpec,
@@ -27,6 +28,30 @@ pub fn key(seed: u8) -> SigningKey {
 
 pub fn pk(k: &SigningKey) -> [u8; 32] {
     k.verifying_key().to_bytes()
+}
+
+/// A valid GB 32100 code for a test issuer: division of `province`, the rest from its key.
+pub fn uscc_for(province: ProvinceCode, issuer: &[u8; 32]) -> Uscc {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    const WEIGHTS: [usize; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
+    let mut text = format!("91{:02}0000", province.0 / 10_000);
+    for byte in &issuer[..9] {
+        text.push(char::from(ALPHABET[usize::from(*byte) % 31]));
+    }
+    let sum: usize = text
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(c, w)| ALPHABET.iter().position(|&a| a == c).unwrap() * w)
+        .sum();
+    text.push(char::from(ALPHABET[(31 - sum % 31) % 31]));
+    text.parse().unwrap()
+}
+
+/// The USCC a test issuer is accredited under by [`Chain::accredit`] in `province`.
+pub fn issuer_uscc(province: ProvinceCode, issuer: &SigningKey) -> Uscc {
+    uscc_for(province, &pk(issuer))
 }
 
 /// Authority key seeds: Shanghai 1, Jiangsu 2, Zhejiang 3, Anhui 4. Validators 11..=14.
@@ -207,6 +232,7 @@ impl Chain {
             TxPayload::AccreditIssuer(AccreditIssuer {
                 issuer_key: pk(issuer),
                 issuer_did: did,
+                uscc: issuer_uscc(province, issuer),
                 licence_types,
             }),
         )
@@ -214,9 +240,10 @@ impl Chain {
         did
     }
 
-    pub fn licence_status(&self, commitment: &[u8; 32]) -> Option<LicenceStatus> {
+    pub fn licence_status(&self, issuer: &Uscc, commitment: &[u8; 32]) -> Option<LicenceStatus> {
         query::licence_verify(
             &self.state.snapshot(),
+            issuer,
             commitment,
             ProvinceCode::SHANGHAI,
             None,
@@ -232,6 +259,7 @@ pub fn type_spec(code: &LicenceTypeCode, class: DataClass) -> LicenceTypeSpec {
         name: "营业执照".into(),
         schema_digest: [0x5c; 32],
         data_class: class,
+        on_issuer_revoked: IssuerRevocationRule::StayValidFlagged,
     }
 }
 
@@ -249,9 +277,14 @@ pub fn anchor(
     })
 }
 
-pub fn status_change(commitment: [u8; 32], reason: StatusReason) -> LicenceStatusChange {
+pub fn status_change(
+    issuer: &Uscc,
+    commitment: [u8; 32],
+    reason: StatusReason,
+) -> LicenceStatusChange {
     LicenceStatusChange {
         target: LicenceTarget {
+            issuer: issuer.clone(),
             commitment,
             batch: None,
         },
