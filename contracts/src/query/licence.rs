@@ -23,7 +23,7 @@ use crate::keys;
 use crate::reader::{StateReader, read_record};
 use crate::records::{
     BatchRecord, DidDocumentRecord, DidHeadRecord, IssuerRecord, IssuerStatus, LicenceEvent,
-    LicenceEventKind, LicenceRecord, LicenceStatus, LicenceTypeRecord, PolicyRecord,
+    LicenceEventKind, LicenceRecord, LicenceStatus, LicenceTypeRecord, MemberRecord, PolicyRecord,
     VerifierRecord,
 };
 use crate::time::MS_PER_DAY;
@@ -245,7 +245,7 @@ pub fn licence_history(
         return Ok(None);
     };
     let class = data_class(reader, &record.licence_type)?;
-    if disclosure(class, is_registered_verifier(reader, verifier_did)?) != Disclosure::Full {
+    if disclosure(class, is_registered_verifier(reader, verifier_did, record.province)?) != Disclosure::Full {
         return Ok(None);
     }
     let mut events = Vec::with_capacity(record.history_len as usize);
@@ -279,14 +279,25 @@ fn data_class(reader: &impl StateReader, code: &LicenceTypeCode) -> Result<DataC
     Ok(record.data_class)
 }
 
+/// Whether `did` is a registered verifier for licences of `licence_province`: that province
+/// (a current member) registered it during its current admission and has not deregistered it,
+/// and the DID is active. Other provinces' registrations never count.
 fn is_registered_verifier(
     reader: &impl StateReader,
     did: Option<&DidId>,
+    licence_province: ProvinceCode,
 ) -> Result<bool, QueryError> {
     let Some(did) = did else { return Ok(false) };
-    let registered =
-        read_record::<VerifierRecord>(reader, &keys::verifier(did))?.is_some_and(|v| v.active);
-    if !registered {
+    let Some(registration) =
+        read_record::<VerifierRecord>(reader, &keys::verifier(licence_province, did))?
+    else {
+        return Ok(false);
+    };
+    if !registration.active {
+        return Ok(false);
+    }
+    let member: Option<MemberRecord> = read_record(reader, &keys::member(licence_province))?;
+    if !member.is_some_and(|m| m.joined_height <= registration.updated_height) {
         return Ok(false);
     }
     let Some(head) = read_record::<DidHeadRecord>(reader, &keys::did_head(did))? else {
@@ -328,7 +339,7 @@ fn verify_record(
         return Ok(answer);
     };
     let class = data_class(reader, &record.licence_type)?;
-    answer.disclosure = disclosure(class, is_registered_verifier(reader, verifier_did)?);
+    answer.disclosure = disclosure(class, is_registered_verifier(reader, verifier_did, record.province)?);
     let in_window = record
         .validity
         .is_none_or(|(from, until)| from <= now.block_time_ms && now.block_time_ms < until);
