@@ -211,7 +211,10 @@ mod tests {
             hex::encode(verifier(ProvinceCode::SHANGHAI, &DidId([1; 16]))),
             format!("0d0004baf0{}", "01".repeat(16))
         );
-        assert_eq!(hex::encode(former_member(ProvinceCode::ANHUI)), "0f00053020");
+        assert_eq!(
+            hex::encode(former_member(ProvinceCode::ANHUI)),
+            "0f00053020"
+        );
         assert_eq!(
             hex::encode(data_class_history(&LicenceTypeCode("T1".into()))),
             "105431"

@@ -126,9 +126,9 @@ fn settle(
             .get::<MemberRecord>(&keys::member(*province))?
             .is_some_and(|m| m.joined_height == vote.joined_height);
         if current {
-            yes = yes.checked_add(1).ok_or(TxError::ArithmeticOverflow {
-                what: "yes votes",
-            })?;
+            yes = yes
+                .checked_add(1)
+                .ok_or(TxError::ArithmeticOverflow { what: "yes votes" })?;
         }
     }
     if params.quorum_reached(yes, members.provinces.len() as u64) {

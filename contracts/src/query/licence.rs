@@ -245,7 +245,11 @@ pub fn licence_history(
         return Ok(None);
     };
     let class = data_class(reader, &record.licence_type)?;
-    if disclosure(class, is_registered_verifier(reader, verifier_did, record.province)?) != Disclosure::Full {
+    if disclosure(
+        class,
+        is_registered_verifier(reader, verifier_did, record.province)?,
+    ) != Disclosure::Full
+    {
         return Ok(None);
     }
     let mut events = Vec::with_capacity(record.history_len as usize);
@@ -339,7 +343,10 @@ fn verify_record(
         return Ok(answer);
     };
     let class = data_class(reader, &record.licence_type)?;
-    answer.disclosure = disclosure(class, is_registered_verifier(reader, verifier_did, record.province)?);
+    answer.disclosure = disclosure(
+        class,
+        is_registered_verifier(reader, verifier_did, record.province)?,
+    );
     let in_window = record
         .validity
         .is_none_or(|(from, until)| from <= now.block_time_ms && now.block_time_ms < until);
