@@ -33,7 +33,7 @@ pub(crate) fn timestamp(
         Some(did) => {
             let document = super::did::require_controller(cx, did)?;
             if document.subject == SubjectKind::Issuer
-                && !issuer.as_ref().is_some_and(|record| record.did == *did)
+                && issuer.as_ref().is_none_or(|record| record.did != *did)
             {
                 return Err(TxError::NotRegisteredParty { signer: cx.signer }.into());
             }

@@ -301,7 +301,8 @@ fn is_registered_verifier(
         return Ok(false);
     }
     let member: Option<MemberRecord> = read_record(reader, &keys::member(licence_province))?;
-    if !member.is_some_and(|m| m.joined_height <= registration.updated_height) {
+    let current = member.is_some_and(|m| m.joined_height <= registration.updated_height);
+    if !current {
         return Ok(false);
     }
     let Some(head) = read_record::<DidHeadRecord>(reader, &keys::did_head(did))? else {
