@@ -89,6 +89,15 @@ mod tests {
         assert_eq!(ns("SH-FOOD-BIZ"), Ok(TypeNamespace::FreeForm));
         assert_eq!(ns("BL01"), Ok(TypeNamespace::FreeForm));
         assert_eq!(ns("11100000000013338W009"), Ok(TypeNamespace::National));
+        assert_eq!(
+            ns("11310000MB0000001C001"),
+            Ok(TypeNamespace::Province {
+                province: ProvinceCode::SHANGHAI,
+                division: "310000".into(),
+            })
+        );
+        // Shaped like a GB/T code but longer than 21: free-form.
+        assert_eq!(ns("11310000MB0000001C0012"), Ok(TypeNamespace::FreeForm));
         // Check character wrong: claims the form, refused.
         assert!(ns("11100000000013338X009").is_err());
     }

@@ -119,6 +119,32 @@ fn readmitted_province_old_issuer_stays_frozen_until_reaccredited() {
             .code(),
         312
     );
+    // The new authority re-accredits it deliberately; then it acts again.
+    let new_authority = key(61);
+    let did = DidId::derive(&pk(&new_authority), chain.nonce_of(&new_authority));
+    chain
+        .run(
+            &new_authority,
+            TxPayload::DidCreate(yrd_contracts::tx::DidCreate {
+                subject: SubjectKind::Issuer,
+                controller_key: pk(&issuer),
+                services: vec![],
+            }),
+        )
+        .unwrap();
+    chain
+        .run(
+            &new_authority,
+            TxPayload::AccreditIssuer(yrd_contracts::tx::AccreditIssuer {
+                issuer_key: pk(&issuer),
+                issuer_did: did,
+                licence_types: vec![code.clone()],
+            }),
+        )
+        .unwrap();
+    chain
+        .run(&issuer, anchor([2; 32], &code, 0, u64::MAX))
+        .unwrap();
 }
 
 #[test]

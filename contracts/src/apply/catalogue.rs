@@ -64,13 +64,13 @@ pub(crate) fn update(cx: &mut TxCx<'_>, spec: &LicenceTypeSpec) -> Result<(), Ap
         }
         .into());
     }
-    if record.data_class != spec.data_class {
+    if record.data_class != spec.data_class && record.data_class != DataClass::Unconditional {
         let history_key = keys::data_class_history(&spec.code);
         let mut history: DataClassHistory = cx.get(&history_key)?.unwrap_or_default();
-        match record.data_class {
-            DataClass::Unconditional => {}
-            DataClass::Conditional => history.conditional_until = Some(cx.height),
-            DataClass::NonOpen => history.non_open_until = Some(cx.height),
+        if record.data_class == DataClass::NonOpen {
+            history.non_open_until = Some(cx.height);
+        } else {
+            history.conditional_until = Some(cx.height);
         }
         cx.put(history_key, &history);
     }
