@@ -6,7 +6,10 @@
 //! the signer of the `DidCreate` transaction and the nonce is that transaction's nonce: unique per
 //! signer and nonce, so identifiers never collide and anyone can recompute them from the
 //! transaction. The province authorities' genesis DIDs use
-//! `blake3_derive_key(GENESIS_DID_ID_CONTEXT, province_code_u32_be)` instead.
+//! `blake3_derive_key(GENESIS_DID_ID_CONTEXT, province_code_u32_be)` instead (also used when a
+//! province is admitted for the first time); a province re-admitted after a removal gets
+//! `blake3_derive_key(READMITTED_DID_ID_CONTEXT, province_code_u32_be ‖ joined_height_u64_be)`, a
+//! new DID for every admission.
 //!
 //! Never put anything derived from a natural person into an identifier: subjects are
 //! organisations only.
@@ -16,7 +19,9 @@ use std::fmt;
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
-use crate::hashing::{DID_ID_CONTEXT, GENESIS_DID_ID_CONTEXT, derive_hash};
+use crate::hashing::{
+    DID_ID_CONTEXT, GENESIS_DID_ID_CONTEXT, READMITTED_DID_ID_CONTEXT, derive_hash,
+};
 use crate::types::{ProvinceCode, PublicKeyBytes};
 
 /// The DID method name.
@@ -53,6 +58,15 @@ impl DidId {
     /// The identifier of a province authority's genesis DID.
     pub fn genesis_authority(province: ProvinceCode) -> Self {
         let hash = derive_hash(GENESIS_DID_ID_CONTEXT, &[&province.0.to_be_bytes()]);
+        Self(first_16(&hash))
+    }
+
+    /// The identifier of a province authority re-admitted at `joined_height`.
+    pub fn readmitted_authority(province: ProvinceCode, joined_height: u64) -> Self {
+        let hash = derive_hash(
+            READMITTED_DID_ID_CONTEXT,
+            &[&province.0.to_be_bytes(), &joined_height.to_be_bytes()],
+        );
         Self(first_16(&hash))
     }
 

@@ -39,6 +39,9 @@ fn hex32(bytes: &[u8; 32]) -> String {
 /// | 308 | `NotRegisteredParty` | signer may not timestamp documents |
 /// | 309 | `NotTypeOwner` | only the registering province may update a type |
 /// | 310 | `NotVerifierRegistrar` | only the registering province may deregister a verifier |
+/// | 311 | `ProvinceNotMember` | the acting record's province is no longer a member |
+/// | 312 | `PredatesAdmission` | the acting record was made before its province's current admission |
+/// | 313 | `TypeCodeOutsideNamespace` | a GB/T 36902 type code defined in another province's namespace |
 /// | 400 | `NotFound` | a record the transaction needs does not exist |
 /// | 401 | `AlreadyExists` | the record to create exists |
 /// | 402 | `InvalidTransition` | the record's status does not allow the action |
@@ -47,6 +50,7 @@ fn hex32(bytes: &[u8; 32]) -> String {
 /// | 405 | `BatchProofInvalid` | the batch membership proof does not verify |
 /// | 406 | `SelfRecognition` | a province cannot declare recognition of its own licences |
 /// | 407 | `WouldEmpty` | removing the last member, validator or controlling key |
+/// | 408 | `TooFewMembers` | a removal would leave fewer members than governance needs |
 /// | 500 | `ProposalNotFound` | no such proposal |
 /// | 501 | `ProposalClosed` | the proposal already passed |
 /// | 502 | `ProposalExpired` | the proposal's voting window closed |
@@ -238,6 +242,40 @@ pub enum TxError {
         /// The registering province.
         registrar: ProvinceCode,
     },
+    /// 311.
+    #[error("province {province} is not a member")]
+    ProvinceNotMember {
+        /// The province the acting record belongs to.
+        province: ProvinceCode,
+    },
+    /// 312.
+    #[error(
+        "{kind} {id} was last authorised at height {height}, before province {province} was admitted again at height {joined_height}"
+    )]
+    PredatesAdmission {
+        /// Record kind.
+        kind: &'static str,
+        /// Its identifier.
+        id: String,
+        /// Its province.
+        province: ProvinceCode,
+        /// Height of its last authorisation.
+        height: u64,
+        /// Height of the province's current admission.
+        joined_height: u64,
+    },
+    /// 313.
+    #[error(
+        "licence type {licence_type} is defined under division {division}, outside the namespace of province {province}"
+    )]
+    TypeCodeOutsideNamespace {
+        /// The type code.
+        licence_type: String,
+        /// The administrative division code inside its USCC.
+        division: String,
+        /// The registering province.
+        province: ProvinceCode,
+    },
     /// 400.
     #[error("{kind} {id} not found")]
     NotFound {
@@ -299,6 +337,14 @@ pub enum TxError {
     WouldEmpty {
         /// What would be left empty.
         what: &'static str,
+    },
+    /// 408.
+    #[error("removal would leave {remaining} member(s); at least {min} must remain")]
+    TooFewMembers {
+        /// Members left after the removal.
+        remaining: u64,
+        /// The floor.
+        min: u64,
     },
     /// 500.
     #[error("proposal {id} not found")]
@@ -365,6 +411,9 @@ impl TxError {
             TxError::NotRegisteredParty { .. } => 308,
             TxError::NotTypeOwner { .. } => 309,
             TxError::NotVerifierRegistrar { .. } => 310,
+            TxError::ProvinceNotMember { .. } => 311,
+            TxError::PredatesAdmission { .. } => 312,
+            TxError::TypeCodeOutsideNamespace { .. } => 313,
             TxError::NotFound { .. } => 400,
             TxError::AlreadyExists { .. } => 401,
             TxError::InvalidTransition { .. } => 402,
@@ -373,6 +422,7 @@ impl TxError {
             TxError::BatchProofInvalid { .. } => 405,
             TxError::SelfRecognition { .. } => 406,
             TxError::WouldEmpty { .. } => 407,
+            TxError::TooFewMembers { .. } => 408,
             TxError::ProposalNotFound { .. } => 500,
             TxError::ProposalClosed { .. } => 501,
             TxError::ProposalExpired { .. } => 502,
@@ -485,6 +535,21 @@ mod tests {
                 verifier: "d".into(),
                 registrar: ProvinceCode::ANHUI,
             },
+            TxError::ProvinceNotMember {
+                province: ProvinceCode::ANHUI,
+            },
+            TxError::PredatesAdmission {
+                kind: "issuer",
+                id: "i".into(),
+                province: ProvinceCode::ANHUI,
+                height: 1,
+                joined_height: 2,
+            },
+            TxError::TypeCodeOutsideNamespace {
+                licence_type: "T".into(),
+                division: "320100".into(),
+                province: ProvinceCode::SHANGHAI,
+            },
             TxError::NotFound {
                 kind: "k",
                 id: "i".into(),
@@ -509,6 +574,10 @@ mod tests {
                 province: ProvinceCode::ANHUI,
             },
             TxError::WouldEmpty { what: "member" },
+            TxError::TooFewMembers {
+                remaining: 1,
+                min: 2,
+            },
             TxError::ProposalNotFound { id: 1 },
             TxError::ProposalClosed { id: 1 },
             TxError::ProposalExpired {

@@ -12,6 +12,9 @@ pub const TX_SIGNING_DOMAIN: &[u8] = b"yrd-ledger/tx-signature/v1\0";
 pub const DID_ID_CONTEXT: &str = "yrd-ledger 2025 did:yrd identifier v1";
 /// Context of a `did:yrd` identifier of a province authority written by the genesis.
 pub const GENESIS_DID_ID_CONTEXT: &str = "yrd-ledger 2025 genesis authority did:yrd identifier v1";
+/// Context of a `did:yrd` identifier of a province authority re-admitted after a removal.
+pub const READMITTED_DID_ID_CONTEXT: &str =
+    "yrd-ledger 2025 re-admitted authority did:yrd identifier v1";
 
 /// blake3 in key-derivation mode with `context` as the domain tag, over the concatenated `parts`.
 pub fn derive_hash(context: &str, parts: &[&[u8]]) -> [u8; 32] {

@@ -15,7 +15,7 @@
 //! | validator list | `00 05` | `ValidatorList` |
 //! | next proposal id | `00 06` | `u64` |
 //! | member | `01 ‖ province u32` | `MemberRecord` |
-//! | authority key | `02 ‖ key[32]` | `ProvinceCode` |
+//! | authority key | `02 ‖ key[32]` | `ProvinceCode` (kept after removal: a key is never reused) |
 //! | proposal | `03 ‖ id u64` | `ProposalRecord` |
 //! | issuer | `04 ‖ key[32]` | `IssuerRecord` |
 //! | licence type | `05 ‖ code` | `LicenceTypeRecord` |
@@ -26,11 +26,13 @@
 //! | DID head | `0a ‖ id[16]` | `DidHeadRecord` |
 //! | DID version | `0b ‖ id[16] ‖ version u32` | `DidDocumentRecord` |
 //! | timestamp | `0c ‖ digest[32] ‖ signer[32]` | `TimestampRecord` |
-//! | verifier | `0d ‖ id[16]` | `VerifierRecord` |
+//! | verifier | `0d ‖ province u32 ‖ id[16]` | `VerifierRecord` (registration by that province) |
 //! | nonce | `0e ‖ key[32]` | `u64`: the signer's next nonce (absent = 0) |
-//! | issuer by USCC | `0f ‖ USCC[18]` | `PublicKeyBytes`: the issuer key accredited under it |
+//! | former member | `0f ‖ province u32` | `FormerMemberRecord` (its last removal) |
+//! | data-class history | `10 ‖ code` | `DataClassHistory` (absent: the class never changed) |
+//! | issuer by USCC | `11 ‖ USCC[18]` | `PublicKeyBytes`: the issuer key accredited under it |
 //!
-//! Licences and batches are keyed by the issuing agency's USCC first (ADR 008): a question about
+//! Licences and batches are keyed by the issuing agency's USCC first (ADR 009): a question about
 //! a licence names the issuer its identifier names, and no other issuer's record can answer it.
 //!
 //! Every key begins with its table byte and has a fixed length per table (apart from the
@@ -72,8 +74,12 @@ pub mod table {
     pub const VERIFIER: u8 = 0x0d;
     /// Signer nonces.
     pub const NONCE: u8 = 0x0e;
+    /// The last removal of each former member province.
+    pub const FORMER_MEMBER: u8 = 0x0f;
+    /// Stricter data classes a licence type has held.
+    pub const DATA_CLASS_HISTORY: u8 = 0x10;
     /// Issuer USCC to issuer key.
-    pub const ISSUER_USCC: u8 = 0x0f;
+    pub const ISSUER_USCC: u8 = 0x11;
 }
 
 fn key(table: u8, parts: &[&[u8]]) -> Vec<u8> {
@@ -172,13 +178,22 @@ pub fn did_version(did: &DidId, version: u32) -> Vec<u8> {
 pub fn timestamp(digest: &Digest32, signer: &PublicKeyBytes) -> Vec<u8> {
     key(table::TIMESTAMP, &[digest, signer])
 }
-/// `0d ‖ id`.
-pub fn verifier(did: &DidId) -> Vec<u8> {
-    key(table::VERIFIER, &[&did.0])
+/// `0d ‖ province ‖ id`: the registration of `did` by `province`.
+pub fn verifier(province: ProvinceCode, did: &DidId) -> Vec<u8> {
+    key(table::VERIFIER, &[&province.0.to_be_bytes(), &did.0])
 }
 /// `0e ‖ key`.
 pub fn nonce(k: &PublicKeyBytes) -> Vec<u8> {
     key(table::NONCE, &[k])
+}
+
+/// `0f ‖ province`.
+pub fn former_member(province: ProvinceCode) -> Vec<u8> {
+    key(table::FORMER_MEMBER, &[&province.0.to_be_bytes()])
+}
+/// `10 ‖ code`.
+pub fn data_class_history(code: &LicenceTypeCode) -> Vec<u8> {
+    key(table::DATA_CLASS_HISTORY, &[code.0.as_bytes()])
 }
 
 #[cfg(test)]
@@ -214,6 +229,18 @@ mod tests {
             format!("0b{}00000003", "01".repeat(16))
         );
         assert_eq!(nonce(&[5; 32]).len(), 33);
+        assert_eq!(
+            hex::encode(verifier(ProvinceCode::SHANGHAI, &DidId([1; 16]))),
+            format!("0d0004baf0{}", "01".repeat(16))
+        );
+        assert_eq!(
+            hex::encode(former_member(ProvinceCode::ANHUI)),
+            "0f00053020"
+        );
+        assert_eq!(
+            hex::encode(data_class_history(&LicenceTypeCode("T1".into()))),
+            "105431"
+        );
         assert_eq!(timestamp(&[1; 32], &[2; 32]).len(), 65);
     }
 }

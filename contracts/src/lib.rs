@@ -39,6 +39,7 @@ pub mod state;
 pub mod time;
 pub mod tx;
 mod tx_checks;
+pub mod type_namespace;
 pub mod types;
 
 pub use context::{BlockContext, BlockOutcome, Receipt};

@@ -19,6 +19,12 @@ pub const MAX_CHAIN_ID_LEN: usize = 32;
 pub const MAX_MEMBERS: usize = 64;
 /// Most validators in the set.
 pub const MAX_VALIDATORS: usize = 128;
+/// Fewest members a removal may leave: with one member left no proposal could ever pass
+/// (see [`MIN_YES_VOTES`]).
+pub const MIN_MEMBERS: usize = 2;
+/// Fewest yes votes of current members that pass a proposal, whatever the quorum fraction: no
+/// single member ever decides alone.
+pub const MIN_YES_VOTES: u64 = 2;
 /// Most validator keys one province brings in the genesis.
 pub const MAX_GENESIS_VALIDATORS_PER_PROVINCE: usize = 16;
 
@@ -41,8 +47,12 @@ pub const MAX_VERIFICATION_METHODS: usize = 16;
 pub const MAX_SERVICES: usize = 16;
 /// Most controller DIDs listed by one DID document.
 pub const MAX_CONTROLLERS: usize = 8;
-/// Most versions one DID may accumulate.
+/// Most versions one DID may accumulate, deactivation included.
 pub const MAX_DID_VERSIONS: u32 = 4096;
+/// Versions at the top of [`MAX_DID_VERSIONS`] kept for key rotation, key removal and
+/// deactivation: ordinary edits stop at `MAX_DID_VERSIONS - DID_VERSIONS_RESERVED`, rotation and
+/// key removal at `MAX_DID_VERSIONS - 1`, and the last version is deactivation's alone.
+pub const DID_VERSIONS_RESERVED: u32 = 64;
 /// Longest DID URL fragment (`#key-1`), in ASCII bytes, without the `#`.
 pub const MAX_FRAGMENT_LEN: usize = 32;
 /// Longest service `type`, in ASCII bytes.

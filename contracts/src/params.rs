@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::limits::{
     DEFAULT_MAX_TX_BYTES, MAX_PROPOSAL_TTL_BLOCKS, MAX_TX_BYTES_CEILING, MIN_TX_BYTES_FLOOR,
+    MIN_YES_VOTES,
 };
 use crate::types::FieldError;
 
@@ -12,7 +13,14 @@ use crate::types::FieldError;
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Parameters {
-    /// A proposal passes once `yes_votes * quorum_denominator >= members * quorum_numerator`.
+    /// A proposal passes once `yes_votes * quorum_denominator >= members * quorum_numerator`
+    /// and `yes_votes >= MIN_YES_VOTES` (2), counting only votes cast under each member's
+    /// current admission.
+    ///
+    /// The fraction must be more than 1/2 (two disjoint groups never both pass) and less than 1:
+    /// unanimity (1/1, 2/2, ...) is refused because it gives every member a veto over its own
+    /// removal. Together with the two-vote floor, no rule lets a single member decide alone,
+    /// whatever the member count (including a vote on its own removal).
     pub quorum_numerator: u32,
     /// See [`Parameters::quorum_numerator`].
     pub quorum_denominator: u32,
@@ -34,17 +42,18 @@ impl Default for Parameters {
 }
 
 impl Parameters {
-    /// Checks every bound: quorum in (1/2, 1], TTL in 1..=[`MAX_PROPOSAL_TTL_BLOCKS`], size limit
+    /// Checks every bound: quorum in (1/2, 1) (see [`Parameters::quorum_numerator`]), TTL in 1..=[`MAX_PROPOSAL_TTL_BLOCKS`], size limit
     /// in [`MIN_TX_BYTES_FLOOR`]..=[`MAX_TX_BYTES_CEILING`].
     pub fn validate(&self) -> Result<(), FieldError> {
         let n = u64::from(self.quorum_numerator);
         let d = u64::from(self.quorum_denominator);
-        // More than half, so two disjoint groups can never both pass conflicting proposals.
-        if d == 0 || n > d || n.saturating_mul(2) <= d {
+        // More than half, so two disjoint groups can never both pass conflicting proposals; less
+        // than all, so no member can veto its own removal.
+        if d == 0 || n >= d || n.saturating_mul(2) <= d {
             return Err(FieldError::new(
                 "quorum",
                 format!(
-                    "{}/{} must be more than 1/2 and at most 1",
+                    "{}/{} must be more than 1/2 and less than 1",
                     self.quorum_numerator, self.quorum_denominator
                 ),
             ));
@@ -70,8 +79,12 @@ impl Parameters {
         Ok(())
     }
 
-    /// Whether `yes` votes out of `members` reach the quorum (checked arithmetic in u64).
+    /// Whether `yes` votes out of `members` reach the quorum (checked arithmetic in u64). Fewer
+    /// than [`MIN_YES_VOTES`] never do.
     pub fn quorum_reached(&self, yes: u64, members: u64) -> bool {
+        if yes < MIN_YES_VOTES {
+            return false;
+        }
         let lhs = yes.checked_mul(u64::from(self.quorum_denominator));
         let rhs = members.checked_mul(u64::from(self.quorum_numerator));
         match (lhs, rhs) {
@@ -109,7 +122,16 @@ mod tests {
             quorum_denominator: 1,
             ..Parameters::default()
         };
-        assert!(all.validate().is_ok());
+        assert!(all.validate().is_err());
+        let three_of_four = Parameters {
+            quorum_numerator: 3,
+            quorum_denominator: 4,
+            ..Parameters::default()
+        };
+        assert!(three_of_four.validate().is_ok());
+        // One vote never passes, even in a one-member chain.
+        assert!(!three_of_four.quorum_reached(1, 1));
+        assert!(Parameters::default().quorum_reached(2, 2));
         let at_ceiling = Parameters {
             max_tx_bytes: MAX_TX_BYTES_CEILING,
             ..Parameters::default()

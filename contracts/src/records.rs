@@ -51,6 +51,22 @@ pub struct MemberRecord {
     pub joined_height: u64,
 }
 
+/// The last removal of a province that is not (or no longer) a member, kept so that a
+/// re-admission starts from a new key and DID and never in the block that removed it.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct FormerMemberRecord {
+    /// The province.
+    pub province: ProvinceCode,
+    /// The authority key it had (retired for good).
+    pub authority_key: PublicKeyBytes,
+    /// The authority DID it had (deactivated at removal).
+    pub authority_did: DidId,
+    /// Height of the admission that ended.
+    pub joined_height: u64,
+    /// Height of the removal.
+    pub removed_height: u64,
+}
+
 /// The list of member provinces (sorted), kept in one record so quorum counts are one read.
 #[derive(Debug, Clone, PartialEq, Eq, Default, BorshSerialize, BorshDeserialize)]
 pub struct MemberList {
@@ -101,12 +117,23 @@ pub struct ProposalRecord {
     pub created_height: u64,
     /// Last height it may be voted on.
     pub expires_height: u64,
-    /// Votes by province.
-    pub votes: BTreeMap<ProvinceCode, bool>,
+    /// Votes by province, each stamped with the voter's admission.
+    pub votes: BTreeMap<ProvinceCode, VoteRecord>,
     /// Where it stands.
     pub status: ProposalStatus,
     /// Height it passed at, if it did.
     pub passed_height: Option<u64>,
+}
+
+/// One province's vote on a proposal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct VoteRecord {
+    /// Yes or no.
+    pub approve: bool,
+    /// The `joined_height` of the voter's admission when it voted. The vote counts only while
+    /// this is still the province's current admission, so a vote cast before a removal never
+    /// counts after a re-admission.
+    pub joined_height: u64,
 }
 
 /// An issuer's accreditation status.
@@ -177,6 +204,18 @@ pub struct LicenceTypeRecord {
     pub registered_height: u64,
     /// Height of the last update.
     pub updated_height: u64,
+}
+
+/// The stricter data classes a licence type has held before its current one, so that a licence
+/// anchored under a stricter class keeps it (see `query::effective_data_class`).
+///
+/// Absent until the type's class first changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, BorshSerialize, BorshDeserialize)]
+pub struct DataClassHistory {
+    /// Last height at which the type was conditional, if it was and no longer is.
+    pub conditional_until: Option<u64>,
+    /// Last height at which the type was non-open, if it was and no longer is.
+    pub non_open_until: Option<u64>,
 }
 
 /// A licence's status.
@@ -408,7 +447,9 @@ pub struct TimestampRecord {
     pub tx_hash: TxHash,
 }
 
-/// A registered verifier.
+/// One province's registration of a verifier DID (key `0d ‖ registrar ‖ did`). It grants access
+/// to that province's licences only, and only while the province is a member admitted no later
+/// than `updated_height`.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct VerifierRecord {
     /// The verifier's DID.

@@ -310,9 +310,10 @@ fn timestamps_by_registered_parties_only() {
             },
         )
         .unwrap();
+    // A suspended issuer is refused as such.
     assert_eq!(
         chain.run(&issuer, stamp([4; 32], None)).unwrap_err().code(),
-        308
+        303
     );
 }
 
@@ -339,21 +340,22 @@ fn verifier_registration() {
             .code(),
         300
     );
+    // Anhui has no registration of its own to remove; Jiangsu's is out of its reach.
     assert_eq!(
-        chain.run(
-            &authority(ProvinceCode::ANHUI),
-            TxPayload::DeregisterVerifier { verifier: did }
-        ),
-        Err(TxError::NotVerifierRegistrar {
-            verifier: did.to_string(),
-            registrar: ProvinceCode::JIANGSU
-        })
+        chain
+            .run(
+                &authority(ProvinceCode::ANHUI),
+                TxPayload::DeregisterVerifier { verifier: did }
+            )
+            .unwrap_err()
+            .code(),
+        400
     );
     chain
         .run(&js, TxPayload::DeregisterVerifier { verifier: did })
         .unwrap();
     assert!(
-        !query::verifier_get(&chain.state.snapshot(), &did)
+        !query::verifier_get(&chain.state.snapshot(), ProvinceCode::JIANGSU, &did)
             .unwrap()
             .unwrap()
             .active
@@ -365,7 +367,7 @@ fn verifier_registration() {
             .code(),
         400
     );
-    // Any authority may register it again.
+    // Another province registers it for its own data; Jiangsu's registration stays withdrawn.
     chain
         .run(
             &authority(ProvinceCode::ANHUI),
@@ -373,11 +375,17 @@ fn verifier_registration() {
         )
         .unwrap();
     assert_eq!(
-        query::verifier_get(&chain.state.snapshot(), &did)
+        query::verifier_get(&chain.state.snapshot(), ProvinceCode::ANHUI, &did)
             .unwrap()
             .unwrap()
             .registrar,
         ProvinceCode::ANHUI
+    );
+    assert!(
+        !query::verifier_get(&chain.state.snapshot(), ProvinceCode::JIANGSU, &did)
+            .unwrap()
+            .unwrap()
+            .active
     );
     assert_eq!(
         chain
@@ -405,9 +413,10 @@ fn data_classes_shape_disclosure() {
     chain.accredit(ProvinceCode::SHANGHAI, &issuer, &types);
     let window = key(94);
     let registered = chain.create_did(ProvinceCode::JIANGSU, &window, SubjectKind::Verifier);
+    // Registered by the licences' province (Shanghai): only its registration opens its data.
     chain
         .run(
-            &authority(ProvinceCode::JIANGSU),
+            &authority(ProvinceCode::SHANGHAI),
             TxPayload::RegisterVerifier {
                 verifier: registered,
             },

@@ -216,12 +216,13 @@ fn proposals_expire() {
 #[test]
 fn quorum_is_configurable() {
     let mut genesis = genesis();
-    genesis.parameters.quorum_numerator = 1;
-    genesis.parameters.quorum_denominator = 1;
+    genesis.parameters.quorum_numerator = 4;
+    genesis.parameters.quorum_denominator = 5;
     let mut chain = Chain::from_genesis(&genesis);
     chain
         .run(&authority(ProvinceCode::SHANGHAI), propose(add_shandong()))
         .unwrap();
+    // 3 of 4 is below 4/5.
     for p in [ProvinceCode::JIANGSU, ProvinceCode::ZHEJIANG] {
         chain.run(&authority(p), vote(0, true)).unwrap();
     }
@@ -363,11 +364,11 @@ fn cannot_remove_the_last_member_or_validator() {
         chain.run(&sh, propose(last_validator)),
         Err(TxError::WouldEmpty { what: "validator" })
     );
-    // A one-member chain passes its own proposals at once.
+    // A one-member chain cannot pass anything: no single member decides alone.
     chain.run(&sh, propose(add_shandong())).unwrap();
     assert!(
         query::member_get(&chain.state.snapshot(), SHANDONG)
             .unwrap()
-            .is_some()
+            .is_none()
     );
 }

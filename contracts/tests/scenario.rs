@@ -68,6 +68,25 @@ fn shanghai_licence_recognised_in_jiangsu_then_revoked() {
             },
         )
         .unwrap();
+    // Registration is per province: the licence is Shanghai's conditional data, so Shanghai must
+    // register the window too before it sees details.
+    let before = query::licence_verify(
+        &chain.state.snapshot(),
+        &uscc,
+        &commitment,
+        ProvinceCode::JIANGSU,
+        Some(&window_did),
+    )
+    .unwrap();
+    assert_eq!(before.disclosure, Disclosure::ValidityOnly);
+    chain
+        .run(
+            &authority(ProvinceCode::SHANGHAI),
+            TxPayload::RegisterVerifier {
+                verifier: window_did,
+            },
+        )
+        .unwrap();
 
     // The Jiangsu verifier: valid and recognised, under Jiangsu's policy.
     let answer = query::licence_verify(

@@ -10,6 +10,16 @@
 //! (one level, no chains). Every change writes a new version `n + 1` and never touches older ones.
 //! A document must always stay controllable: at least one `capabilityInvocation` key or one
 //! controller DID. Deactivation is final.
+//!
+//! Version cap: ordinary edits stop at `MAX_DID_VERSIONS - DID_VERSIONS_RESERVED`; key rotation
+//! and key removal (the answers to a compromised key) may use the reserved versions up to
+//! `MAX_DID_VERSIONS - 1`; deactivation may always write one more version, up to
+//! `MAX_DID_VERSIONS`. No DID ever holds more than `MAX_DID_VERSIONS` versions, and the edits an
+//! ordinary controller can repeat cannot use up the versions kept for rotation and deactivation.
+//!
+//! A signer key that is a suspended, revoked or frozen issuer's key may not edit any DID (it may
+//! still deactivate one it controls): otherwise a barred issuer could move its DID to keys that
+//! are not issuer keys and act through it.
 
 use super::issuer::require_active_did;
 use super::{ApplyError, TxCx};
@@ -17,7 +27,10 @@ use crate::did_id::DidId;
 use crate::envelope::parse_signer_key;
 use crate::error::TxError;
 use crate::keys;
-use crate::limits::{MAX_CONTROLLERS, MAX_DID_VERSIONS, MAX_SERVICES, MAX_VERIFICATION_METHODS};
+use crate::limits::{
+    DID_VERSIONS_RESERVED, MAX_CONTROLLERS, MAX_DID_VERSIONS, MAX_SERVICES,
+    MAX_VERIFICATION_METHODS,
+};
 use crate::records::{DidDocumentRecord, DidHeadRecord, VerificationMethodRecord};
 use crate::tx::{DidCreate, Relationships, ServiceSpec, SubjectKind, VerificationMethodSpec};
 use crate::types::{FieldError, Fragment, PublicKeyBytes, TxHash};
@@ -85,6 +98,35 @@ pub(crate) fn create(cx: &mut TxCx<'_>, c: &DidCreate) -> Result<(), ApplyError>
     cx.put(keys::did_head(&did), &head);
     cx.put(keys::did_version(&did, 1), &document);
     Ok(())
+}
+
+/// What an edit is, for the version cap (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edit {
+    /// Adds or removes services, methods or controllers.
+    Ordinary,
+    /// Rotates or removes a key.
+    KeySecurity,
+    /// Deactivates the DID.
+    Deactivate,
+}
+
+impl Edit {
+    /// The highest version this edit may write.
+    fn version_cap(self) -> u32 {
+        match self {
+            Edit::Ordinary => MAX_DID_VERSIONS.saturating_sub(DID_VERSIONS_RESERVED),
+            Edit::KeySecurity => MAX_DID_VERSIONS.saturating_sub(1),
+            Edit::Deactivate => MAX_DID_VERSIONS,
+        }
+    }
+}
+
+/// The latest version of `did` if the signer controls it and is not a barred issuer key.
+fn require_editor(cx: &TxCx<'_>, did: &DidId) -> Result<DidDocumentRecord, ApplyError> {
+    let document = require_controller(cx, did)?;
+    cx.refuse_barred_issuer_key()?;
+    Ok(document)
 }
 
 /// The latest version of `did` if the signer controls it (see the module doc).
@@ -155,10 +197,11 @@ fn fragment_not_found(document: &DidDocumentRecord, fragment: &Fragment) -> Appl
     .into()
 }
 
-/// Writes `document` as the DID's next version.
+/// Writes `document` as the DID's next version, within `edit`'s version cap.
 fn write_next_version(
     cx: &mut TxCx<'_>,
     mut document: DidDocumentRecord,
+    edit: Edit,
 ) -> Result<(), ApplyError> {
     let did = document.did;
     let mut head: DidHeadRecord =
@@ -167,10 +210,11 @@ fn write_next_version(
                 kind: "DID",
                 id: did.to_string(),
             })?;
-    if head.latest_version >= MAX_DID_VERSIONS {
+    let cap = edit.version_cap();
+    if head.latest_version >= cap {
         return Err(TxError::LimitReached {
             what: "DID versions",
-            max: u64::from(MAX_DID_VERSIONS),
+            max: u64::from(cap),
         }
         .into());
     }
@@ -195,7 +239,7 @@ pub(crate) fn add_method(
     did: &DidId,
     method: &VerificationMethodSpec,
 ) -> Result<(), ApplyError> {
-    let mut document = require_controller(cx, did)?;
+    let mut document = require_editor(cx, did)?;
     parse_signer_key(&method.key).map_err(|e| FieldError::new("method.key", e.to_string()))?;
     ensure_fragment_free(&document, &method.fragment)?;
     if document.methods.iter().any(|m| m.key == method.key) {
@@ -217,7 +261,7 @@ pub(crate) fn add_method(
         key: method.key,
         relationships: method.relationships,
     });
-    write_next_version(cx, document)
+    write_next_version(cx, document, Edit::Ordinary)
 }
 
 pub(crate) fn remove_method(
@@ -225,14 +269,14 @@ pub(crate) fn remove_method(
     did: &DidId,
     fragment: &Fragment,
 ) -> Result<(), ApplyError> {
-    let mut document = require_controller(cx, did)?;
+    let mut document = require_editor(cx, did)?;
     let before = document.methods.len();
     document.methods.retain(|m| m.fragment != *fragment);
     if document.methods.len() == before {
         return Err(fragment_not_found(&document, fragment));
     }
     ensure_controllable(&document)?;
-    write_next_version(cx, document)
+    write_next_version(cx, document, Edit::KeySecurity)
 }
 
 pub(crate) fn add_service(
@@ -240,7 +284,7 @@ pub(crate) fn add_service(
     did: &DidId,
     service: &ServiceSpec,
 ) -> Result<(), ApplyError> {
-    let mut document = require_controller(cx, did)?;
+    let mut document = require_editor(cx, did)?;
     ensure_fragment_free(&document, &service.fragment)?;
     if document.services.len() >= MAX_SERVICES {
         return Err(TxError::LimitReached {
@@ -250,7 +294,7 @@ pub(crate) fn add_service(
         .into());
     }
     document.services.push(service.clone());
-    write_next_version(cx, document)
+    write_next_version(cx, document, Edit::Ordinary)
 }
 
 pub(crate) fn remove_service(
@@ -258,13 +302,13 @@ pub(crate) fn remove_service(
     did: &DidId,
     fragment: &Fragment,
 ) -> Result<(), ApplyError> {
-    let mut document = require_controller(cx, did)?;
+    let mut document = require_editor(cx, did)?;
     let before = document.services.len();
     document.services.retain(|s| s.fragment != *fragment);
     if document.services.len() == before {
         return Err(fragment_not_found(&document, fragment));
     }
-    write_next_version(cx, document)
+    write_next_version(cx, document, Edit::Ordinary)
 }
 
 pub(crate) fn rotate_key(
@@ -273,7 +317,7 @@ pub(crate) fn rotate_key(
     fragment: &Fragment,
     new_key: &PublicKeyBytes,
 ) -> Result<(), ApplyError> {
-    let mut document = require_controller(cx, did)?;
+    let mut document = require_editor(cx, did)?;
     parse_signer_key(new_key).map_err(|e| FieldError::new("new_key", e.to_string()))?;
     if document.methods.iter().any(|m| m.key == *new_key) {
         return Err(TxError::AlreadyExists {
@@ -290,7 +334,7 @@ pub(crate) fn rotate_key(
         return Err(fragment_not_found(&document, fragment));
     };
     method.key = *new_key;
-    write_next_version(cx, document)
+    write_next_version(cx, document, Edit::KeySecurity)
 }
 
 pub(crate) fn add_controller(
@@ -298,7 +342,7 @@ pub(crate) fn add_controller(
     did: &DidId,
     controller: &DidId,
 ) -> Result<(), ApplyError> {
-    let mut document = require_controller(cx, did)?;
+    let mut document = require_editor(cx, did)?;
     if controller == did {
         return Err(FieldError::new("controller", "a DID is implicitly its own controller").into());
     }
@@ -318,7 +362,7 @@ pub(crate) fn add_controller(
         .into());
     }
     document.controllers.insert(position, *controller);
-    write_next_version(cx, document)
+    write_next_version(cx, document, Edit::Ordinary)
 }
 
 pub(crate) fn remove_controller(
@@ -326,7 +370,7 @@ pub(crate) fn remove_controller(
     did: &DidId,
     controller: &DidId,
 ) -> Result<(), ApplyError> {
-    let mut document = require_controller(cx, did)?;
+    let mut document = require_editor(cx, did)?;
     let Ok(position) = document.controllers.binary_search(controller) else {
         return Err(TxError::NotFound {
             kind: "controller",
@@ -336,11 +380,29 @@ pub(crate) fn remove_controller(
     };
     document.controllers.remove(position);
     ensure_controllable(&document)?;
-    write_next_version(cx, document)
+    write_next_version(cx, document, Edit::Ordinary)
 }
 
 pub(crate) fn deactivate(cx: &mut TxCx<'_>, did: &DidId) -> Result<(), ApplyError> {
     let mut document = require_controller(cx, did)?;
     document.deactivated = true;
-    write_next_version(cx, document)
+    write_next_version(cx, document, Edit::Deactivate)
+}
+
+/// Deactivates `did` without a controller's signature (a member's removal retires its
+/// authority DID). Nothing happens if it is absent or already deactivated.
+pub(crate) fn retire_did(cx: &mut TxCx<'_>, did: &DidId) -> Result<(), ApplyError> {
+    let Some(head) = cx.get::<DidHeadRecord>(&keys::did_head(did))? else {
+        return Ok(());
+    };
+    let Some(mut document) =
+        cx.get::<DidDocumentRecord>(&keys::did_version(did, head.latest_version))?
+    else {
+        return Ok(());
+    };
+    if document.deactivated {
+        return Ok(());
+    }
+    document.deactivated = true;
+    write_next_version(cx, document, Edit::Deactivate)
 }

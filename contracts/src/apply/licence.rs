@@ -1,7 +1,7 @@
 //! Licence anchoring and status changes.
 //!
 //! Every licence and batch record is keyed by its issuer's USCC first (`keys::licence`,
-//! `keys::batch`; ADR 008), taken from the signing issuer's own accreditation: an issuer can
+//! `keys::batch`; ADR 009), taken from the signing issuer's own accreditation: an issuer can
 //! only ever write under its own USCC, so no other issuer's anchor of the same commitment can
 //! answer a question about this issuer's licence.
 //!

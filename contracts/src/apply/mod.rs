@@ -5,6 +5,7 @@
 //! payload that fails leaves no trace except the consumed nonce (so a refused transaction can never
 //! be replayed later, when it might succeed). Envelope failures consume nothing.
 
+mod admission;
 mod catalogue;
 mod did;
 mod governance;
@@ -26,7 +27,7 @@ use crate::error::TxError;
 use crate::keys;
 use crate::params::Parameters;
 use crate::reader::{ReadError, StateReader, decode_record, read_record};
-use crate::records::{ChainRecord, IssuerRecord, IssuerStatus};
+use crate::records::{ChainRecord, IssuerRecord};
 use crate::tx::TxPayload;
 use crate::types::{FieldError, ProvinceCode, PublicKeyBytes, TxHash};
 
@@ -134,32 +135,21 @@ impl TxCx<'_> {
         self.writes.insert(key, None);
     }
 
-    /// The province whose authority key signed, or `NotAuthority`.
+    /// The province whose current authority key signed, or `NotAuthority`.
     pub(crate) fn require_authority(&self) -> Result<ProvinceCode, ApplyError> {
-        self.get::<ProvinceCode>(&keys::authority_key(&self.signer))?
-            .ok_or(ApplyError::Tx(TxError::NotAuthority {
-                signer: self.signer,
-            }))
+        Ok(self.require_member_authority()?.province)
     }
 
-    /// The signer's issuer record if it is active, else `NotIssuer`/`IssuerSuspended`/`IssuerRevoked`.
+    /// The signer's issuer record if it is active and accredited in its province's current
+    /// admission, else `NotIssuer`/`IssuerSuspended`/`IssuerRevoked`/`ProvinceNotMember`/
+    /// `PredatesAdmission`.
     pub(crate) fn require_active_issuer(&self) -> Result<IssuerRecord, ApplyError> {
         let record = self
             .get::<IssuerRecord>(&keys::issuer(&self.signer))?
             .ok_or(TxError::NotIssuer {
                 signer: self.signer,
             })?;
-        match record.status {
-            IssuerStatus::Active => Ok(record),
-            IssuerStatus::Suspended => Err(TxError::IssuerSuspended {
-                issuer: self.signer,
-            }
-            .into()),
-            IssuerStatus::Revoked => Err(TxError::IssuerRevoked {
-                issuer: self.signer,
-            }
-            .into()),
-        }
+        self.check_issuer(record)
     }
 
     pub(crate) fn parameters(&self) -> Result<Parameters, ApplyError> {

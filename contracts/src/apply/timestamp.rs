@@ -1,9 +1,15 @@
 //! Document timestamps (存证): a registered party anchors a 32-byte digest with its key and the
 //! block time.
 //!
-//! Anti-spam rule: only registered parties may timestamp — a member authority, an active issuer,
-//! or the controller of an active DID named in `acting_did` (which covers registered verifiers
-//! and pilot organisations, whose DIDs an authority created). Unregistered keys are refused.
+//! Anti-spam rule: only registered parties may timestamp — a current member authority, an active
+//! issuer accredited in its province's current admission, or the controller of an active DID
+//! named in `acting_did` (which covers registered verifiers and pilot organisations, whose DIDs
+//! an authority created). Unregistered keys are refused.
+//!
+//! A barred issuer (suspended, revoked, or frozen by its province's removal) may not timestamp in
+//! any way: its key is refused with or without `acting_did`, and acting for a DID whose subject is
+//! an issuer requires the signer to be that issuer's own active key, so keys added to a barred
+//! issuer's DID cannot act for it either.
 //! One record per (digest, signer): timestamping the same digest twice with one key is refused, so
 //! the first time stays the proven one.
 
@@ -11,26 +17,34 @@ use super::{ApplyError, TxCx};
 use crate::did_id::DidId;
 use crate::error::TxError;
 use crate::keys;
-use crate::records::{IssuerRecord, IssuerStatus, TimestampRecord};
-use crate::types::{Digest32, ProvinceCode};
+use crate::records::{IssuerRecord, TimestampRecord};
+use crate::tx::SubjectKind;
+use crate::types::Digest32;
 
 pub(crate) fn timestamp(
     cx: &mut TxCx<'_>,
     digest: &Digest32,
     acting_did: Option<&DidId>,
 ) -> Result<(), ApplyError> {
+    let issuer = cx.get::<IssuerRecord>(&keys::issuer(&cx.signer))?;
+    // A barred issuer key is refused whatever it acts as.
+    let issuer = issuer.map(|record| cx.check_issuer(record)).transpose()?;
     match acting_did {
         Some(did) => {
-            super::did::require_controller(cx, did)?;
+            let document = super::did::require_controller(cx, did)?;
+            if document.subject == SubjectKind::Issuer
+                && issuer.as_ref().is_none_or(|record| record.did != *did)
+            {
+                return Err(TxError::NotRegisteredParty { signer: cx.signer }.into());
+            }
         }
         None => {
-            let authority = cx
-                .get::<ProvinceCode>(&keys::authority_key(&cx.signer))?
-                .is_some();
-            let active_issuer = cx
-                .get::<IssuerRecord>(&keys::issuer(&cx.signer))?
-                .is_some_and(|issuer| issuer.status == IssuerStatus::Active);
-            if !authority && !active_issuer {
+            let authority = match cx.require_member_authority() {
+                Ok(_) => true,
+                Err(ApplyError::Tx(TxError::NotAuthority { .. })) => false,
+                Err(e) => return Err(e),
+            };
+            if !authority && issuer.is_none() {
                 return Err(TxError::NotRegisteredParty { signer: cx.signer }.into());
             }
         }

@@ -15,13 +15,14 @@
 //! if the policy's condition holds.
 //!
 //! Every question names the issuer's USCC, as the licence identifier carries it: records are
-//! keyed by it (ADR 008), so only that issuer's anchor or batch can answer. The answer reports the
+//! keyed by it (ADR 009), so only that issuer's anchor or batch can answer. The answer reports the
 //! issuer's accreditation status; when the issuer is revoked and the type's
 //! [`IssuerRevocationRule`] is `Invalidate`, the licence is not valid.
 
 use serde::{Deserialize, Serialize};
 
 use super::QueryError;
+use super::data_class::class_for_licence;
 use super::lookup::head;
 use crate::did_id::DidId;
 use crate::keys;
@@ -30,7 +31,7 @@ use crate::reader::{StateReader, read_record};
 use crate::records::{
     BatchRecord, DidDocumentRecord, DidHeadRecord, EventActor, IssuerRecord, IssuerRevocationRule,
     IssuerStatus, LicenceEvent, LicenceEventKind, LicenceRecord, LicenceStatus, LicenceTypeRecord,
-    PolicyRecord, VerifierRecord,
+    MemberRecord, PolicyRecord, VerifierRecord,
 };
 use crate::time::MS_PER_DAY;
 use crate::tx::{BatchMembership, RecognitionCondition, StatusReason};
@@ -268,8 +269,13 @@ pub fn licence_history(
     else {
         return Ok(None);
     };
-    let class = licence_type(reader, &record.licence_type)?.data_class;
-    if disclosure(class, is_registered_verifier(reader, verifier_did)?) != Disclosure::Full {
+    let type_record = licence_type(reader, &record.licence_type)?;
+    let class = class_for_licence(reader, &type_record, record.anchored_height)?;
+    if disclosure(
+        class,
+        is_registered_verifier(reader, verifier_did, record.province)?,
+    ) != Disclosure::Full
+    {
         return Ok(None);
     }
     let mut events = Vec::with_capacity(record.history_len as usize);
@@ -305,14 +311,26 @@ fn licence_type(
     })
 }
 
+/// Whether `did` is a registered verifier for licences of `licence_province`: that province
+/// (a current member) registered it during its current admission and has not deregistered it,
+/// and the DID is active. Other provinces' registrations never count.
 fn is_registered_verifier(
     reader: &impl StateReader,
     did: Option<&DidId>,
+    licence_province: ProvinceCode,
 ) -> Result<bool, QueryError> {
     let Some(did) = did else { return Ok(false) };
-    let registered =
-        read_record::<VerifierRecord>(reader, &keys::verifier(did))?.is_some_and(|v| v.active);
-    if !registered {
+    let Some(registration) =
+        read_record::<VerifierRecord>(reader, &keys::verifier(licence_province, did))?
+    else {
+        return Ok(false);
+    };
+    if !registration.active {
+        return Ok(false);
+    }
+    let member: Option<MemberRecord> = read_record(reader, &keys::member(licence_province))?;
+    let current = member.is_some_and(|m| m.joined_height <= registration.updated_height);
+    if !current {
         return Ok(false);
     }
     let Some(head) = read_record::<DidHeadRecord>(reader, &keys::did_head(did))? else {
@@ -355,8 +373,11 @@ fn verify_record(
         return Ok(answer);
     };
     let type_record = licence_type(reader, &record.licence_type)?;
-    let class = type_record.data_class;
-    answer.disclosure = disclosure(class, is_registered_verifier(reader, verifier_did)?);
+    let class = class_for_licence(reader, &type_record, record.anchored_height)?;
+    answer.disclosure = disclosure(
+        class,
+        is_registered_verifier(reader, verifier_did, record.province)?,
+    );
     if answer.disclosure == Disclosure::Denied {
         return Ok(answer);
     }

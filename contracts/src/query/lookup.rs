@@ -267,7 +267,7 @@ pub fn proposal_get(
         action: r.action,
         created_height: r.created_height,
         expires_height: r.expires_height,
-        votes: r.votes.into_iter().collect(),
+        votes: r.votes.into_iter().map(|(p, v)| (p, v.approve)).collect(),
         status: status.to_owned(),
         passed_height: r.passed_height,
     }))
@@ -313,12 +313,13 @@ pub fn validators(reader: &impl StateReader) -> Result<Vec<ValidatorView>, Query
         .collect())
 }
 
-/// A verifier registration.
+/// The registration of verifier `did` by `province` (each province registers on its own).
 pub fn verifier_get(
     reader: &impl StateReader,
+    province: ProvinceCode,
     did: &DidId,
 ) -> Result<Option<VerifierView>, QueryError> {
-    let record: Option<VerifierRecord> = read_record(reader, &keys::verifier(did))?;
+    let record: Option<VerifierRecord> = read_record(reader, &keys::verifier(province, did))?;
     Ok(record.map(|r| VerifierView {
         did: r.did,
         registrar: r.registrar,

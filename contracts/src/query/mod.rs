@@ -5,10 +5,12 @@
 //! for each. Queries never write and never read a clock: "now" is the block time recorded in the
 //! state's head record.
 
+mod data_class;
 mod did;
 mod licence;
 mod lookup;
 
+pub use data_class::{effective_data_class, stricter};
 pub use did::did_resolve;
 pub use licence::{
     Disclosure, IssuerSummary, LicenceDetails, LicenceEventView, LicenceVerification, PolicyView,

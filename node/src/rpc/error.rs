@@ -235,6 +235,9 @@ pub fn tx_error_name(code: u32) -> &'static str {
         308 => "NotRegisteredParty",
         309 => "NotTypeOwner",
         310 => "NotVerifierRegistrar",
+        311 => "ProvinceNotMember",
+        312 => "PredatesAdmission",
+        313 => "TypeCodeOutsideNamespace",
         400 => "NotFound",
         401 => "AlreadyExists",
         402 => "InvalidTransition",
@@ -243,6 +246,7 @@ pub fn tx_error_name(code: u32) -> &'static str {
         405 => "BatchProofInvalid",
         406 => "SelfRecognition",
         407 => "WouldEmpty",
+        408 => "TooFewMembers",
         500 => "ProposalNotFound",
         501 => "ProposalClosed",
         502 => "ProposalExpired",
@@ -343,6 +347,21 @@ mod tests {
                 verifier: "d".into(),
                 registrar: ProvinceCode::ANHUI,
             },
+            TxError::ProvinceNotMember {
+                province: ProvinceCode::ANHUI,
+            },
+            TxError::PredatesAdmission {
+                kind: "issuer",
+                id: "i".into(),
+                province: ProvinceCode::ANHUI,
+                height: 1,
+                joined_height: 2,
+            },
+            TxError::TypeCodeOutsideNamespace {
+                licence_type: "T".into(),
+                division: "320100".into(),
+                province: ProvinceCode::SHANGHAI,
+            },
             TxError::NotFound {
                 kind: "k",
                 id: "i".into(),
@@ -367,6 +386,10 @@ mod tests {
                 province: ProvinceCode::ANHUI,
             },
             TxError::WouldEmpty { what: "member" },
+            TxError::TooFewMembers {
+                remaining: 1,
+                min: 2,
+            },
             TxError::ProposalNotFound { id: 1 },
             TxError::ProposalClosed { id: 1 },
             TxError::ProposalExpired {
