@@ -15,7 +15,8 @@ use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use jsonrpsee::rpc_params;
 use yrd_contracts::batch::BatchTree;
-use yrd_contracts::licence_id::{LicenceId, licence_commitment};
+use yrd_contracts::licence_id::{LicenceId, Uscc, licence_commitment};
+use yrd_contracts::records::IssuerRevocationRule;
 use yrd_contracts::tx::{
     AccreditIssuer, AnchorBatch, AnchorLicence, DeclareRecognition, DidCreate, GovernanceAction,
     LicenceStatusChange, LicenceTarget, LicenceTypeSpec, RecognitionCondition, Relationships,
@@ -126,6 +127,10 @@ pub enum TxKind {
         /// The issuer's DID.
         #[arg(long, value_parser = parse_did)]
         issuer_did: DidId,
+        /// The issuer's unified social credit code (18 characters; its division must lie in your
+        /// province). Licence identifiers of this issuer carry it; it never changes.
+        #[arg(long, value_parser = parse_uscc)]
+        uscc: Uscc,
         /// Licence type codes, comma-separated.
         #[arg(long, value_delimiter = ',', required = true)]
         types: Vec<String>,
@@ -352,6 +357,10 @@ pub struct TypeArgs {
     /// unconditional, conditional or non-open.
     #[arg(long, value_parser = parse_data_class)]
     pub data_class: DataClass,
+    /// What a revocation of the issuer does to its licences of this type: stay-valid (valid,
+    /// flagged with the issuer's status) or invalidate.
+    #[arg(long, value_parser = parse_revocation_rule, default_value = "stay-valid")]
+    pub on_issuer_revoked: IssuerRevocationRule,
 }
 
 /// A licence named by its commitment, or by its identifier and the holder's salt.
@@ -366,6 +375,9 @@ pub struct LicenceRef {
     /// The holder's 32-byte salt (hex).
     #[arg(long, value_parser = parse_hex32, requires = "licence_id")]
     pub salt: Option<[u8; 32]>,
+    /// The issuer's USCC, with --commitment (with --licence-id it is read from the identifier).
+    #[arg(long, value_parser = parse_uscc, conflicts_with = "licence_id")]
+    pub issuer: Option<Uscc>,
 }
 
 impl LicenceRef {
@@ -378,6 +390,18 @@ impl LicenceRef {
                 Ok(licence_commitment(&id, salt))
             }
             _ => bail!("give --commitment, or --licence-id with --salt"),
+        }
+    }
+
+    /// The issuer's USCC: from the identifier, or `--issuer`.
+    pub fn issuer(&self) -> anyhow::Result<Uscc> {
+        match (&self.issuer, &self.licence_id) {
+            (Some(uscc), _) => Ok(uscc.clone()),
+            (None, Some(id)) => {
+                let id: LicenceId = id.parse().map_err(|e| anyhow::anyhow!("licence id: {e}"))?;
+                Ok(id.issuer_uscc().clone())
+            }
+            (None, None) => bail!("give --issuer with --commitment (or --licence-id with --salt)"),
         }
     }
 }
@@ -396,6 +420,7 @@ pub struct StatusArgs {
 impl StatusArgs {
     fn target(&self) -> anyhow::Result<LicenceTarget> {
         Ok(LicenceTarget {
+            issuer: self.licence.issuer()?,
             commitment: self.licence.commitment()?,
             batch: None,
         })
@@ -577,6 +602,7 @@ fn build_payload(kind: &TxKind) -> anyhow::Result<TxPayload> {
         TxKind::AccreditIssuer {
             issuer_key,
             issuer_did,
+            uscc,
             types,
         } => {
             let mut licence_types: Vec<LicenceTypeCode> =
@@ -586,6 +612,7 @@ fn build_payload(kind: &TxKind) -> anyhow::Result<TxPayload> {
             TxPayload::AccreditIssuer(AccreditIssuer {
                 issuer_key: *issuer_key,
                 issuer_did: *issuer_did,
+                uscc: uscc.clone(),
                 licence_types,
             })
         }
@@ -763,6 +790,20 @@ fn type_spec(t: &TypeArgs) -> LicenceTypeSpec {
         name: t.name.clone(),
         schema_digest: t.schema_digest,
         data_class: t.data_class,
+        on_issuer_revoked: t.on_issuer_revoked,
+    }
+}
+
+/// A GB 32100 unified social credit code.
+pub fn parse_uscc(text: &str) -> Result<Uscc, String> {
+    text.parse().map_err(|e: yrd_contracts::licence_id::LicenceIdError| e.to_string())
+}
+
+fn parse_revocation_rule(text: &str) -> Result<IssuerRevocationRule, String> {
+    match text {
+        "stay-valid" => Ok(IssuerRevocationRule::StayValidFlagged),
+        "invalidate" => Ok(IssuerRevocationRule::Invalidate),
+        other => Err(format!("{other:?}: expected stay-valid or invalidate")),
     }
 }
 

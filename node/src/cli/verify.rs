@@ -20,7 +20,7 @@ use yrd_contracts::query::LicenceVerification;
 use yrd_node::chain_spec::ChainSpec;
 use yrd_node::proof::query::{BatchParam, ProvenQuery};
 use yrd_node::proof::verdict::{LicenceVerdict, describe};
-use yrd_node::proof::{Evaluation, ProvenAnswer, VerifiedAnswer, verify_answer};
+use yrd_node::proof::{ANSWER_FORMAT, Evaluation, ProvenAnswer, VerifiedAnswer, verify_answer};
 
 /// Largest answer file `yrd verify` reads.
 pub const MAX_ANSWER_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -114,6 +114,16 @@ pub fn parse_answer(value: serde_json::Value) -> anyhow::Result<ProvenAnswer> {
         }
         other => other,
     };
+    // The format first: an answer of another version fails here with its name, not with
+    // whatever field its layout lacks.
+    if let Some(found) = value.get("format").and_then(serde_json::Value::as_str)
+        && found != ANSWER_FORMAT
+    {
+        bail!(
+            "answer format {found:?} is not {ANSWER_FORMAT:?}: this verifier checks {ANSWER_FORMAT} \
+             answers only (yrd-answer/v1 answers name no issuer; ask the node again)"
+        );
+    }
     serde_json::from_value(value).context("not a verifiable answer (see docs/PROOFS.md)")
 }
 
@@ -212,6 +222,8 @@ fn run_licence(args: &LicenceArgs) -> anyhow::Result<ExitCode> {
     let region = super::tx::parse_province(&args.region).map_err(anyhow::Error::msg)?;
     let commitment = licence_commitment(&id, &salt);
     let commitment_hex = hex::encode(commitment);
+    // Only the issuer the identifier names may answer for it (docs/PROOFS.md 9.3).
+    let issuer = id.issuer_uscc().clone();
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -223,11 +235,13 @@ fn run_licence(args: &LicenceArgs) -> anyhow::Result<ExitCode> {
         let ask = |batch: Option<BatchParam>| {
             let client = &client;
             let commitment_hex = commitment_hex.clone();
+            let issuer = issuer.clone();
             async move {
                 let value: serde_json::Value = client
                     .request(
                         "licence_verify",
                         rpc_params![
+                            issuer.to_string(),
                             commitment_hex,
                             region.0,
                             Option::<String>::None,
@@ -241,7 +255,8 @@ fn run_licence(args: &LicenceArgs) -> anyhow::Result<ExitCode> {
                 let answer = parse_answer(value)?;
                 match &answer.query {
                     ProvenQuery::LicenceVerify(p)
-                        if p.commitment == commitment
+                        if p.issuer == issuer
+                            && p.commitment == commitment
                             && p.region == region
                             && p.verifier_did.is_none() => {}
                     _ => bail!("the node answered a different question than the one asked"),
@@ -273,6 +288,17 @@ fn run_licence(args: &LicenceArgs) -> anyhow::Result<ExitCode> {
         }
         anyhow::Ok(answer)
     })?;
+    // The proven record must name the identifier's issuer (it does whenever the query above was
+    // the one asked; checked again so a verifier never reports another issuer's licence).
+    let named = answer
+        .value
+        .pointer("/details/issuer/uscc")
+        .and_then(serde_json::Value::as_str);
+    if let Some(named) = named
+        && named != issuer.as_str()
+    {
+        bail!("the answer proves a licence of issuer {named}, not of {issuer} named by the identifier");
+    }
     if let Some(out) = &args.out {
         std::fs::write(out, serde_json::to_string_pretty(&answer)?)
             .with_context(|| format!("writing {}", out.display()))?;

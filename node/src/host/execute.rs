@@ -124,10 +124,11 @@ pub fn execute_and_store(
     // Subscribers and the mempool learn of the block only after it is durable.
     for (tx, receipt) in txs.iter().zip(outcome.receipts.iter()) {
         if receipt.is_success()
-            && let Some(commitment) = licence_touched(&tx.body.payload)
+            && let Some((issuer, commitment)) = licence_touched(&tx.body.payload)
         {
             let _ = shared.licence_events.send(LicenceEvent {
                 commitment,
+                issuer,
                 tx_hash: receipt.tx_hash,
                 height,
             });
@@ -140,14 +141,20 @@ pub fn execute_and_store(
     })
 }
 
-/// The licence commitment a transaction changes the status of, if any.
-fn licence_touched(payload: &TxPayload) -> Option<[u8; 32]> {
+/// The licence a transaction changes the status of, if any: the USCC it names (none for an
+/// anchoring, which is under the signer's own) and the commitment.
+fn licence_touched(payload: &TxPayload) -> Option<(Option<[u8; 18]>, [u8; 32])> {
     match payload {
-        TxPayload::AnchorLicence(anchor) => Some(anchor.commitment),
+        TxPayload::AnchorLicence(anchor) => Some((None, anchor.commitment)),
         TxPayload::SuspendLicence(change)
         | TxPayload::RevokeLicence(change)
-        | TxPayload::ReinstateLicence(change) => Some(change.target.commitment),
-        TxPayload::RenewLicence(renew) => Some(renew.target.commitment),
+        | TxPayload::ReinstateLicence(change) => Some((
+            Some(change.target.issuer.to_bytes()),
+            change.target.commitment,
+        )),
+        TxPayload::RenewLicence(renew) => {
+            Some((Some(renew.target.issuer.to_bytes()), renew.target.commitment))
+        }
         _ => None,
     }
 }

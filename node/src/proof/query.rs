@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use yrd_contracts::batch::BatchProof;
 use yrd_contracts::did_id::DidId;
 use yrd_contracts::keys;
+use yrd_contracts::licence_id::Uscc;
 use yrd_contracts::query::{
     self, Disclosure, QueryError, did_resolve, issuer_get, licence_history, licence_type_get,
     licence_verify, licence_verify_in_batch, policy_get,
@@ -27,6 +28,8 @@ pub const MAX_PROVEN_HISTORY: u32 = 256;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LicenceVerifyParams {
+    /// The issuing agency's USCC, as the licence identifier names it.
+    pub issuer: Uscc,
     /// The licence commitment.
     #[serde(with = "yrd_contracts::tree::serde_hex::bytes32")]
     pub commitment: [u8; 32],
@@ -65,6 +68,8 @@ impl BatchParam {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LicenceParams {
+    /// The issuing agency's USCC, as the licence identifier names it.
+    pub issuer: Uscc,
     /// The licence commitment.
     #[serde(with = "yrd_contracts::tree::serde_hex::bytes32")]
     pub commitment: [u8; 32],
@@ -222,9 +227,16 @@ pub fn evaluate(query: &ProvenQuery, reader: &impl StateReader) -> Result<Evalua
     match query {
         ProvenQuery::LicenceVerify(p) => {
             let answer = match &p.batch {
-                None => licence_verify(reader, &p.commitment, p.region, p.verifier_did.as_ref())?,
+                None => licence_verify(
+                    reader,
+                    &p.issuer,
+                    &p.commitment,
+                    p.region,
+                    p.verifier_did.as_ref(),
+                )?,
                 Some(batch) => licence_verify_in_batch(
                     reader,
+                    &p.issuer,
                     &p.commitment,
                     &batch.membership(),
                     p.region,
@@ -235,12 +247,14 @@ pub fn evaluate(query: &ProvenQuery, reader: &impl StateReader) -> Result<Evalua
         }
         ProvenQuery::LicenceGet(p) => {
             let record: Option<LicenceRecord> =
-                read_record(reader, &keys::licence(&p.commitment)).map_err(QueryError::from)?;
+                read_record(reader, &keys::licence(&p.issuer, &p.commitment))
+                    .map_err(QueryError::from)?;
             let Some(record) = record else {
                 return Ok(Evaluation::NotFound);
             };
             let mut answer = licence_verify(
                 reader,
+                &p.issuer,
                 &p.commitment,
                 record.province,
                 p.verifier_did.as_ref(),
@@ -256,7 +270,8 @@ pub fn evaluate(query: &ProvenQuery, reader: &impl StateReader) -> Result<Evalua
         }
         ProvenQuery::LicenceGetHistory(p) => {
             let record: Option<LicenceRecord> =
-                read_record(reader, &keys::licence(&p.commitment)).map_err(QueryError::from)?;
+                read_record(reader, &keys::licence(&p.issuer, &p.commitment))
+                    .map_err(QueryError::from)?;
             let Some(record) = record else {
                 return Ok(Evaluation::NotFound);
             };
@@ -266,7 +281,7 @@ pub fn evaluate(query: &ProvenQuery, reader: &impl StateReader) -> Result<Evalua
                     max: MAX_PROVEN_HISTORY,
                 });
             }
-            match licence_history(reader, &p.commitment, p.verifier_did.as_ref())? {
+            match licence_history(reader, &p.issuer, &p.commitment, p.verifier_did.as_ref())? {
                 Some(events) => Ok(Evaluation::Found(json(&events)?)),
                 None => Ok(Evaluation::Restricted(RESTRICTED_HISTORY)),
             }

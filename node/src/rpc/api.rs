@@ -54,13 +54,15 @@ pub trait ChainApi {
 /// Licence verification, under the data-class rules of the licence's type.
 #[rpc(server, namespace = "licence")]
 pub trait LicenceApi {
-    /// Verifies a licence commitment for a verifier in `region`. A `verifierDid` claim must come
+    /// Verifies a licence commitment of the issuer `issuer` (the USCC the licence identifier
+    /// names: only that issuer's records answer) for a verifier in `region`. A `verifierDid` claim must come
     /// with an `auth` signature (see docs/RPC.md). `batch` (root and inclusion proof) verifies a
     /// licence anchored only inside a batch. With `proof: true` the answer comes in a verifiable
     /// envelope (docs/PROOFS.md).
     #[method(name = "verify")]
     async fn verify(
         &self,
+        issuer: String,
         commitment: String,
         region: ProvinceParam,
         #[argument(rename = "verifierDid")] verifier_did: Option<String>,
@@ -73,6 +75,7 @@ pub trait LicenceApi {
     #[method(name = "get")]
     async fn get(
         &self,
+        issuer: String,
         commitment: String,
         #[argument(rename = "verifierDid")] verifier_did: Option<String>,
         auth: Option<AuthParam>,
@@ -83,6 +86,7 @@ pub trait LicenceApi {
     #[method(name = "getHistory")]
     async fn get_history(
         &self,
+        issuer: String,
         commitment: String,
         #[argument(rename = "verifierDid")] verifier_did: Option<String>,
         auth: Option<AuthParam>,
@@ -94,6 +98,7 @@ pub trait LicenceApi {
     #[subscription(name = "subscribeStatus" => "status", unsubscribe = "unsubscribeStatus", item = LicenceVerification)]
     async fn subscribe_status(
         &self,
+        issuer: String,
         commitments: Vec<String>,
         region: ProvinceParam,
         #[argument(rename = "verifierDid")] verifier_did: Option<String>,

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use yrd_contracts::DidId;
+use yrd_contracts::licence_id::Uscc;
 use yrd_contracts::limits::MAX_TX_BYTES_CEILING;
 use yrd_contracts::types::{LicenceTypeCode, ProvinceCode};
 
@@ -37,6 +38,13 @@ pub fn parse_hex32(param: &'static str, text: &str) -> Result<[u8; 32], RpcError
     bytes
         .try_into()
         .map_err(|_| RpcError::param(param, "expected 32 bytes"))
+}
+
+/// Parses an issuer's unified social credit code (GB 32100: 18 characters with its check
+/// character), as a licence identifier carries it.
+pub fn parse_uscc(param: &'static str, text: &str) -> Result<Uscc, RpcError> {
+    text.parse::<Uscc>()
+        .map_err(|e| RpcError::param(param, e.to_string()))
 }
 
 /// Decodes a 64-byte value (a signature) from hex.

@@ -287,6 +287,9 @@ pub struct PeerView {
 pub struct LicenceStatusChange {
     /// The licence commitment.
     pub commitment: Digest32,
+    /// The USCC the change names (status changes); `None` for an anchoring, whose issuer is the
+    /// signer's own.
+    pub issuer: Option<[u8; 18]>,
     /// The transaction that changed it (kept server-side; never forwarded to subscribers).
     pub tx_hash: TxHash,
     /// Height of the change.

@@ -78,7 +78,16 @@ fn licence_type(code: &str, data_class: DataClass) -> TxPayload {
         name: format!("type {code}"),
         schema_digest: [1; 32],
         data_class,
+        on_issuer_revoked: Default::default(),
     })
+}
+
+/// The fixture issuer's unified social credit code (a Shanghai division, valid check character).
+pub const ISSUER_USCC: &str = "91310000MA1FL0001R";
+
+/// [`ISSUER_USCC`] parsed.
+pub fn issuer_uscc() -> yrd_contracts::licence_id::Uscc {
+    ISSUER_USCC.parse().unwrap()
 }
 
 fn did_create(subject: SubjectKind, controller: &SigningKey) -> TxPayload {
@@ -102,6 +111,7 @@ fn anchor(commitment: Digest32, code: &str) -> TxPayload {
 pub fn suspend(commitment: Digest32) -> TxPayload {
     TxPayload::SuspendLicence(LicenceStatusChange {
         target: LicenceTarget {
+            issuer: issuer_uscc(),
             commitment,
             batch: None,
         },
@@ -190,6 +200,7 @@ impl Fixture {
                 TxPayload::AccreditIssuer(AccreditIssuer {
                     issuer_key: issuer.verifying_key().to_bytes(),
                     issuer_did,
+                    uscc: issuer_uscc(),
                     licence_types: types,
                 }),
             ),

@@ -7,6 +7,7 @@ use yrd_contracts::types::{Digest32, ProvinceCode};
 use yrd_node::rpc::auth::{AuthParams, sign_verifier_auth};
 use yrd_node::rpc::error::{ACCESS_RESTRICTED, AUTH_FAILED, INVALID_PARAMS, NOT_FOUND};
 
+use crate::fixture::ISSUER_USCC;
 use crate::{Harness, call_err, error_data, now_ms, still_serving, within};
 
 const SHANGHAI: u32 = 310_000;
@@ -32,7 +33,7 @@ fn verify_as(commitment: &Digest32, region: u32, did: &DidId, key: &SigningKey) 
         region: ProvinceCode(region),
     };
     json!({
-        "commitment": hex::encode(commitment),
+        "issuer": ISSUER_USCC, "commitment": hex::encode(commitment),
         "region": region,
         "verifierDid": did.to_string(),
         "auth": auth(key, "licence_verify", did, &params),
@@ -48,7 +49,7 @@ async fn anonymous_callers_get_what_each_data_class_allows() {
         let open = harness
             .call(
                 "licence_verify",
-                json!([hex::encode(f.unconditional), JIANGSU]),
+                json!([ISSUER_USCC, hex::encode(f.unconditional), JIANGSU]),
             )
             .await
             .unwrap();
@@ -64,7 +65,7 @@ async fn anonymous_callers_get_what_each_data_class_allows() {
         let home = harness
             .call(
                 "licence_verify",
-                json!([hex::encode(f.unconditional), "310000"]),
+                json!([ISSUER_USCC, hex::encode(f.unconditional), "310000"]),
             )
             .await
             .unwrap();
@@ -72,7 +73,7 @@ async fn anonymous_callers_get_what_each_data_class_allows() {
         let elsewhere = harness
             .call(
                 "licence_verify",
-                json!([hex::encode(f.unconditional), ZHEJIANG]),
+                json!([ISSUER_USCC, hex::encode(f.unconditional), ZHEJIANG]),
             )
             .await
             .unwrap();
@@ -82,7 +83,7 @@ async fn anonymous_callers_get_what_each_data_class_allows() {
         let conditional = harness
             .call(
                 "licence_verify",
-                json!([hex::encode(f.conditional), JIANGSU]),
+                json!([ISSUER_USCC, hex::encode(f.conditional), JIANGSU]),
             )
             .await
             .unwrap();
@@ -95,7 +96,7 @@ async fn anonymous_callers_get_what_each_data_class_allows() {
         );
         // Non-open: nothing.
         let closed = harness
-            .call("licence_verify", json!([hex::encode(f.non_open), JIANGSU]))
+            .call("licence_verify", json!([ISSUER_USCC, hex::encode(f.non_open), JIANGSU]))
             .await
             .unwrap();
         assert_eq!(closed["disclosure"], "denied");
@@ -106,7 +107,7 @@ async fn anonymous_callers_get_what_each_data_class_allows() {
         let unknown = harness
             .call(
                 "licence_verify",
-                json!([hex::encode([0x55u8; 32]), JIANGSU]),
+                json!([ISSUER_USCC, hex::encode([0x55u8; 32]), JIANGSU]),
             )
             .await
             .unwrap();
@@ -177,7 +178,7 @@ async fn verifier_claims_without_a_valid_signature_are_refused() {
         };
 
         // A bare claim.
-        refused(call_err(addr, "licence_verify", json!([c, JIANGSU, did])).await);
+        refused(call_err(addr, "licence_verify", json!([ISSUER_USCC, c, JIANGSU, did])).await);
         // Signed by someone else's key.
         refused(
             call_err(
@@ -189,7 +190,7 @@ async fn verifier_claims_without_a_valid_signature_are_refused() {
         );
         // Signed for another method.
         let for_get = auth(&f.verifier, "licence_get", &f.verifier_did, &params);
-        refused(call_err(addr, "licence_verify", json!([c, JIANGSU, did, for_get])).await);
+        refused(call_err(addr, "licence_verify", json!([ISSUER_USCC, c, JIANGSU, did, for_get])).await);
         // Signed for another region.
         refused(
             call_err(
@@ -209,7 +210,7 @@ async fn verifier_claims_without_a_valid_signature_are_refused() {
             now_ms() - 3_600_000,
             &params,
         );
-        refused(call_err(addr, "licence_verify", json!([c, JIANGSU, did, old])).await);
+        refused(call_err(addr, "licence_verify", json!([ISSUER_USCC, c, JIANGSU, did, old])).await);
         // A key fragment that does not exist.
         let bad_key = sign_verifier_auth(
             &f.verifier,
@@ -219,7 +220,7 @@ async fn verifier_claims_without_a_valid_signature_are_refused() {
             now_ms(),
             &params,
         );
-        refused(call_err(addr, "licence_verify", json!([c, JIANGSU, did, bad_key])).await);
+        refused(call_err(addr, "licence_verify", json!([ISSUER_USCC, c, JIANGSU, did, bad_key])).await);
         // A deactivated DID, with its own key.
         let firm_params = AuthParams::Verify {
             commitment: &f.conditional,
@@ -230,7 +231,7 @@ async fn verifier_claims_without_a_valid_signature_are_refused() {
             call_err(
                 addr,
                 "licence_verify",
-                json!([c, JIANGSU, f.firm_did.to_string(), firm_auth]),
+                json!([ISSUER_USCC, c, JIANGSU, f.firm_did.to_string(), firm_auth]),
             )
             .await,
         );
@@ -246,7 +247,7 @@ async fn verifier_claims_without_a_valid_signature_are_refused() {
             call_err(
                 addr,
                 "licence_verify",
-                json!({ "commitment": c, "region": JIANGSU, "auth": lone })
+                json!({ "issuer": ISSUER_USCC, "commitment": c, "region": JIANGSU, "auth": lone })
             )
             .await
             .code(),
@@ -254,13 +255,13 @@ async fn verifier_claims_without_a_valid_signature_are_refused() {
         );
         let short_sig = json!({ "keyId": "key-1", "timestampMs": now_ms(), "signature": "abcd" });
         assert_eq!(
-            call_err(addr, "licence_verify", json!([c, JIANGSU, did, short_sig]))
+            call_err(addr, "licence_verify", json!([ISSUER_USCC, c, JIANGSU, did, short_sig]))
                 .await
                 .code(),
             INVALID_PARAMS
         );
         assert_eq!(
-            call_err(addr, "licence_verify", json!([c, JIANGSU, "did:yrd:0OIl"]))
+            call_err(addr, "licence_verify", json!([ISSUER_USCC, c, JIANGSU, "did:yrd:0OIl"]))
                 .await
                 .code(),
             INVALID_PARAMS
@@ -271,7 +272,7 @@ async fn verifier_claims_without_a_valid_signature_are_refused() {
             call_err(
                 addr,
                 "licence_verify",
-                json!([c, JIANGSU, did, unknown_field])
+                json!([ISSUER_USCC, c, JIANGSU, did, unknown_field])
             )
             .await
             .code(),
@@ -313,17 +314,17 @@ async fn bad_commitments_and_regions_are_parameter_errors() {
         }
         // Wrong types and missing parameters (reported by the server library, same code).
         assert_eq!(
-            call_err(addr, "licence_verify", json!([c])).await.code(),
+            call_err(addr, "licence_verify", json!([ISSUER_USCC, c])).await.code(),
             INVALID_PARAMS
         );
         assert_eq!(
-            call_err(addr, "licence_verify", json!([42, JIANGSU]))
+            call_err(addr, "licence_verify", json!([ISSUER_USCC, 42, JIANGSU]))
                 .await
                 .code(),
             INVALID_PARAMS
         );
         assert_eq!(
-            call_err(addr, "licence_verify", json!([c, true]))
+            call_err(addr, "licence_verify", json!([ISSUER_USCC, c, true]))
                 .await
                 .code(),
             INVALID_PARAMS
@@ -340,32 +341,32 @@ async fn licence_get_and_history_follow_the_data_classes() {
         let f = &harness.fixture;
         let addr = harness.addr;
         let open = harness
-            .call("licence_get", json!([hex::encode(f.unconditional)]))
+            .call("licence_get", json!([ISSUER_USCC, hex::encode(f.unconditional)]))
             .await
             .unwrap();
         assert_eq!(open["disclosure"], "full");
         assert!(open["recognition"].is_null());
         assert_eq!(open["details"]["licenceType"], "U1");
         let conditional = harness
-            .call("licence_get", json!([hex::encode(f.conditional)]))
+            .call("licence_get", json!([ISSUER_USCC, hex::encode(f.conditional)]))
             .await
             .unwrap();
         assert_eq!(conditional["disclosure"], "validityOnly");
         assert_eq!(
-            call_err(addr, "licence_get", json!([hex::encode(f.non_open)]))
+            call_err(addr, "licence_get", json!([ISSUER_USCC, hex::encode(f.non_open)]))
                 .await
                 .code(),
             ACCESS_RESTRICTED
         );
         assert_eq!(
-            call_err(addr, "licence_get", json!([hex::encode([0x55u8; 32])]))
+            call_err(addr, "licence_get", json!([ISSUER_USCC, hex::encode([0x55u8; 32])]))
                 .await
                 .code(),
             NOT_FOUND
         );
 
         let history = harness
-            .call("licence_getHistory", json!([hex::encode(f.unconditional)]))
+            .call("licence_getHistory", json!([ISSUER_USCC, hex::encode(f.unconditional)]))
             .await
             .unwrap();
         let events = history.as_array().unwrap();
@@ -377,7 +378,7 @@ async fn licence_get_and_history_follow_the_data_classes() {
             call_err(
                 addr,
                 "licence_getHistory",
-                json!([hex::encode(f.conditional)])
+                json!([ISSUER_USCC, hex::encode(f.conditional)])
             )
             .await
             .code(),
@@ -387,7 +388,7 @@ async fn licence_get_and_history_follow_the_data_classes() {
             call_err(
                 addr,
                 "licence_getHistory",
-                json!([hex::encode([0x55u8; 32])])
+                json!([ISSUER_USCC, hex::encode([0x55u8; 32])])
             )
             .await
             .code(),
@@ -407,7 +408,7 @@ async fn licence_get_and_history_follow_the_data_classes() {
             .await
             .unwrap();
         assert_eq!(history.as_array().unwrap().len(), 1);
-        let get_as_verifier = json!([
+        let get_as_verifier = json!([ISSUER_USCC, 
             hex::encode(f.conditional),
             f.verifier_did.to_string(),
             auth(&f.verifier, "licence_get", &f.verifier_did, &params),

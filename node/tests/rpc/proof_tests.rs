@@ -15,7 +15,7 @@ use yrd_node::proof::verdict::{LicenceVerdict, describe};
 use yrd_node::proof::{HexBytes, ProvenAnswer, VerifyError, verify_answer};
 use yrd_node::rpc::error::{ACCESS_RESTRICTED, NOT_FOUND};
 
-use crate::fixture::{UNCONDITIONAL_TYPE, suspend};
+use crate::fixture::{ISSUER_USCC, UNCONDITIONAL_TYPE, suspend};
 use crate::{Harness, call_err, within};
 use yrd_node::proof::certify::Certifier;
 
@@ -47,10 +47,10 @@ async fn every_read_method_proves_its_plain_answer() {
         let cases = [
             (
                 "licence_verify",
-                json!({ "commitment": hex::encode(f.unconditional), "region": JIANGSU }),
+                json!({ "issuer": ISSUER_USCC, "commitment": hex::encode(f.unconditional), "region": JIANGSU }),
             ),
-            ("licence_get", json!({ "commitment": hex::encode(f.unconditional) })),
-            ("licence_getHistory", json!({ "commitment": hex::encode(f.unconditional) })),
+            ("licence_get", json!({ "issuer": ISSUER_USCC, "commitment": hex::encode(f.unconditional) })),
+            ("licence_getHistory", json!({ "issuer": ISSUER_USCC, "commitment": hex::encode(f.unconditional) })),
             ("did_resolve", json!({ "did": f.issuer_did.to_string() })),
             ("did_resolve", json!({ "did": f.firm_did.to_string(), "versionId": 1 })),
             ("issuer_get", json!({ "key": hex::encode(f.issuer.verifying_key().to_bytes()) })),
@@ -73,7 +73,7 @@ async fn every_read_method_proves_its_plain_answer() {
         }
 
         // The generic read: the raw record bytes under a key.
-        let key = keys::licence(&f.unconditional);
+        let key = keys::licence(&crate::fixture::issuer_uscc(), &f.unconditional);
         let answer = answer(
             h.call("state_getProof", json!({ "key": hex::encode(&key) }))
                 .await
@@ -95,7 +95,7 @@ async fn recognition_and_revocation_are_proven_not_asserted() {
         let mut h = Harness::start().await;
         let spec = h.fixture.node.spec.clone();
         let commitment = h.fixture.unconditional;
-        let ask = |region: u32| json!({ "commitment": hex::encode(commitment), "region": region });
+        let ask = |region: u32| json!({ "issuer": ISSUER_USCC, "commitment": hex::encode(commitment), "region": region });
         let jiangsu =
             verify_answer(&spec, &proven(&h, "licence_verify", ask(JIANGSU)).await).unwrap();
         assert_eq!(licence_verdict(&jiangsu), LicenceVerdict::Valid);
@@ -114,7 +114,7 @@ async fn recognition_and_revocation_are_proven_not_asserted() {
             verify_answer(&spec, &proven(&h, "licence_verify", ask(JIANGSU)).await).unwrap();
         assert_eq!(licence_verdict(&suspended), LicenceVerdict::Suspended);
 
-        let unknown = json!({ "commitment": hex::encode([0x77; 32]), "region": JIANGSU });
+        let unknown = json!({ "issuer": ISSUER_USCC, "commitment": hex::encode([0x77; 32]), "region": JIANGSU });
         let never = verify_answer(&spec, &proven(&h, "licence_verify", unknown).await).unwrap();
         assert_eq!(licence_verdict(&never), LicenceVerdict::NeverAnchored);
     })
@@ -127,8 +127,8 @@ async fn not_found_is_a_proof_of_absence_and_restricted_stays_an_error() {
         let h = Harness::start().await;
         let f = &h.fixture;
         let absent = [
-            ("licence_get", json!({ "commitment": hex::encode([0x55; 32]) })),
-            ("licence_getHistory", json!({ "commitment": hex::encode([0x55; 32]) })),
+            ("licence_get", json!({ "issuer": ISSUER_USCC, "commitment": hex::encode([0x55; 32]) })),
+            ("licence_getHistory", json!({ "issuer": ISSUER_USCC, "commitment": hex::encode([0x55; 32]) })),
             ("issuer_get", json!({ "key": hex::encode([0x66; 32]) })),
             ("licenceType_get", json!({ "code": "ZZ9" })),
             (
@@ -158,7 +158,7 @@ async fn not_found_is_a_proof_of_absence_and_restricted_stays_an_error() {
         let error = call_err(
             h.addr,
             "licence_get",
-            json!({ "commitment": hex::encode(f.non_open), "proof": true }),
+            json!({ "issuer": ISSUER_USCC, "commitment": hex::encode(f.non_open), "proof": true }),
         )
         .await;
         assert_eq!(error.code(), ACCESS_RESTRICTED);
@@ -171,7 +171,7 @@ async fn suspended_answer() -> (Harness, ProvenAnswer) {
     let mut h = Harness::start().await;
     let tx = h.fixture.issuer_tx(suspend(h.fixture.unconditional));
     h.fixture.node.commit(&[tx]);
-    let params = json!({ "commitment": hex::encode(h.fixture.unconditional), "region": JIANGSU });
+    let params = json!({ "issuer": ISSUER_USCC, "commitment": hex::encode(h.fixture.unconditional), "region": JIANGSU });
     let answer = proven(&h, "licence_verify", params).await;
     (h, answer)
 }
@@ -203,7 +203,7 @@ async fn tampered_answers_are_refused_with_a_specific_error() {
 
         // ... and forges the record behind it: the state proof no longer holds.
         let mut forged = lie.clone();
-        let key = keys::licence(&h.fixture.unconditional);
+        let key = keys::licence(&crate::fixture::issuer_uscc(), &h.fixture.unconditional);
         let entry = forged
             .proof
             .reads
@@ -272,7 +272,7 @@ async fn tampered_answers_are_refused_with_a_specific_error() {
         // A genuinely certified header of another block (attesting an older state).
         *h.fixture.node.anchor_version.lock().unwrap() = Some(honest.proof.version - 1);
         let params =
-            json!({ "commitment": hex::encode(h.fixture.unconditional), "region": JIANGSU });
+            json!({ "issuer": ISSUER_USCC, "commitment": hex::encode(h.fixture.unconditional), "region": JIANGSU });
         let older = proven(&h, "licence_verify", params).await;
         verify_answer(spec, &older).unwrap();
         let mut mixed = honest.clone();
@@ -416,13 +416,13 @@ async fn a_batch_member_verifies_through_its_inclusion_proof() {
         assert_eq!(inclusion["proof"]["index"], 3);
 
         let spec = &h.fixture.node.spec;
-        let alone = json!({ "commitment": hex::encode(member), "region": JIANGSU });
+        let alone = json!({ "issuer": ISSUER_USCC, "commitment": hex::encode(member), "region": JIANGSU });
         let verified = verify_answer(spec, &proven(&h, "licence_verify", alone).await).unwrap();
         assert_eq!(licence_verdict(&verified), LicenceVerdict::NeverAnchored);
 
         let batch = json!({ "root": inclusion["root"], "proof": inclusion["proof"] });
         let with_batch =
-            json!({ "commitment": hex::encode(member), "region": JIANGSU, "batch": batch });
+            json!({ "issuer": ISSUER_USCC, "commitment": hex::encode(member), "region": JIANGSU, "batch": batch });
         let answer = proven(&h, "licence_verify", with_batch).await;
         let verified = verify_answer(spec, &answer).unwrap();
         assert_eq!(licence_verdict(&verified), LicenceVerdict::Valid);
@@ -433,7 +433,7 @@ async fn a_batch_member_verifies_through_its_inclusion_proof() {
 
         // Another leaf's proof does not make a non-member valid.
         let stranger =
-            json!({ "commitment": hex::encode([0x42; 32]), "region": JIANGSU, "batch": batch });
+            json!({ "issuer": ISSUER_USCC, "commitment": hex::encode([0x42; 32]), "region": JIANGSU, "batch": batch });
         let verified = verify_answer(spec, &proven(&h, "licence_verify", stranger).await).unwrap();
         assert_eq!(licence_verdict(&verified), LicenceVerdict::NeverAnchored);
 

@@ -99,7 +99,7 @@ fn status_params(
 ) -> jsonrpsee::core::params::ArrayParams {
     let f = &harness.fixture;
     let hexes: Vec<String> = commitments.iter().map(hex::encode).collect();
-    let mut params = rpc_params![hexes, 320_000];
+    let mut params = rpc_params![crate::fixture::ISSUER_USCC, hexes, 320_000];
     if as_verifier {
         let auth = sign_verifier_auth(
             &f.verifier,

@@ -21,7 +21,7 @@ use yrd_node::proof::verdict::describe;
 use yrd_node::proof::{HexBytes, ProvenAnswer, verify_answer};
 
 use crate::fake::GENESIS_TIME_MS;
-use crate::fixture::{UNCONDITIONAL_TYPE, VALIDITY_MS, suspend};
+use crate::fixture::{ISSUER_USCC, UNCONDITIONAL_TYPE, VALIDITY_MS, issuer_uscc, suspend};
 use crate::{Harness, within};
 use yrd_node::proof::certify::Certifier;
 
@@ -77,7 +77,7 @@ async fn build_vectors() -> (ChainSpec, Vec<Vector>) {
     let mut h = Harness::start().await;
     let spec = h.fixture.node.spec.clone();
     let f_unconditional = h.fixture.unconditional;
-    let verify = |commitment: [u8; 32], region: u32| json!({ "commitment": hex::encode(commitment), "region": region });
+    let verify = |commitment: [u8; 32], region: u32| json!({ "issuer": ISSUER_USCC, "commitment": hex::encode(commitment), "region": region });
     let mut out = Vec::new();
 
     // A second unconditional licence, revoked; a batch of four.
@@ -102,6 +102,7 @@ async fn build_vectors() -> (ChainSpec, Vec<Vector>) {
         .fixture
         .issuer_tx(TxPayload::RevokeLicence(LicenceStatusChange {
             target: LicenceTarget {
+                issuer: issuer_uscc(),
                 commitment: revoked,
                 batch: None,
             },
@@ -144,7 +145,7 @@ async fn build_vectors() -> (ChainSpec, Vec<Vector>) {
         ask(
             &h,
             "licence_get",
-            json!({ "commitment": hex::encode(h.fixture.conditional) }),
+            json!({ "issuer": ISSUER_USCC, "commitment": hex::encode(h.fixture.conditional) }),
         )
         .await,
     ));
@@ -154,7 +155,7 @@ async fn build_vectors() -> (ChainSpec, Vec<Vector>) {
         ask(
             &h,
             "licence_getHistory",
-            json!({ "commitment": hex::encode(revoked) }),
+            json!({ "issuer": ISSUER_USCC, "commitment": hex::encode(revoked) }),
         )
         .await,
     ));
@@ -209,7 +210,7 @@ async fn build_vectors() -> (ChainSpec, Vec<Vector>) {
         ask(
             &h,
             "state_getProof",
-            json!({ "key": hex::encode(keys::licence(&f_unconditional)) }),
+            json!({ "key": hex::encode(keys::licence(&crate::fixture::issuer_uscc(), &f_unconditional)) }),
         )
         .await,
     ));
@@ -233,7 +234,7 @@ async fn build_vectors() -> (ChainSpec, Vec<Vector>) {
         lie.clone(),
         "value-mismatch",
     ));
-    let licence_key = keys::licence(&f_unconditional);
+    let licence_key = keys::licence(&crate::fixture::issuer_uscc(), &f_unconditional);
     let mut forged = lie;
     let entry = forged
         .proof

@@ -8,6 +8,7 @@ use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
 use yrd_contracts::DidId;
 use yrd_contracts::StateReader;
 use yrd_contracts::keys;
+use yrd_contracts::licence_id::Uscc;
 use yrd_contracts::query::{
     Disclosure, LicenceEventView, LicenceVerification, licence_history, licence_verify,
 };
@@ -23,7 +24,7 @@ use crate::rpc::api::LicenceApiServer;
 use crate::rpc::auth::{AuthParams, authenticate};
 use crate::rpc::context::RpcContext;
 use crate::rpc::error::RpcError;
-use crate::rpc::params::{AuthParam, ProvinceParam, parse_did, parse_hex32};
+use crate::rpc::params::{AuthParam, ProvinceParam, parse_did, parse_hex32, parse_uscc};
 use crate::rpc::views::MaybeProven;
 
 /// Parses an optional `verifierDid`.
@@ -46,9 +47,11 @@ pub(super) fn eval_error(error: EvalError) -> RpcError {
 /// The licence's own record (for its home province), if anchored on its own or imported.
 fn licence_record(
     reader: &dyn StateReader,
+    issuer: &Uscc,
     commitment: &Digest32,
 ) -> Result<Option<LicenceRecord>, RpcError> {
-    read_record(reader, &keys::licence(commitment)).map_err(|e| RpcError::Internal(e.to_string()))
+    read_record(reader, &keys::licence(issuer, commitment))
+        .map_err(|e| RpcError::Internal(e.to_string()))
 }
 
 fn log_verification(
@@ -70,6 +73,7 @@ fn log_verification(
 impl LicenceApiServer for RpcHandlers {
     async fn verify(
         &self,
+        issuer: String,
         commitment: String,
         region: ProvinceParam,
         verifier_did: Option<String>,
@@ -77,6 +81,7 @@ impl LicenceApiServer for RpcHandlers {
         batch: Option<BatchParam>,
         proof: Option<bool>,
     ) -> RpcResult<MaybeProven<LicenceVerification>> {
+        let issuer = parse_uscc("issuer", &issuer)?;
         let commitment = parse_hex32("commitment", &commitment)?;
         let region = region.parse("region")?;
         let claimed = parse_claim(verifier_did.as_deref())?;
@@ -98,6 +103,7 @@ impl LicenceApiServer for RpcHandlers {
                     ctx.auth_check(),
                 )?;
                 let query = ProvenQuery::LicenceVerify(LicenceVerifyParams {
+                    issuer,
                     commitment,
                     region,
                     verifier_did: verifier,
@@ -132,11 +138,13 @@ impl LicenceApiServer for RpcHandlers {
 
     async fn get(
         &self,
+        issuer: String,
         commitment: String,
         verifier_did: Option<String>,
         auth: Option<AuthParam>,
         proof: Option<bool>,
     ) -> RpcResult<MaybeProven<LicenceVerification>> {
+        let issuer = parse_uscc("issuer", &issuer)?;
         let commitment = parse_hex32("commitment", &commitment)?;
         let claimed = parse_claim(verifier_did.as_deref())?;
         let answer = self
@@ -144,6 +152,7 @@ impl LicenceApiServer for RpcHandlers {
             .run_blocking(move |ctx| {
                 licence_get(
                     ctx,
+                    &issuer,
                     &commitment,
                     claimed.as_ref(),
                     auth.as_ref(),
@@ -156,11 +165,13 @@ impl LicenceApiServer for RpcHandlers {
 
     async fn get_history(
         &self,
+        issuer: String,
         commitment: String,
         verifier_did: Option<String>,
         auth: Option<AuthParam>,
         proof: Option<bool>,
     ) -> RpcResult<MaybeProven<Vec<LicenceEventView>>> {
+        let issuer = parse_uscc("issuer", &issuer)?;
         let commitment = parse_hex32("commitment", &commitment)?;
         let claimed = parse_claim(verifier_did.as_deref())?;
         let events = self
@@ -179,16 +190,17 @@ impl LicenceApiServer for RpcHandlers {
                 )?;
                 if proof == Some(true) {
                     let query = ProvenQuery::LicenceGetHistory(LicenceParams {
+                        issuer: issuer.clone(),
                         commitment,
                         verifier_did: verifier,
                     });
                     return super::proven(ctx, query);
                 }
-                if let Some(events) = licence_history(&reader, &commitment, verifier.as_ref())? {
+                if let Some(events) = licence_history(&reader, &issuer, &commitment, verifier.as_ref())? {
                     log_verification("licence_getHistory", &commitment, verifier.as_ref(), Disclosure::Full);
                     return Ok(MaybeProven::Plain(events));
                 }
-                match licence_record(reader, &commitment)? {
+                match licence_record(reader, &issuer, &commitment)? {
                     None => Err(RpcError::NotFound { kind: "licence", id: hex::encode(commitment) }),
                     Some(_) => Err(RpcError::AccessRestricted(
                         "the history of this licence is disclosed only under full disclosure (its data class \
@@ -204,6 +216,7 @@ impl LicenceApiServer for RpcHandlers {
     async fn subscribe_status(
         &self,
         pending: PendingSubscriptionSink,
+        issuer: String,
         commitments: Vec<String>,
         region: ProvinceParam,
         verifier_did: Option<String>,
@@ -211,6 +224,7 @@ impl LicenceApiServer for RpcHandlers {
     ) -> SubscriptionResult {
         let watch = match StatusWatch::parse(
             &self.ctx,
+            &issuer,
             &commitments,
             &region,
             verifier_did.as_deref(),
@@ -230,6 +244,7 @@ impl LicenceApiServer for RpcHandlers {
 /// recognition verdict; refused when the data class discloses nothing to the caller.
 fn licence_get(
     ctx: &RpcContext,
+    issuer: &Uscc,
     commitment: &Digest32,
     claimed: Option<&DidId>,
     auth: Option<&AuthParam>,
@@ -248,16 +263,23 @@ fn licence_get(
     )?;
     if proof {
         let query = ProvenQuery::LicenceGet(LicenceParams {
+            issuer: issuer.clone(),
             commitment: *commitment,
             verifier_did: verifier,
         });
         return super::proven(ctx, query);
     }
-    let record = licence_record(reader, commitment)?.ok_or_else(|| RpcError::NotFound {
+    let record = licence_record(reader, issuer, commitment)?.ok_or_else(|| RpcError::NotFound {
         kind: "licence",
         id: hex::encode(commitment),
     })?;
-    let mut answer = licence_verify(&reader, commitment, record.province, verifier.as_ref())?;
+    let mut answer = licence_verify(
+        &reader,
+        issuer,
+        commitment,
+        record.province,
+        verifier.as_ref(),
+    )?;
     log_verification(
         "licence_get",
         commitment,

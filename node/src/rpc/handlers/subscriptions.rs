@@ -17,6 +17,7 @@ use tokio::sync::broadcast::error::RecvError;
 use yrd_contracts::DidId;
 use yrd_contracts::StateReader;
 use yrd_contracts::query::{Disclosure, licence_verify};
+use yrd_contracts::licence_id::Uscc;
 use yrd_contracts::types::{Digest32, ProvinceCode};
 
 use super::licence::parse_claim;
@@ -24,7 +25,7 @@ use crate::rpc::auth::{AuthParams, authenticate};
 use crate::rpc::context::RpcContext;
 use crate::rpc::error::RpcError;
 use crate::rpc::metrics::{RpcMetrics, SubscriptionKind};
-use crate::rpc::params::{AuthParam, ProvinceParam, parse_hex32};
+use crate::rpc::params::{AuthParam, ProvinceParam, parse_hex32, parse_uscc};
 
 /// Keeps the live-subscription gauge right however the subscription ends.
 struct ActiveSubscription {
@@ -95,6 +96,7 @@ pub(super) async fn heads(
 
 /// A validated `licence_subscribeStatus` request.
 pub(super) struct StatusWatch {
+    issuer: Uscc,
     commitments: Vec<Digest32>,
     region: ProvinceCode,
     claimed: Option<DidId>,
@@ -104,6 +106,7 @@ pub(super) struct StatusWatch {
 impl StatusWatch {
     pub(super) fn parse(
         ctx: &RpcContext,
+        issuer: &str,
         commitments: &[String],
         region: &ProvinceParam,
         verifier_did: Option<&str>,
@@ -124,6 +127,7 @@ impl StatusWatch {
             .map(|c| parse_hex32("commitments", c))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
+            issuer: parse_uscc("issuer", issuer)?,
             commitments,
             region: region.parse("region")?,
             claimed: parse_claim(verifier_did)?,
@@ -143,6 +147,7 @@ pub(super) async fn licence_status(
     // Subscribe before authenticating so no change between the two is missed.
     let mut changes = ctx.backend.subscribe_licence_status();
     let StatusWatch {
+        issuer,
         commitments,
         region,
         claimed,
@@ -188,15 +193,19 @@ pub(super) async fn licence_status(
                 Err(RecvError::Closed) => return Err("the node stopped publishing status changes".into()),
             }
         };
-        if !watched.contains(&change.commitment) {
+        if !watched.contains(&change.commitment)
+            || change.issuer.is_some_and(|named| named != issuer.to_bytes())
+        {
             continue;
         }
+        let issuer = issuer.clone();
         let answer = ctx
             .run_blocking_waiting(move |ctx| {
                 let state = ctx.backend.state_at(Some(change.height))?;
                 let reader: &dyn StateReader = &*state;
                 Ok(licence_verify(
                     &reader,
+                    &issuer,
                     &change.commitment,
                     region,
                     verifier.as_ref(),
