@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{Net, T0, commits, deliver_proposal, executed, persisted_votes};
+use common::{
+    Net, T0, commits, deliver_proposal, executed, persisted_votes, proposals_in, released,
+};
 use yrd_consensus::types::payload_digest;
 use yrd_consensus::{
     ConsensusMessage, Ed25519Signer, ExecutedState, Input, Output, SafetyData, StartState,
@@ -381,11 +383,8 @@ fn quorum_of_votes_forms_a_qc_and_the_leader_proposes() {
             payload: b"tx".to_vec(),
         },
     );
-    let proposal = ready.outputs.iter().find_map(|o| match o {
-        Output::Broadcast(ConsensusMessage::Proposal(p)) => Some(p.clone()),
-        _ => None,
-    });
-    let proposal = proposal.expect("leader proposes");
+    let (outputs, _) = released(ready);
+    let proposal = proposals_in(&outputs).pop().expect("leader proposes");
     assert_eq!(proposal.block.header.parent_id, b1.id());
     assert_eq!(proposal.block.header.parent_qc.signatures.len(), 3);
     assert_eq!(proposal.block.header.timestamp_ms, T0 + 30);
@@ -418,14 +417,8 @@ fn proposer_attests_only_an_executed_height_its_chain_proves_committed() {
             payload: Vec::new(),
         },
     );
-    let proposal = ready
-        .outputs
-        .iter()
-        .find_map(|o| match o {
-            Output::Broadcast(ConsensusMessage::Proposal(p)) => Some(p.clone()),
-            _ => None,
-        })
-        .expect("leader proposes");
+    let (outputs, _) = released(ready);
+    let proposal = proposals_in(&outputs).pop().expect("leader proposes");
     // The chain b1 (round 1) on genesis (round 0) proves only genesis committed.
     assert_eq!(proposal.block.header.parent_id, b1.id());
     assert_eq!(proposal.block.header.executed.height, 0);

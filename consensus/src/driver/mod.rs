@@ -11,7 +11,7 @@
 //!     for output in ready.outputs { perform(output) }    // may run before persistence
 //!     if let Some(gate) = ready.persist {
 //!         let sendable = gate.persist(|safety, voted| store.synced_write(safety, voted))?;
-//!         for output in sendable { perform(output) }     // votes and timeouts
+//!         for output in sendable { perform(output) }     // votes, timeouts, proposals
 //!     }
 //! }
 //! ```
@@ -252,6 +252,12 @@ impl Running {
         }
         let mut safety = SafetyRules::new(start.safety_data);
         safety.start_epoch(start.validator_set.epoch);
+        // A leader restarted in a round it already proposed in must not propose again.
+        let proposed_round = if safety.data().epoch == start.validator_set.epoch {
+            safety.data().last_proposed_round
+        } else {
+            0
+        };
         let mut leader = LeaderElection::new(
             start.validator_set.clone(),
             start.epoch_start_round,
@@ -288,7 +294,7 @@ impl Running {
             proposals_seen: BTreeMap::new(),
             pending_proposals: Vec::new(),
             deferred_vote: None,
-            proposed_round: 0,
+            proposed_round,
             awaiting_payload: None,
             sync: SyncTracker::default(),
             cert_cache: CertCache::new(CERT_CACHE_CAPACITY),

@@ -88,8 +88,15 @@ impl Running {
             self.pacemaker.last_round_tc().cloned()
         };
         self.proposed_round = round;
-        let proposal = Proposal::sign(Block { header, payload }, timeout_cert, cx.signer);
-        cx.outputs
+        // Like a vote, the proposal waits behind the safety data that records its round: a
+        // leader restarted in this round finds it there and does not propose a second block.
+        let Ok(proposal) = self
+            .safety
+            .propose(cx.signer, Block { header, payload }, timeout_cert)
+        else {
+            return;
+        };
+        cx.gated
             .push(Output::Broadcast(ConsensusMessage::Proposal(Box::new(
                 proposal,
             ))));

@@ -201,3 +201,31 @@ pub fn executed(height: u64, root: [u8; 32]) -> Input {
         next_validator_set: None,
     })
 }
+
+/// Everything a ready lets leave after (successful) persistence: its outputs, then the gated
+/// messages, with the safety data the host was asked to persist.
+pub fn released(ready: Ready) -> (Vec<Output>, Option<yrd_consensus::SafetyData>) {
+    let mut outputs = ready.outputs;
+    let mut persisted = None;
+    if let Some(gate) = ready.persist {
+        let gated = gate
+            .persist(|data, _| {
+                persisted = Some(data.clone());
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        outputs.extend(gated);
+    }
+    (outputs, persisted)
+}
+
+/// The proposals among `outputs`.
+pub fn proposals_in(outputs: &[Output]) -> Vec<Proposal> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Broadcast(ConsensusMessage::Proposal(p)) => Some((**p).clone()),
+            _ => None,
+        })
+        .collect()
+}
