@@ -10,7 +10,9 @@
 //!   and a full set of verified targets makes room by forgetting its oldest;
 //! - hints are kept per sending peer, at most [`crate::Config::sync_max_hints_per_peer`] each
 //!   (a peer's new hint replaces its oldest), and only from current validators, so up to f
-//!   Byzantine validators hold at most f × that many slots;
+//!   Byzantine validators hold at most f × that many slots; a hint is requested at once only
+//!   if its peer's hints had no request in the last [`crate::Config::sync_retry_ms`], so a
+//!   flood of them does not turn into a flood of requests;
 //! - every target is dropped after [`crate::Config::sync_max_attempts`] requests without
 //!   progress (a peer that cannot or will not serve it does not pin it forever).
 //!
@@ -38,6 +40,7 @@ pub(crate) struct SyncLimits {
     pub(crate) max_verified: usize,
     pub(crate) max_hints_per_peer: usize,
     pub(crate) max_attempts: u64,
+    pub(crate) retry_ms: u64,
 }
 
 impl SyncLimits {
@@ -46,6 +49,7 @@ impl SyncLimits {
             max_verified: config.sync_max_targets,
             max_hints_per_peer: config.sync_max_hints_per_peer,
             max_attempts: config.sync_max_attempts,
+            retry_ms: config.sync_retry_ms,
         }
     }
 }
@@ -73,6 +77,9 @@ impl SyncTarget {
 pub(crate) struct SyncTracker {
     targets: BTreeMap<BlockId, SyncTarget>,
     next_sequence: u64,
+    /// When each peer's hint was last requested at once, kept for one retry interval (so at
+    /// most one entry per validator).
+    hint_requested_ms: BTreeMap<PublicKey, u64>,
 }
 
 impl SyncTracker {
@@ -98,6 +105,20 @@ impl SyncTracker {
             }
             return false;
         }
+        // A peer sending message after message of a later epoch gets one immediate request per
+        // retry interval; its other hints go out with the next retries.
+        let request_now = match source {
+            TargetSource::Verified => true,
+            TargetSource::Hint(peer) => {
+                self.hint_requested_ms
+                    .retain(|_, at| now_ms.saturating_sub(*at) < limits.retry_ms);
+                let quiet = !self.hint_requested_ms.contains_key(&peer);
+                if quiet {
+                    self.hint_requested_ms.insert(peer, now_ms);
+                }
+                quiet
+            }
+        };
         match source {
             TargetSource::Verified => {
                 if limits.max_verified == 0 {
@@ -123,12 +144,16 @@ impl SyncTracker {
             SyncTarget {
                 height,
                 source,
-                attempts: 1,
-                last_request_ms: now_ms,
+                attempts: u64::from(request_now),
+                last_request_ms: if request_now {
+                    now_ms
+                } else {
+                    now_ms.saturating_sub(limits.retry_ms)
+                },
                 sequence: self.next_sequence,
             },
         );
-        true
+        request_now
     }
 
     /// Forget the oldest verified targets (never `keep`) until at most `max` remain.
@@ -226,6 +251,7 @@ mod tests {
             max_verified: 2,
             max_hints_per_peer: 1,
             max_attempts: 3,
+            retry_ms: 100,
         }
     }
 
@@ -235,8 +261,10 @@ mod tests {
         let forger = PublicKey([1; 32]);
         let honest = PublicKey([2; 32]);
         assert!(tracker.track(id(1), 5, TargetSource::Verified, 0, limits()));
-        for n in 10..20 {
-            assert!(tracker.track(id(n), u64::MAX, TargetSource::Hint(forger), 0, limits()));
+        assert!(tracker.track(id(10), u64::MAX, TargetSource::Hint(forger), 0, limits()));
+        for n in 11..20 {
+            // The forger's newer hints replace its older ones, and wait for the retry timer.
+            assert!(!tracker.track(id(n), u64::MAX, TargetSource::Hint(forger), 0, limits()));
         }
         assert!(tracker.track(id(30), 7, TargetSource::Hint(honest), 0, limits()));
         assert!(tracker.is_verified(&id(1)));
