@@ -75,8 +75,9 @@ fn with_byzantine(seed: u64, behaviour: Behaviour) -> Scenario {
     scenario.clock_offsets_ms = vec![0; scenario.instances()];
     scenario.heal_at_ms = 3_000;
     scenario.blocks_after_heal = 10;
-    if behaviour == Behaviour::SyncAbuser {
-        // Cut validator 3 off for a while so that it must sync, possibly from the abuser.
+    if matches!(behaviour, Behaviour::SyncAbuser | Behaviour::FutureFlooder) {
+        // Cut validator 3 off for a while so that it must catch up while the Byzantine
+        // validator floods it with forged targets or serves it wrong responses.
         scenario.faults = vec![
             (300, Fault::Partition(vec![0, 0, 0, 1])),
             (2_500, Fault::Heal),
