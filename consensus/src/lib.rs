@@ -18,8 +18,9 @@
 //!
 //! # Persist before send
 //!
-//! Votes and timeouts are the only messages whose duplication can break safety. They are never
-//! part of [`Ready::outputs`]: they sit behind [`PersistSafety`], which hands them out only from
+//! Votes, timeouts and a leader's proposals are the messages whose duplication can break safety
+//! (a second proposal for a round after a crash is leader equivocation). They are never part of
+//! [`Ready::outputs`]: they sit behind [`PersistSafety`], which hands them out only from
 //! [`PersistSafety::persist`], after the host's durable-write callback has returned `Ok` for the
 //! updated [`SafetyData`]. See [`driver`] for the host loop.
 //!

@@ -1,5 +1,9 @@
 //! Counters the host can read and export (for example to Prometheus).
 
+use std::collections::BTreeMap;
+
+use crate::crypto::PublicKey;
+
 /// Monotonic counters of what the core saw and did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Metrics {
@@ -51,8 +55,47 @@ pub struct Metrics {
     pub blocks_committed: u64,
     /// Epoch changes completed.
     pub epoch_changes: u64,
+    /// Full signature checks of QCs and TCs.
+    pub certificate_verifications: u64,
+    /// QC and TC checks answered from the remembered verdicts instead (see
+    /// [`crate::Config::certificate_verdicts_len`]).
+    pub certificate_verdicts_reused: u64,
+    /// Messages whose QC or TC failed verification, per sending peer (the first
+    /// [`crate::Config::metrics_max_peers`] peers to send one).
+    ///
+    /// What the host should do: every count is a message a correct validator never sends (a
+    /// correct node forwards only certificates it verified), so a peer whose counter grows is
+    /// faulty or impersonated. Score it down — rate-limit or disconnect it for a while, and stop
+    /// choosing it for sync — and alert the operator. The core itself keeps serving it: the
+    /// verdict cache makes each re-sent certificate cost one lookup.
+    pub certificates_rejected_by_peer: BTreeMap<PublicKey, u64>,
+    /// Rejected certificates from peers beyond the per-peer limit.
+    pub certificates_rejected_other_peers: u64,
     /// Rounds entered.
     pub rounds_entered: u64,
     /// Round timers that fired in the current round.
     pub round_timeouts: u64,
+}
+
+impl Metrics {
+    /// Count a rejected certificate from `peer`, with its own counter while fewer than
+    /// `max_peers` peers have one.
+    pub(crate) fn count_rejected_certificate(&mut self, peer: PublicKey, max_peers: usize) {
+        if let Some(count) = self.certificates_rejected_by_peer.get_mut(&peer) {
+            *count = count.saturating_add(1);
+        } else if self.certificates_rejected_by_peer.len() < max_peers {
+            self.certificates_rejected_by_peer.insert(peer, 1);
+        } else {
+            self.certificates_rejected_other_peers =
+                self.certificates_rejected_other_peers.saturating_add(1);
+        }
+    }
+
+    /// Rejected certificates counted against `peer`.
+    pub fn certificates_rejected_from(&self, peer: &PublicKey) -> u64 {
+        self.certificates_rejected_by_peer
+            .get(peer)
+            .copied()
+            .unwrap_or(0)
+    }
 }

@@ -13,6 +13,9 @@
 //! 4. *Safe to timeout*: `round == qc_round + 1` or `round == tc_round + 1`, and
 //!    `qc_round >= preferred_round`.
 //!
+//! 5. *Propose once per round*: a leader signs a proposal only for a round above
+//!    `last_proposed_round`, and records it.
+//!
 //! After a vote, `preferred_round` (highest certified round seen in a voted block's QC, the
 //! "one-chain" round) and `locked_round` (the round that QC's block certifies, the "two-chain"
 //! round) advance. The caller must persist the returned [`SafetyData`] before the signed message
@@ -21,7 +24,7 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 
 use crate::crypto::Signer;
-use crate::types::{BlockHeader, QuorumCert, TimeoutCert, TimeoutMsg, Vote};
+use crate::types::{Block, BlockHeader, Proposal, QuorumCert, TimeoutCert, TimeoutMsg, Vote};
 
 /// What must survive a crash for this node never to sign conflicting messages.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -42,6 +45,10 @@ pub struct SafetyData {
     /// and carries the certificates that justify it, so it can resend it instead of waiting
     /// for a round it may no longer time out in.
     pub last_timeout: Option<TimeoutMsg>,
+    /// Highest round this node signed a proposal for as leader. A proposal leaves only after
+    /// this is durable, so a leader that crashes and restarts in the same round never signs a
+    /// second, different block for it.
+    pub last_proposed_round: u64,
 }
 
 impl SafetyData {
@@ -55,6 +62,7 @@ impl SafetyData {
             highest_timeout_round: 0,
             last_vote: None,
             last_timeout: None,
+            last_proposed_round: 0,
         }
     }
 }
@@ -109,6 +117,14 @@ pub enum SafetyError {
         qc_round: u64,
         /// The locked round.
         locked_round: u64,
+    },
+    /// Already proposed in this or a later round.
+    #[error("round {round} is not above the last proposed round {last_proposed_round}")]
+    AlreadyProposed {
+        /// Round asked for.
+        round: u64,
+        /// Last proposed round.
+        last_proposed_round: u64,
     },
     /// A timeout whose QC is below the preferred round.
     #[error("timeout QC round {qc_round} is below the preferred round {preferred_round}")]
@@ -200,6 +216,32 @@ impl SafetyRules {
         let vote = Vote::sign(vote_data, signer);
         self.data.last_vote = Some(vote.clone());
         Ok(VoteDecision::New(vote))
+    }
+
+    /// Sign `block` as this node's proposal for its round, at most once per round: the round is
+    /// recorded in the safety data, which the caller must persist before the proposal leaves
+    /// (the driver puts proposals behind [`crate::PersistSafety`] like votes).
+    pub fn propose(
+        &mut self,
+        signer: &dyn Signer,
+        block: Block,
+        timeout_cert: Option<TimeoutCert>,
+    ) -> Result<Proposal, SafetyError> {
+        let header = &block.header;
+        if header.epoch != self.data.epoch {
+            return Err(SafetyError::WrongEpoch {
+                expected: self.data.epoch,
+                found: header.epoch,
+            });
+        }
+        if header.round <= self.data.last_proposed_round {
+            return Err(SafetyError::AlreadyProposed {
+                round: header.round,
+                last_proposed_round: self.data.last_proposed_round,
+            });
+        }
+        self.data.last_proposed_round = header.round;
+        Ok(Proposal::sign(block, timeout_cert, signer))
     }
 
     /// Decide and sign a timeout for `round`, carrying `highest_qc` and the TC of `round - 1`.

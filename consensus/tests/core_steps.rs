@@ -3,7 +3,10 @@
 
 mod common;
 
-use common::{Net, T0, commits, deliver_proposal, executed, persisted_votes};
+use common::{
+    Net, T0, commits, deliver_proposal, executed, persisted_votes, proposals_in, released,
+    synced_chain,
+};
 use yrd_consensus::types::payload_digest;
 use yrd_consensus::{
     ConsensusMessage, Ed25519Signer, ExecutedState, Input, Output, SafetyData, StartState,
@@ -381,11 +384,8 @@ fn quorum_of_votes_forms_a_qc_and_the_leader_proposes() {
             payload: b"tx".to_vec(),
         },
     );
-    let proposal = ready.outputs.iter().find_map(|o| match o {
-        Output::Broadcast(ConsensusMessage::Proposal(p)) => Some(p.clone()),
-        _ => None,
-    });
-    let proposal = proposal.expect("leader proposes");
+    let (outputs, _) = released(ready);
+    let proposal = proposals_in(&outputs).pop().expect("leader proposes");
     assert_eq!(proposal.block.header.parent_id, b1.id());
     assert_eq!(proposal.block.header.parent_qc.signatures.len(), 3);
     assert_eq!(proposal.block.header.timestamp_ms, T0 + 30);
@@ -418,14 +418,8 @@ fn proposer_attests_only_an_executed_height_its_chain_proves_committed() {
             payload: Vec::new(),
         },
     );
-    let proposal = ready
-        .outputs
-        .iter()
-        .find_map(|o| match o {
-            Output::Broadcast(ConsensusMessage::Proposal(p)) => Some(p.clone()),
-            _ => None,
-        })
-        .expect("leader proposes");
+    let (outputs, _) = released(ready);
+    let proposal = proposals_in(&outputs).pop().expect("leader proposes");
     // The chain b1 (round 1) on genesis (round 0) proves only genesis committed.
     assert_eq!(proposal.block.header.parent_id, b1.id());
     assert_eq!(proposal.block.header.executed.height, 0);
@@ -548,32 +542,6 @@ fn sync_responses_are_bounded_at_the_limit() {
     };
     assert_eq!(respond(limit), 0);
     assert_eq!(respond(limit + 1), 1);
-}
-
-/// A chain `b1..b(n+2)` of direct children and a sync response committing `b1..bn`, each with the
-/// certificate a committing node stores: its header, its child's, and the QC on the child that
-/// the grandchild embeds.
-fn synced_chain(net: &Net, n: usize) -> Vec<yrd_consensus::types::CommittedBlock> {
-    let mut blocks = Vec::new();
-    let mut qcs = Vec::new();
-    let mut parent = net.genesis_header();
-    let mut parent_qc = net.genesis.qc();
-    for round in 1..=(n as u64 + 2) {
-        let block = net.block(&parent, &parent_qc, round, round as u8);
-        parent_qc = net.qc(&block.header, &[0, 1, 2]);
-        parent = block.header.clone();
-        qcs.push(parent_qc.clone());
-        blocks.push(block);
-    }
-    (0..n)
-        .map(|i| yrd_consensus::types::CommittedBlock {
-            block: blocks[i].clone(),
-            certificate: yrd_consensus::CommitCertificate {
-                headers: vec![blocks[i].header.clone(), blocks[i + 1].header.clone()],
-                qc: qcs[i + 1].clone(),
-            },
-        })
-        .collect()
 }
 
 fn sync_commits(

@@ -42,6 +42,22 @@ fn fast_set_of_mixed_fault_seeds() {
 }
 
 #[test]
+fn fast_set_draws_every_byzantine_behaviour() {
+    let mut drawn = std::collections::BTreeMap::new();
+    for seed in 0..FAST_SET_SEEDS {
+        if let Some((_, behaviour)) = Scenario::generate(seed).byzantine {
+            *drawn.entry(format!("{behaviour:?}")).or_insert(0u32) += 1;
+        }
+    }
+    for behaviour in Behaviour::BYZANTINE {
+        assert!(
+            drawn.contains_key(&format!("{behaviour:?}")),
+            "{behaviour:?} never drawn in the fast set: {drawn:?}"
+        );
+    }
+}
+
+#[test]
 fn same_seed_same_trace_different_seed_different_trace() {
     let first = run_seed(7);
     let again = run_seed(7);
@@ -59,6 +75,14 @@ fn with_byzantine(seed: u64, behaviour: Behaviour) -> Scenario {
     scenario.clock_offsets_ms = vec![0; scenario.instances()];
     scenario.heal_at_ms = 3_000;
     scenario.blocks_after_heal = 10;
+    if matches!(behaviour, Behaviour::SyncAbuser | Behaviour::FutureFlooder) {
+        // Cut validator 3 off for a while so that it must catch up while the Byzantine
+        // validator floods it with forged targets or serves it wrong responses.
+        scenario.faults = vec![
+            (300, Fault::Partition(vec![0, 0, 0, 1])),
+            (2_500, Fault::Heal),
+        ];
+    }
     if behaviour == Behaviour::Amnesiac {
         scenario.faults = vec![
             (1_000, Fault::Crash(1)),
@@ -72,13 +96,7 @@ fn with_byzantine(seed: u64, behaviour: Behaviour) -> Scenario {
 
 #[test]
 fn each_byzantine_behaviour_keeps_safety_and_liveness() {
-    for behaviour in [
-        Behaviour::Silent,
-        Behaviour::Equivocator,
-        Behaviour::DoubleVoter,
-        Behaviour::Amnesiac,
-        Behaviour::Twin,
-    ] {
+    for behaviour in Behaviour::BYZANTINE {
         for seed in 0..3 {
             let report = Simulation::new(with_byzantine(seed, behaviour), true).run();
             assert_clean(&report);
@@ -178,5 +196,60 @@ fn isolated_node_catches_up_through_many_sync_responses() {
         "the backlog spans several responses: height {} at {} ms",
         report.highest_height,
         report.sim_ms
+    );
+}
+
+/// Sum of one metric over the honest nodes of a run with the Byzantine validator at index 1.
+fn honest_sum(report: &RunReport, metric: impl Fn(&yrd_consensus::Metrics) -> u64) -> u64 {
+    report
+        .node_metrics
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 1)
+        .filter_map(|(_, m)| m.as_ref())
+        .map(metric)
+        .sum()
+}
+
+#[test]
+fn new_byzantine_actors_are_refused_and_the_chain_goes_on() {
+    // Each attack reaches the honest nodes and is refused there, while they keep committing.
+    let byzantine_key = yrd_tests::sim::node::validator_key(1);
+    let mut wrong_sync_responses_refused = 0;
+    for seed in 0..2 {
+        let run = |behaviour| {
+            let report = Simulation::new(with_byzantine(seed, behaviour), true).run();
+            assert_clean(&report);
+            assert!(report.highest_height >= 10, "{behaviour:?}");
+            report
+        };
+        let flooded = run(Behaviour::FutureFlooder);
+        assert!(honest_sum(&flooded, |m| m.dropped_far_future) > 0);
+        assert!(honest_sum(&flooded, |m| m.certificates_rejected_from(&byzantine_key)) > 0);
+
+        let spammed = run(Behaviour::InvalidQcSpammer);
+        let rejected = honest_sum(&spammed, |m| m.certificates_rejected_from(&byzantine_key));
+        let checked = honest_sum(&spammed, |m| m.certificate_verifications);
+        let reused = honest_sum(&spammed, |m| m.certificate_verdicts_reused);
+        assert!(rejected > 0);
+        assert!(
+            reused > 0,
+            "re-sent certificates answered from the verdicts"
+        );
+        assert!(
+            checked < rejected + reused,
+            "not one full check per message"
+        );
+
+        let abused = run(Behaviour::SyncAbuser);
+        assert!(honest_sum(&abused, |m| m.sync_requests) > 0);
+        wrong_sync_responses_refused += honest_sum(&abused, |m| m.sync_responses_rejected);
+
+        let _ = run(Behaviour::WithholdingLeader);
+        let _ = run(Behaviour::SelfishVoter);
+    }
+    assert!(
+        wrong_sync_responses_refused > 0,
+        "the abuser's wrong responses reached someone and were refused"
     );
 }

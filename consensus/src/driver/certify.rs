@@ -8,6 +8,7 @@ use crate::crypto::PublicKey;
 use crate::epoch::next_epoch_set;
 use crate::leader::LeaderElection;
 use crate::pacemaker::Pacemaker;
+use crate::sync::{SyncLimits, TargetSource};
 use crate::types::{
     BlockHeader, BlockId, ConsensusMessage, QuorumCert, SyncInfo, TimeoutCert, TimeoutMsg, Vote,
 };
@@ -54,8 +55,8 @@ impl Running {
             VoteOutcome::Quorum(qc) => {
                 bump(&mut cx.metrics.votes_accepted);
                 bump(&mut cx.metrics.qcs_formed);
-                self.cert_cache
-                    .insert(super::collectors::CertCache::key(&qc));
+                self.cert_verdicts
+                    .insert_valid(super::verdicts::CertVerdicts::key(&qc));
                 self.process_qc(cx, &qc, Some(from));
             }
         }
@@ -93,13 +94,13 @@ impl Running {
                 self.help_lagging_peer(cx, from, timeout.round);
                 return;
             }
-            bump(&mut cx.metrics.dropped_invalid);
+            self.certificate_rejected(cx, from);
             return;
         }
         let last_tc = match &timeout.last_round_tc {
             Some(tc) if self.verify_tc(cx, tc).is_ok() => Some(tc.clone()),
             Some(_) => {
-                bump(&mut cx.metrics.dropped_invalid);
+                self.certificate_rejected(cx, from);
                 return;
             }
             None => None,
@@ -131,8 +132,8 @@ impl Running {
             }
             TimeoutOutcome::Certificate(tc) => {
                 bump(&mut cx.metrics.tcs_formed);
-                self.cert_cache
-                    .insert(super::collectors::CertCache::key(tc.as_ref()));
+                self.cert_verdicts
+                    .insert_valid(super::verdicts::CertVerdicts::key(tc.as_ref()));
                 self.process_tc(cx, &tc);
             }
         }
@@ -145,7 +146,7 @@ impl Running {
             return;
         }
         if self.verify_qc(cx, &info.highest_qc).is_err() {
-            bump(&mut cx.metrics.dropped_invalid);
+            self.certificate_rejected(cx, from);
             return;
         }
         self.process_qc(cx, &info.highest_qc, Some(from));
@@ -156,7 +157,7 @@ impl Running {
             if self.verify_tc(cx, &tc).is_ok() {
                 self.process_tc(cx, &tc);
             } else {
-                bump(&mut cx.metrics.dropped_invalid);
+                self.certificate_rejected(cx, from);
             }
         }
     }
@@ -174,11 +175,18 @@ impl Running {
     ) {
         if epoch > self.validators.epoch {
             bump(&mut cx.metrics.dropped_far_future);
-            // The named block may be known here yet uncommitted (this node missed the QC that
-            // committed the reconfiguration), so ask even when the tree has it.
-            let limit = cx.config.sync_max_targets;
-            if height > self.tree.root().height
-                && self.sync.track(block, height, false, cx.now_ms, limit)
+            // Its certificates are of an epoch whose validators this node does not know yet, so
+            // the named block and height are unverified: only a hint, bounded per validator and
+            // dropped after a few requests (see `crate::sync`). The named block may be known
+            // here yet uncommitted (this node missed the QC that committed the
+            // reconfiguration), so ask even when the tree has it.
+            if !self.validators.contains(&from) || height <= self.tree.root().height {
+                return;
+            }
+            let limits = SyncLimits::of(cx.config);
+            if self
+                .sync
+                .track(block, height, TargetSource::Hint(from), cx.now_ms, limits)
             {
                 self.send_sync_request(cx, Some(from), block, height, 0);
             }
@@ -227,7 +235,7 @@ impl Running {
         if self.tree.contains(&id) {
             self.try_commit(cx, &id);
         } else if qc.vote_data.height > self.tree.root().height {
-            self.request_sync(cx, from, id, qc.vote_data.height, true);
+            self.request_sync(cx, from, id, qc.vote_data.height, TargetSource::Verified);
         }
         if qc.vote_data.epoch == self.validators.epoch {
             self.advance_round(cx, qc.round().saturating_add(1), None);
@@ -352,7 +360,7 @@ impl Running {
         self.deferred_vote = None;
         self.awaiting_payload = None;
         self.proposed_round = 0;
-        self.cert_cache.clear();
+        self.cert_verdicts.clear();
         self.sync_info_sent.clear();
         self.far_future_checked.clear();
         let epoch = self.validators.epoch;

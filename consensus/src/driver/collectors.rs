@@ -1,9 +1,8 @@
 //! Vote and timeout aggregation, bounded by the round window and the validator count.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeMap;
 
 use crate::crypto::{PublicKey, Signature};
-use crate::hashing::{CERT_CACHE_TAG, hash_encoded};
 use crate::types::{QuorumCert, TimeoutCert, TimeoutMsg, ValidatorSet, Vote, VoteData};
 
 /// What adding a vote did.
@@ -140,50 +139,5 @@ impl TimeoutCollector {
 
     pub(crate) fn clear(&mut self) {
         self.rounds.clear();
-    }
-}
-
-/// Digests of certificates already verified, so that a QC carried by many messages is checked
-/// once. Bounded, oldest forgotten first.
-pub(crate) struct CertCache {
-    order: VecDeque<[u8; 32]>,
-    known: BTreeSet<[u8; 32]>,
-    capacity: usize,
-}
-
-/// Certificates remembered as verified.
-pub(crate) const CERT_CACHE_CAPACITY: usize = 512;
-
-impl CertCache {
-    pub(crate) fn new(capacity: usize) -> Self {
-        Self {
-            order: VecDeque::new(),
-            known: BTreeSet::new(),
-            capacity,
-        }
-    }
-
-    pub(crate) fn key<T: borsh::BorshSerialize>(value: &T) -> [u8; 32] {
-        hash_encoded(CERT_CACHE_TAG, value)
-    }
-
-    pub(crate) fn contains(&self, key: &[u8; 32]) -> bool {
-        self.known.contains(key)
-    }
-
-    pub(crate) fn insert(&mut self, key: [u8; 32]) {
-        if self.known.insert(key) {
-            self.order.push_back(key);
-            while self.order.len() > self.capacity {
-                if let Some(old) = self.order.pop_front() {
-                    self.known.remove(&old);
-                }
-            }
-        }
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.order.clear();
-        self.known.clear();
     }
 }

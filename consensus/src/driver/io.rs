@@ -1,7 +1,7 @@
 //! What goes into the core and what comes out of it.
 //!
-//! Outputs that may leave at once are in [`Ready::outputs`]. Signed votes and timeouts are only
-//! inside [`PersistSafety`], which releases them from [`PersistSafety::persist`] after the host's
+//! Outputs that may leave at once are in [`Ready::outputs`]. Signed votes, timeouts and this
+//! node's proposals are only inside [`PersistSafety`], which releases them from [`PersistSafety::persist`] after the host's
 //! write callback succeeded: a host cannot obtain a sendable vote without being handed the safety
 //! data to persist first, and an error from the write keeps the vote from ever leaving.
 
@@ -216,11 +216,11 @@ pub enum Output {
 pub struct Ready {
     /// Effects that need no persistence first, in order.
     pub outputs: Vec<Output>,
-    /// Votes and timeouts, released only after the safety data is persisted.
+    /// Votes, timeouts and proposals, released only after the safety data is persisted.
     pub persist: Option<PersistSafety>,
 }
 
-/// Signed votes and timeouts behind the safety data that must be durable before they leave.
+/// Signed votes, timeouts and proposals behind the safety data that must be durable before they leave.
 #[derive(Debug)]
 #[must_use = "votes and timeouts are lost unless the safety data is persisted"]
 pub struct PersistSafety {
@@ -254,7 +254,7 @@ impl PersistSafety {
     }
 
     /// Persist with `write` (a synced write of the safety data and voted blocks) and, only if it
-    /// succeeded, get the votes and timeouts that may now be sent.
+    /// succeeded, get the votes, timeouts and proposals that may now be sent.
     pub fn persist<E>(
         self,
         write: impl FnOnce(&SafetyData, &[Block]) -> Result<(), E>,

@@ -11,7 +11,7 @@
 //!     for output in ready.outputs { perform(output) }    // may run before persistence
 //!     if let Some(gate) = ready.persist {
 //!         let sendable = gate.persist(|safety, voted| store.synced_write(safety, voted))?;
-//!         for output in sendable { perform(output) }     // votes and timeouts
+//!         for output in sendable { perform(output) }     // votes, timeouts, proposals
 //!     }
 //! }
 //! ```
@@ -25,6 +25,7 @@ mod collectors;
 mod io;
 mod proposals;
 mod syncing;
+mod verdicts;
 
 use std::collections::BTreeMap;
 
@@ -38,9 +39,10 @@ use crate::leader::LeaderElection;
 use crate::metrics::Metrics;
 use crate::pacemaker::Pacemaker;
 use crate::safety_rules::{SafetyData, SafetyRules};
-use crate::sync::SyncTracker;
+use crate::sync::{SyncTracker, TargetSource};
 use crate::types::{Block, BlockHeader, BlockId, Proposal, QuorumCert, TimeoutCert, ValidatorSet};
-use collectors::{CERT_CACHE_CAPACITY, CertCache, TimeoutCollector, VoteCollector};
+use collectors::{TimeoutCollector, VoteCollector};
+use verdicts::CertVerdicts;
 
 /// Per-step context: configuration, keys, the clock reading and the effects being collected.
 pub(crate) struct Cx<'a> {
@@ -76,7 +78,7 @@ pub(crate) struct Running {
     pub(crate) proposed_round: u64,
     pub(crate) awaiting_payload: Option<u64>,
     pub(crate) sync: SyncTracker,
-    pub(crate) cert_cache: CertCache,
+    pub(crate) cert_verdicts: CertVerdicts,
     /// Last round in which a SyncInfo was sent to each lagging peer.
     pub(crate) sync_info_sent: BTreeMap<PublicKey, u64>,
     /// Last round of ours in which each validator's far-future proposal had its QC checked.
@@ -242,16 +244,25 @@ pub(crate) enum StartError {
     ValidatorSet(#[from] crate::types::ValidatorSetError),
     #[error("the committed tip's QC does not certify it")]
     TipQcMismatch,
+    #[error("invalid configuration: {0}")]
+    Config(#[from] crate::config::ConfigError),
 }
 
 impl Running {
     fn start(cx: &mut Cx<'_>, start: StartState) -> Result<Self, StartError> {
+        cx.config.validate()?;
         start.validator_set.validate()?;
         if start.committed_tip_qc.vote_data != start.committed_tip.vote_data() {
             return Err(StartError::TipQcMismatch);
         }
         let mut safety = SafetyRules::new(start.safety_data);
         safety.start_epoch(start.validator_set.epoch);
+        // A leader restarted in a round it already proposed in must not propose again.
+        let proposed_round = if safety.data().epoch == start.validator_set.epoch {
+            safety.data().last_proposed_round
+        } else {
+            0
+        };
         let mut leader = LeaderElection::new(
             start.validator_set.clone(),
             start.epoch_start_round,
@@ -288,10 +299,10 @@ impl Running {
             proposals_seen: BTreeMap::new(),
             pending_proposals: Vec::new(),
             deferred_vote: None,
-            proposed_round: 0,
+            proposed_round,
             awaiting_payload: None,
             sync: SyncTracker::default(),
-            cert_cache: CertCache::new(CERT_CACHE_CAPACITY),
+            cert_verdicts: CertVerdicts::new(cx.config.certificate_verdicts_len),
             sync_info_sent: BTreeMap::new(),
             far_future_checked: BTreeMap::new(),
         };
@@ -320,7 +331,7 @@ impl Running {
         let highest = state.highest_qc.clone();
         if !state.tree.contains(&highest.block_id()) {
             let height = highest.vote_data.height;
-            state.request_sync(cx, None, highest.block_id(), height, true);
+            state.request_sync(cx, None, highest.block_id(), height, TargetSource::Verified);
         }
         // The last timeout this node signed: its certificates bring the node back to that round,
         // and it is resent there (the safety rules would refuse a timeout for an earlier round).
@@ -355,30 +366,41 @@ impl Running {
         self.validators.contains(&cx.me)
     }
 
-    /// Verify a QC, accepting the tree root's QC by equality and remembering verified ones.
-    pub(crate) fn verify_qc(&mut self, cx: &Cx<'_>, qc: &QuorumCert) -> Result<(), CertError> {
+    /// Verify a QC, accepting the tree root's QC by equality and remembering the verdict.
+    pub(crate) fn verify_qc(&mut self, cx: &mut Cx<'_>, qc: &QuorumCert) -> Result<(), CertError> {
         if qc == self.tree.root_qc() {
             return Ok(());
         }
-        let key = CertCache::key(qc);
-        if self.cert_cache.contains(&key) {
-            return Ok(());
+        let key = CertVerdicts::key(qc);
+        if let Some(verdict) = self.cert_verdicts.get(&key) {
+            bump(&mut cx.metrics.certificate_verdicts_reused);
+            return verdict;
         }
-        verify_quorum_cert(&self.validators, qc, cx.scheme)?;
-        self.cert_cache.insert(key);
-        Ok(())
+        bump(&mut cx.metrics.certificate_verifications);
+        let verdict = verify_quorum_cert(&self.validators, qc, cx.scheme);
+        self.cert_verdicts.insert(key, &verdict);
+        verdict
     }
 
-    /// Verify a TC (and its highest QC), remembering verified ones.
-    pub(crate) fn verify_tc(&mut self, cx: &Cx<'_>, tc: &TimeoutCert) -> Result<(), CertError> {
-        let key = CertCache::key(tc);
-        if self.cert_cache.contains(&key) {
-            return Ok(());
+    /// Verify a TC (and its highest QC), remembering the verdict.
+    pub(crate) fn verify_tc(&mut self, cx: &mut Cx<'_>, tc: &TimeoutCert) -> Result<(), CertError> {
+        let key = CertVerdicts::key(tc);
+        if let Some(verdict) = self.cert_verdicts.get(&key) {
+            bump(&mut cx.metrics.certificate_verdicts_reused);
+            return verdict;
         }
-        verify_timeout_cert(&self.validators, tc, cx.scheme)?;
-        self.verify_qc(cx, &tc.highest_qc)?;
-        self.cert_cache.insert(key);
-        Ok(())
+        bump(&mut cx.metrics.certificate_verifications);
+        let verdict = verify_timeout_cert(&self.validators, tc, cx.scheme)
+            .and_then(|()| self.verify_qc(cx, &tc.highest_qc));
+        self.cert_verdicts.insert(key, &verdict);
+        verdict
+    }
+
+    /// `from` sent a certificate that failed verification: count it against the peer.
+    pub(crate) fn certificate_rejected(&self, cx: &mut Cx<'_>, from: PublicKey) {
+        bump(&mut cx.metrics.dropped_invalid);
+        cx.metrics
+            .count_rejected_certificate(from, cx.config.metrics_max_peers);
     }
 
     /// Enter `round` if it is ahead of the current one.

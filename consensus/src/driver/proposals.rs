@@ -4,6 +4,7 @@ use super::{Cx, Output, Running, bump};
 use crate::crypto::PublicKey;
 use crate::epoch::next_epoch_set;
 use crate::safety_rules::VoteDecision;
+use crate::sync::TargetSource;
 use crate::types::{
     Block, BlockHeader, BlockId, ConsensusMessage, ExecutedState, Proposal, TimeoutCert,
     ValidatorSet, payload_digest,
@@ -38,7 +39,7 @@ impl Running {
         let parent_id = self.highest_qc.block_id();
         let Some(parent) = self.tree.header(&parent_id) else {
             let height = self.highest_qc.vote_data.height;
-            self.request_sync(cx, None, parent_id, height, true);
+            self.request_sync(cx, None, parent_id, height, TargetSource::Verified);
             return;
         };
         self.awaiting_payload = Some(round);
@@ -88,8 +89,15 @@ impl Running {
             self.pacemaker.last_round_tc().cloned()
         };
         self.proposed_round = round;
-        let proposal = Proposal::sign(Block { header, payload }, timeout_cert, cx.signer);
-        cx.outputs
+        // Like a vote, the proposal waits behind the safety data that records its round: a
+        // leader restarted in this round finds it there and does not propose a second block.
+        let Ok(proposal) = self
+            .safety
+            .propose(cx.signer, Block { header, payload }, timeout_cert)
+        else {
+            return;
+        };
+        cx.gated
             .push(Output::Broadcast(ConsensusMessage::Proposal(Box::new(
                 proposal,
             ))));
@@ -190,7 +198,7 @@ impl Running {
         }
         self.far_future_checked.insert(from, round);
         if self.verify_qc(cx, parent_qc).is_err() {
-            bump(&mut cx.metrics.dropped_invalid);
+            self.certificate_rejected(cx, from);
             return;
         }
         bump(&mut cx.metrics.far_future_qcs_learned);
@@ -202,13 +210,9 @@ impl Running {
         let round = header.round;
         let epoch = self.validators.epoch;
         if header.epoch != epoch {
-            if header.epoch > epoch {
-                bump(&mut cx.metrics.dropped_far_future);
-                let (parent, height) = (header.parent_id, header.height.saturating_sub(1));
-                self.request_sync(cx, Some(from), parent, height, false);
-            } else {
-                bump(&mut cx.metrics.dropped_stale);
-            }
+            // Nothing of a later epoch can be verified yet: at most a hint of where to sync.
+            let (parent, height) = (header.parent_id, header.height.saturating_sub(1));
+            self.other_epoch(cx, from, header.epoch, parent, height);
             return;
         }
         let current = self.pacemaker.round();
@@ -245,7 +249,7 @@ impl Running {
         }
         let parent_qc = header.parent_qc.clone();
         if self.verify_qc(cx, &parent_qc).is_err() {
-            bump(&mut cx.metrics.dropped_invalid);
+            self.certificate_rejected(cx, from);
             return;
         }
         let tc = if tc_follows {
@@ -256,7 +260,7 @@ impl Running {
         if let Some(tc) = &tc
             && self.verify_tc(cx, tc).is_err()
         {
-            bump(&mut cx.metrics.dropped_invalid);
+            self.certificate_rejected(cx, from);
             return;
         }
         // The certificates are valid whatever the proposal's fate: learn from them first.
@@ -289,7 +293,7 @@ impl Running {
             }
             self.queue_pending_proposal(cx, from, proposal);
             let height = parent_qc.vote_data.height;
-            self.request_sync(cx, Some(from), parent_id, height, true);
+            self.request_sync(cx, Some(from), parent_id, height, TargetSource::Verified);
             return;
         };
         if let Err(_fault) = self.check_header(cx, &proposal.block, &parent) {

@@ -4,7 +4,7 @@ use super::{Cx, Output, Running, bump};
 use crate::certificates::{verify_commit_certificate_with, verify_commit_chain};
 use crate::crypto::PublicKey;
 use crate::epoch::next_epoch_set;
-use crate::sync::pick_peer;
+use crate::sync::{SyncLimits, TargetSource, pick_peer};
 use crate::types::{BlockId, CommittedBlock, SyncRequest, SyncResponse};
 
 impl Running {
@@ -15,18 +15,13 @@ impl Running {
         from: Option<PublicKey>,
         target: BlockId,
         height: u64,
-        authenticated: bool,
+        source: TargetSource,
     ) {
         if height <= self.tree.root().height || self.tree.contains(&target) {
             return;
         }
-        if !self.sync.track(
-            target,
-            height,
-            authenticated,
-            cx.now_ms,
-            cx.config.sync_max_targets,
-        ) {
+        let limits = SyncLimits::of(cx.config);
+        if !self.sync.track(target, height, source, cx.now_ms, limits) {
             return;
         }
         self.send_sync_request(cx, from, target, height, 0);
@@ -60,7 +55,8 @@ impl Running {
 
     /// Re-send requests that went unanswered, each to the next validator in turn.
     pub(crate) fn retry_sync(&mut self, cx: &mut Cx<'_>) {
-        for (target, state) in self.sync.due(cx.now_ms, cx.config.sync_retry_ms) {
+        let limits = SyncLimits::of(cx.config);
+        for (target, state) in self.sync.due(cx.now_ms, cx.config.sync_retry_ms, limits) {
             self.send_sync_request(cx, None, target, state.height, state.attempts);
         }
     }
@@ -138,7 +134,7 @@ impl Running {
         let chain_ok = response
             .uncommitted
             .last()
-            .is_some_and(|last| self.sync.is_authenticated(&last.id()));
+            .is_some_and(|last| self.sync.is_verified(&last.id()));
         if chain_ok {
             for block in response.uncommitted {
                 if block.payload.len() > cx.config.max_payload_bytes || !block.payload_matches() {
@@ -154,8 +150,8 @@ impl Running {
             }
         }
         if let Some(qc) = last_qc.filter(|qc| qc.vote_data.epoch == self.validators.epoch) {
-            self.cert_cache
-                .insert(super::collectors::CertCache::key(&qc));
+            self.cert_verdicts
+                .insert_valid(super::verdicts::CertVerdicts::key(&qc));
             self.process_qc(cx, &qc, Some(from));
         }
         // Certificates known for the new blocks may commit them now.
@@ -170,13 +166,8 @@ impl Running {
             .retain(|id, target| target.height > root_height && !tree.contains(id));
         // Still missing after progress: continue from the new height right away.
         if self.tree.root().height > start_height {
-            let remaining: Vec<(BlockId, u64)> = self
-                .sync
-                .targets
-                .iter()
-                .map(|(id, t)| (*id, t.height))
-                .collect();
-            for (target, height) in remaining {
+            self.sync.progressed();
+            for (target, height) in self.sync.all() {
                 self.send_sync_request(cx, Some(from), target, height, 0);
             }
         }

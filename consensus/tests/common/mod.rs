@@ -201,3 +201,57 @@ pub fn executed(height: u64, root: [u8; 32]) -> Input {
         next_validator_set: None,
     })
 }
+
+/// Everything a ready lets leave after (successful) persistence: its outputs, then the gated
+/// messages, with the safety data the host was asked to persist.
+pub fn released(ready: Ready) -> (Vec<Output>, Option<yrd_consensus::SafetyData>) {
+    let mut outputs = ready.outputs;
+    let mut persisted = None;
+    if let Some(gate) = ready.persist {
+        let gated = gate
+            .persist(|data, _| {
+                persisted = Some(data.clone());
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        outputs.extend(gated);
+    }
+    (outputs, persisted)
+}
+
+/// The proposals among `outputs`.
+pub fn proposals_in(outputs: &[Output]) -> Vec<Proposal> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Broadcast(ConsensusMessage::Proposal(p)) => Some((**p).clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A chain `b1..b(n+2)` of direct children and a sync response committing `b1..bn`, each with the
+/// certificate a committing node stores: its header, its child's, and the QC on the child that
+/// the grandchild embeds.
+pub fn synced_chain(net: &Net, n: usize) -> Vec<yrd_consensus::types::CommittedBlock> {
+    let mut blocks = Vec::new();
+    let mut qcs = Vec::new();
+    let mut parent = net.genesis_header();
+    let mut parent_qc = net.genesis.qc();
+    for round in 1..=(n as u64 + 2) {
+        let block = net.block(&parent, &parent_qc, round, round as u8);
+        parent_qc = net.qc(&block.header, &[0, 1, 2]);
+        parent = block.header.clone();
+        qcs.push(parent_qc.clone());
+        blocks.push(block);
+    }
+    (0..n)
+        .map(|i| yrd_consensus::types::CommittedBlock {
+            block: blocks[i].clone(),
+            certificate: yrd_consensus::CommitCertificate {
+                headers: vec![blocks[i].header.clone(), blocks[i + 1].header.clone()],
+                qc: qcs[i + 1].clone(),
+            },
+        })
+        .collect()
+}

@@ -16,6 +16,7 @@ use yrd_consensus::{
     ValidatorInfo, ValidatorSet,
 };
 
+use super::byzantine::ByzantineState;
 use super::scenario::{Behaviour, Reconfiguration};
 
 /// Where a message goes.
@@ -107,6 +108,8 @@ pub struct SimNode {
     pub incarnation: u32,
     /// Persisted state.
     pub store: NodeStore,
+    /// What a Byzantine behaviour remembers between messages.
+    pub byzantine: ByzantineState,
     secret: [u8; 32],
     config: Config,
     genesis: Genesis,
@@ -192,6 +195,7 @@ impl SimNode {
             clock_offset_ms,
             incarnation: 0,
             store,
+            byzantine: ByzantineState::default(),
             secret,
             config,
             genesis,

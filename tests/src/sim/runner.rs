@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use yrd_consensus::{ConsensusMessage, Input, TimerKind};
+use yrd_consensus::{ConsensusMessage, Input, Metrics, TimerKind};
 
-use super::byzantine::rewrite_send;
+use super::byzantine::{Sender, rewrite_send, serve_sync};
 use super::checker::Checker;
 use super::network::Network;
 use super::node::{Action, Destination, SimNode, genesis_for};
 use super::rng::SimRng;
-use super::scenario::{Behaviour, Fault, Scenario};
+use super::scenario::{Fault, Scenario};
 
 /// Events a run processes, in (time, sequence) order.
 enum Event {
@@ -72,6 +72,8 @@ pub struct RunReport {
     pub stats: CommitStats,
     /// Final state of each node instance, one line each (printed by `--verbose`).
     pub node_summaries: Vec<String>,
+    /// Final consensus metrics of each node instance (`None` for one that is down).
+    pub node_metrics: Vec<Option<Metrics>>,
 }
 
 /// One simulation run.
@@ -190,6 +192,11 @@ impl Simulation {
             self.report_liveness_failure();
         }
         let node_summaries = self.nodes.iter().map(summarize).collect();
+        let node_metrics = self
+            .nodes
+            .iter()
+            .map(|n| n.core().map(|c| c.metrics().clone()))
+            .collect();
         let highest_height = self.checker.highest_height();
         let epochs = self.checker.epochs();
         let violations = self.checker.finish();
@@ -204,6 +211,7 @@ impl Simulation {
             epochs,
             stats: self.stats,
             node_summaries,
+            node_metrics,
         }
     }
 
@@ -273,6 +281,7 @@ impl Simulation {
                 let from_key = self.nodes[from].key;
                 if let ConsensusMessage::SyncRequest(request) = &message {
                     if let Some(response) = self.nodes[to].answer_sync(request) {
+                        let response = serve_sync(self.nodes[to].behaviour, request, response);
                         let reply = ConsensusMessage::SyncResponse(Box::new(response));
                         self.route(to, Destination::Instance(from), reply);
                     }
@@ -354,12 +363,19 @@ impl Simulation {
             match action {
                 Action::Send { to, message } => {
                     let behaviour = self.nodes[node].behaviour;
-                    let sends = match behaviour {
-                        Behaviour::Silent | Behaviour::Equivocator | Behaviour::DoubleVoter => {
-                            let signer = self.nodes[node].signer();
-                            rewrite_send(behaviour, &signer, node, self.nodes.len(), to, message)
-                        }
-                        _ => vec![(to, message)],
+                    let sends = if behaviour.is_honest() {
+                        vec![(to, message)]
+                    } else {
+                        let instances = self.nodes.len();
+                        let signer = self.nodes[node].signer();
+                        let sender = Sender {
+                            behaviour,
+                            signer: &signer,
+                            me: node,
+                            instances,
+                            state: &mut self.nodes[node].byzantine,
+                        };
+                        rewrite_send(sender, to, message)
                     };
                     for (to, message) in sends {
                         self.route(node, to, message);

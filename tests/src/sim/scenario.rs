@@ -20,6 +20,18 @@ pub enum Behaviour {
     Amnesiac,
     /// Two instances sharing one key, each running the protocol on its own (Twins).
     Twin,
+    /// Runs the protocol and, with every proposal and timeout, floods forgeries naming later
+    /// epochs and far heights (sync-target poisoning).
+    FutureFlooder,
+    /// Runs the protocol and re-sends validly signed timeouts carrying an invalid QC.
+    InvalidQcSpammer,
+    /// As leader, sends its proposal to only some validators.
+    WithholdingLeader,
+    /// Votes only for its own proposals.
+    SelfishVoter,
+    /// Asks every peer for everything up to the largest height, and serves empty, truncated or
+    /// altered sync responses.
+    SyncAbuser,
 }
 
 impl Behaviour {
@@ -27,6 +39,20 @@ impl Behaviour {
     pub fn is_honest(self) -> bool {
         self == Behaviour::Honest
     }
+
+    /// Every Byzantine behaviour, in the order scenarios draw them from.
+    pub const BYZANTINE: [Behaviour; 10] = [
+        Behaviour::Silent,
+        Behaviour::Equivocator,
+        Behaviour::DoubleVoter,
+        Behaviour::Amnesiac,
+        Behaviour::Twin,
+        Behaviour::FutureFlooder,
+        Behaviour::InvalidQcSpammer,
+        Behaviour::WithholdingLeader,
+        Behaviour::SelfishVoter,
+        Behaviour::SyncAbuser,
+    ];
 }
 
 /// A scheduled fault.
@@ -162,13 +188,7 @@ impl Scenario {
             .min_by_key(|i| (powers[*i], *i))
             .unwrap_or(0);
         let byzantine = if rng.chance(600_000) && powers[weakest] * 3 < total {
-            let behaviours = [
-                Behaviour::Silent,
-                Behaviour::Equivocator,
-                Behaviour::DoubleVoter,
-                Behaviour::Amnesiac,
-                Behaviour::Twin,
-            ];
+            let behaviours = Behaviour::BYZANTINE;
             Some((weakest, behaviours[rng.index(behaviours.len())]))
         } else {
             None

@@ -13,82 +13,20 @@
 //! behind asks again from its new height. Unanswered requests are retried, each time with another
 //! validator, after [`crate::Config::sync_retry_ms`].
 //!
+//! Which blocks are being fetched is kept in [`targets`]: a target comes from a certificate
+//! verified here, or is a low-priority hint from an unverified message of a later epoch, bounded
+//! per peer; targets are dropped after a bounded number of requests.
+//!
 //! Requests are answered by the host (it holds committed history in its store), with
 //! [`respond`], which also reads the core's uncommitted blocks.
 
-use std::collections::BTreeMap;
+mod targets;
+
+pub(crate) use targets::{SyncLimits, SyncTracker, TargetSource};
 
 use crate::crypto::PublicKey;
 use crate::driver::Core;
-use crate::types::{BlockId, CommittedBlock, SyncRequest, SyncResponse};
-
-/// A block being fetched.
-#[derive(Clone, Debug)]
-pub(crate) struct SyncTarget {
-    pub(crate) height: u64,
-    /// True when the target's id came from a certificate verified here.
-    pub(crate) authenticated: bool,
-    pub(crate) attempts: u64,
-    pub(crate) last_request_ms: u64,
-}
-
-/// Blocks being fetched, bounded by [`crate::Config::sync_max_targets`].
-#[derive(Clone, Debug, Default)]
-pub(crate) struct SyncTracker {
-    pub(crate) targets: BTreeMap<BlockId, SyncTarget>,
-}
-
-impl SyncTracker {
-    /// Start tracking `target`; false when already tracked or full.
-    pub(crate) fn track(
-        &mut self,
-        target: BlockId,
-        height: u64,
-        authenticated: bool,
-        now_ms: u64,
-        limit: usize,
-    ) -> bool {
-        if let Some(existing) = self.targets.get_mut(&target) {
-            existing.authenticated |= authenticated;
-            return false;
-        }
-        if self.targets.len() >= limit {
-            return false;
-        }
-        self.targets.insert(
-            target,
-            SyncTarget {
-                height,
-                authenticated,
-                attempts: 0,
-                last_request_ms: now_ms,
-            },
-        );
-        true
-    }
-
-    /// Targets whose last request is older than `retry_ms`, marked as re-requested now.
-    pub(crate) fn due(&mut self, now_ms: u64, retry_ms: u64) -> Vec<(BlockId, SyncTarget)> {
-        let mut due = Vec::new();
-        for (id, target) in self.targets.iter_mut() {
-            if now_ms.saturating_sub(target.last_request_ms) >= retry_ms {
-                target.attempts = target.attempts.saturating_add(1);
-                target.last_request_ms = now_ms;
-                due.push((*id, target.clone()));
-            }
-        }
-        due
-    }
-
-    /// Stop tracking targets for which `done` holds.
-    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&BlockId, &SyncTarget) -> bool) {
-        self.targets.retain(|id, t| keep(id, t));
-    }
-
-    pub(crate) fn is_authenticated(&self, id: &BlockId) -> bool {
-        self.targets.get(id).is_some_and(|t| t.authenticated)
-    }
-}
+use crate::types::{CommittedBlock, SyncRequest, SyncResponse};
 
 /// Bytes of a sync response besides its blocks (message tag, list lengths), rounded up.
 pub const SYNC_RESPONSE_OVERHEAD_BYTES: usize = 64;
