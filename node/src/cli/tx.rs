@@ -796,7 +796,8 @@ fn type_spec(t: &TypeArgs) -> LicenceTypeSpec {
 
 /// A GB 32100 unified social credit code.
 pub fn parse_uscc(text: &str) -> Result<Uscc, String> {
-    text.parse().map_err(|e: yrd_contracts::licence_id::LicenceIdError| e.to_string())
+    text.parse()
+        .map_err(|e: yrd_contracts::licence_id::LicenceIdError| e.to_string())
 }
 
 fn parse_revocation_rule(text: &str) -> Result<IssuerRevocationRule, String> {

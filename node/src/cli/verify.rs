@@ -273,7 +273,7 @@ fn run_licence(args: &LicenceArgs) -> anyhow::Result<ExitCode> {
             let inclusion: Result<serde_json::Value, _> = client
                 .request(
                     "batch_getInclusionProof",
-                    rpc_params![commitment_hex.clone()],
+                    rpc_params![issuer.to_string(), commitment_hex.clone()],
                 )
                 .await;
             if let Ok(inclusion) = inclusion
@@ -297,7 +297,9 @@ fn run_licence(args: &LicenceArgs) -> anyhow::Result<ExitCode> {
     if let Some(named) = named
         && named != issuer.as_str()
     {
-        bail!("the answer proves a licence of issuer {named}, not of {issuer} named by the identifier");
+        bail!(
+            "the answer proves a licence of issuer {named}, not of {issuer} named by the identifier"
+        );
     }
     if let Some(out) = &args.out {
         std::fs::write(out, serde_json::to_string_pretty(&answer)?)

@@ -143,7 +143,7 @@ pub fn execute_and_store(
 
 /// The licence a transaction changes the status of, if any: the USCC it names (none for an
 /// anchoring, which is under the signer's own) and the commitment.
-fn licence_touched(payload: &TxPayload) -> Option<(Option<[u8; 18]>, [u8; 32])> {
+pub fn licence_touched(payload: &TxPayload) -> Option<(Option<[u8; 18]>, [u8; 32])> {
     match payload {
         TxPayload::AnchorLicence(anchor) => Some((None, anchor.commitment)),
         TxPayload::SuspendLicence(change)
@@ -152,9 +152,10 @@ fn licence_touched(payload: &TxPayload) -> Option<(Option<[u8; 18]>, [u8; 32])> 
             Some(change.target.issuer.to_bytes()),
             change.target.commitment,
         )),
-        TxPayload::RenewLicence(renew) => {
-            Some((Some(renew.target.issuer.to_bytes()), renew.target.commitment))
-        }
+        TxPayload::RenewLicence(renew) => Some((
+            Some(renew.target.issuer.to_bytes()),
+            renew.target.commitment,
+        )),
         _ => None,
     }
 }

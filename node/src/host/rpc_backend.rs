@@ -21,6 +21,7 @@ use crate::rpc::{BackendError, RpcBackend, StateHandle, SubmitError};
 use crate::storage::RocksTreeStore;
 use yrd_contracts::batch::BatchTree;
 use yrd_contracts::keys;
+use yrd_contracts::licence_id::Uscc;
 use yrd_contracts::reader::read_record;
 use yrd_contracts::records::BatchRecord;
 use yrd_contracts::types::ProvinceCode;
@@ -112,7 +113,7 @@ impl NodeBackend {
         })
     }
 
-    fn batch_tree(&self, root: &[u8; 32]) -> Result<Arc<BatchTree>, BackendError> {
+    fn batch_tree(&self, issuer: &Uscc, root: &[u8; 32]) -> Result<Arc<BatchTree>, BackendError> {
         let mut cache = self
             .batch_cache
             .lock()
@@ -121,7 +122,7 @@ impl NodeBackend {
             return Ok(Arc::clone(tree));
         }
         let state = self.state_at(None)?;
-        let record: BatchRecord = read_record(&*state, &keys::batch(root))
+        let record: BatchRecord = read_record(&*state, &keys::batch(issuer, root))
             .map_err(internal)?
             .ok_or_else(|| internal("kept leaves of a batch that is not anchored"))?;
         let leaves = self
@@ -338,7 +339,11 @@ impl RpcBackend for NodeBackend {
         }))
     }
 
-    fn store_batch_leaves(&self, leaves: Vec<[u8; 32]>) -> Result<[u8; 32], BatchLeavesError> {
+    fn store_batch_leaves(
+        &self,
+        issuer: &Uscc,
+        leaves: Vec<[u8; 32]>,
+    ) -> Result<[u8; 32], BatchLeavesError> {
         if leaves.len() > MAX_LOCAL_BATCH_LEAVES {
             return Err(BatchLeavesError::Invalid(format!(
                 "{} leaves; this node keeps batches of at most {MAX_LOCAL_BATCH_LEAVES}",
@@ -351,7 +356,7 @@ impl RpcBackend for NodeBackend {
         let state = self
             .state_at(None)
             .map_err(|e| BatchLeavesError::Internal(e.to_string()))?;
-        let record: Option<BatchRecord> = read_record(&*state, &keys::batch(&root))
+        let record: Option<BatchRecord> = read_record(&*state, &keys::batch(issuer, &root))
             .map_err(|e| BatchLeavesError::Internal(e.to_string()))?;
         let record = record.ok_or(BatchLeavesError::NotAnchored { root })?;
         if let Some(local) = self.local_province()
@@ -372,13 +377,14 @@ impl RpcBackend for NodeBackend {
 
     fn batch_inclusion(
         &self,
+        issuer: &Uscc,
         commitment: &[u8; 32],
     ) -> Result<Option<BatchInclusion>, BackendError> {
         let Some((root, index)) = self.shared.store.batch_leaf(commitment).map_err(internal)?
         else {
             return Ok(None);
         };
-        let tree = self.batch_tree(&root)?;
+        let tree = self.batch_tree(issuer, &root)?;
         let proof = tree.proof(index).map_err(internal)?;
         Ok(Some(BatchInclusion { root, proof }))
     }

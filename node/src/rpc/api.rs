@@ -170,14 +170,22 @@ pub trait ProofApi {
     #[method(name = "state_getProof")]
     async fn state_get_proof(&self, key: String) -> RpcResult<ProvenAnswer>;
 
-    /// An issuer leaves the commitments of an anchored batch (hex, in batch order) with this
+    /// An issuer (named by its USCC) leaves the commitments of an anchored batch (hex, in batch order) with this
     /// node, which keeps them locally (never replicated) to hand holders inclusion proofs.
     #[method(name = "batch_submitLeaves")]
-    async fn batch_submit_leaves(&self, leaves: Vec<String>) -> RpcResult<BatchLeavesReceipt>;
+    async fn batch_submit_leaves(
+        &self,
+        issuer: String,
+        leaves: Vec<String>,
+    ) -> RpcResult<BatchLeavesReceipt>;
 
     /// The inclusion proof of a commitment in a batch whose leaves this node keeps.
     #[method(name = "batch_getInclusionProof")]
-    async fn batch_get_inclusion_proof(&self, commitment: String) -> RpcResult<BatchInclusionView>;
+    async fn batch_get_inclusion_proof(
+        &self,
+        issuer: String,
+        commitment: String,
+    ) -> RpcResult<BatchInclusionView>;
 }
 
 /// Node and network status, and the interface description.

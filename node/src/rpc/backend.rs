@@ -12,6 +12,7 @@ use yrd_consensus::CommitCertificate;
 use yrd_consensus::types::BlockHeader;
 use yrd_contracts::TxError;
 use yrd_contracts::batch::BatchProof;
+use yrd_contracts::licence_id::Uscc;
 use yrd_contracts::tree::StateProof;
 use yrd_contracts::types::TxHash;
 use yrd_contracts::{ReadError, StateReader};
@@ -156,11 +157,16 @@ pub trait RpcBackend: Send + Sync + 'static {
 
     /// Keep an issuer's batch leaves (commitments, in batch order) locally so holders can fetch
     /// inclusion proofs; the batch must be anchored. Never replicated. Returns the root.
-    fn store_batch_leaves(&self, leaves: Vec<[u8; 32]>) -> Result<[u8; 32], BatchLeavesError>;
+    fn store_batch_leaves(
+        &self,
+        issuer: &Uscc,
+        leaves: Vec<[u8; 32]>,
+    ) -> Result<[u8; 32], BatchLeavesError>;
 
     /// The inclusion proof of `commitment` in a batch whose leaves this node keeps.
     fn batch_inclusion(
         &self,
+        issuer: &Uscc,
         commitment: &[u8; 32],
     ) -> Result<Option<BatchInclusion>, BackendError>;
 

@@ -17,7 +17,10 @@ const D: usize = 3;
 const TYPE: &str = "SH-FOOD-BIZ";
 /// A GB/T 36904 licence identifier (food business licence issued in Hangzhou's Xihu district
 /// format; the ledger only ever sees its commitment).
-const LICENCE_ID: &str = "1.2.156.3005.2.11100000000013338W009.11330105002500287C.2025052201.002.0";
+/// A Shanghai issuer's licence (the USCC's division, 310105, lies in Shanghai).
+const LICENCE_ID: &str = "1.2.156.3005.2.11100000000013338W009.113101050025002874.2025052201.002.3";
+/// The issuer's USCC, as the identifier names it.
+const ISSUER_USCC: &str = "113101050025002874";
 const SALT: &str = "5a17d3b0c0ffee00112233445566778899aabbccddeeff00112233445566aa55";
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -85,6 +88,8 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
             &issuer_key,
             "--issuer-did",
             issuer_did,
+            "--uscc",
+            ISSUER_USCC,
             "--types",
             TYPE,
         ],
@@ -142,7 +147,7 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
     cluster.wait_height(D, anchored_height, WAIT);
     let verdict = cluster.rpc(D).ok(
         "licence_verify",
-        json!({"commitment": commitment, "region": 320000}),
+        json!({"issuer": ISSUER_USCC, "commitment": commitment, "region": 320000}),
     );
     assert_eq!(verdict["valid"], true, "{verdict}");
     assert_eq!(verdict["status"], "active", "{verdict}");
@@ -152,7 +157,7 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
     // Anhui declared nothing: genuine and valid, but not recognised there.
     let in_anhui = cluster.rpc(D).ok(
         "licence_verify",
-        json!({"commitment": commitment, "region": 340000}),
+        json!({"issuer": ISSUER_USCC, "commitment": commitment, "region": 340000}),
     );
     assert_eq!(in_anhui["valid"], true);
     assert_eq!(in_anhui["recognition"]["recognised"], false, "{in_anhui}");
@@ -175,13 +180,14 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
     cluster.wait_height(D, revoked_height, WAIT);
     let verdict = cluster.rpc(D).ok(
         "licence_verify",
-        json!({"commitment": commitment, "region": 320000}),
+        json!({"issuer": ISSUER_USCC, "commitment": commitment, "region": 320000}),
     );
     assert_eq!(verdict["status"], "revoked", "{verdict}");
     assert_eq!(verdict["valid"], false, "{verdict}");
-    let history = cluster
-        .rpc(D)
-        .ok("licence_getHistory", json!({"commitment": commitment}));
+    let history = cluster.rpc(D).ok(
+        "licence_getHistory",
+        json!({"issuer": ISSUER_USCC, "commitment": commitment}),
+    );
     let kinds: Vec<&str> = history
         .as_array()
         .expect("history")

@@ -229,10 +229,12 @@ impl FakeNode {
                 None => ReceiptView::from_code(receipt.code),
             };
             if receipt.code == 0
-                && let Some(commitment) = licence_touched(&tx.body.payload)
+                && let Some((issuer, commitment)) =
+                    yrd_node::host::execute::licence_touched(&tx.body.payload)
             {
                 changes.push(LicenceStatusChange {
                     commitment,
+                    issuer,
                     tx_hash: receipt.tx_hash,
                     height,
                 });
@@ -264,17 +266,6 @@ impl FakeNode {
             let _ = self.statuses.send(change);
         }
         outcome
-    }
-}
-
-fn licence_touched(payload: &TxPayload) -> Option<[u8; 32]> {
-    match payload {
-        TxPayload::AnchorLicence(a) => Some(a.commitment),
-        TxPayload::SuspendLicence(c)
-        | TxPayload::RevokeLicence(c)
-        | TxPayload::ReinstateLicence(c) => Some(c.target.commitment),
-        TxPayload::RenewLicence(r) => Some(r.target.commitment),
-        _ => None,
     }
 }
 
@@ -425,14 +416,18 @@ impl RpcBackend for FakeNode {
         }))
     }
 
-    fn store_batch_leaves(&self, leaves: Vec<[u8; 32]>) -> Result<[u8; 32], BatchLeavesError> {
+    fn store_batch_leaves(
+        &self,
+        issuer: &yrd_contracts::licence_id::Uscc,
+        leaves: Vec<[u8; 32]>,
+    ) -> Result<[u8; 32], BatchLeavesError> {
         let tree = yrd_contracts::batch::BatchTree::build(leaves.clone())
             .map_err(|e| BatchLeavesError::Invalid(e.to_string()))?;
         let root = tree.root();
         let state = self.state.read().unwrap();
         let anchored = state
             .snapshot()
-            .get(&yrd_contracts::keys::batch(&root))
+            .get(&yrd_contracts::keys::batch(issuer, &root))
             .unwrap()
             .is_some();
         if !anchored {
@@ -448,6 +443,7 @@ impl RpcBackend for FakeNode {
 
     fn batch_inclusion(
         &self,
+        _issuer: &yrd_contracts::licence_id::Uscc,
         commitment: &[u8; 32],
     ) -> Result<Option<BatchInclusion>, BackendError> {
         let batches = self.batches.lock().unwrap();

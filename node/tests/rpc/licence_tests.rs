@@ -96,7 +96,10 @@ async fn anonymous_callers_get_what_each_data_class_allows() {
         );
         // Non-open: nothing.
         let closed = harness
-            .call("licence_verify", json!([ISSUER_USCC, hex::encode(f.non_open), JIANGSU]))
+            .call(
+                "licence_verify",
+                json!([ISSUER_USCC, hex::encode(f.non_open), JIANGSU]),
+            )
             .await
             .unwrap();
         assert_eq!(closed["disclosure"], "denied");
@@ -178,7 +181,14 @@ async fn verifier_claims_without_a_valid_signature_are_refused() {
         };
 
         // A bare claim.
-        refused(call_err(addr, "licence_verify", json!([ISSUER_USCC, c, JIANGSU, did])).await);
+        refused(
+            call_err(
+                addr,
+                "licence_verify",
+                json!([ISSUER_USCC, c, JIANGSU, did]),
+            )
+            .await,
+        );
         // Signed by someone else's key.
         refused(
             call_err(
@@ -190,7 +200,14 @@ async fn verifier_claims_without_a_valid_signature_are_refused() {
         );
         // Signed for another method.
         let for_get = auth(&f.verifier, "licence_get", &f.verifier_did, &params);
-        refused(call_err(addr, "licence_verify", json!([ISSUER_USCC, c, JIANGSU, did, for_get])).await);
+        refused(
+            call_err(
+                addr,
+                "licence_verify",
+                json!([ISSUER_USCC, c, JIANGSU, did, for_get]),
+            )
+            .await,
+        );
         // Signed for another region.
         refused(
             call_err(
@@ -210,7 +227,14 @@ async fn verifier_claims_without_a_valid_signature_are_refused() {
             now_ms() - 3_600_000,
             &params,
         );
-        refused(call_err(addr, "licence_verify", json!([ISSUER_USCC, c, JIANGSU, did, old])).await);
+        refused(
+            call_err(
+                addr,
+                "licence_verify",
+                json!([ISSUER_USCC, c, JIANGSU, did, old]),
+            )
+            .await,
+        );
         // A key fragment that does not exist.
         let bad_key = sign_verifier_auth(
             &f.verifier,
@@ -220,7 +244,14 @@ async fn verifier_claims_without_a_valid_signature_are_refused() {
             now_ms(),
             &params,
         );
-        refused(call_err(addr, "licence_verify", json!([ISSUER_USCC, c, JIANGSU, did, bad_key])).await);
+        refused(
+            call_err(
+                addr,
+                "licence_verify",
+                json!([ISSUER_USCC, c, JIANGSU, did, bad_key]),
+            )
+            .await,
+        );
         // A deactivated DID, with its own key.
         let firm_params = AuthParams::Verify {
             commitment: &f.conditional,
@@ -255,15 +286,23 @@ async fn verifier_claims_without_a_valid_signature_are_refused() {
         );
         let short_sig = json!({ "keyId": "key-1", "timestampMs": now_ms(), "signature": "abcd" });
         assert_eq!(
-            call_err(addr, "licence_verify", json!([ISSUER_USCC, c, JIANGSU, did, short_sig]))
-                .await
-                .code(),
+            call_err(
+                addr,
+                "licence_verify",
+                json!([ISSUER_USCC, c, JIANGSU, did, short_sig])
+            )
+            .await
+            .code(),
             INVALID_PARAMS
         );
         assert_eq!(
-            call_err(addr, "licence_verify", json!([ISSUER_USCC, c, JIANGSU, "did:yrd:0OIl"]))
-                .await
-                .code(),
+            call_err(
+                addr,
+                "licence_verify",
+                json!([ISSUER_USCC, c, JIANGSU, "did:yrd:0OIl"])
+            )
+            .await
+            .code(),
             INVALID_PARAMS
         );
         let unknown_field =
@@ -314,7 +353,9 @@ async fn bad_commitments_and_regions_are_parameter_errors() {
         }
         // Wrong types and missing parameters (reported by the server library, same code).
         assert_eq!(
-            call_err(addr, "licence_verify", json!([ISSUER_USCC, c])).await.code(),
+            call_err(addr, "licence_verify", json!([ISSUER_USCC, c]))
+                .await
+                .code(),
             INVALID_PARAMS
         );
         assert_eq!(
@@ -341,32 +382,49 @@ async fn licence_get_and_history_follow_the_data_classes() {
         let f = &harness.fixture;
         let addr = harness.addr;
         let open = harness
-            .call("licence_get", json!([ISSUER_USCC, hex::encode(f.unconditional)]))
+            .call(
+                "licence_get",
+                json!([ISSUER_USCC, hex::encode(f.unconditional)]),
+            )
             .await
             .unwrap();
         assert_eq!(open["disclosure"], "full");
         assert!(open["recognition"].is_null());
         assert_eq!(open["details"]["licenceType"], "U1");
         let conditional = harness
-            .call("licence_get", json!([ISSUER_USCC, hex::encode(f.conditional)]))
+            .call(
+                "licence_get",
+                json!([ISSUER_USCC, hex::encode(f.conditional)]),
+            )
             .await
             .unwrap();
         assert_eq!(conditional["disclosure"], "validityOnly");
         assert_eq!(
-            call_err(addr, "licence_get", json!([ISSUER_USCC, hex::encode(f.non_open)]))
-                .await
-                .code(),
+            call_err(
+                addr,
+                "licence_get",
+                json!([ISSUER_USCC, hex::encode(f.non_open)])
+            )
+            .await
+            .code(),
             ACCESS_RESTRICTED
         );
         assert_eq!(
-            call_err(addr, "licence_get", json!([ISSUER_USCC, hex::encode([0x55u8; 32])]))
-                .await
-                .code(),
+            call_err(
+                addr,
+                "licence_get",
+                json!([ISSUER_USCC, hex::encode([0x55u8; 32])])
+            )
+            .await
+            .code(),
             NOT_FOUND
         );
 
         let history = harness
-            .call("licence_getHistory", json!([ISSUER_USCC, hex::encode(f.unconditional)]))
+            .call(
+                "licence_getHistory",
+                json!([ISSUER_USCC, hex::encode(f.unconditional)]),
+            )
             .await
             .unwrap();
         let events = history.as_array().unwrap();
@@ -408,7 +466,8 @@ async fn licence_get_and_history_follow_the_data_classes() {
             .await
             .unwrap();
         assert_eq!(history.as_array().unwrap().len(), 1);
-        let get_as_verifier = json!([ISSUER_USCC, 
+        let get_as_verifier = json!([
+            ISSUER_USCC,
             hex::encode(f.conditional),
             f.verifier_did.to_string(),
             auth(&f.verifier, "licence_get", &f.verifier_did, &params),

@@ -386,7 +386,7 @@ async fn a_batch_member_verifies_through_its_inclusion_proof() {
         let error = call_err(
             h.addr,
             "batch_submitLeaves",
-            json!({ "leaves": hex_leaves }),
+            json!({ "issuer": ISSUER_USCC, "leaves": hex_leaves }),
         )
         .await;
         assert_eq!(error.code(), NOT_FOUND, "{}", error.message());
@@ -398,7 +398,7 @@ async fn a_batch_member_verifies_through_its_inclusion_proof() {
         }));
         h.fixture.node.commit(&[tx]);
         let kept = h
-            .call("batch_submitLeaves", json!({ "leaves": hex_leaves }))
+            .call("batch_submitLeaves", json!({ "issuer": ISSUER_USCC, "leaves": hex_leaves }))
             .await
             .unwrap();
         assert_eq!(kept["root"], hex::encode(tree.root()));
@@ -408,7 +408,7 @@ async fn a_batch_member_verifies_through_its_inclusion_proof() {
         let inclusion = h
             .call(
                 "batch_getInclusionProof",
-                json!({ "commitment": hex::encode(member) }),
+                json!({ "issuer": ISSUER_USCC, "commitment": hex::encode(member) }),
             )
             .await
             .unwrap();
@@ -440,7 +440,7 @@ async fn a_batch_member_verifies_through_its_inclusion_proof() {
         let unknown = call_err(
             h.addr,
             "batch_getInclusionProof",
-            json!({ "commitment": hex::encode([0x42; 32]) }),
+            json!({ "issuer": ISSUER_USCC, "commitment": hex::encode([0x42; 32]) }),
         )
         .await;
         assert_eq!(unknown.code(), NOT_FOUND);

@@ -97,7 +97,7 @@ pub fn run(args: &BatchArgs, common: &Common) -> anyhow::Result<Report> {
         for (_, leaves, tree) in &batches {
             let hex_leaves: Vec<String> = leaves.iter().map(hex::encode).collect();
             let kept: Value = client
-                .request("batch_submitLeaves", rpc_params![hex_leaves])
+                .request("batch_submitLeaves", rpc_params![super::net::issuer_uscc(0).to_string(), hex_leaves])
                 .await
                 .context("batch_submitLeaves")?;
             anyhow::ensure!(kept["root"] == json!(hex::encode(tree.root())), "kept another root: {kept}");
@@ -111,7 +111,7 @@ pub fn run(args: &BatchArgs, common: &Common) -> anyhow::Result<Report> {
             let i = (k * 7_919) % total;
             let c = commitment(3, i);
             let inclusion: Value = client
-                .request("batch_getInclusionProof", rpc_params![hex::encode(c)])
+                .request("batch_getInclusionProof", rpc_params![super::net::issuer_uscc(0).to_string(), hex::encode(c)])
                 .await
                 .context("batch_getInclusionProof")?;
             let proof: BatchProof = serde_json::from_value(inclusion["proof"].clone())?;
@@ -128,6 +128,7 @@ pub fn run(args: &BatchArgs, common: &Common) -> anyhow::Result<Report> {
                         .request(
                             "licence_verify",
                             rpc_params![
+                                super::net::issuer_uscc(0).to_string(),
                                 hex::encode(c),
                                 310_000,
                                 Option::<String>::None,

@@ -117,6 +117,7 @@ impl<S: TreeStore> Builder<S> {
                     name: "benchmark licence".into(),
                     schema_digest: [7; 32],
                     data_class: DataClass::Unconditional,
+                    on_issuer_revoked: Default::default(),
                 }),
             ),
             authority.sign(
@@ -132,6 +133,7 @@ impl<S: TreeStore> Builder<S> {
                 TxPayload::AccreditIssuer(AccreditIssuer {
                     issuer_key: builder.issuer.key.verifying_key().to_bytes(),
                     issuer_did: DidId::derive(&authority.key.verifying_key().to_bytes(), 1),
+                    uscc: super::net::issuer_uscc(0),
                     licence_types: vec![code],
                 }),
             ),

@@ -312,6 +312,7 @@ pub async fn setup_issuers(
                 name: "benchmark licence".into(),
                 schema_digest: [7; 32],
                 data_class: DataClass::Unconditional,
+                on_issuer_revoked: Default::default(),
             }),
         ),
     )
@@ -339,6 +340,7 @@ pub async fn setup_issuers(
                 TxPayload::AccreditIssuer(AccreditIssuer {
                     issuer_key: issuer.key.verifying_key().to_bytes(),
                     issuer_did: DidId::derive(&authority_pub, create_nonce),
+                    uscc: issuer_uscc(i as u64),
                     licence_types: vec![code.clone()],
                 }),
             ),
@@ -365,6 +367,24 @@ pub fn anchor(commitment: [u8; 32], from_ms: u64) -> TxPayload {
 }
 
 /// The `i`-th benchmark commitment of a run.
+/// The USCC of benchmark issuer `index` (all Shanghai): `91310000`, eight digits, `0`, check.
+pub fn issuer_uscc(index: u64) -> yrd_contracts::licence_id::Uscc {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    const WEIGHTS: [usize; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
+    let mut text = format!("91310000{:08}0", index % 100_000_000);
+    let sum: usize = text
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(c, w)| ALPHABET.iter().position(|&a| a == c).unwrap_or(0) * w)
+        .sum();
+    text.push(char::from(ALPHABET[(31 - sum % 31) % 31]));
+    // Digits only, with the computed check character: always a valid code.
+    text.parse()
+        .unwrap_or_else(|_| unreachable!("benchmark USCC {text} is valid"))
+}
+
 pub fn commitment(run: u64, i: u64) -> [u8; 32] {
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&run.to_le_bytes());

@@ -150,12 +150,18 @@ pub fn run(args: &QueryArgs, common: &Common) -> anyhow::Result<Report> {
     let n = licences.max(1);
     let results = runtime.block_on(async {
         let trivial = measure(&url, clients, seconds, "chain_getHead", |_| rpc_params![]).await?;
+        // Commitment i was anchored by issuer i mod 10 (bulk_anchor above).
         let plain = measure(&url, clients, seconds, "licence_verify", move |i| {
-            rpc_params![hex::encode(commitment(1, i % n)), 320_000]
+            rpc_params![
+                net::issuer_uscc(i % n % 10).to_string(),
+                hex::encode(commitment(1, i % n)),
+                320_000
+            ]
         })
         .await?;
         let proven = measure(&url, clients, seconds, "licence_verify", move |i| {
             rpc_params![
+                net::issuer_uscc(i % n % 10).to_string(),
                 hex::encode(commitment(1, i % n)),
                 320_000,
                 Option::<String>::None,

@@ -145,6 +145,7 @@ pub fn run(args: &ScaleArgs, common: &Common) -> anyhow::Result<Report> {
         let version = builder.state.version();
         let root = builder.state.root().map_err(|e| anyhow::anyhow!("{e}"))?;
         let snapshot = builder.state.snapshot_at(version);
+        let issuer = super::net::issuer_uscc(0);
         let mut plain = Vec::with_capacity(queries as usize);
         let mut i = 1u64;
         for _ in 0..queries {
@@ -153,7 +154,7 @@ pub fn run(args: &ScaleArgs, common: &Common) -> anyhow::Result<Report> {
                 .wrapping_add(1_442_695_040_888_963_407);
             let c = commitment(0, (i >> 11) % size);
             let t = Instant::now();
-            let answer = licence_verify(&snapshot, &c, ProvinceCode::JIANGSU, None)
+            let answer = licence_verify(&snapshot, &issuer, &c, ProvinceCode::JIANGSU, None)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             plain.push(t.elapsed().as_secs_f64() * 1e6);
             anyhow::ensure!(
@@ -175,6 +176,7 @@ pub fn run(args: &ScaleArgs, common: &Common) -> anyhow::Result<Report> {
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
             let query = ProvenQuery::LicenceVerify(LicenceVerifyParams {
+                issuer: issuer.clone(),
                 commitment: commitment(0, (i >> 11) % size),
                 region: ProvinceCode::JIANGSU,
                 verifier_did: None,

@@ -8,7 +8,7 @@ use crate::proof::{HexBytes, ProvenAnswer, ProvenQuery};
 use crate::rpc::api::ProofApiServer;
 use crate::rpc::backend::BatchLeavesError;
 use crate::rpc::error::RpcError;
-use crate::rpc::params::parse_hex32;
+use crate::rpc::params::{parse_hex32, parse_uscc};
 use crate::rpc::views::{BatchInclusionView, BatchLeavesReceipt};
 use yrd_contracts::tree::MAX_KEY_LEN_BYTES;
 
@@ -29,7 +29,12 @@ impl ProofApiServer for RpcHandlers {
         Ok(answer)
     }
 
-    async fn batch_submit_leaves(&self, leaves: Vec<String>) -> RpcResult<BatchLeavesReceipt> {
+    async fn batch_submit_leaves(
+        &self,
+        issuer: String,
+        leaves: Vec<String>,
+    ) -> RpcResult<BatchLeavesReceipt> {
+        let issuer = parse_uscc("issuer", &issuer)?;
         let leaves = leaves
             .iter()
             .map(|leaf| parse_hex32("leaves", leaf))
@@ -39,7 +44,7 @@ impl ProofApiServer for RpcHandlers {
             .ctx
             .run_blocking(move |ctx| {
                 ctx.backend
-                    .store_batch_leaves(leaves)
+                    .store_batch_leaves(&issuer, leaves)
                     .map_err(|error| match error {
                         BatchLeavesError::NotAnchored { .. } => RpcError::NotFound {
                             kind: "anchored batch with these leaves' root",
@@ -55,13 +60,18 @@ impl ProofApiServer for RpcHandlers {
         Ok(BatchLeavesReceipt { root, count })
     }
 
-    async fn batch_get_inclusion_proof(&self, commitment: String) -> RpcResult<BatchInclusionView> {
+    async fn batch_get_inclusion_proof(
+        &self,
+        issuer: String,
+        commitment: String,
+    ) -> RpcResult<BatchInclusionView> {
+        let issuer = parse_uscc("issuer", &issuer)?;
         let commitment = parse_hex32("commitment", &commitment)?;
         let inclusion = self
             .ctx
             .run_blocking(move |ctx| {
                 ctx.backend
-                    .batch_inclusion(&commitment)?
+                    .batch_inclusion(&issuer, &commitment)?
                     .ok_or_else(|| RpcError::NotFound {
                         kind: "batch leaf kept by this node",
                         id: hex::encode(commitment),

@@ -16,8 +16,8 @@ use jsonrpsee::server::TrySendError;
 use tokio::sync::broadcast::error::RecvError;
 use yrd_contracts::DidId;
 use yrd_contracts::StateReader;
-use yrd_contracts::query::{Disclosure, licence_verify};
 use yrd_contracts::licence_id::Uscc;
+use yrd_contracts::query::{Disclosure, licence_verify};
 use yrd_contracts::types::{Digest32, ProvinceCode};
 
 use super::licence::parse_claim;
@@ -194,7 +194,9 @@ pub(super) async fn licence_status(
             }
         };
         if !watched.contains(&change.commitment)
-            || change.issuer.is_some_and(|named| named != issuer.to_bytes())
+            || change
+                .issuer
+                .is_some_and(|named| named != issuer.to_bytes())
         {
             continue;
         }
