@@ -427,7 +427,7 @@ mod tests {
                 "consensus.sync_peer_burst_bytes",
             ),
             (
-                "[storage]\ntree_node_cache_entries = 18446744073709551615\n",
+                "[storage]\ntree_node_cache_entries = 100000000\n",
                 "storage.tree_node_cache_entries",
             ),
             ("[rpc]\nmax_connections = 0\n", "rpc.max_connections"),
