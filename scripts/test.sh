@@ -4,7 +4,7 @@
 #   scripts/test.sh            # what CI runs
 #
 # Builds go to $CARGO_TARGET_DIR (default: ~/.cache/yrd-target) so that repeated runs and fresh
-# clones share one warm build. The first build compiles RocksDB's C++ and takes ~15 minutes on two
+# clones share one warm build. A cold run compiles RocksDB's C++ twice (lints, tests), ~40 minutes on two
 # cores; later runs take a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
