@@ -224,25 +224,14 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
     }
     let head = shared.head();
     let signer = tx.body.signer;
-    let (next_nonce, province) = shared
+    let next_nonce = shared
         .with_state_at(head.height, |reader| {
-            let reader = super::shared::DynReader(reader);
-            let nonce = yrd_contracts::query::next_nonce(&reader, &signer);
-            (
-                nonce,
-                crate::mempool::province::signer_province(&reader, &signer),
-            )
+            yrd_contracts::query::next_nonce(&super::shared::DynReader(reader), &signer)
         })
+        .map_err(|e| AdmitError::State(e.to_string()))?
         .map_err(|e| AdmitError::State(e.to_string()))?;
-    let next_nonce = next_nonce.map_err(|e| AdmitError::State(e.to_string()))?;
     let pending = PendingTx { tx, bytes, hash };
-    let admission = crate::mempool::Admission {
-        next_nonce,
-        height: head.height,
-        now_ms: super::now_ms(),
-        province,
-    };
-    pool.insert(pending, admission).map_err(|e| {
+    pool.insert(pending, next_nonce, head.height).map_err(|e| {
         if !matches!(e, MempoolError::Duplicate(_)) && !Shared::is_full(&e) {
             shared.remember_refusal(
                 hash,

@@ -18,8 +18,6 @@ pub mod ingress;
 pub mod restart;
 pub mod rpc_backend;
 pub mod shared;
-pub mod sync_budget;
-pub mod sync_serve;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -101,8 +99,6 @@ pub struct HostConfig {
     /// How long after entering a round a leader with some, but not a block's worth of,
     /// transactions waits for more before proposing. Zero proposes at once.
     pub min_block_interval: Duration,
-    /// How sync requests are served off the loop.
-    pub sync: sync_serve::SyncServeConfig,
 }
 
 /// A payload whose building was deferred because the mempool was empty.
@@ -140,8 +136,6 @@ pub struct Host {
     deferred_rx: mpsc::Receiver<DeferredPayload>,
     /// The gossip ingress queue ([`ingress::spawn_gossip_ingress`]).
     gossip_ingress: mpsc::Sender<ingress::GossipedTx>,
-    /// The sync server's queue ([`sync_serve::spawn_sync_server`]).
-    sync_server: sync_serve::SyncServer,
 }
 
 impl std::fmt::Debug for Host {
@@ -165,14 +159,6 @@ impl Host {
         let (deferred_tx, deferred_rx) = mpsc::channel(16);
         let me = core.public_key();
         let gossip_ingress = ingress::spawn_gossip_ingress(Arc::clone(&shared), network.clone());
-        let sync_server = sync_serve::spawn_sync_server(
-            Arc::clone(&shared),
-            config.sync,
-            sync_serve::AnswerLimits {
-                max_blocks: config.sync_max_blocks_per_response,
-                max_bytes: config.sync_max_response_bytes,
-            },
-        );
         Self {
             core,
             me,
@@ -190,7 +176,6 @@ impl Host {
             deferred_tx,
             deferred_rx,
             gossip_ingress,
-            sync_server,
         }
     }
 
@@ -284,33 +269,28 @@ impl Host {
                 bytes,
                 respond,
             } => {
-                let Some(ConsensusMessage::SyncRequest(request)) = decode_message(&bytes) else {
-                    tracing::warn!(peer = %hex::encode(from), "malformed sync request dropped");
-                    let _ = self
-                        .network
-                        .report_invalid(from, "malformed sync request")
-                        .await;
-                    return Ok(());
+                let answer = match decode_message(&bytes) {
+                    Some(ConsensusMessage::SyncRequest(request)) => {
+                        let store = &self.shared.store;
+                        let response = yrd_consensus::sync::respond(
+                            &request,
+                            |height| restart::committed_block(store, height).ok().flatten(),
+                            &self.core,
+                            self.config.sync_max_blocks_per_response,
+                            self.config.sync_max_response_bytes,
+                        );
+                        ConsensusMessage::SyncResponse(Box::new(response)).encode()
+                    }
+                    _ => {
+                        tracing::warn!(peer = %hex::encode(from), "malformed sync request dropped");
+                        let _ = self
+                            .network
+                            .report_invalid(from, "malformed sync request")
+                            .await;
+                        return Ok(());
+                    }
                 };
-                // Served off the loop: here only what the answer needs from the core, from memory.
-                let committed_height = self.core.committed_height();
-                let uncommitted = sync_serve::may_reach_tip(
-                    &request,
-                    committed_height,
-                    self.config.sync_max_blocks_per_response,
-                )
-                .then(|| self.core.uncommitted_chain(&request.target))
-                .flatten();
-                self.sync_server.queue(sync_serve::SyncJob {
-                    from,
-                    request,
-                    tip: sync_serve::TipSnapshot {
-                        committed_height,
-                        uncommitted,
-                    },
-                    now_ms: now_ms(),
-                    respond,
-                });
+                let _ = respond.send(answer);
             }
             NetworkEvent::PeerConnected { key } => {
                 tracing::info!(peer = %hex::encode(key), "peer connected");
@@ -481,7 +461,7 @@ impl Host {
                     // and the head's state under this same lock (`ingress::admit`), so whichever
                     // side goes first, a committed transaction never stays in the pool.
                     self.shared.head.send_replace(head);
-                    pool.remove_committed(&included, head.height, now_ms(), |signer| {
+                    pool.remove_committed(&included, head.height, |signer| {
                         yrd_contracts::query::next_nonce(&reader, signer).unwrap_or(0)
                     });
                 }

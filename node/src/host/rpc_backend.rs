@@ -10,7 +10,7 @@ use yrd_contracts::{SignedTx, StateReader};
 
 use super::ingress::{self, AdmitError};
 use super::shared::Shared;
-use crate::mempool::{EvictReason, MempoolError};
+use crate::mempool::MempoolError;
 use crate::network::NetworkHandle;
 use crate::rpc::backend::{BatchInclusion, BatchLeavesError, ProofAnchor, ProverHandle};
 use crate::rpc::views::{
@@ -146,7 +146,6 @@ impl NodeBackend {
         use std::sync::atomic::Ordering::Relaxed;
         let node = &self.shared.counters;
         let net = self.network.metrics();
-        let evicted = self.shared.mempool().evictions();
         NodeCountersView {
             txs_admitted: node.txs_admitted.load(Relaxed),
             txs_refused: node.txs_refused.load(Relaxed),
@@ -160,16 +159,6 @@ impl NodeBackend {
                 .saturating_add(net.malformed_messages_dropped),
             peer_bans: net.bans,
             gossip_txs_dropped: node.gossip_txs_dropped.load(Relaxed),
-            mempool_evicted_stale_nonce: evicted.get(EvictReason::StaleNonce),
-            mempool_evicted_expired: evicted.get(EvictReason::Expired),
-            mempool_evicted_lifetime_blocks: evicted.get(EvictReason::LifetimeBlocks),
-            mempool_evicted_lifetime_time: evicted.get(EvictReason::LifetimeTime),
-            mempool_evicted_gap_age: evicted.get(EvictReason::GapAge),
-            sync_served: node.sync_served.load(Relaxed),
-            sync_dropped_queue_full: node.sync_dropped_queue_full.load(Relaxed),
-            sync_refused_budget: node.sync_refused_budget.load(Relaxed),
-            sync_read_faults: node.sync_read_faults.load(Relaxed),
-            connections_refused_limit: net.connections_refused_limit,
         }
     }
 }

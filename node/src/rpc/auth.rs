@@ -6,21 +6,16 @@
 //!
 //! ```text
 //! message   = blake3_derive_key(VERIFIER_AUTH_CONTEXT,
-//!               chainId ‖ 0x00 ‖ method ‖ 0x00 ‖ did ‖ 0x00 ‖ keyId ‖ 0x00 ‖
-//!               timestampMs (u64 BE) ‖ params)
+//!               method ‖ 0x00 ‖ did ‖ 0x00 ‖ keyId ‖ 0x00 ‖ timestampMs (u64 BE) ‖ params)
 //! signature = ed25519 over the 32-byte message, with the key of `did#keyId`
 //! ```
 //!
 //! `params` is a fixed byte layout per method (see [`AuthParams`]), so a signature answers one
-//! question only, on one chain only (`chainId` is the chain record's, read from the same state the
-//! query reads; a signature made for another chain never verifies here). The node checks, against
-//! that state version: the DID exists and is active, `keyId` names a method listed under
-//! `authentication`, the signature verifies with `verify_strict`, the timestamp is within
-//! `auth_max_clock_skew_ms` of the node's clock, and the signature was not seen before (a replay
-//! cache, bounded per DID: see [`ReplayCache`]). Whether the DID is a *registered* verifier is
-//! then decided by the contracts query, as for any DID.
-//!
-//! Version 2 of the message (this one) added `chainId`; version-1 signatures are refused.
+//! question only. The node checks, against the same state version the query reads: the DID exists
+//! and is active, `keyId` names a method listed under `authentication`, the signature verifies
+//! with `verify_strict`, the timestamp is within `auth_max_clock_skew_ms` of the node's clock, and
+//! the signature was not seen before (a bounded replay cache). Whether the DID is a *registered*
+//! verifier is then decided by the contracts query, as for any DID.
 //!
 //! This module never logs what it authenticates: who asked about which licence is a private
 //! verification log.
@@ -35,14 +30,14 @@ use yrd_contracts::envelope::parse_signer_key;
 use yrd_contracts::hashing::derive_hash;
 use yrd_contracts::keys;
 use yrd_contracts::reader::read_record;
-use yrd_contracts::records::{ChainRecord, DidDocumentRecord, DidHeadRecord};
+use yrd_contracts::records::{DidDocumentRecord, DidHeadRecord};
 use yrd_contracts::types::{Digest32, Fragment, ProvinceCode};
 
 use super::error::RpcError;
 use super::params::{AuthParam, parse_hex64};
 
 /// Domain tag of the message a verifier signs.
-pub const VERIFIER_AUTH_CONTEXT: &str = "yrd-ledger 2025 rpc verifier request auth v2";
+pub const VERIFIER_AUTH_CONTEXT: &str = "yrd-ledger 2025 rpc verifier request auth v1";
 
 /// The method-specific bytes a verifier signature covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +92,6 @@ impl AuthParams<'_> {
 
 /// The 32-byte message a verifier signs (module doc).
 pub fn verifier_auth_message(
-    chain_id: &str,
     method: &str,
     did: &DidId,
     key_id: &str,
@@ -108,8 +102,6 @@ pub fn verifier_auth_message(
     derive_hash(
         VERIFIER_AUTH_CONTEXT,
         &[
-            chain_id.as_bytes(),
-            &[0],
             method.as_bytes(),
             &[0],
             did_text.as_bytes(),
@@ -125,14 +117,13 @@ pub fn verifier_auth_message(
 /// Builds the `auth` object a client sends (for the CLI and tests).
 pub fn sign_verifier_auth(
     key: &SigningKey,
-    chain_id: &str,
     method: &str,
     did: &DidId,
     key_id: &str,
     timestamp_ms: u64,
     params: &AuthParams<'_>,
 ) -> AuthParam {
-    let message = verifier_auth_message(chain_id, method, did, key_id, timestamp_ms, params);
+    let message = verifier_auth_message(method, did, key_id, timestamp_ms, params);
     AuthParam {
         key_id: key_id.to_owned(),
         timestamp_ms,
@@ -140,116 +131,61 @@ pub fn sign_verifier_auth(
     }
 }
 
-/// Remembers accepted signatures until their timestamp leaves the skew window, per DID.
-///
-/// Each DID has its own bucket of at most `per_did` unexpired signatures, and at most
-/// `max_entries / per_did` DIDs have a bucket at once. A DID that fills its bucket is refused
-/// with [`RpcError::Busy`] (`-33030`, "try later") until its own entries expire; no other DID's
-/// entries are evicted or its requests refused because of it. Only when as many DIDs as there are
-/// buckets hold unexpired signatures is a further DID refused, and every DID is a ledger record
-/// whose creation costs a transaction.
+/// Remembers accepted signatures until their timestamp leaves the skew window.
 #[derive(Debug)]
 pub struct ReplayCache {
-    per_did: usize,
-    max_dids: usize,
+    max_entries: usize,
     inner: Mutex<ReplayEntries>,
 }
 
 #[derive(Debug, Default)]
 struct ReplayEntries {
-    by_did: BTreeMap<DidId, BTreeSet<[u8; 64]>>,
-    by_expiry: BTreeSet<(u64, DidId, [u8; 64])>,
-}
-
-/// Why a replay cache's limits are refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum ReplayCacheError {
-    /// A bound is zero, or the per-DID bound exceeds the whole.
-    #[error(
-        "auth replay cache: {per_did} entries per DID must be between 1 and the total of {max_entries}"
-    )]
-    Bounds {
-        /// The total bound.
-        max_entries: usize,
-        /// The per-DID bound.
-        per_did: usize,
-    },
+    by_signature: BTreeMap<[u8; 64], u64>,
+    by_expiry: BTreeSet<(u64, [u8; 64])>,
 }
 
 impl ReplayCache {
-    /// A cache holding at most `max_entries` signatures, at most `per_did` of them for one DID.
-    pub fn new(max_entries: usize, per_did: usize) -> Result<Self, ReplayCacheError> {
-        if per_did == 0 || per_did > max_entries {
-            return Err(ReplayCacheError::Bounds {
-                max_entries,
-                per_did,
-            });
-        }
-        Ok(Self {
-            per_did,
-            max_dids: max_entries / per_did,
+    /// A cache holding at most `max_entries` signatures.
+    pub fn new(max_entries: usize) -> Self {
+        Self {
+            max_entries,
             inner: Mutex::new(ReplayEntries::default()),
-        })
+        }
     }
 
-    /// Records `did`'s `signature` until `expires_ms`; refuses one already recorded, a DID whose
-    /// bucket is full, or a new DID when every bucket is taken.
-    fn insert(
-        &self,
-        did: DidId,
-        signature: [u8; 64],
-        expires_ms: u64,
-        now_ms: u64,
-    ) -> Result<(), RpcError> {
-        let mut guard = self
+    /// Records `signature` until `expires_ms`; refuses one already recorded, or a full cache.
+    fn insert(&self, signature: [u8; 64], expires_ms: u64, now_ms: u64) -> Result<(), RpcError> {
+        let mut entries = self
             .inner
             .lock()
             .map_err(|_| RpcError::Internal("replay cache lock poisoned".into()))?;
-        let entries = &mut *guard;
         while let Some(first) = entries.by_expiry.first().copied() {
             if first.0 >= now_ms {
                 break;
             }
             entries.by_expiry.remove(&first);
-            if let Some(bucket) = entries.by_did.get_mut(&first.1) {
-                bucket.remove(&first.2);
-                if bucket.is_empty() {
-                    entries.by_did.remove(&first.1);
-                }
-            }
+            entries.by_signature.remove(&first.1);
         }
-        let dids = entries.by_did.len();
-        let bucket = match entries.by_did.get_mut(&did) {
-            Some(bucket) => bucket,
-            None if dids >= self.max_dids => {
-                let limit = u32::try_from(self.max_dids).unwrap_or(u32::MAX);
-                return Err(RpcError::Busy {
-                    in_flight: limit,
-                    limit,
-                });
-            }
-            None => entries.by_did.entry(did).or_default(),
-        };
-        if bucket.contains(&signature) {
+        if entries.by_signature.contains_key(&signature) {
             return Err(RpcError::AuthFailed(
                 "signature already used (replay)".into(),
             ));
         }
-        if bucket.len() >= self.per_did {
-            let limit = u32::try_from(self.per_did).unwrap_or(u32::MAX);
+        if entries.by_signature.len() >= self.max_entries {
+            let limit = u32::try_from(self.max_entries).unwrap_or(u32::MAX);
             return Err(RpcError::Busy {
                 in_flight: limit,
                 limit,
             });
         }
-        bucket.insert(signature);
-        entries.by_expiry.insert((expires_ms, did, signature));
+        entries.by_signature.insert(signature, expires_ms);
+        entries.by_expiry.insert((expires_ms, signature));
         Ok(())
     }
 
     /// Signatures held now.
     pub fn len(&self) -> usize {
-        self.inner.lock().map(|e| e.by_expiry.len()).unwrap_or(0)
+        self.inner.lock().map(|e| e.by_signature.len()).unwrap_or(0)
     }
 
     /// Whether none are held.
@@ -300,9 +236,6 @@ pub fn authenticate(
             auth.timestamp_ms, check.max_clock_skew_ms
         )));
     }
-    let chain: ChainRecord = read_record(reader, &keys::chain())
-        .map_err(|e| RpcError::Internal(e.to_string()))?
-        .ok_or_else(|| RpcError::Internal("the state has no chain record".into()))?;
     let document = active_document(reader, did)?;
     let method_record = document
         .methods
@@ -316,20 +249,13 @@ pub fn authenticate(
         })?;
     let key =
         parse_signer_key(&method_record.key).map_err(|e| RpcError::AuthFailed(e.to_string()))?;
-    let message = verifier_auth_message(
-        &chain.chain_id.0,
-        method,
-        did,
-        &auth.key_id,
-        auth.timestamp_ms,
-        params,
-    );
+    let message = verifier_auth_message(method, did, &auth.key_id, auth.timestamp_ms, params);
     key.verify_strict(&message, &Signature::from_bytes(&signature))
         .map_err(|_| RpcError::AuthFailed("signature does not verify".into()))?;
     let expires_ms = auth.timestamp_ms.saturating_add(check.max_clock_skew_ms);
     check
         .replay_cache
-        .insert(*did, signature, expires_ms, check.now_ms)?;
+        .insert(signature, expires_ms, check.now_ms)?;
     Ok(Some(*did))
 }
 
@@ -378,33 +304,27 @@ mod tests {
         let did = DidId([1; 16]);
         let c = [7u8; 32];
         let params = AuthParams::Licence { commitment: &c };
-        let base = verifier_auth_message("yrd-a", "licence_get", &did, "key-1", 5, &params);
+        let base = verifier_auth_message("licence_get", &did, "key-1", 5, &params);
         assert_ne!(
             base,
-            verifier_auth_message("yrd-b", "licence_get", &did, "key-1", 5, &params),
-            "another chain's message differs"
+            verifier_auth_message("licence_getHistory", &did, "key-1", 5, &params)
         );
         assert_ne!(
             base,
-            verifier_auth_message("yrd-a", "licence_getHistory", &did, "key-1", 5, &params)
+            verifier_auth_message("licence_get", &DidId([2; 16]), "key-1", 5, &params)
         );
         assert_ne!(
             base,
-            verifier_auth_message("yrd-a", "licence_get", &DidId([2; 16]), "key-1", 5, &params)
+            verifier_auth_message("licence_get", &did, "key-2", 5, &params)
         );
         assert_ne!(
             base,
-            verifier_auth_message("yrd-a", "licence_get", &did, "key-2", 5, &params)
-        );
-        assert_ne!(
-            base,
-            verifier_auth_message("yrd-a", "licence_get", &did, "key-1", 6, &params)
+            verifier_auth_message("licence_get", &did, "key-1", 6, &params)
         );
         let other = [8u8; 32];
         assert_ne!(
             base,
             verifier_auth_message(
-                "yrd-a",
                 "licence_get",
                 &did,
                 "key-1",
@@ -416,74 +336,19 @@ mod tests {
 
     #[test]
     fn replay_cache_refuses_reuse_expires_and_is_bounded() {
-        let did = DidId([1; 16]);
-        let cache = ReplayCache::new(2, 2).unwrap();
-        cache.insert(did, [1; 64], 100, 0).unwrap();
+        let cache = ReplayCache::new(2);
+        cache.insert([1; 64], 100, 0).unwrap();
         assert!(matches!(
-            cache.insert(did, [1; 64], 100, 50),
+            cache.insert([1; 64], 100, 50),
             Err(RpcError::AuthFailed(_))
         ));
-        cache.insert(did, [2; 64], 100, 50).unwrap();
+        cache.insert([2; 64], 100, 50).unwrap();
         assert!(matches!(
-            cache.insert(did, [3; 64], 100, 50),
+            cache.insert([3; 64], 100, 50),
             Err(RpcError::Busy { .. })
         ));
         // Past their expiry both leave the cache.
-        cache.insert(did, [3; 64], 300, 101).unwrap();
+        cache.insert([3; 64], 300, 101).unwrap();
         assert_eq!(cache.len(), 1);
-    }
-
-    #[test]
-    fn one_did_flooding_neither_evicts_nor_blocks_another() {
-        let flooder = DidId([1; 16]);
-        let honest = DidId([2; 16]);
-        // Room for 4 DIDs of 3 signatures each.
-        let cache = ReplayCache::new(12, 3).unwrap();
-        cache.insert(honest, [0xaa; 64], 1_000, 0).unwrap();
-        let mut busy = 0;
-        for i in 0..100u8 {
-            match cache.insert(flooder, [i; 64], 1_000, 0) {
-                Ok(()) => {}
-                Err(RpcError::Busy { .. }) => busy += 1,
-                Err(other) => panic!("unexpected {other:?}"),
-            }
-        }
-        assert_eq!(busy, 97, "the flooder is held to its own bucket");
-        // The honest DID's accepted signature is still remembered (a replay is still refused)...
-        assert!(matches!(
-            cache.insert(honest, [0xaa; 64], 1_000, 0),
-            Err(RpcError::AuthFailed(_))
-        ));
-        // ...and its new requests are still accepted, up to its own bucket.
-        cache.insert(honest, [0xbb; 64], 1_000, 0).unwrap();
-        cache.insert(honest, [0xcc; 64], 1_000, 0).unwrap();
-        assert!(matches!(
-            cache.insert(honest, [0xdd; 64], 1_000, 0),
-            Err(RpcError::Busy { .. })
-        ));
-        // A third DID still finds a bucket.
-        cache.insert(DidId([3; 16]), [0xee; 64], 1_000, 0).unwrap();
-    }
-
-    #[test]
-    fn buckets_bounded_when_many_dids_hold_signatures() {
-        let cache = ReplayCache::new(4, 2).unwrap();
-        cache.insert(DidId([1; 16]), [1; 64], 100, 0).unwrap();
-        cache.insert(DidId([2; 16]), [2; 64], 100, 0).unwrap();
-        assert!(matches!(
-            cache.insert(DidId([3; 16]), [3; 64], 100, 0),
-            Err(RpcError::Busy { .. })
-        ));
-        // A DID that already has a bucket keeps using it.
-        cache.insert(DidId([1; 16]), [4; 64], 100, 0).unwrap();
-        // Once the others expire, the new DID gets one.
-        cache.insert(DidId([3; 16]), [3; 64], 300, 101).unwrap();
-    }
-
-    #[test]
-    fn replay_cache_bounds_validated() {
-        assert!(ReplayCache::new(10, 0).is_err());
-        assert!(ReplayCache::new(10, 11).is_err());
-        assert!(ReplayCache::new(10, 10).is_ok());
     }
 }

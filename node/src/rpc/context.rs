@@ -40,8 +40,7 @@ impl std::fmt::Debug for RpcContext {
 }
 
 impl RpcContext {
-    /// The shared state; fails if the embedded OpenRPC document is not JSON or the replay cache's
-    /// bounds are inconsistent (which [`RpcConfig::validate`] refuses at startup).
+    /// The shared state; fails only if the embedded OpenRPC document is not JSON.
     pub fn new(
         backend: Arc<dyn RpcBackend>,
         config: RpcConfig,
@@ -50,11 +49,7 @@ impl RpcContext {
         let openrpc = serde_json::from_str(OPENRPC_DOCUMENT)?;
         Ok(Self {
             backend,
-            replay_cache: ReplayCache::new(
-                config.auth_replay_cache_entries as usize,
-                config.auth_replay_cache_entries_per_did as usize,
-            )
-            .map_err(<serde_json::Error as serde::de::Error>::custom)?,
+            replay_cache: ReplayCache::new(config.auth_replay_cache_entries as usize),
             backend_calls: Arc::new(Semaphore::new(config.max_concurrent_backend_calls as usize)),
             config,
             metrics,

@@ -252,36 +252,6 @@ pub struct NodeCountersView {
     /// submitting node still holds them).
     #[serde(default)]
     pub gossip_txs_dropped: u64,
-    /// Mempool evictions: a committed block used the nonce.
-    #[serde(default)]
-    pub mempool_evicted_stale_nonce: u64,
-    /// Mempool evictions: the chain passed the expiry height.
-    #[serde(default)]
-    pub mempool_evicted_expired: u64,
-    /// Mempool evictions: waited `max_lifetime_blocks`.
-    #[serde(default)]
-    pub mempool_evicted_lifetime_blocks: u64,
-    /// Mempool evictions: waited `max_lifetime_ms`.
-    #[serde(default)]
-    pub mempool_evicted_lifetime_time: u64,
-    /// Mempool evictions: waited `max_gapped_age_blocks` behind a nonce gap.
-    #[serde(default)]
-    pub mempool_evicted_gap_age: u64,
-    /// Sync requests answered.
-    #[serde(default)]
-    pub sync_served: u64,
-    /// Sync requests dropped because the serve queue was full.
-    #[serde(default)]
-    pub sync_dropped_queue_full: u64,
-    /// Sync requests refused because the peer's byte budget was spent.
-    #[serde(default)]
-    pub sync_refused_budget: u64,
-    /// Sync requests left unanswered because a store read failed.
-    #[serde(default)]
-    pub sync_read_faults: u64,
-    /// Connections refused by a connection limit (total, per peer, per IP, pending handshakes).
-    #[serde(default)]
-    pub connections_refused_limit: u64,
 }
 
 /// The answer of `account_getNextNonce`.

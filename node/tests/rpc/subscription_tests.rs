@@ -9,9 +9,6 @@ use serde_json::{Value, json};
 use yrd_contracts::types::{Digest32, ProvinceCode};
 use yrd_node::rpc::HeadInfo;
 use yrd_node::rpc::auth::{AuthParams, sign_verifier_auth};
-
-/// The fixture's chain id, which verifier signatures bind.
-const TEST_CHAIN: &str = "yrd-test";
 use yrd_node::rpc::metrics::SubscriptionKind;
 
 use crate::fixture::suspend;
@@ -106,7 +103,6 @@ fn status_params(
     if as_verifier {
         let auth = sign_verifier_auth(
             &f.verifier,
-            TEST_CHAIN,
             "licence_subscribeStatus",
             &f.verifier_did,
             "key-1",

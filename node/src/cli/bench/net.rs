@@ -68,7 +68,9 @@ impl LocalNet {
             let mut text = text.replacen("[rpc]\n", &format!("[rpc]\n{}", tweaks.rpc), 1);
             // `[consensus]` is the last table the devnet writes.
             text.push_str(&tweaks.consensus);
-            text.push_str(&format!("\n[mempool]\n{BENCH_MEMPOOL}{}", tweaks.mempool));
+            if !tweaks.mempool.is_empty() {
+                text.push_str(&format!("\n[mempool]\n{}", tweaks.mempool));
+            }
             std::fs::write(&node.config, text)?;
         }
         let genesis: yrd_contracts::Genesis = serde_json::from_str(
@@ -231,25 +233,19 @@ impl Account {
         }
     }
 
-    /// Sign `payload` with the next nonce, expiring at the furthest height a mempool may be
-    /// configured to accept (the bench networks raise `max_expiry_ahead_blocks` to it).
+    /// Sign `payload` with the next nonce (never expiring).
     pub fn sign(&mut self, chain: &ChainId, payload: TxPayload) -> SignedTx {
         let body = TxBody {
             chain_id: chain.clone(),
             signer: self.key.verifying_key().to_bytes(),
             nonce: self.nonce,
-            expiry_height: yrd_node::mempool::MAX_BLOCKS_CEILING,
+            expiry_height: u64::MAX,
             payload,
         };
         self.nonce += 1;
         body.sign(&self.key)
     }
 }
-
-/// Mempool settings of every bench network: bench transactions expire at the furthest height a
-/// mempool may accept and may wait out a whole run.
-const BENCH_MEMPOOL: &str = "max_expiry_ahead_blocks = 10000000\nmax_lifetime_blocks = 10000000\n\
-                             max_gapped_age_blocks = 10000000\nmax_lifetime_ms = 604800000\n";
 
 /// Submit one transaction; returns its hash (hex).
 pub async fn submit(client: &HttpClient, tx: &SignedTx) -> anyhow::Result<String> {

@@ -38,9 +38,7 @@ pub fn bulk_tweaks() -> Tweaks {
               max_connections = 1024\n"
             .into(),
         mempool: "max_txs = 400000\nmax_bytes = 536870912\nmax_txs_per_signer = 400000\n\
-                  max_nonce_gap = 400000\n\
-                  max_bytes_per_signer = 536870912\nmax_txs_per_province = 400000\nmax_bytes_per_province = 536870912\n\
-                  max_gapped_txs_per_signer = 400000\n"
+                  max_nonce_gap = 400000\n"
             .into(),
     }
 }
