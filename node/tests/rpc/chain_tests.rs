@@ -130,7 +130,11 @@ async fn submit_tracks_a_transaction_to_commit() {
         let verified = harness
             .call(
                 "licence_verify",
-                json!([hex::encode(unconditional), 310000]),
+                json!([
+                    crate::fixture::ISSUER_USCC,
+                    hex::encode(unconditional),
+                    310000
+                ]),
             )
             .await
             .unwrap();

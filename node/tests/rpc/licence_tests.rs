@@ -341,11 +341,11 @@ async fn bad_commitments_and_regions_are_parameter_errors() {
         let addr = harness.addr;
         let c = hex::encode(harness.fixture.unconditional);
         for (params, param) in [
-            (json!(["abcd", JIANGSU]), "commitment"),
-            (json!(["zz".repeat(32), JIANGSU]), "commitment"),
-            (json!([c, 310_100]), "region"),
-            (json!([c, "31000"]), "region"),
-            (json!([c, 4_294_967_296u64]), "region"),
+            (json!([ISSUER_USCC, "abcd", JIANGSU]), "commitment"),
+            (json!([ISSUER_USCC, "zz".repeat(32), JIANGSU]), "commitment"),
+            (json!([ISSUER_USCC, c, 310_100]), "region"),
+            (json!([ISSUER_USCC, c, "31000"]), "region"),
+            (json!([ISSUER_USCC, c, 4_294_967_296u64]), "region"),
         ] {
             let error = call_err(addr, "licence_verify", params.clone()).await;
             assert_eq!(error.code(), INVALID_PARAMS, "{params}");
@@ -457,6 +457,7 @@ async fn licence_get_and_history_follow_the_data_classes() {
             commitment: &f.conditional,
         };
         let as_verifier = json!([
+            ISSUER_USCC,
             hex::encode(f.conditional),
             f.verifier_did.to_string(),
             auth(&f.verifier, "licence_getHistory", &f.verifier_did, &params),

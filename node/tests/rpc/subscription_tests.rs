@@ -193,9 +193,13 @@ async fn licence_status_subscription_parameters_are_checked() {
             )
         };
         let none: Vec<String> = Vec::new();
-        assert!(subscribe(rpc_params![none, 320_000]).await.is_err());
+        assert!(
+            subscribe(rpc_params![crate::fixture::ISSUER_USCC, none, 320_000])
+                .await
+                .is_err()
+        );
         let too_many: Vec<String> = (0..65u8).map(|i| hex::encode([i; 32])).collect();
-        let error = subscribe(rpc_params![too_many, 320_000])
+        let error = subscribe(rpc_params![crate::fixture::ISSUER_USCC, too_many, 320_000])
             .await
             .expect_err("65 commitments accepted");
         assert!(
@@ -203,14 +207,21 @@ async fn licence_status_subscription_parameters_are_checked() {
             "{error}"
         );
         let at_limit: Vec<String> = (0..64u8).map(|i| hex::encode([i; 32])).collect();
-        subscribe(rpc_params![at_limit, 320_000]).await.unwrap();
+        subscribe(rpc_params![crate::fixture::ISSUER_USCC, at_limit, 320_000])
+            .await
+            .unwrap();
         assert!(
-            subscribe(rpc_params![vec!["abcd".to_owned()], 320_000])
-                .await
-                .is_err()
+            subscribe(rpc_params![
+                crate::fixture::ISSUER_USCC,
+                vec!["abcd".to_owned()],
+                320_000
+            ])
+            .await
+            .is_err()
         );
         // A verifier claim without a signature.
         let claim = rpc_params![
+            crate::fixture::ISSUER_USCC,
             vec![hex::encode(harness.fixture.conditional)],
             320_000,
             harness.fixture.verifier_did.to_string()

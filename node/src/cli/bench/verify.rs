@@ -54,6 +54,7 @@ pub fn run(args: &VerifyArgs, common: &Common) -> anyhow::Result<Report> {
     let mut built: Vec<ProvenAnswer> = Vec::with_capacity(answers);
     for i in 0..answers as u64 {
         let query = ProvenQuery::LicenceVerify(LicenceVerifyParams {
+            issuer: super::net::issuer_uscc(0),
             commitment: commitment(0, (i * 7_919) % licences.max(1)),
             region: ProvinceCode::JIANGSU,
             verifier_did: None,
