@@ -29,18 +29,8 @@ fn key(seed: u8) -> SigningKey {
 
 /// A distinct valid Shanghai USCC per issuer: `91310000` + eight digits + `0` + check.
 fn bench_uscc(n: u64) -> yrd_contracts::licence_id::Uscc {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [usize; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
-    let mut text = format!("91310000{n:08}0");
-    let sum: usize = text
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(c, w)| ALPHABET.iter().position(|&a| a == c).unwrap_or(0) * w)
-        .sum();
-    text.push(char::from(ALPHABET[(31 - sum % 31) % 31]));
-    text.parse().expect("valid USCC")
+    yrd_contracts::licence_id::Uscc::with_check_character(&format!("91310000{n:08}0"))
+        .expect("valid USCC")
 }
 
 fn signed(signer: &SigningKey, nonce: u64, payload: TxPayload) -> SignedTx {

@@ -264,6 +264,16 @@ impl fmt::Display for Uscc {
 }
 
 impl Uscc {
+    /// Completes the first 17 characters of a code with their GB 32100 check character.
+    pub fn with_check_character(first_17: &str) -> Result<Self, LicenceIdError> {
+        let check =
+            uscc_check_character(first_17.as_bytes()).ok_or_else(|| LicenceIdError::BadUscc {
+                uscc: first_17.to_string(),
+                reason: "character outside the USCC alphabet".into(),
+            })?;
+        format!("{first_17}{check}").parse()
+    }
+
     /// The code's 18 ASCII bytes, as they appear in state keys.
     pub fn to_bytes(&self) -> [u8; USCC_LEN] {
         let mut out = [0u8; USCC_LEN];

@@ -33,20 +33,11 @@ pub fn pk(k: &SigningKey) -> [u8; 32] {
 /// A valid GB 32100 code for a test issuer: division of `province`, the rest from its key.
 pub fn uscc_for(province: ProvinceCode, issuer: &[u8; 32]) -> Uscc {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [usize; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
-    let mut text = format!("91{:02}0000", province.0 / 10_000);
+    let mut first_17 = format!("91{:02}0000", province.0 / 10_000);
     for byte in &issuer[..9] {
-        text.push(char::from(ALPHABET[usize::from(*byte) % 31]));
+        first_17.push(char::from(ALPHABET[usize::from(*byte) % 31]));
     }
-    let sum: usize = text
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(c, w)| ALPHABET.iter().position(|&a| a == c).unwrap() * w)
-        .sum();
-    text.push(char::from(ALPHABET[(31 - sum % 31) % 31]));
-    text.parse().unwrap()
+    Uscc::with_check_character(&first_17).unwrap()
 }
 
 /// The USCC a test issuer is accredited under by [`Chain::accredit`] in `province`.

@@ -369,20 +369,10 @@ pub fn anchor(commitment: [u8; 32], from_ms: u64) -> TxPayload {
 /// The `i`-th benchmark commitment of a run.
 /// The USCC of benchmark issuer `index` (all Shanghai): `91310000`, eight digits, `0`, check.
 pub fn issuer_uscc(index: u64) -> yrd_contracts::licence_id::Uscc {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [usize; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
-    let mut text = format!("91310000{:08}0", index % 100_000_000);
-    let sum: usize = text
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(c, w)| ALPHABET.iter().position(|&a| a == c).unwrap_or(0) * w)
-        .sum();
-    text.push(char::from(ALPHABET[(31 - sum % 31) % 31]));
-    // Digits only, with the computed check character: always a valid code.
-    text.parse()
-        .unwrap_or_else(|_| unreachable!("benchmark USCC {text} is valid"))
+    let first_17 = format!("91310000{:08}0", index % 100_000_000);
+    // Digits only, completed with their check character: always a valid code.
+    yrd_contracts::licence_id::Uscc::with_check_character(&first_17)
+        .unwrap_or_else(|_| unreachable!("benchmark USCC {first_17}… is valid"))
 }
 
 pub fn commitment(run: u64, i: u64) -> [u8; 32] {
