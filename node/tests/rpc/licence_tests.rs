@@ -346,6 +346,9 @@ async fn bad_commitments_and_regions_are_parameter_errors() {
             (json!([ISSUER_USCC, c, 310_100]), "region"),
             (json!([ISSUER_USCC, c, "31000"]), "region"),
             (json!([ISSUER_USCC, c, 4_294_967_296u64]), "region"),
+            // A USCC with a wrong check character, and one of the wrong length.
+            (json!(["91310000MA1FL0001X", c, JIANGSU]), "issuer"),
+            (json!(["91310000", c, JIANGSU]), "issuer"),
         ] {
             let error = call_err(addr, "licence_verify", params.clone()).await;
             assert_eq!(error.code(), INVALID_PARAMS, "{params}");
