@@ -60,8 +60,9 @@ pub(crate) struct Cx<'a> {
 /// State of a started node.
 pub(crate) struct Running {
     pub(crate) validators: ValidatorSet,
-    /// The set of the epoch that ended at the committed root, while the root is that epoch's
-    /// reconfiguration block (see [`Running::verify_qc`]).
+    /// The set of the epoch before the current one, when known. Used only for QCs on the
+    /// committed root while the root is the block that ended that epoch (see
+    /// [`Running::verify_qc`]); once the root moves on it is never consulted.
     pub(crate) previous_validators: Option<ValidatorSet>,
     pub(crate) safety: SafetyRules,
     pub(crate) tree: BlockTree,
