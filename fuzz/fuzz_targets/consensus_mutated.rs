@@ -110,14 +110,14 @@ fuzz_target!(|sample: MutatedSample| {
                 ));
             }
         }
-        (ConsensusMessage::SyncInfo(info), ConsensusMessage::SyncInfo(before)) => {
-            if qc_ok(&info.highest_qc) && info.highest_tc.as_ref().is_none_or(tc_ok) {
-                assert_eq!(
-                    info.highest_qc, before.highest_qc,
-                    "edited sync info verifies"
-                );
-                assert!(kept_or_dropped(&info.highest_tc, &before.highest_tc));
-            }
+        (ConsensusMessage::SyncInfo(info), ConsensusMessage::SyncInfo(before))
+            if qc_ok(&info.highest_qc) && info.highest_tc.as_ref().is_none_or(tc_ok) =>
+        {
+            assert_eq!(
+                info.highest_qc, before.highest_qc,
+                "edited sync info verifies"
+            );
+            assert!(kept_or_dropped(&info.highest_tc, &before.highest_tc));
         }
         _ => {}
     }
