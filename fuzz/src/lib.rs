@@ -8,6 +8,11 @@ use arbitrary::Arbitrary;
 #[path = "../../contracts/tests/samples/mod.rs"]
 pub mod contract_samples;
 
+/// The contracts tests' in-memory chain (four provinces, helpers that sign and apply).
+#[path = "../../contracts/tests/common/mod.rs"]
+#[allow(clippy::new_without_default)] // Test helper, written for a private module.
+pub mod contract_chain;
+
 /// Valid consensus samples: every message kind, commit certificates, an epoch-change proof.
 #[path = "../../consensus/tests/samples/mod.rs"]
 pub mod consensus_samples;
