@@ -19,6 +19,8 @@ pub mod restart;
 pub mod rpc_backend;
 pub mod shared;
 pub mod signer_group;
+pub mod sync_budget;
+pub mod sync_serve;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -101,6 +103,8 @@ pub struct HostConfig {
     /// How long after entering a round a leader with some, but not a block's worth of,
     /// transactions waits for more before proposing. Zero proposes at once.
     pub min_block_interval: Duration,
+    /// How sync requests are served off the loop.
+    pub sync: sync_serve::SyncServeConfig,
 }
 
 /// A payload whose building was deferred because the mempool was empty.
@@ -138,6 +142,8 @@ pub struct Host {
     deferred_rx: mpsc::Receiver<DeferredPayload>,
     /// The gossip ingress queue ([`ingress::spawn_gossip_ingress`]).
     gossip_ingress: mpsc::Sender<ingress::GossipedTx>,
+    /// The sync server's queue ([`sync_serve::spawn_sync_server`]).
+    sync_server: sync_serve::SyncServer,
 }
 
 impl std::fmt::Debug for Host {
@@ -161,6 +167,14 @@ impl Host {
         let (deferred_tx, deferred_rx) = mpsc::channel(16);
         let me = core.public_key();
         let gossip_ingress = ingress::spawn_gossip_ingress(Arc::clone(&shared), network.clone());
+        let sync_server = sync_serve::spawn_sync_server(
+            Arc::clone(&shared),
+            config.sync,
+            sync_serve::AnswerLimits {
+                max_blocks: config.sync_max_blocks_per_response,
+                max_bytes: config.sync_max_response_bytes,
+            },
+        );
         Self {
             core,
             me,
@@ -178,6 +192,7 @@ impl Host {
             deferred_tx,
             deferred_rx,
             gossip_ingress,
+            sync_server,
         }
     }
 
@@ -271,28 +286,33 @@ impl Host {
                 bytes,
                 respond,
             } => {
-                let answer = match decode_message(&bytes) {
-                    Some(ConsensusMessage::SyncRequest(request)) => {
-                        let store = &self.shared.store;
-                        let response = yrd_consensus::sync::respond(
-                            &request,
-                            |height| restart::committed_block(store, height).ok().flatten(),
-                            &self.core,
-                            self.config.sync_max_blocks_per_response,
-                            self.config.sync_max_response_bytes,
-                        );
-                        ConsensusMessage::SyncResponse(Box::new(response)).encode()
-                    }
-                    _ => {
-                        tracing::warn!(peer = %hex::encode(from), "malformed sync request dropped");
-                        let _ = self
-                            .network
-                            .report_invalid(from, "malformed sync request")
-                            .await;
-                        return Ok(());
-                    }
+                let Some(ConsensusMessage::SyncRequest(request)) = decode_message(&bytes) else {
+                    tracing::warn!(peer = %hex::encode(from), "malformed sync request dropped");
+                    let _ = self
+                        .network
+                        .report_invalid(from, "malformed sync request")
+                        .await;
+                    return Ok(());
                 };
-                let _ = respond.send(answer);
+                // Served off the loop: here only what the answer needs from the core, from memory.
+                let committed_height = self.core.committed_height();
+                let uncommitted = sync_serve::may_reach_tip(
+                    &request,
+                    committed_height,
+                    self.config.sync_max_blocks_per_response,
+                )
+                .then(|| self.core.uncommitted_chain(&request.target))
+                .flatten();
+                self.sync_server.queue(sync_serve::SyncJob {
+                    from,
+                    request,
+                    tip: sync_serve::TipSnapshot {
+                        committed_height,
+                        uncommitted,
+                    },
+                    now_ms: now_ms(),
+                    respond,
+                });
             }
             NetworkEvent::PeerConnected { key } => {
                 tracing::info!(peer = %hex::encode(key), "peer connected");

@@ -81,6 +81,16 @@ pub struct NodeCounters {
     pub payloads_malformed: std::sync::atomic::AtomicU64,
     /// Gossiped transactions dropped because the gossip ingress queue was full.
     pub gossip_txs_dropped: std::sync::atomic::AtomicU64,
+    /// Sync requests answered.
+    pub sync_served: std::sync::atomic::AtomicU64,
+    /// Bytes of sync answers sent.
+    pub sync_bytes_served: std::sync::atomic::AtomicU64,
+    /// Sync requests dropped because the serve queue (or the peer's share of it) was full.
+    pub sync_dropped_queue_full: std::sync::atomic::AtomicU64,
+    /// Sync requests refused because the peer's byte budget was exhausted.
+    pub sync_refused_budget: std::sync::atomic::AtomicU64,
+    /// Sync requests left unanswered because a store read failed.
+    pub sync_read_faults: std::sync::atomic::AtomicU64,
 }
 
 /// State shared between the host loop, the ingress and the RPC server.
