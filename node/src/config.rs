@@ -400,7 +400,7 @@ mod tests {
                 &path,
                 format!(
                     "data_dir = \"d\"\nkey_file = \"k\"\ngenesis_file = \"g\"\n\
-                     [p2p]\nlisten_address = \"x\"\n[mempool]\n{mempool}\n"
+                     [p2p]\nlisten_address = \"/ip4/127.0.0.1/tcp/0\"\n[mempool]\n{mempool}\n"
                 ),
             )
             .unwrap();
@@ -418,6 +418,8 @@ mod tests {
         let config = NodeConfig::load(&path).unwrap();
         assert_eq!(config.mempool.max_lifetime_ms, 1);
         assert_eq!(config.mempool.fair_share_from_percent, 100);
+    }
+
     fn load_with(section: &str) -> Result<NodeConfig, ConfigError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("node.toml");
