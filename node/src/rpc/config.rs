@@ -28,6 +28,11 @@ pub const DEFAULT_MAX_DID_HISTORY_VERSIONS: u32 = 64;
 pub const DEFAULT_AUTH_MAX_CLOCK_SKEW_MS: u64 = 60_000;
 /// Default [`RpcConfig::auth_replay_cache_entries`].
 pub const DEFAULT_AUTH_REPLAY_CACHE_ENTRIES: u32 = 100_000;
+/// Default [`RpcConfig::max_batch_leaves_per_issuer`]: 4 Mi leaves (about 180 bytes of local
+/// storage each, so about 750 MB per issuer).
+pub const DEFAULT_MAX_BATCH_LEAVES_PER_ISSUER: u64 = 4 * 1024 * 1024;
+/// Highest accepted [`RpcConfig::max_batch_leaves_per_issuer`]: 2^32 leaves.
+pub const MAX_BATCH_LEAVES_PER_ISSUER_CEILING: u64 = 1 << 32;
 /// Default [`RpcConfig::connection_buffer_messages`].
 pub const DEFAULT_CONNECTION_BUFFER_MESSAGES: u32 = 256;
 
@@ -66,6 +71,10 @@ pub struct RpcConfig {
     /// Messages (responses and notifications) buffered per WebSocket connection; a subscription
     /// whose notification finds the buffer full is closed with an error notification.
     pub connection_buffer_messages: u32,
+    /// Most batch leaves (commitments) one issuer may keep with this node through
+    /// `batch_submitLeaves`, over all its batches. Over it: error `-33041`. At most
+    /// [`MAX_BATCH_LEAVES_PER_ISSUER_CEILING`].
+    pub max_batch_leaves_per_issuer: u64,
 }
 
 impl Default for RpcConfig {
@@ -84,6 +93,7 @@ impl Default for RpcConfig {
             auth_max_clock_skew_ms: DEFAULT_AUTH_MAX_CLOCK_SKEW_MS,
             auth_replay_cache_entries: DEFAULT_AUTH_REPLAY_CACHE_ENTRIES,
             connection_buffer_messages: DEFAULT_CONNECTION_BUFFER_MESSAGES,
+            max_batch_leaves_per_issuer: DEFAULT_MAX_BATCH_LEAVES_PER_ISSUER,
         }
     }
 }
@@ -134,6 +144,10 @@ impl RpcConfig {
                 "connection_buffer_messages",
                 u64::from(self.connection_buffer_messages),
             ),
+            (
+                "max_batch_leaves_per_issuer",
+                self.max_batch_leaves_per_issuer,
+            ),
         ];
         for (field, value) in positive {
             if value == 0 {
@@ -143,6 +157,13 @@ impl RpcConfig {
                     reason: "must be at least 1",
                 });
             }
+        }
+        if self.max_batch_leaves_per_issuer > MAX_BATCH_LEAVES_PER_ISSUER_CEILING {
+            return Err(RpcConfigError {
+                field: "max_batch_leaves_per_issuer",
+                value: self.max_batch_leaves_per_issuer,
+                reason: "must be at most 4294967296",
+            });
         }
         Ok(())
     }
@@ -174,5 +195,28 @@ mod tests {
             ..RpcConfig::default()
         };
         assert_eq!(batches_off.validate(), Ok(()));
+    }
+
+    #[test]
+    fn batch_leaves_per_issuer_is_refused_at_zero_and_above_the_ceiling() {
+        let with = |max_batch_leaves_per_issuer| RpcConfig {
+            max_batch_leaves_per_issuer,
+            ..RpcConfig::default()
+        };
+        assert_eq!(
+            with(0).validate().unwrap_err().field,
+            "max_batch_leaves_per_issuer"
+        );
+        assert_eq!(with(1).validate(), Ok(()));
+        assert_eq!(with(MAX_BATCH_LEAVES_PER_ISSUER_CEILING).validate(), Ok(()));
+        assert_eq!(
+            with(MAX_BATCH_LEAVES_PER_ISSUER_CEILING + 1)
+                .validate()
+                .unwrap_err()
+                .field,
+            "max_batch_leaves_per_issuer"
+        );
+        let parsed: RpcConfig = toml::from_str("max_batch_leaves_per_issuer = 10").unwrap();
+        assert_eq!(parsed.max_batch_leaves_per_issuer, 10);
     }
 }

@@ -24,8 +24,12 @@ use yrd_consensus::SafetyData as SafetyDataRecord;
 /// key or value encoding changes.
 ///
 /// History: 1, the first; 2 added [`super::tables::TreeLatestValues`], built from the value
-/// entries when a version-1 database is opened.
-pub const SCHEMA_VERSION: u32 = 2;
+/// entries when a version-1 database is opened; 3 keys the local batch-leaf tables by issuer
+/// ([`super::tables::BatchLeaves`], [`super::tables::BatchLeafIndex`]) and adds
+/// [`super::tables::BatchesKept`] and [`super::tables::BatchLeafUsage`]. Opening a version-2
+/// database clears the old leaf tables: they are local copies issuers re-submit (signed), never
+/// replicated state.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Entries of the latest-value index written per batch while migrating from schema version 1.
 const MIGRATION_CHUNK_ENTRIES: usize = 10_000;
@@ -49,6 +53,9 @@ pub(crate) struct StoreInner {
     pub(crate) staging: RwLock<TreeStaging>,
     /// Held while a block commit checks the head and writes, so commits never interleave.
     pub(crate) commit_lock: Mutex<()>,
+    /// Held while an issuer's batch leaves are checked against its quota and written, so two
+    /// submissions cannot both pass the quota.
+    pub(crate) batch_leaves_lock: Mutex<()>,
     /// No voted-for block is stored below this height (raised by each commit's pruning, lowered
     /// if a block below it is ever written). The pruning scan starts here: from height 0 it would
     /// step over every earlier deletion's tombstone at each commit, a cost growing with the chain
@@ -168,6 +175,7 @@ impl Store {
                 path,
                 staging: RwLock::new(TreeStaging::default()),
                 commit_lock: Mutex::new(()),
+                batch_leaves_lock: Mutex::new(()),
                 voted_pruned_below: std::sync::atomic::AtomicU64::new(0),
                 tree_node_cache: (config.tree_node_cache_entries > 0).then(|| {
                     // Least recently used: the hot nodes are those of the newest versions, which
@@ -200,7 +208,11 @@ impl Store {
     fn check_schema_version(&self) -> Result<(), StorageError> {
         match self.get::<Metadata>(&MetadataKey::SchemaVersion)? {
             Some(MetadataValue::SchemaVersion(found)) if found == SCHEMA_VERSION => Ok(()),
-            Some(MetadataValue::SchemaVersion(1)) => self.migrate_from_1(),
+            Some(MetadataValue::SchemaVersion(1)) => {
+                self.migrate_from_1()?;
+                self.migrate_from_2()
+            }
+            Some(MetadataValue::SchemaVersion(2)) => self.migrate_from_2(),
             Some(MetadataValue::SchemaVersion(found)) => {
                 Err(StorageError::UnsupportedSchemaVersion {
                     path: self.inner.path.clone(),
@@ -266,13 +278,40 @@ impl Store {
         }
         batch.put::<Metadata>(
             &MetadataKey::SchemaVersion,
-            &MetadataValue::SchemaVersion(SCHEMA_VERSION),
+            &MetadataValue::SchemaVersion(2),
         )?;
         self.write_synced(batch)?;
         tracing::info!(
             path = %self.inner.path.display(),
             keys = written,
             "migrated the database from schema version 1 to 2 (latest-value index)"
+        );
+        Ok(())
+    }
+
+    /// Schema 2 → 3: the batch-leaf tables change key (issuer first); their old entries are
+    /// dropped (local copies, never replicated: issuers submit them again), then version 3 is
+    /// recorded. Interrupted, it starts over at the next open.
+    fn migrate_from_2(&self) -> Result<(), StorageError> {
+        use super::tables::{BatchLeafIndex, BatchLeaves};
+        // Every old key (40 or 32 bytes) sorts below 64 bytes of 0xff.
+        let start: &[u8] = &[];
+        let end: &[u8] = &[0xff_u8; 64];
+        for table in [BatchLeaves::NAME, BatchLeafIndex::NAME] {
+            self.inner
+                .db
+                .delete_range_cf(self.cf(table)?, start, end)
+                .map_err(StorageError::backend("delete range", table))?;
+        }
+        let mut batch = WriteBatch::new();
+        batch.put::<Metadata>(
+            &MetadataKey::SchemaVersion,
+            &MetadataValue::SchemaVersion(SCHEMA_VERSION),
+        )?;
+        self.write_synced(batch)?;
+        tracing::info!(
+            path = %self.inner.path.display(),
+            "migrated the database from schema version 2 to 3 (batch leaves keyed by issuer; old local leaves dropped)"
         );
         Ok(())
     }
