@@ -6,6 +6,10 @@
 # Builds go to $CARGO_TARGET_DIR (default: ~/.cache/yrd-target) so that repeated runs and fresh
 # clones share one warm build. A cold run compiles RocksDB's C++ twice (lints, tests), ~40 minutes on two
 # cores; later runs take a few minutes.
+#
+# A shared build directory can be damaged from outside (a disk clean-up that deletes compiled
+# crates but leaves cargo's fingerprints, so rustc reports E0463 "can't find crate"). When a step
+# fails that way, the directory is emptied once and the step re-run from cold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,11 +17,28 @@ scripts/ensure-deps.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/yrd-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
+# Runs a cargo step; on a damaged build directory, empties it and runs the step once more.
+step() {
+    if "$@" 2>&1 | tee "$log"; then
+        return 0
+    fi
+    if grep -q 'error\[E0463\]' "$log"; then
+        echo "==> the build directory $CARGO_TARGET_DIR is missing compiled crates; rebuilding from cold"
+        rm -rf "$CARGO_TARGET_DIR"
+        "$@"
+        return
+    fi
+    return 1
+}
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 
 echo "==> cargo clippy (all targets, warnings are errors)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+step cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "==> cargo test"
-cargo test --workspace --locked
+step cargo test --workspace --locked

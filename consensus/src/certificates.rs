@@ -190,7 +190,13 @@ pub fn verify_quorum_cert(
     )
 }
 
-/// Verify a TC: every signer's timeout signature, the quorum, and its highest QC.
+/// Verify a TC: every signer's timeout signature, the quorum, and that its highest QC has the
+/// round the signers reported.
+///
+/// The highest QC's own signatures are **not** checked here: it may be a root QC, which is
+/// accepted by equality rather than by signatures. A caller must verify `tc.highest_qc` itself
+/// (the core does, in its `verify_tc`, with the root-QC rule); a TC whose highest QC was tampered
+/// with passes this function alone.
 pub fn verify_timeout_cert(
     set: &ValidatorSet,
     tc: &TimeoutCert,

@@ -15,8 +15,9 @@
 //! [rpc]
 //! listen_address = "127.0.0.1:8601"
 //!
-//! [mempool]
+//! [mempool]                              # see docs/OPERATIONS.md, "Limits"
 //! max_txs = 50000
+//! max_expiry_blocks = 100000
 //!
 //! [consensus]
 //! round_timeout_base_ms = 1000
@@ -30,6 +31,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::host::sync_serve::SyncServeConfig;
 use crate::mempool::MempoolConfig;
 use crate::network::BootstrapPeer;
 use crate::rpc::RpcConfig;
@@ -94,6 +96,69 @@ pub struct P2pSection {
     /// Peers to dial at start (and to redial with backoff).
     #[serde(default)]
     pub bootstrap: Vec<BootstrapPeer>,
+    /// Connection limits, table `[p2p.limits]` (each defaults to the network layer's default;
+    /// see docs/OPERATIONS.md).
+    #[serde(default)]
+    pub limits: P2pLimits,
+}
+
+/// `[p2p.limits]`: connection limits, applied to the network configuration at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct P2pLimits {
+    /// Established connections, all peers together (a member's first connection aside).
+    pub max_connections: usize,
+    /// Established connections of one peer.
+    pub max_connections_per_peer: usize,
+    /// Incoming connections from one IP address, pending and established.
+    pub max_connections_per_ip: usize,
+    /// Incoming connections still in their handshake.
+    pub max_pending_incoming: usize,
+}
+
+impl Default for P2pLimits {
+    fn default() -> Self {
+        let network = crate::network::NetworkConfig::new([0; 32], libp2p::Multiaddr::empty());
+        Self {
+            max_connections: network.max_connections,
+            max_connections_per_peer: network.max_connections_per_peer,
+            max_connections_per_ip: network.max_connections_per_ip,
+            max_pending_incoming: network.max_pending_incoming,
+        }
+    }
+}
+
+impl P2pLimits {
+    /// Write these limits into a network configuration (validated when the network starts and
+    /// by [`NodeConfig::validate`]).
+    pub fn apply(&self, network: &mut crate::network::NetworkConfig) {
+        network.max_connections = self.max_connections;
+        network.max_connections_per_peer = self.max_connections_per_peer;
+        network.max_connections_per_ip = self.max_connections_per_ip;
+        network.max_pending_incoming = self.max_pending_incoming;
+    }
+}
+
+/// Most bootstrap peers in `[p2p] bootstrap`.
+pub const MAX_BOOTSTRAP_PEERS: usize = 1_024;
+
+impl P2pSection {
+    /// The listen address must be a multiaddr and the bootstrap list bounded.
+    pub fn validate(&self) -> Result<(), String> {
+        self.listen_address
+            .parse::<libp2p::Multiaddr>()
+            .map_err(|e| format!("p2p.listen_address = {:?}: {e}", self.listen_address))?;
+        if self.bootstrap.len() > MAX_BOOTSTRAP_PEERS {
+            return Err(format!(
+                "p2p.bootstrap lists {} peers (at most {MAX_BOOTSTRAP_PEERS})",
+                self.bootstrap.len()
+            ));
+        }
+        let mut network = crate::network::NetworkConfig::new([0; 32], libp2p::Multiaddr::empty());
+        self.limits.apply(&mut network);
+        network.validate().map_err(|e| format!("p2p: {e}"))?;
+        Ok(())
+    }
 }
 
 /// `[consensus]`: timing and payload limits of this validator.
@@ -119,11 +184,23 @@ pub struct ConsensusSection {
     /// or two transactions that arrived since the last block. Capped at a quarter of the base round
     /// timeout; 0 proposes at once.
     pub min_block_interval_ms: u64,
+    /// Sync requests from peers waiting to be served (off the consensus loop, one at a time);
+    /// more are dropped and counted until the server catches up.
+    pub sync_serve_queue: usize,
+    /// Sync requests of one peer waiting in that queue; more of its requests are dropped and
+    /// counted, so one peer cannot fill the queue for the others.
+    pub sync_serve_queue_per_peer: usize,
+    /// Bytes of sync answers each peer earns per second (a token bucket in bytes).
+    pub sync_peer_bytes_per_sec: u64,
+    /// Most bytes of sync answers one peer may take in a burst; at least one network message,
+    /// so a peer far behind always gets a full answer once its bucket has refilled.
+    pub sync_peer_burst_bytes: u64,
 }
 
 impl Default for ConsensusSection {
     fn default() -> Self {
         let core = yrd_consensus::Config::default();
+        let sync = SyncServeConfig::default();
         Self {
             round_timeout_base_ms: core.round_timeout_base_ms,
             round_timeout_max_ms: core.round_timeout_max_ms,
@@ -132,6 +209,10 @@ impl Default for ConsensusSection {
             max_clock_drift_ms: core.max_clock_drift_ms,
             empty_block_delay_ms: 400,
             min_block_interval_ms: 100,
+            sync_serve_queue: sync.serve_queue,
+            sync_serve_queue_per_peer: sync.serve_queue_per_peer,
+            sync_peer_bytes_per_sec: sync.peer_bytes_per_sec,
+            sync_peer_burst_bytes: sync.peer_burst_bytes,
         }
     }
 }
@@ -151,6 +232,17 @@ impl ConsensusSection {
                 self.min_block_interval_ms
                     .min(self.round_timeout_base_ms / 4),
             ),
+            sync: self.sync_serve_config(),
+        }
+    }
+
+    /// How sync requests are served.
+    pub fn sync_serve_config(&self) -> SyncServeConfig {
+        SyncServeConfig {
+            serve_queue: self.sync_serve_queue,
+            serve_queue_per_peer: self.sync_serve_queue_per_peer,
+            peer_bytes_per_sec: self.sync_peer_bytes_per_sec,
+            peer_burst_bytes: self.sync_peer_burst_bytes,
         }
     }
 
@@ -187,6 +279,29 @@ impl Default for StorageSection {
 }
 
 impl NodeConfig {
+    /// Refuse zero, absurd and inconsistent values in every section, naming the key.
+    pub fn validate(&self) -> Result<(), String> {
+        let limit = crate::network::DEFAULT_MAX_MESSAGE_BYTES;
+        if self
+            .consensus
+            .max_payload_bytes
+            .saturating_add(PROPOSAL_ENVELOPE_BYTES)
+            > limit
+        {
+            return Err(format!(
+                "consensus.max_payload_bytes = {} leaves no room in a network message of {limit} bytes for the proposal around it (at most {})",
+                self.consensus.max_payload_bytes,
+                limit.saturating_sub(PROPOSAL_ENVELOPE_BYTES)
+            ));
+        }
+        self.consensus.validate()?;
+        self.storage.validate()?;
+        self.mempool.validate().map_err(|e| e.to_string())?;
+        self.rpc.validate().map_err(|e| e.to_string())?;
+        self.p2p.validate()?;
+        Ok(())
+    }
+
     /// Load a configuration file, resolving relative paths against its directory.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
@@ -197,22 +312,10 @@ impl NodeConfig {
             path: path.to_owned(),
             reason: e.to_string(),
         })?;
-        let limit = crate::network::DEFAULT_MAX_MESSAGE_BYTES;
-        if config
-            .consensus
-            .max_payload_bytes
-            .saturating_add(PROPOSAL_ENVELOPE_BYTES)
-            > limit
-        {
-            return Err(ConfigError::Invalid {
-                path: path.to_owned(),
-                reason: format!(
-                    "consensus.max_payload_bytes = {} leaves no room in a network message of {limit} bytes for the proposal around it (at most {})",
-                    config.consensus.max_payload_bytes,
-                    limit.saturating_sub(PROPOSAL_ENVELOPE_BYTES)
-                ),
-            });
-        }
+        config.validate().map_err(|reason| ConfigError::Invalid {
+            path: path.to_owned(),
+            reason,
+        })?;
         let base = path.parent().unwrap_or_else(|| Path::new("."));
         for p in [
             &mut config.data_dir,
@@ -267,7 +370,7 @@ mod tests {
                 &path,
                 format!(
                     "data_dir = \"d\"\nkey_file = \"k\"\ngenesis_file = \"g\"\n\
-                     [p2p]\nlisten_address = \"x\"\n[consensus]\nmax_payload_bytes = {payload}\n"
+                     [p2p]\nlisten_address = \"/ip4/127.0.0.1/tcp/0\"\n[consensus]\nmax_payload_bytes = {payload}\n"
                 ),
             )
             .unwrap();
@@ -286,5 +389,125 @@ mod tests {
             ConsensusSection::default().max_payload_bytes + PROPOSAL_ENVELOPE_BYTES
                 <= crate::network::DEFAULT_MAX_MESSAGE_BYTES
         );
+    }
+
+    #[test]
+    fn mempool_limits_validated_at_load_with_the_key_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.toml");
+        let write = |mempool: &str| {
+            std::fs::write(
+                &path,
+                format!(
+                    "data_dir = \"d\"\nkey_file = \"k\"\ngenesis_file = \"g\"\n\
+                     [p2p]\nlisten_address = \"/ip4/127.0.0.1/tcp/0\"\n[mempool]\n{mempool}\n"
+                ),
+            )
+            .unwrap();
+        };
+        write("max_lifetime_ms = 0");
+        let error = NodeConfig::load(&path).unwrap_err().to_string();
+        assert!(error.contains("mempool.max_lifetime_ms = 0"), "{error}");
+        write("max_gapped_age_blocks = 5000\nmax_lifetime_blocks = 100");
+        let error = NodeConfig::load(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("max_gapped_age_blocks") && error.contains("max_lifetime_blocks"),
+            "{error}"
+        );
+        write("max_lifetime_ms = 1\nmax_gapped_age_ms = 1\nfair_share_from_percent = 100");
+        let config = NodeConfig::load(&path).unwrap();
+        assert_eq!(config.mempool.max_lifetime_ms, 1);
+        assert_eq!(config.mempool.fair_share_from_percent, 100);
+    }
+
+    fn load_with(section: &str) -> Result<NodeConfig, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "data_dir = \"d\"\nkey_file = \"k\"\ngenesis_file = \"g\"\n\
+                 [p2p]\nlisten_address = \"/ip4/127.0.0.1/tcp/0\"\n{section}"
+            ),
+        )
+        .unwrap();
+        NodeConfig::load(&path)
+    }
+
+    #[test]
+    fn every_section_validated_at_load_naming_the_key() {
+        let refused = [
+            (
+                "[consensus]\nmax_block_txs = 0\n",
+                "consensus.max_block_txs",
+            ),
+            (
+                "[consensus]\nsync_serve_queue = 0\n",
+                "consensus.sync_serve_queue",
+            ),
+            (
+                "[consensus]\nsync_peer_burst_bytes = 1024\n",
+                "consensus.sync_peer_burst_bytes",
+            ),
+            (
+                "[consensus]\nsync_serve_queue_per_peer = 17\n",
+                "consensus.sync_serve_queue_per_peer",
+            ),
+            (
+                "[storage]\ntree_node_cache_entries = 16777217\n",
+                "storage.tree_node_cache_entries",
+            ),
+            (
+                "[rpc]\nauth_replay_cache_entries_per_did = 0\n",
+                "rpc.auth_replay_cache_entries_per_did",
+            ),
+            (
+                "[p2p.limits]\nmax_connections_per_ip = 0\n",
+                "max_connections_per_ip",
+            ),
+            (
+                "[storage]\ntree_node_cache_entries = 100000000\n",
+                "storage.tree_node_cache_entries",
+            ),
+            ("[rpc]\nmax_connections = 0\n", "rpc.max_connections"),
+            (
+                "[rpc]\nauth_replay_cache_entries_per_did = 100001\n",
+                "rpc.auth_replay_cache_entries_per_did",
+            ),
+        ];
+        for (section, key) in refused {
+            let error = load_with(section).unwrap_err().to_string();
+            assert!(error.contains(key), "{section}: {error}");
+        }
+        assert!(load_with("").is_ok());
+    }
+
+    #[test]
+    fn p2p_listen_address_must_be_a_multiaddr() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.toml");
+        std::fs::write(
+            &path,
+            "data_dir = \"d\"\nkey_file = \"k\"\ngenesis_file = \"g\"\n[p2p]\nlisten_address = \"x\"\n",
+        )
+        .unwrap();
+        let error = NodeConfig::load(&path).unwrap_err().to_string();
+        assert!(error.contains("p2p.listen_address"), "{error}");
+    }
+
+    #[test]
+    fn p2p_limits_validated_and_applied() {
+        let error = load_with("[p2p.limits]\nmax_pending_incoming = 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("max_pending_incoming"), "{error}");
+        let error = load_with("[p2p.limits]\nmax_connections = 2\nmax_connections_per_peer = 3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("max_connections_per_peer"), "{error}");
+        let config = load_with("[p2p.limits]\nmax_connections_per_ip = 3\n").unwrap();
+        let mut network = crate::network::NetworkConfig::new([0; 32], libp2p::Multiaddr::empty());
+        config.p2p.limits.apply(&mut network);
+        assert_eq!(network.max_connections_per_ip, 3);
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod chain_spec;
 pub mod config;
+pub mod config_limits;
 pub mod host;
 pub mod keys;
 pub mod mempool;

@@ -737,33 +737,3 @@ fn kept_batch_leaves_are_per_issuer_first_kept_wins_and_bounded_per_issuer() {
     assert_eq!(store.batch_leaf_usage(&a).unwrap(), 4);
     assert_eq!(store.batch_leaf_usage(&b).unwrap(), 1);
 }
-
-#[test]
-fn opening_a_schema_2_database_drops_the_old_unkeyed_batch_leaves() {
-    let dir = TempDir::new().unwrap();
-    {
-        let store = open(dir.path());
-        let mut batch = WriteBatch::new();
-        batch
-            .put::<Metadata>(
-                &MetadataKey::SchemaVersion,
-                &MetadataValue::SchemaVersion(2),
-            )
-            .unwrap();
-        store.write(batch).unwrap();
-    }
-    // Old layout: (root, index) -> leaf and commitment -> (root, index), no issuer.
-    let mut old_key = [9u8; 32].to_vec();
-    old_key.extend_from_slice(&0u64.to_be_bytes());
-    write_raw(dir.path(), "batch_leaves", &old_key, &[1; 32]);
-    write_raw(dir.path(), "index_batch_leaf", &[1; 32], &old_key);
-    let store = open(dir.path());
-    assert_eq!(
-        store.get::<Metadata>(&MetadataKey::SchemaVersion).unwrap(),
-        Some(MetadataValue::SchemaVersion(SCHEMA_VERSION))
-    );
-    drop(store);
-    let raw = dump(dir.path());
-    assert!(raw["batch_leaves"].is_empty(), "{:?}", raw["batch_leaves"]);
-    assert!(raw["index_batch_leaf"].is_empty());
-}

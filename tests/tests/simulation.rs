@@ -10,6 +10,17 @@ use yrd_tests::sim::{
 /// Seeds of the fast set. Each is run twice (determinism) with every checker.
 const FAST_SET_SEEDS: u64 = 300;
 
+/// Seeds beyond the fast set that once failed, run with it. Each has a named test below that
+/// also checks the seed still draws the scenario that failed.
+const PINNED_SEEDS: [u64; 1] = [SEED_TWIN_SPLIT_ROOT_QC];
+
+/// Seven validators, the weakest one Twins, two partitions and a reconfiguration: the twins
+/// embedded different (valid) QCs on the reconfiguration block in their children, the honest
+/// validators of the new epoch took their root QC from different children, and each side
+/// refused the other's timeouts until a QC on the ended epoch's last block was checked under
+/// the ended epoch's set (a liveness failure; safety held).
+const SEED_TWIN_SPLIT_ROOT_QC: u64 = 9438;
+
 fn assert_clean(report: &RunReport) {
     assert!(
         report.violations.is_empty(),
@@ -25,7 +36,7 @@ fn assert_clean(report: &RunReport) {
 fn fast_set_of_mixed_fault_seeds() {
     let mut failures = Vec::new();
     let mut highest = 0;
-    for seed in 0..FAST_SET_SEEDS {
+    for seed in (0..FAST_SET_SEEDS).chain(PINNED_SEEDS) {
         let report = run_seed_checked(seed);
         highest = highest.max(report.highest_height);
         if !report.violations.is_empty() {
@@ -39,6 +50,23 @@ fn fast_set_of_mixed_fault_seeds() {
     }
     assert!(failures.is_empty(), "failing seeds: {failures:?}");
     assert!(highest > 10, "runs must actually commit blocks");
+}
+
+#[test]
+fn twins_with_different_qcs_on_the_reconfiguration_block_keep_the_new_epoch_live() {
+    let scenario = Scenario::generate(SEED_TWIN_SPLIT_ROOT_QC);
+    let partitions = scenario
+        .faults
+        .iter()
+        .filter(|(_, f)| matches!(f, Fault::Partition(_)))
+        .count();
+    assert_eq!(scenario.validators, 7);
+    assert!(matches!(scenario.byzantine, Some((_, Behaviour::Twin))));
+    assert_eq!(partitions, 2);
+    assert!(scenario.reconfiguration.is_some());
+    let report = run_seed_checked(SEED_TWIN_SPLIT_ROOT_QC);
+    assert_clean(&report);
+    assert_eq!(report.epochs, 2, "the new epoch is reached");
 }
 
 #[test]

@@ -75,8 +75,9 @@ impl Running {
         if !self.round_in_window(cx, timeout.round) {
             return;
         }
-        // The highest QC may be the previous epoch's last QC (the new epoch's root), which
-        // `verify_qc` accepts by equality; any other QC must be of this epoch.
+        // The highest QC may be the previous epoch's last QC on the new epoch's root, which
+        // `verify_qc` accepts by equality or under the ended epoch's set; any other QC must be of
+        // this epoch.
         if timeout.highest_qc.round() >= timeout.round || !timeout.verify_signature(cx.scheme) {
             bump(&mut cx.metrics.dropped_invalid);
             return;
@@ -343,7 +344,7 @@ impl Running {
             validator_set: next.clone(),
         });
         let start_round = header.round.saturating_add(1);
-        self.validators = next.clone();
+        self.previous_validators = Some(std::mem::replace(&mut self.validators, next.clone()));
         self.safety.start_epoch(next.epoch);
         self.tree.clear_uncommitted();
         self.leader = LeaderElection::new(

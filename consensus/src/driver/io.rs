@@ -46,6 +46,12 @@ pub struct StartState {
     pub committed_tip: BlockHeader,
     /// The QC certifying it (its child's `parent_qc`; [`Genesis::qc`] at genesis).
     pub committed_tip_qc: QuorumCert,
+    /// When the committed tip is the reconfiguration block that ended the previous epoch: that
+    /// epoch's validator set (the one whose quorum certified the tip). Peers may hold another
+    /// valid QC on the tip (another quorum of its votes) and carry it in their timeouts and in
+    /// the new epoch's first proposals; it can only be checked under this set. `None` at genesis
+    /// or when unknown: then only `committed_tip_qc` itself is accepted for the tip.
+    pub previous_validator_set: Option<ValidatorSet>,
     /// Recently committed headers, ascending (for leader reputation; a window is enough).
     pub recent_committed: Vec<BlockHeader>,
     /// Uncommitted blocks the node persisted with its votes ([`PersistSafety::voted_blocks`]).
@@ -63,6 +69,7 @@ impl StartState {
             safety_data: SafetyData::new(genesis.validator_set.epoch),
             committed_tip: genesis.header(),
             committed_tip_qc: genesis.qc(),
+            previous_validator_set: None,
             recent_committed: Vec::new(),
             uncommitted_blocks: Vec::new(),
             executed: vec![ExecutedRecord {

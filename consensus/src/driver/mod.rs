@@ -60,6 +60,10 @@ pub(crate) struct Cx<'a> {
 /// State of a started node.
 pub(crate) struct Running {
     pub(crate) validators: ValidatorSet,
+    /// The set of the epoch before the current one, when known. Used only for QCs on the
+    /// committed root while the root is the block that ended that epoch (see
+    /// [`Running::verify_qc`]); once the root moves on it is never consulted.
+    pub(crate) previous_validators: Option<ValidatorSet>,
     pub(crate) safety: SafetyRules,
     pub(crate) tree: BlockTree,
     pub(crate) pacemaker: Pacemaker,
@@ -244,6 +248,8 @@ pub(crate) enum StartError {
     ValidatorSet(#[from] crate::types::ValidatorSetError),
     #[error("the committed tip's QC does not certify it")]
     TipQcMismatch,
+    #[error("the previous validator set is not the set of the committed tip's ended epoch")]
+    PreviousSetMismatch,
     #[error("invalid configuration: {0}")]
     Config(#[from] crate::config::ConfigError),
 }
@@ -254,6 +260,13 @@ impl Running {
         start.validator_set.validate()?;
         if start.committed_tip_qc.vote_data != start.committed_tip.vote_data() {
             return Err(StartError::TipQcMismatch);
+        }
+        if let Some(previous) = &start.previous_validator_set {
+            previous.validate()?;
+            let tip_epoch = start.committed_tip.epoch;
+            if previous.epoch != tip_epoch || tip_epoch == start.validator_set.epoch {
+                return Err(StartError::PreviousSetMismatch);
+            }
         }
         let mut safety = SafetyRules::new(start.safety_data);
         safety.start_epoch(start.validator_set.epoch);
@@ -287,6 +300,7 @@ impl Running {
         );
         let mut state = Self {
             validators: start.validator_set,
+            previous_validators: start.previous_validator_set,
             safety,
             tree,
             pacemaker: Pacemaker::new(0),
@@ -367,6 +381,16 @@ impl Running {
     }
 
     /// Verify a QC, accepting the tree root's QC by equality and remembering the verdict.
+    ///
+    /// Right after an epoch change the root is the reconfiguration block of the ended epoch, and
+    /// its QC is signed by that epoch's validators. Several valid QCs can exist for it (any
+    /// quorum of its votes; a leader that collected more than a quorum, or a Byzantine leader or
+    /// Twins, can embed different ones in different children), and each node took its root QC
+    /// from the child it saw. A QC on exactly the root's vote data that is not byte-equal to this
+    /// node's root QC is therefore checked under the ended epoch's set. Accepting only the
+    /// byte-equal one split the new epoch's validators by which QC they held: each side refused
+    /// the other's timeouts and proposals as invalid, and when neither side held a quorum of the
+    /// new set the chain stopped for good (simulator seed 9438).
     pub(crate) fn verify_qc(&mut self, cx: &mut Cx<'_>, qc: &QuorumCert) -> Result<(), CertError> {
         if qc == self.tree.root_qc() {
             return Ok(());
@@ -377,7 +401,16 @@ impl Running {
             return verdict;
         }
         bump(&mut cx.metrics.certificate_verifications);
-        let verdict = verify_quorum_cert(&self.validators, qc, cx.scheme);
+        let set = self
+            .previous_validators
+            .as_ref()
+            .filter(|previous| {
+                qc.vote_data == self.tree.root_qc().vote_data
+                    && qc.vote_data.epoch == previous.epoch
+                    && previous.epoch != self.validators.epoch
+            })
+            .unwrap_or(&self.validators);
+        let verdict = verify_quorum_cert(set, qc, cx.scheme);
         self.cert_verdicts.insert(key, &verdict);
         verdict
     }

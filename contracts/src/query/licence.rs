@@ -27,7 +27,8 @@ use super::lookup::head;
 use crate::did_id::DidId;
 use crate::keys;
 use crate::licence_id::Uscc;
-use crate::reader::{StateReader, read_record};
+use crate::limits::MAX_LICENCE_HISTORY;
+use crate::reader::{ReadError, StateReader, read_record};
 use crate::records::{
     BatchRecord, DidDocumentRecord, DidHeadRecord, EventActor, IssuerRecord, IssuerRevocationRule,
     IssuerStatus, LicenceEvent, LicenceEventKind, LicenceRecord, LicenceStatus, LicenceTypeRecord,
@@ -265,10 +266,21 @@ pub fn licence_history(
     commitment: &Digest32,
     verifier_did: Option<&DidId>,
 ) -> Result<Option<Vec<LicenceEventView>>, QueryError> {
-    let Some(record) = read_record::<LicenceRecord>(reader, &keys::licence(issuer, commitment))?
-    else {
+    let record_key = keys::licence(issuer, commitment);
+    let Some(record) = read_record::<LicenceRecord>(reader, &record_key)? else {
         return Ok(None);
     };
+    // The length comes from stored (or proven) bytes: bound it before it sizes anything. Apply
+    // never lets a licence exceed MAX_LICENCE_HISTORY events, so a larger count is corruption.
+    if record.history_len > MAX_LICENCE_HISTORY {
+        return Err(QueryError::Read(ReadError::Corrupt {
+            key: hex::encode(&record_key),
+            reason: format!(
+                "history length {} is over the limit of {MAX_LICENCE_HISTORY}",
+                record.history_len
+            ),
+        }));
+    }
     let type_record = licence_type(reader, &record.licence_type)?;
     let class = class_for_licence(reader, &type_record, record.anchored_height)?;
     if disclosure(

@@ -77,6 +77,7 @@ async fn run_async(config: NodeConfig) -> anyhow::Result<()> {
         .with_context(|| format!("p2p listen address {:?}", config.p2p.listen_address))?;
     let mut network_config = NetworkConfig::new(key.to_bytes(), listen);
     network_config.bootstrap = config.p2p.bootstrap.clone();
+    config.p2p.limits.apply(&mut network_config);
     network_config.members = chain.validator_keys().into_iter().collect();
     let (network, events, listen_info) = network::start(network_config)
         .await

@@ -19,6 +19,9 @@ pub mod ingress;
 pub mod restart;
 pub mod rpc_backend;
 pub mod shared;
+pub mod signer_group;
+pub mod sync_budget;
+pub mod sync_serve;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -29,6 +32,7 @@ use yrd_consensus::types::{ConsensusMessage, ValidatorSet};
 use yrd_consensus::{Core, Input, Output, PublicKey, Ready};
 use yrd_contracts::state::State;
 
+use crate::mempool::Commit;
 use crate::network::{Channel, NetworkEvent, NetworkHandle};
 use crate::payload::encode_payload;
 use crate::storage::{RocksTreeStore, StorageError};
@@ -100,6 +104,8 @@ pub struct HostConfig {
     /// How long after entering a round a leader with some, but not a block's worth of,
     /// transactions waits for more before proposing. Zero proposes at once.
     pub min_block_interval: Duration,
+    /// How sync requests are served off the loop.
+    pub sync: sync_serve::SyncServeConfig,
 }
 
 /// A payload whose building was deferred because the mempool was empty.
@@ -137,6 +143,8 @@ pub struct Host {
     deferred_rx: mpsc::Receiver<DeferredPayload>,
     /// The gossip ingress queue ([`ingress::spawn_gossip_ingress`]).
     gossip_ingress: mpsc::Sender<ingress::GossipedTx>,
+    /// The sync server's queue ([`sync_serve::spawn_sync_server`]).
+    sync_server: sync_serve::SyncServer,
 }
 
 impl std::fmt::Debug for Host {
@@ -160,6 +168,14 @@ impl Host {
         let (deferred_tx, deferred_rx) = mpsc::channel(16);
         let me = core.public_key();
         let gossip_ingress = ingress::spawn_gossip_ingress(Arc::clone(&shared), network.clone());
+        let sync_server = sync_serve::spawn_sync_server(
+            Arc::clone(&shared),
+            config.sync,
+            sync_serve::AnswerLimits {
+                max_blocks: config.sync_max_blocks_per_response,
+                max_bytes: config.sync_max_response_bytes,
+            },
+        );
         Self {
             core,
             me,
@@ -177,6 +193,7 @@ impl Host {
             deferred_tx,
             deferred_rx,
             gossip_ingress,
+            sync_server,
         }
     }
 
@@ -270,28 +287,33 @@ impl Host {
                 bytes,
                 respond,
             } => {
-                let answer = match decode_message(&bytes) {
-                    Some(ConsensusMessage::SyncRequest(request)) => {
-                        let store = &self.shared.store;
-                        let response = yrd_consensus::sync::respond(
-                            &request,
-                            |height| restart::committed_block(store, height).ok().flatten(),
-                            &self.core,
-                            self.config.sync_max_blocks_per_response,
-                            self.config.sync_max_response_bytes,
-                        );
-                        ConsensusMessage::SyncResponse(Box::new(response)).encode()
-                    }
-                    _ => {
-                        tracing::warn!(peer = %hex::encode(from), "malformed sync request dropped");
-                        let _ = self
-                            .network
-                            .report_invalid(from, "malformed sync request")
-                            .await;
-                        return Ok(());
-                    }
+                let Some(ConsensusMessage::SyncRequest(request)) = decode_message(&bytes) else {
+                    tracing::warn!(peer = %hex::encode(from), "malformed sync request dropped");
+                    let _ = self
+                        .network
+                        .report_invalid(from, "malformed sync request")
+                        .await;
+                    return Ok(());
                 };
-                let _ = respond.send(answer);
+                // Served off the loop: here only what the answer needs from the core, from memory.
+                let committed_height = self.core.committed_height();
+                let uncommitted = sync_serve::may_reach_tip(
+                    &request,
+                    committed_height,
+                    self.config.sync_max_blocks_per_response,
+                )
+                .then(|| self.core.uncommitted_chain(&request.target))
+                .flatten();
+                self.sync_server.queue(sync_serve::SyncJob {
+                    from,
+                    request,
+                    tip: sync_serve::TipSnapshot {
+                        committed_height,
+                        uncommitted,
+                    },
+                    now_ms: now_ms(),
+                    respond,
+                });
             }
             NetworkEvent::PeerConnected { key } => {
                 tracing::info!(peer = %hex::encode(key), "peer connected");
@@ -453,7 +475,6 @@ impl Host {
                 }
                 let head = executed.head;
                 let state = &self.state;
-                let included = executed.tx_hashes;
                 {
                     let reader = state.snapshot_at(head.height);
                     let mut pool = self.shared.mempool();
@@ -462,9 +483,16 @@ impl Host {
                     // and the head's state under this same lock (`ingress::admit`), so whichever
                     // side goes first, a committed transaction never stays in the pool.
                     self.shared.head.send_replace(head);
-                    pool.remove_committed(&included, head.height, |signer| {
+                    let commit = Commit {
+                        included: &executed.tx_hashes,
+                        signers: &executed.tx_signers,
+                        height: head.height,
+                        now_ms: now_ms(),
+                    };
+                    pool.remove_committed(commit, |signer| {
                         yrd_contracts::query::next_nonce(&reader, signer).unwrap_or(0)
                     });
+                    self.shared.remember_evictions(pool.take_evicted());
                 }
                 self.inflight = self.inflight.split_off(&head.height.saturating_add(1));
                 let _ = self.shared.heads.send(head);

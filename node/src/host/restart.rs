@@ -145,7 +145,8 @@ pub fn start_state(store: &Store, chain: &ChainSpec) -> Result<StartState, Resta
     start.executed = executed;
     if tip.block.header.epoch != chain.consensus.validator_set.epoch {
         // Partial: validator-set changes are applied by the running node, but a restart after an
-        // epoch change would need the stored epoch-change proofs to rebuild the current set.
+        // epoch change would need the stored epoch-change proofs to rebuild the current set (and,
+        // while the tip is the reconfiguration block, `previous_validator_set`: the ended set).
         tracing::warn!(
             epoch = tip.block.header.epoch,
             "restarting past an epoch change is not supported yet"

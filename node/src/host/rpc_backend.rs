@@ -143,6 +143,11 @@ impl NodeBackend {
                 .saturating_add(net.malformed_messages_dropped),
             peer_bans: net.bans,
             gossip_txs_dropped: node.gossip_txs_dropped.load(Relaxed),
+            sync_served: node.sync_served.load(Relaxed),
+            sync_dropped_queue_full: node.sync_dropped_queue_full.load(Relaxed),
+            sync_refused_budget: node.sync_refused_budget.load(Relaxed),
+            sync_read_faults: node.sync_read_faults.load(Relaxed),
+            connections_refused_limit: net.connections_refused_limit,
         }
     }
 }
@@ -354,6 +359,10 @@ impl RpcBackend for NodeBackend {
         let tree = self.batch_tree(issuer, &root)?;
         let proof = tree.proof(index).map_err(internal)?;
         Ok(Some(BatchInclusion { root, proof }))
+    }
+
+    fn node_key(&self) -> [u8; 32] {
+        self.network.local_public_key()
     }
 
     fn node_status(&self) -> Result<NodeStatus, BackendError> {

@@ -13,7 +13,7 @@ use libp2p::{
 use super::codec::{DIRECT_PROTOCOL, DirectCodec};
 use super::config::NetworkConfig;
 use super::error::NetworkError;
-use super::gate::MembershipGate;
+use super::gate::{GateLimits, MembershipGate};
 use super::metrics::MetricsCounters;
 
 /// Gossip topic carrying transactions.
@@ -97,7 +97,17 @@ fn build_behaviour(
         ping::Config::new().with_interval(Duration::from_millis(PING_INTERVAL_MS)),
     );
     Ok(NodeBehaviour {
-        gate: MembershipGate::new(members, config.max_connections, metrics),
+        gate: MembershipGate::new(
+            members,
+            keypair.public().to_peer_id(),
+            GateLimits {
+                max_connections: config.max_connections,
+                max_connections_per_peer: config.max_connections_per_peer,
+                max_connections_per_ip: config.max_connections_per_ip,
+                max_pending_incoming: config.max_pending_incoming,
+            },
+            metrics,
+        ),
         gossipsub,
         direct,
         identify,

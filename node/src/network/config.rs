@@ -17,6 +17,8 @@ use super::identity::PublicKeyBytes;
 pub const MAX_MESSAGE_BYTES_CEILING: usize = 64 * 1024 * 1024;
 /// Largest gossip payload allowed, whatever the configuration says.
 pub const MAX_GOSSIP_BYTES_CEILING: usize = 4 * 1024 * 1024;
+/// Most connections any connection-count field may allow.
+pub const MAX_CONNECTION_COUNT_CEILING: usize = 65_536;
 /// Longest duration any `*_ms` field may hold (30 days), so deadlines never overflow a clock.
 pub const MAX_DURATION_MS_CEILING: u64 = 30 * 24 * 60 * 60 * 1_000;
 /// Default limit of a direct message (proposals and block-sync batches are the large ones): room
@@ -76,6 +78,17 @@ pub struct NetworkConfig {
     /// Established connections allowed at once, all peers together.
     #[serde(default = "defaults::max_connections")]
     pub max_connections: usize,
+    /// Established connections of one peer. A member's first connection is always admitted (its
+    /// reserved slot); further ones count against this and `max_connections`.
+    #[serde(default = "defaults::max_connections_per_peer")]
+    pub max_connections_per_peer: usize,
+    /// Incoming connections from one IP address, pending (before the handshake) and established.
+    #[serde(default = "defaults::max_connections_per_ip")]
+    pub max_connections_per_ip: usize,
+    /// Incoming connections still in their handshake (before the remote key is known), all
+    /// remotes together.
+    #[serde(default = "defaults::max_pending_incoming")]
+    pub max_pending_incoming: usize,
     /// Penalty points (one per invalid, oversized or malformed message) at which a peer is
     /// disconnected and banned.
     #[serde(default = "defaults::invalid_message_score_threshold")]
@@ -121,6 +134,9 @@ impl NetworkConfig {
             reconnect_backoff_min_ms: defaults::reconnect_backoff_min_ms(),
             reconnect_backoff_max_ms: defaults::reconnect_backoff_max_ms(),
             max_connections: defaults::max_connections(),
+            max_connections_per_peer: defaults::max_connections_per_peer(),
+            max_connections_per_ip: defaults::max_connections_per_ip(),
+            max_pending_incoming: defaults::max_pending_incoming(),
             invalid_message_score_threshold: defaults::invalid_message_score_threshold(),
             ban_duration_ms: defaults::ban_duration_ms(),
             request_timeout_ms: defaults::request_timeout_ms(),
@@ -157,7 +173,13 @@ impl NetworkConfig {
                 ),
             );
         }
-        let positive: [(&'static str, u64); 13] = [
+        let positive: [(&'static str, u64); 16] = [
+            (
+                "max_connections_per_peer",
+                self.max_connections_per_peer as u64,
+            ),
+            ("max_connections_per_ip", self.max_connections_per_ip as u64),
+            ("max_pending_incoming", self.max_pending_incoming as u64),
             (
                 "rate_limit_messages_per_sec",
                 u64::from(self.rate_limit_messages_per_sec),
@@ -216,6 +238,33 @@ impl NetworkConfig {
                 return invalid(field, format!("{value} exceeds {MAX_DURATION_MS_CEILING}"));
             }
         }
+        let counts: [(&'static str, usize); 5] = [
+            ("max_connections", self.max_connections),
+            ("max_connections_per_peer", self.max_connections_per_peer),
+            ("max_connections_per_ip", self.max_connections_per_ip),
+            ("max_pending_incoming", self.max_pending_incoming),
+            (
+                "max_concurrent_streams_per_connection",
+                self.max_concurrent_streams_per_connection,
+            ),
+        ];
+        for (field, value) in counts {
+            if value > MAX_CONNECTION_COUNT_CEILING {
+                return invalid(
+                    field,
+                    format!("{value} exceeds {MAX_CONNECTION_COUNT_CEILING}"),
+                );
+            }
+        }
+        if self.max_connections_per_peer > self.max_connections {
+            return invalid(
+                "max_connections_per_peer",
+                format!(
+                    "{} exceeds max_connections {}",
+                    self.max_connections_per_peer, self.max_connections
+                ),
+            );
+        }
         if self.reconnect_backoff_max_ms < self.reconnect_backoff_min_ms {
             return invalid(
                 "reconnect_backoff_max_ms",
@@ -250,6 +299,9 @@ impl fmt::Debug for NetworkConfig {
             .field("reconnect_backoff_min_ms", &self.reconnect_backoff_min_ms)
             .field("reconnect_backoff_max_ms", &self.reconnect_backoff_max_ms)
             .field("max_connections", &self.max_connections)
+            .field("max_connections_per_peer", &self.max_connections_per_peer)
+            .field("max_connections_per_ip", &self.max_connections_per_ip)
+            .field("max_pending_incoming", &self.max_pending_incoming)
             .field(
                 "invalid_message_score_threshold",
                 &self.invalid_message_score_threshold,
@@ -282,6 +334,15 @@ mod defaults {
     }
     pub(super) fn max_connections() -> usize {
         128
+    }
+    pub(super) fn max_connections_per_peer() -> usize {
+        4
+    }
+    pub(super) fn max_connections_per_ip() -> usize {
+        16
+    }
+    pub(super) fn max_pending_incoming() -> usize {
+        64
     }
     pub(super) fn invalid_message_score_threshold() -> u32 {
         10

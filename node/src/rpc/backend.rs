@@ -192,6 +192,9 @@ pub trait RpcBackend: Send + Sync + 'static {
         commitment: &[u8; 32],
     ) -> Result<Option<BatchInclusion>, BackendError>;
 
+    /// This node's network key (`node_getStatus.nodeKey`), which verifier signatures name.
+    fn node_key(&self) -> [u8; 32];
+
     /// This node's status.
     fn node_status(&self) -> Result<NodeStatus, BackendError>;
 

@@ -33,6 +33,17 @@ pub const DEFAULT_AUTH_REPLAY_CACHE_ENTRIES: u32 = 100_000;
 pub const DEFAULT_MAX_BATCH_LEAVES_PER_ISSUER: u64 = 4 * 1024 * 1024;
 /// Highest accepted [`RpcConfig::max_batch_leaves_per_issuer`]: 2^32 leaves.
 pub const MAX_BATCH_LEAVES_PER_ISSUER_CEILING: u64 = 1 << 32;
+/// Default [`RpcConfig::auth_replay_cache_entries_per_did`].
+pub const DEFAULT_AUTH_REPLAY_CACHE_ENTRIES_PER_DID: u32 = 1_000;
+/// Ceiling of the byte limits (`max_request_body_bytes`, `max_response_body_bytes`).
+pub const MAX_BODY_BYTES_CEILING: u64 = 256 * 1024 * 1024;
+/// Ceiling of the count limits (connections, batch length, subscriptions, backend calls,
+/// commitments, history versions, buffered messages).
+pub const MAX_COUNT_CEILING: u64 = 1_000_000;
+/// Ceiling of `auth_max_clock_skew_ms` (one hour).
+pub const MAX_AUTH_CLOCK_SKEW_MS_CEILING: u64 = 3_600_000;
+/// Ceiling of `auth_replay_cache_entries`.
+pub const MAX_AUTH_REPLAY_CACHE_ENTRIES_CEILING: u64 = 10_000_000;
 /// Default [`RpcConfig::connection_buffer_messages`].
 pub const DEFAULT_CONNECTION_BUFFER_MESSAGES: u32 = 256;
 
@@ -68,6 +79,10 @@ pub struct RpcConfig {
     pub auth_max_clock_skew_ms: u64,
     /// Most verifier-authentication signatures remembered to refuse replays.
     pub auth_replay_cache_entries: u32,
+    /// Most of those signatures one DID may hold at once: a DID past it gets `-33030` until its
+    /// own entries expire, and no other DID is affected. `auth_replay_cache_entries /
+    /// auth_replay_cache_entries_per_did` DIDs can hold signatures at once.
+    pub auth_replay_cache_entries_per_did: u32,
     /// Messages (responses and notifications) buffered per WebSocket connection; a subscription
     /// whose notification finds the buffer full is closed with an error notification.
     pub connection_buffer_messages: u32,
@@ -92,6 +107,7 @@ impl Default for RpcConfig {
             max_did_history_versions: DEFAULT_MAX_DID_HISTORY_VERSIONS,
             auth_max_clock_skew_ms: DEFAULT_AUTH_MAX_CLOCK_SKEW_MS,
             auth_replay_cache_entries: DEFAULT_AUTH_REPLAY_CACHE_ENTRIES,
+            auth_replay_cache_entries_per_did: DEFAULT_AUTH_REPLAY_CACHE_ENTRIES_PER_DID,
             connection_buffer_messages: DEFAULT_CONNECTION_BUFFER_MESSAGES,
             max_batch_leaves_per_issuer: DEFAULT_MAX_BATCH_LEAVES_PER_ISSUER,
         }
@@ -100,7 +116,7 @@ impl Default for RpcConfig {
 
 /// A setting that cannot work.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("rpc.{field} = {value}: {reason}")]
+#[error("rpc.{field} = {value}: {reason} (allowed range {min} to {max})")]
 pub struct RpcConfigError {
     /// The setting.
     pub field: &'static str,
@@ -108,62 +124,111 @@ pub struct RpcConfigError {
     pub value: u64,
     /// Why it is refused.
     pub reason: &'static str,
+    /// The smallest value allowed.
+    pub min: u64,
+    /// The largest value allowed.
+    pub max: u64,
 }
 
 impl RpcConfig {
-    /// Refuses zero limits that would make the server useless (batches may be disabled with 0).
+    /// Refuses zero limits that would make the server useless (batches may be disabled with 0),
+    /// values beyond their ceilings, and a per-DID replay bound larger than the whole cache.
     pub fn validate(&self) -> Result<(), RpcConfigError> {
-        let positive = [
+        let body = MAX_BODY_BYTES_CEILING;
+        let count = MAX_COUNT_CEILING;
+        let limits = [
             (
                 "max_request_body_bytes",
                 u64::from(self.max_request_body_bytes),
+                1,
+                body,
             ),
             (
                 "max_response_body_bytes",
                 u64::from(self.max_response_body_bytes),
+                1,
+                body,
             ),
-            ("max_connections", u64::from(self.max_connections)),
+            ("max_batch_len", u64::from(self.max_batch_len), 0, count),
+            ("max_connections", u64::from(self.max_connections), 1, count),
+            (
+                "max_subscriptions_per_connection",
+                u64::from(self.max_subscriptions_per_connection),
+                0,
+                count,
+            ),
             (
                 "max_concurrent_backend_calls",
                 u64::from(self.max_concurrent_backend_calls),
+                1,
+                count,
             ),
             (
                 "max_commitments_per_status_subscription",
                 u64::from(self.max_commitments_per_status_subscription),
+                1,
+                count,
             ),
             (
                 "max_did_history_versions",
                 u64::from(self.max_did_history_versions),
+                1,
+                count,
             ),
-            ("auth_max_clock_skew_ms", self.auth_max_clock_skew_ms),
+            (
+                "auth_max_clock_skew_ms",
+                self.auth_max_clock_skew_ms,
+                1,
+                MAX_AUTH_CLOCK_SKEW_MS_CEILING,
+            ),
             (
                 "auth_replay_cache_entries",
+                u64::from(self.auth_replay_cache_entries),
+                1,
+                MAX_AUTH_REPLAY_CACHE_ENTRIES_CEILING,
+            ),
+            (
+                "auth_replay_cache_entries_per_did",
+                u64::from(self.auth_replay_cache_entries_per_did),
+                1,
                 u64::from(self.auth_replay_cache_entries),
             ),
             (
                 "connection_buffer_messages",
                 u64::from(self.connection_buffer_messages),
+                1,
+                count,
             ),
             (
                 "max_batch_leaves_per_issuer",
                 self.max_batch_leaves_per_issuer,
+                1,
+                MAX_BATCH_LEAVES_PER_ISSUER_CEILING,
             ),
         ];
-        for (field, value) in positive {
-            if value == 0 {
+        for (field, value, min, max) in limits {
+            if value < min {
                 return Err(RpcConfigError {
                     field,
                     value,
-                    reason: "must be at least 1",
+                    reason: "is below its floor",
+                    min,
+                    max,
                 });
             }
-        }
-        if self.max_batch_leaves_per_issuer > MAX_BATCH_LEAVES_PER_ISSUER_CEILING {
-            return Err(RpcConfigError {
-                field: "max_batch_leaves_per_issuer",
-                value: self.max_batch_leaves_per_issuer,
-                reason: "must be at most 4294967296",
-            });
+            if value > max {
+                return Err(RpcConfigError {
+                    field,
+                    value,
+                    reason: if field == "auth_replay_cache_entries_per_did" {
+                        "must not exceed auth_replay_cache_entries"
+                    } else {
+                        "is beyond its ceiling"
+                    },
+                    min,
+                    max,
+                });
+            }
         }
         Ok(())
     }
@@ -218,5 +283,55 @@ mod tests {
         );
         let parsed: RpcConfig = toml::from_str("max_batch_leaves_per_issuer = 10").unwrap();
         assert_eq!(parsed.max_batch_leaves_per_issuer, 10);
+    }
+
+    #[test]
+    fn absurd_limits_refused_at_their_ceiling() {
+        let at_ceiling = RpcConfig {
+            auth_max_clock_skew_ms: MAX_AUTH_CLOCK_SKEW_MS_CEILING,
+            ..RpcConfig::default()
+        };
+        assert_eq!(at_ceiling.validate(), Ok(()));
+        let beyond = RpcConfig {
+            auth_max_clock_skew_ms: MAX_AUTH_CLOCK_SKEW_MS_CEILING + 1,
+            ..RpcConfig::default()
+        };
+        assert_eq!(
+            beyond.validate().unwrap_err().field,
+            "auth_max_clock_skew_ms"
+        );
+        let huge_body = RpcConfig {
+            max_request_body_bytes: u32::MAX,
+            ..RpcConfig::default()
+        };
+        assert_eq!(
+            huge_body.validate().unwrap_err().field,
+            "max_request_body_bytes"
+        );
+    }
+
+    #[test]
+    fn per_did_replay_bound_within_the_whole() {
+        let equal = RpcConfig {
+            auth_replay_cache_entries: 10,
+            auth_replay_cache_entries_per_did: 10,
+            ..RpcConfig::default()
+        };
+        assert_eq!(equal.validate(), Ok(()));
+        let larger = RpcConfig {
+            auth_replay_cache_entries_per_did: 11,
+            ..equal.clone()
+        };
+        let error = larger.validate().unwrap_err();
+        assert_eq!(error.field, "auth_replay_cache_entries_per_did");
+        assert!(
+            error.to_string().contains("auth_replay_cache_entries"),
+            "{error}"
+        );
+        let zero = RpcConfig {
+            auth_replay_cache_entries_per_did: 0,
+            ..equal
+        };
+        assert!(zero.validate().is_err());
     }
 }

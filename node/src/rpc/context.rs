@@ -26,6 +26,8 @@ pub struct RpcContext {
     pub metrics: Arc<RpcMetrics>,
     /// Verifier signatures already used.
     pub replay_cache: ReplayCache,
+    /// This node's network key, which verifier signatures must name.
+    pub node_key: [u8; 32],
     /// `rpc.discover`'s answer.
     pub openrpc: serde_json::Value,
     backend_calls: Arc<Semaphore>,
@@ -40,7 +42,8 @@ impl std::fmt::Debug for RpcContext {
 }
 
 impl RpcContext {
-    /// The shared state; fails only if the embedded OpenRPC document is not JSON.
+    /// The shared state; fails if the embedded OpenRPC document is not JSON or the replay cache's
+    /// bounds are inconsistent (which [`RpcConfig::validate`] refuses at startup).
     pub fn new(
         backend: Arc<dyn RpcBackend>,
         config: RpcConfig,
@@ -48,8 +51,13 @@ impl RpcContext {
     ) -> Result<Self, serde_json::Error> {
         let openrpc = serde_json::from_str(OPENRPC_DOCUMENT)?;
         Ok(Self {
+            node_key: backend.node_key(),
             backend,
-            replay_cache: ReplayCache::new(config.auth_replay_cache_entries as usize),
+            replay_cache: ReplayCache::new(
+                config.auth_replay_cache_entries as usize,
+                config.auth_replay_cache_entries_per_did as usize,
+            )
+            .map_err(<serde_json::Error as serde::de::Error>::custom)?,
             backend_calls: Arc::new(Semaphore::new(config.max_concurrent_backend_calls as usize)),
             config,
             metrics,
@@ -116,6 +124,7 @@ impl RpcContext {
             now_ms: wall_clock_ms(),
             max_clock_skew_ms: self.config.auth_max_clock_skew_ms,
             replay_cache: &self.replay_cache,
+            node_key: &self.node_key,
         }
     }
 }

@@ -154,6 +154,10 @@ impl BlockParam {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AuthParam {
+    /// Version of the signed message; only [`super::auth::AUTH_VERSION`] is accepted, and its
+    /// absence means version 1, refused by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
     /// Fragment of an `authentication` method of the DID (`key-1`).
     pub key_id: String,
     /// The client's clock when signing, ms since the Unix epoch.

@@ -252,6 +252,21 @@ pub struct NodeCountersView {
     /// submitting node still holds them).
     #[serde(default)]
     pub gossip_txs_dropped: u64,
+    /// Sync requests answered.
+    #[serde(default)]
+    pub sync_served: u64,
+    /// Sync requests dropped because the serve queue was full.
+    #[serde(default)]
+    pub sync_dropped_queue_full: u64,
+    /// Sync requests refused because the peer's byte budget was spent.
+    #[serde(default)]
+    pub sync_refused_budget: u64,
+    /// Sync requests left unanswered because a store read failed.
+    #[serde(default)]
+    pub sync_read_faults: u64,
+    /// Connections refused by a connection limit (total, per peer, per IP, pending handshakes).
+    #[serde(default)]
+    pub connections_refused_limit: u64,
 }
 
 /// The answer of `account_getNextNonce`.

@@ -26,6 +26,22 @@ pub enum StorageError {
         /// The column families found on disk and absent from the table list.
         unknown: Vec<String>,
     },
+    /// The database holds a chain in an earlier ledger format (licence keys without the issuer's
+    /// USCC, safety data without the proposed round). Its blocks cannot be re-executed under the
+    /// current rules, so there is no migration: the operator starts from an empty directory.
+    #[error(
+        "database at {path} has schema version {found}: a chain in an earlier ledger format that \
+         this release (schema version {supported}) cannot read or migrate; keep it for reference \
+         and start the node on an empty data directory with the new chain's genesis"
+    )]
+    EarlierLedgerFormat {
+        /// The data directory.
+        path: PathBuf,
+        /// The schema version stored in the metadata table.
+        found: u32,
+        /// The schema version this release writes and reads.
+        supported: u32,
+    },
     /// The database was written with a schema version this release cannot read.
     #[error(
         "database at {path} has schema version {found}, this release reads only version {supported}"

@@ -23,16 +23,17 @@ use yrd_consensus::SafetyData as SafetyDataRecord;
 /// The schema version this release writes and reads. Bump it with a migration whenever a table's
 /// key or value encoding changes.
 ///
-/// History: 1, the first; 2 added [`super::tables::TreeLatestValues`], built from the value
-/// entries when a version-1 database is opened; 3 keys the local batch-leaf tables by issuer
-/// ([`super::tables::BatchLeaves`], [`super::tables::BatchLeafIndex`]) and adds
-/// [`super::tables::BatchesKept`] and [`super::tables::BatchLeafUsage`]. Opening a version-2
-/// database clears the old leaf tables: they are local copies issuers re-submit (signed), never
-/// replicated state.
+/// History: 1, the first; 2 added [`super::tables::TreeLatestValues`]; 3 keys licences, histories
+/// and batches by the issuer's USCC (ADR 009) and records the last proposed round in the safety
+/// data, and keys the node's local batch-leaf tables by issuer ([`super::tables::BatchLeaves`],
+/// [`super::tables::BatchLeafIndex`], with [`super::tables::BatchesKept`] and
+/// [`super::tables::BatchLeafUsage`]). Versions 1 and 2 hold a chain in the earlier ledger format, which no migration can carry
+/// over (the state root of every block would change): they are refused with
+/// [`StorageError::EarlierLedgerFormat`].
 pub const SCHEMA_VERSION: u32 = 3;
 
-/// Entries of the latest-value index written per batch while migrating from schema version 1.
-const MIGRATION_CHUNK_ENTRIES: usize = 10_000;
+/// The newest schema version written in a ledger format this release does not read.
+const LAST_EARLIER_FORMAT: u32 = 2;
 
 /// Most voted-for uncommitted blocks read back at start or pruned per commit. A validator votes
 /// once per round and uncommitted blocks are pruned at every commit, so a handful is normal.
@@ -208,11 +209,13 @@ impl Store {
     fn check_schema_version(&self) -> Result<(), StorageError> {
         match self.get::<Metadata>(&MetadataKey::SchemaVersion)? {
             Some(MetadataValue::SchemaVersion(found)) if found == SCHEMA_VERSION => Ok(()),
-            Some(MetadataValue::SchemaVersion(1)) => {
-                self.migrate_from_1()?;
-                self.migrate_from_2()
+            Some(MetadataValue::SchemaVersion(found)) if found <= LAST_EARLIER_FORMAT => {
+                Err(StorageError::EarlierLedgerFormat {
+                    path: self.inner.path.clone(),
+                    found,
+                    supported: SCHEMA_VERSION,
+                })
             }
-            Some(MetadataValue::SchemaVersion(2)) => self.migrate_from_2(),
             Some(MetadataValue::SchemaVersion(found)) => {
                 Err(StorageError::UnsupportedSchemaVersion {
                     path: self.inner.path.clone(),
@@ -242,78 +245,6 @@ impl Store {
                 self.write_synced(batch)
             }
         }
-    }
-
-    /// Schema 1 → 2: fill the latest-value index from the value entries (the last entry of each
-    /// key hash in key order is its newest), then record version 2. Interrupted, it starts over
-    /// at the next open: every write is an idempotent overwrite.
-    fn migrate_from_1(&self) -> Result<(), StorageError> {
-        use super::tables::{TreeLatestValues, TreeValues};
-        let iterator = self.inner.db.iterator_cf_opt(
-            self.cf(TreeValues::NAME)?,
-            total_order(),
-            IteratorMode::Start,
-        );
-        let mut batch = WriteBatch::new();
-        let mut pending: Option<(Hash32, u64, Option<Vec<u8>>)> = None;
-        let mut written: u64 = 0;
-        for entry in iterator {
-            let (key, value) = entry.map_err(StorageError::backend("iterate", TreeValues::NAME))?;
-            let (key_hash, version) = decode_key::<TreeValues>(&key)?;
-            let value = decode_value::<TreeValues>(&key, &value)?;
-            if let Some((previous, previous_version, previous_value)) = pending.take()
-                && previous != key_hash
-            {
-                batch.put::<TreeLatestValues>(&previous, &(previous_version, previous_value))?;
-                written = written.saturating_add(1);
-                if batch.len() >= MIGRATION_CHUNK_ENTRIES {
-                    self.write(std::mem::take(&mut batch))?;
-                }
-            }
-            pending = Some((key_hash, version, value));
-        }
-        if let Some((key_hash, version, value)) = pending {
-            batch.put::<TreeLatestValues>(&key_hash, &(version, value))?;
-            written = written.saturating_add(1);
-        }
-        batch.put::<Metadata>(
-            &MetadataKey::SchemaVersion,
-            &MetadataValue::SchemaVersion(2),
-        )?;
-        self.write_synced(batch)?;
-        tracing::info!(
-            path = %self.inner.path.display(),
-            keys = written,
-            "migrated the database from schema version 1 to 2 (latest-value index)"
-        );
-        Ok(())
-    }
-
-    /// Schema 2 → 3: the batch-leaf tables change key (issuer first); their old entries are
-    /// dropped (local copies, never replicated: issuers submit them again), then version 3 is
-    /// recorded. Interrupted, it starts over at the next open.
-    fn migrate_from_2(&self) -> Result<(), StorageError> {
-        use super::tables::{BatchLeafIndex, BatchLeaves};
-        // Every old key (40 or 32 bytes) sorts below 64 bytes of 0xff.
-        let start: &[u8] = &[];
-        let end: &[u8] = &[0xff_u8; 64];
-        for table in [BatchLeaves::NAME, BatchLeafIndex::NAME] {
-            self.inner
-                .db
-                .delete_range_cf(self.cf(table)?, start, end)
-                .map_err(StorageError::backend("delete range", table))?;
-        }
-        let mut batch = WriteBatch::new();
-        batch.put::<Metadata>(
-            &MetadataKey::SchemaVersion,
-            &MetadataValue::SchemaVersion(SCHEMA_VERSION),
-        )?;
-        self.write_synced(batch)?;
-        tracing::info!(
-            path = %self.inner.path.display(),
-            "migrated the database from schema version 2 to 3 (batch leaves keyed by issuer; old local leaves dropped)"
-        );
-        Ok(())
     }
 
     /// The data directory.

@@ -34,6 +34,8 @@ type Anchored = Option<(
 
 /// Block time of height `h` is `GENESIS_TIME_MS + h` seconds.
 pub const GENESIS_TIME_MS: u64 = 1_750_000_000_000;
+/// The fake node's network key (`node_getStatus.nodeKey`), which verifier signatures name.
+pub const NODE_KEY: [u8; 32] = [9; 32];
 /// Expiry height every test transaction carries.
 pub const EXPIRY_HEIGHT: u64 = 1_000;
 
@@ -470,6 +472,10 @@ impl RpcBackend for FakeNode {
         }))
     }
 
+    fn node_key(&self) -> [u8; 32] {
+        NODE_KEY
+    }
+
     fn node_status(&self) -> Result<NodeStatus, BackendError> {
         self.gate.pass();
         let head = self.chain.lock().unwrap().blocks.last().map(|b| b.head);
@@ -478,7 +484,7 @@ impl RpcBackend for FakeNode {
         Ok(NodeStatus {
             chain_id: self.chain_id.0.clone(),
             version: "test".into(),
-            node_key: [9; 32],
+            node_key: NODE_KEY,
             role: NodeRole::Validator,
             highest_known_height: head.height,
             head,

@@ -4,26 +4,34 @@ use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
 use yrd_contracts::DidId;
 use yrd_contracts::types::{Digest32, ProvinceCode};
-use yrd_node::rpc::auth::{AuthParams, sign_verifier_auth};
+use yrd_node::rpc::auth::{AuthMessage, AuthParams};
 use yrd_node::rpc::error::{ACCESS_RESTRICTED, AUTH_FAILED, INVALID_PARAMS, NOT_FOUND};
 
+use crate::fake::NODE_KEY;
 use crate::fixture::ISSUER_USCC;
 use crate::{Harness, call_err, error_data, now_ms, still_serving, within};
 
 const SHANGHAI: u32 = 310_000;
+/// The fixture's chain id, which verifier signatures bind.
+const TEST_CHAIN: &str = "yrd-test";
 const JIANGSU: u32 = 320_000;
 const ZHEJIANG: u32 = 330_000;
 
-fn auth(key: &SigningKey, method: &str, did: &DidId, params: &AuthParams<'_>) -> Value {
-    serde_json::to_value(sign_verifier_auth(
-        key,
+/// What a verifier signs to ask this node (`fake::NODE_KEY`) about the test chain, now.
+fn message<'a>(method: &'a str, did: &'a DidId, params: &AuthParams<'a>) -> AuthMessage<'a> {
+    AuthMessage {
+        chain_id: TEST_CHAIN,
+        node_key: &NODE_KEY,
         method,
         did,
-        "key-1",
-        now_ms(),
-        params,
-    ))
-    .unwrap()
+        key_id: "key-1",
+        timestamp_ms: now_ms(),
+        params: *params,
+    }
+}
+
+fn auth(key: &SigningKey, method: &str, did: &DidId, params: &AuthParams<'_>) -> Value {
+    serde_json::to_value(message(method, did, params).sign(key)).unwrap()
 }
 
 /// `licence_verify` params claiming `did`, signed with `key`.
@@ -219,14 +227,11 @@ async fn verifier_claims_without_a_valid_signature_are_refused() {
             .await,
         );
         // Too old.
-        let old = sign_verifier_auth(
-            &f.verifier,
-            "licence_verify",
-            &f.verifier_did,
-            "key-1",
-            now_ms() - 3_600_000,
-            &params,
-        );
+        let old = AuthMessage {
+            timestamp_ms: now_ms() - 3_600_000,
+            ..message("licence_verify", &f.verifier_did, &params)
+        }
+        .sign(&f.verifier);
         refused(
             call_err(
                 addr,
@@ -236,14 +241,11 @@ async fn verifier_claims_without_a_valid_signature_are_refused() {
             .await,
         );
         // A key fragment that does not exist.
-        let bad_key = sign_verifier_auth(
-            &f.verifier,
-            "licence_verify",
-            &f.verifier_did,
-            "key-9",
-            now_ms(),
-            &params,
-        );
+        let bad_key = AuthMessage {
+            key_id: "key-9",
+            ..message("licence_verify", &f.verifier_did, &params)
+        }
+        .sign(&f.verifier);
         refused(
             call_err(
                 addr,
@@ -272,6 +274,54 @@ async fn verifier_claims_without_a_valid_signature_are_refused() {
         let replay = call_err(addr, "licence_verify", good).await;
         refused(replay.clone());
         assert!(replay.message().contains("replay"), "{}", replay.message());
+        // A signature made for another chain, or for another node of this chain (same DID, key,
+        // method, params and time): refused, so a request signed once is answered once in the
+        // whole chain.
+        let other_node = [0x42; 32];
+        for (what, foreign) in [
+            (
+                "another chain",
+                AuthMessage {
+                    chain_id: "yrd-other",
+                    ..message("licence_verify", &f.verifier_did, &params)
+                },
+            ),
+            (
+                "another node",
+                AuthMessage {
+                    node_key: &other_node,
+                    ..message("licence_verify", &f.verifier_did, &params)
+                },
+            ),
+        ] {
+            let signed = foreign.sign(&f.verifier);
+            let error = call_err(
+                addr,
+                "licence_verify",
+                json!([ISSUER_USCC, c, JIANGSU, did, signed]),
+            )
+            .await;
+            refused(error.clone());
+            assert!(
+                error.message().contains("does not verify"),
+                "{what}: {}",
+                error.message()
+            );
+        }
+        // A version-1 client (no `version` field) is refused by name.
+        let mut version_one = serde_json::to_value(
+            message("licence_verify", &f.verifier_did, &params).sign(&f.verifier),
+        )
+        .unwrap();
+        version_one.as_object_mut().unwrap().remove("version");
+        let error = call_err(
+            addr,
+            "licence_verify",
+            json!([ISSUER_USCC, c, JIANGSU, did, version_one]),
+        )
+        .await;
+        refused(error.clone());
+        assert!(error.message().contains("version 1"), "{}", error.message());
         // auth without a DID, malformed signature hex, malformed DID: parameter errors.
         let lone = auth(&f.verifier, "licence_verify", &f.verifier_did, &params);
         assert_eq!(

@@ -8,11 +8,14 @@ use jsonrpsee::ws_client::{WsClient, WsClientBuilder};
 use serde_json::{Value, json};
 use yrd_contracts::types::{Digest32, ProvinceCode};
 use yrd_node::rpc::HeadInfo;
-use yrd_node::rpc::auth::{AuthParams, sign_verifier_auth};
+use yrd_node::rpc::auth::{AuthMessage, AuthParams};
 use yrd_node::rpc::metrics::SubscriptionKind;
 
 use crate::fixture::suspend;
 use crate::{Harness, now_ms, within};
+
+/// The fixture's chain id, which verifier signatures bind.
+const TEST_CHAIN: &str = "yrd-test";
 
 const NEXT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -101,17 +104,19 @@ fn status_params(
     let hexes: Vec<String> = commitments.iter().map(hex::encode).collect();
     let mut params = rpc_params![crate::fixture::ISSUER_USCC, hexes, 320_000];
     if as_verifier {
-        let auth = sign_verifier_auth(
-            &f.verifier,
-            "licence_subscribeStatus",
-            &f.verifier_did,
-            "key-1",
-            now_ms(),
-            &AuthParams::Subscribe {
+        let auth = AuthMessage {
+            chain_id: TEST_CHAIN,
+            node_key: &crate::fake::NODE_KEY,
+            method: "licence_subscribeStatus",
+            did: &f.verifier_did,
+            key_id: "key-1",
+            timestamp_ms: now_ms(),
+            params: AuthParams::Subscribe {
                 region: ProvinceCode::JIANGSU,
                 commitments,
             },
-        );
+        }
+        .sign(&f.verifier);
         params.insert(f.verifier_did.to_string()).unwrap();
         params.insert(auth).unwrap();
     }

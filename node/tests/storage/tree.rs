@@ -132,54 +132,39 @@ fn rocks_tree_matches_memory_tree_across_reopen_and_pruning() {
 }
 
 #[test]
-fn a_schema_1_database_gets_its_latest_value_index_rebuilt_on_open() {
+fn a_database_in_an_earlier_ledger_format_is_refused_not_migrated() {
     use yrd_node::storage::WriteBatch;
-    use yrd_node::storage::tables::{Metadata, MetadataKey, MetadataValue, TreeLatestValues};
+    use yrd_node::storage::tables::{Metadata, MetadataKey, MetadataValue};
 
-    let dir = TempDir::new().unwrap();
-    let mut rng = StdRng::seed_from_u64(0x5eed_0006);
-    let mut memory = StateTree::new(MemoryTreeStore::new());
-    let mut roots = BTreeMap::new();
-    let versions = 25u64;
-    let index_before = {
-        let store = Store::open(dir.path(), StoreConfig::default()).unwrap();
-        let mut rocks = StateTree::new(store.tree_store());
-        for version in 0..versions {
-            let writes = random_write_set(&mut rng);
-            let root = rocks.apply(version, writes.clone()).unwrap();
-            assert_eq!(root, memory.apply(version, writes).unwrap());
-            roots.insert(version, root);
-            store.commit_block(&block_at(version, 1, root.0)).unwrap();
+    for earlier in [1u32, 2] {
+        let dir = TempDir::new().unwrap();
+        {
+            let store = Store::open(dir.path(), StoreConfig::default()).unwrap();
+            let mut batch = WriteBatch::new();
+            batch
+                .put::<Metadata>(
+                    &MetadataKey::SchemaVersion,
+                    &MetadataValue::SchemaVersion(earlier),
+                )
+                .unwrap();
+            store.write_synced(batch).unwrap();
         }
-        let index = store
-            .iter_from::<TreeLatestValues>(&[0; 32], 1_000)
-            .unwrap();
-        assert!(index.len() > 20, "most of the 40 keys were written");
-        // Make it a schema-1 database: no index.
-        let mut batch = WriteBatch::new();
-        for (key_hash, _) in &index {
-            batch.delete::<TreeLatestValues>(key_hash);
+        let error = Store::open(dir.path(), StoreConfig::default()).unwrap_err();
+        match &error {
+            StorageError::EarlierLedgerFormat {
+                found, supported, ..
+            } => {
+                assert_eq!(*found, earlier);
+                assert_eq!(*supported, yrd_node::storage::SCHEMA_VERSION);
+            }
+            other => panic!("expected an earlier-format refusal, got {other:?}"),
         }
-        batch
-            .put::<Metadata>(
-                &MetadataKey::SchemaVersion,
-                &MetadataValue::SchemaVersion(1),
-            )
-            .unwrap();
-        store.write(batch).unwrap();
-        index
-    };
-    let store = Store::open(dir.path(), StoreConfig::default()).unwrap();
-    assert!(matches!(
-        store.get::<Metadata>(&MetadataKey::SchemaVersion).unwrap(),
-        Some(MetadataValue::SchemaVersion(v)) if v == yrd_node::storage::SCHEMA_VERSION
-    ));
-    let index_after = store
-        .iter_from::<TreeLatestValues>(&[0; 32], 1_000)
-        .unwrap();
-    assert_eq!(index_after, index_before);
-    let rocks = StateTree::new(store.tree_store());
-    for version in 0..versions {
-        assert_version_matches(&rocks, &memory, version, &roots);
+        let message = error.to_string();
+        assert!(message.contains("empty data directory"), "{message}");
+        // Refusing wrote nothing: the directory still says what it was.
+        let error = Store::open(dir.path(), StoreConfig::default()).unwrap_err();
+        assert!(
+            matches!(error, StorageError::EarlierLedgerFormat { found, .. } if found == earlier)
+        );
     }
 }

@@ -88,6 +88,8 @@ pub struct NodeStore {
     pub state_roots: Vec<[u8; 32]>,
     /// Validator set of the current epoch.
     pub validator_set: ValidatorSet,
+    /// Validator set of the epoch before it (none in the first epoch).
+    pub previous_validator_set: Option<ValidatorSet>,
     /// First round of the current epoch.
     pub epoch_start_round: u64,
     /// Validator set the executed state schedules for the next epoch.
@@ -185,6 +187,7 @@ impl SimNode {
             committed: Vec::new(),
             state_roots: vec![genesis.state_root],
             validator_set: genesis.validator_set.clone(),
+            previous_validator_set: None,
             epoch_start_round: 1,
             pending_next_set: None,
         };
@@ -249,6 +252,10 @@ impl SimNode {
             start.safety_data = safety;
         }
         start.validator_set = self.store.validator_set.clone();
+        // Only while the tip is the block that ended that epoch (the core refuses it otherwise).
+        start.previous_validator_set = self.store.previous_validator_set.clone().filter(|set| {
+            self.store.committed.last().map(|c| c.block.header.epoch) == Some(set.epoch)
+        });
         start.epoch_start_round = self.store.epoch_start_round;
         if let Some(tip) = self.store.committed.last() {
             start.committed_tip = tip.block.header.clone();
@@ -372,7 +379,10 @@ impl SimNode {
                     .headers
                     .first()
                     .map_or(1, |h| h.round.saturating_add(1));
-                self.store.validator_set = validator_set.clone();
+                self.store.previous_validator_set = Some(std::mem::replace(
+                    &mut self.store.validator_set,
+                    validator_set.clone(),
+                ));
                 actions.push(Action::EpochChanged {
                     proof: Box::new(proof),
                     validator_set,
