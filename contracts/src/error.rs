@@ -23,6 +23,7 @@ fn hex32(bytes: &[u8; 32]) -> String {
 /// | 106 | `BadSignature` | ed25519 `verify_strict` refused the signature |
 /// | 107 | `InvalidSignerKey` | signer key is not a canonical, non-weak ed25519 point |
 /// | 108 | `NonceExhausted` | the signer used nonce `u64::MAX` |
+/// | 109 | `UnregisteredSigner` | signer has no role in state (consumes no nonce) |
 /// | 200 | `InvalidField` | a field is malformed |
 /// | 201 | `FieldTooLong` | a string over its byte limit |
 /// | 202 | `ListTooLong` | a list over (or under) its length limit |
@@ -116,6 +117,12 @@ pub enum TxError {
     /// 108.
     #[error("signer has used every nonce")]
     NonceExhausted,
+    /// 109.
+    #[error("signer {} has no role in state (not an issuer, authority, validator or controller of the named DID)", hex32(.signer))]
+    UnregisteredSigner {
+        /// The signer.
+        signer: [u8; 32],
+    },
     /// 200.
     #[error("invalid {field}: {reason}")]
     InvalidField {
@@ -395,6 +402,7 @@ impl TxError {
             TxError::BadSignature => 106,
             TxError::InvalidSignerKey { .. } => 107,
             TxError::NonceExhausted => 108,
+            TxError::UnregisteredSigner { .. } => 109,
             TxError::InvalidField { .. } => 200,
             TxError::FieldTooLong { .. } => 201,
             TxError::ListTooLong { .. } => 202,
@@ -482,6 +490,7 @@ mod tests {
                 reason: "weak",
             },
             TxError::NonceExhausted,
+            TxError::UnregisteredSigner { signer: [1; 32] },
             TxError::InvalidField {
                 field: "f",
                 reason: "r".into(),

@@ -65,7 +65,8 @@ fn catalogue_register_and_update() {
         .unwrap()
         .unwrap();
     assert_eq!(view.data_class, DataClass::NonOpen);
-    // Issuers cannot register types; unknown types cannot be updated.
+    // A key with no role cannot register types (refused before its nonce is spent); unknown
+    // types cannot be updated.
     assert_eq!(
         chain
             .run(
@@ -77,7 +78,7 @@ fn catalogue_register_and_update() {
             )
             .unwrap_err()
             .code(),
-        300
+        109
     );
     assert_eq!(
         chain
@@ -273,11 +274,11 @@ fn timestamps_by_registered_parties_only() {
         chain.run(&issuer, stamp([1; 32], None)).unwrap_err().code(),
         401
     );
-    // An unregistered key.
+    // An unregistered key: it has no role at all, so it is refused before its nonce is spent.
     let stranger = key(91);
     assert_eq!(
         chain.run(&stranger, stamp([2; 32], None)),
-        Err(TxError::NotRegisteredParty {
+        Err(TxError::UnregisteredSigner {
             signer: pk(&stranger)
         })
     );
@@ -292,13 +293,13 @@ fn timestamps_by_registered_parties_only() {
             .acting_did,
         Some(did)
     );
-    // Someone naming a DID it does not control.
+    // Someone naming a DID it does not control has no role either.
     assert_eq!(
         chain
             .run(&stranger, stamp([3; 32], Some(did)))
             .unwrap_err()
             .code(),
-        307
+        109
     );
     // A suspended issuer is no longer a registered party.
     chain
@@ -333,12 +334,13 @@ fn verifier_registration() {
             .code(),
         401
     );
+    // The verifier's own key controls only its DID: no role for a registration.
     assert_eq!(
         chain
             .run(&window, TxPayload::RegisterVerifier { verifier: did })
             .unwrap_err()
             .code(),
-        300
+        109
     );
     // Anhui has no registration of its own to remove; Jiangsu's is out of its reach.
     assert_eq!(

@@ -192,7 +192,8 @@ fn every_operation_makes_a_new_version_and_old_ones_stay() {
             )
             .unwrap_err()
             .code(),
-        307
+        // Its controller DID was removed: it controls nothing any more, so it has no role.
+        109
     );
     chain.run(&firm, TxPayload::DidDeactivate { did }).unwrap();
 
@@ -269,17 +270,24 @@ fn control_rules() {
         controller_key: pk(&key(44)),
         services: vec![],
     });
-    assert_eq!(chain.run(&firm, create).unwrap_err().code(), 300);
-    // A stranger, and even the creating authority, do not control it.
-    for signer in [key(45), authority(ProvinceCode::SHANGHAI)] {
-        assert_eq!(
-            chain.run(&signer, TxPayload::DidDeactivate { did }),
-            Err(TxError::NotDidController {
-                did: did.to_string(),
-                signer: pk(&signer)
-            })
-        );
-    }
+    // (The firm's key controls only its own DID: for a creation it has no role.)
+    assert_eq!(chain.run(&firm, create).unwrap_err().code(), 109);
+    // A stranger (no role at all), and even the creating authority, do not control it.
+    let stranger = key(45);
+    assert_eq!(
+        chain.run(&stranger, TxPayload::DidDeactivate { did }),
+        Err(TxError::UnregisteredSigner {
+            signer: pk(&stranger)
+        })
+    );
+    let creator = authority(ProvinceCode::SHANGHAI);
+    assert_eq!(
+        chain.run(&creator, TxPayload::DidDeactivate { did }),
+        Err(TxError::NotDidController {
+            did: did.to_string(),
+            signer: pk(&creator)
+        })
+    );
     // A key listed only for authentication does not control it.
     chain
         .run(
@@ -295,7 +303,7 @@ fn control_rules() {
             .run(&key(46), TxPayload::DidDeactivate { did })
             .unwrap_err()
             .code(),
-        307
+        109
     );
     // The last capabilityInvocation key cannot go.
     assert_eq!(
@@ -392,7 +400,7 @@ fn control_rules() {
             .code(),
         400
     );
-    // An unknown DID.
+    // An unknown DID: the firm controls no such DID, so it has no role for it.
     assert_eq!(
         chain
             .run(
@@ -403,7 +411,7 @@ fn control_rules() {
             )
             .unwrap_err()
             .code(),
-        400
+        109
     );
 }
 

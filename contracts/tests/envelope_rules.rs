@@ -10,7 +10,8 @@ use yrd_contracts::limits::{
 use yrd_contracts::tx::{DidCreate, ServiceSpec, SubjectKind};
 use yrd_contracts::types::Fragment;
 use yrd_contracts::{
-    BlockContext, BlockError, ChainId, Parameters, ProvinceCode, SignedTx, TxError, TxPayload,
+    BlockContext, BlockError, ChainId, LicenceTypeCode, Parameters, ProvinceCode, SignedTx,
+    TxError, TxPayload,
 };
 
 fn timestamp_payload(n: u8) -> TxPayload {
@@ -85,10 +86,11 @@ fn nonce_must_be_exactly_next_and_replays_fail() {
 #[test]
 fn failed_payload_consumes_the_nonce_so_it_cannot_be_replayed_later() {
     let mut chain = Chain::new();
-    let stranger = key(99);
-    // Not a registered party: refused, but the nonce is spent.
-    let tx = chain.tx(&stranger, timestamp_payload(1));
-    assert_eq!(chain.submit(tx.clone()).unwrap_err().code(), 308);
+    // An authority (it has a role) sends an issuer's payload: refused, but the nonce is spent.
+    let stranger = authority(ProvinceCode::ANHUI);
+    let code = LicenceTypeCode("BL01".into());
+    let tx = chain.tx(&stranger, anchor([1; 32], &code, 0, 1));
+    assert_eq!(chain.submit(tx.clone()).unwrap_err().code(), 302);
     assert_eq!(chain.nonce_of(&stranger), 1);
     assert_eq!(
         chain.submit(tx),

@@ -95,10 +95,10 @@ fn member_added_at_two_thirds_and_can_act() {
 #[test]
 fn refusals() {
     let mut chain = Chain::new();
-    // Not an authority.
+    // Not an authority (a validator's key: it has a role, but not this one).
     assert_eq!(
         chain
-            .run(&key(60), propose(add_shandong()))
+            .run(&key(11), propose(add_shandong()))
             .unwrap_err()
             .code(),
         300
@@ -106,7 +106,7 @@ fn refusals() {
     chain
         .run(&authority(ProvinceCode::SHANGHAI), propose(add_shandong()))
         .unwrap();
-    assert_eq!(chain.run(&key(60), vote(0, true)).unwrap_err().code(), 300);
+    assert_eq!(chain.run(&key(11), vote(0, true)).unwrap_err().code(), 300);
     // Voting twice.
     assert_eq!(
         chain.run(&authority(ProvinceCode::SHANGHAI), vote(0, true)),

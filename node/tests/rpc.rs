@@ -9,6 +9,8 @@ mod fixture;
 #[path = "rpc/raw.rs"]
 mod raw;
 
+#[path = "rpc/batch_leaves_tests.rs"]
+mod batch_leaves_tests;
 #[path = "rpc/chain_tests.rs"]
 mod chain_tests;
 #[path = "rpc/did_registry_tests.rs"]

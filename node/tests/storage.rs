@@ -14,13 +14,14 @@ use tempfile::TempDir;
 use yrd_consensus::SafetyData as ConsensusSafetyData;
 use yrd_contracts::tree::{StateTree, TreeError};
 use yrd_node::storage::table::DEFAULT_MAX_VALUE_BYTES;
+use yrd_node::storage::table::UsccKey;
 use yrd_node::storage::tables::{
     BlockHashIndex, Blocks, Certificates, Metadata, MetadataKey, MetadataValue, Receipts,
     SafetyData, Transactions, TreeValues, TxIndex,
 };
 use yrd_node::storage::{
-    ALL_TABLES, CommittedBlockWrite, MAX_STAGED_VERSIONS, SCHEMA_VERSION, StorageError, Store,
-    StoreConfig, TxLocation, WriteBatch, restore,
+    ALL_TABLES, CommittedBlockWrite, KeptBatch, MAX_STAGED_VERSIONS, SCHEMA_VERSION, StorageError,
+    Store, StoreConfig, TxLocation, WriteBatch, restore,
 };
 
 use fixtures::{
@@ -651,19 +652,88 @@ fn batch_leaves_larger_than_one_scan_are_kept_and_read_back_in_order() {
         .map(|i| hash(&[b"leaf", &i.to_le_bytes()]))
         .collect();
     let root = [9; 32];
-    store.put_batch_leaves(&root, &leaves).unwrap();
+    let issuer = UsccKey(*b"91310000MA1FL0001R");
     assert_eq!(
-        store.batch_leaves(&root, leaves.len() as u64).unwrap(),
+        store
+            .keep_batch_leaves(&issuer, &root, &leaves, 1 << 20)
+            .unwrap(),
+        KeptBatch::Kept {
+            issuer_leaves: 150_000
+        }
+    );
+    assert_eq!(
+        store
+            .batch_leaves(&issuer, &root, leaves.len() as u64)
+            .unwrap(),
         leaves
     );
     assert_eq!(
-        store.batch_leaf(&leaves[123_456]).unwrap(),
+        store.batch_leaf(&issuer, &leaves[123_456]).unwrap(),
         Some((root, 123_456))
     );
-    assert_eq!(store.batch_leaf(&[0; 32]).unwrap(), None);
+    assert_eq!(store.batch_leaf(&issuer, &[0; 32]).unwrap(), None);
     // Only the leaves that exist are returned when fewer were kept than asked for.
     assert_eq!(
-        store.batch_leaves(&[8; 32], 10).unwrap(),
+        store.batch_leaves(&issuer, &[8; 32], 10).unwrap(),
         Vec::<[u8; 32]>::new()
     );
+}
+
+#[test]
+fn kept_batch_leaves_are_per_issuer_first_kept_wins_and_bounded_per_issuer() {
+    let dir = TempDir::new().unwrap();
+    let store = open(dir.path());
+    let (a, b) = (
+        UsccKey(*b"91310000MA1FL0001R"),
+        UsccKey(*b"91310000MA1FL00025"),
+    );
+    let shared = [7; 32];
+    let first = [shared, [1; 32], [2; 32]];
+    assert_eq!(
+        store.keep_batch_leaves(&a, &[0xa1; 32], &first, 4).unwrap(),
+        KeptBatch::Kept { issuer_leaves: 3 }
+    );
+    // Another issuer keeping the same commitment does not touch the first issuer's entry.
+    assert_eq!(
+        store
+            .keep_batch_leaves(&b, &[0xb1; 32], &[shared], 4)
+            .unwrap(),
+        KeptBatch::Kept { issuer_leaves: 1 }
+    );
+    assert_eq!(
+        store.batch_leaf(&a, &shared).unwrap(),
+        Some(([0xa1; 32], 0))
+    );
+    assert_eq!(
+        store.batch_leaf(&b, &shared).unwrap(),
+        Some(([0xb1; 32], 0))
+    );
+    // A second batch of the same issuer holding it does not replace the first either.
+    assert_eq!(
+        store
+            .keep_batch_leaves(&a, &[0xa2; 32], &[shared], 4)
+            .unwrap(),
+        KeptBatch::Kept { issuer_leaves: 4 }
+    );
+    assert_eq!(
+        store.batch_leaf(&a, &shared).unwrap(),
+        Some(([0xa1; 32], 0))
+    );
+    // At the limit: one more leaf is refused and nothing is written; a kept batch is a no-op.
+    assert_eq!(
+        store
+            .keep_batch_leaves(&a, &[0xa3; 32], &[[3; 32]], 4)
+            .unwrap(),
+        KeptBatch::OverQuota {
+            issuer_leaves: 4,
+            max: 4
+        }
+    );
+    assert_eq!(store.batch_leaf(&a, &[3; 32]).unwrap(), None);
+    assert_eq!(
+        store.keep_batch_leaves(&a, &[0xa1; 32], &first, 4).unwrap(),
+        KeptBatch::AlreadyKept
+    );
+    assert_eq!(store.batch_leaf_usage(&a).unwrap(), 4);
+    assert_eq!(store.batch_leaf_usage(&b).unwrap(), 1);
 }

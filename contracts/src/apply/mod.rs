@@ -1,9 +1,15 @@
 //! Execution of one transaction against a block's write overlay.
 //!
 //! [`execute_tx`] runs the envelope rules every transaction obeys (size, chain id, expiry,
-//! signature verdict, nonce), consumes the nonce, then dispatches the payload to its module. A
-//! payload that fails leaves no trace except the consumed nonce (so a refused transaction can never
-//! be replayed later, when it might succeed). Envelope failures consume nothing.
+//! signature verdict, signer role, nonce), consumes the nonce, then dispatches the payload to its
+//! module. A payload that fails leaves no trace except the consumed nonce (so a refused transaction
+//! can never be replayed later, when it might succeed). Envelope failures consume nothing.
+//!
+//! The signer-role rule ([`crate::query::signer_may_submit`]) is an envelope rule: a signer with no
+//! role in state (a key a Byzantine proposer included although admission refuses it) is refused
+//! with `UnregisteredSigner` before any nonce record exists, so an anonymous key never creates
+//! state. Its transaction may be included again until its expiry height, and then succeeds only if
+//! the key has meanwhile been given a role — the key holder signed it, so that is its own intent.
 
 mod admission;
 mod catalogue;
@@ -207,6 +213,12 @@ fn run(
         .into());
     }
     signature?;
+    if !crate::query::signer_may_submit(overlay, &body.signer, &body.payload)? {
+        return Err(TxError::UnregisteredSigner {
+            signer: body.signer,
+        }
+        .into());
+    }
     let nonce_key = keys::nonce(&body.signer);
     let expected: u64 = read_record(overlay, &nonce_key)?.unwrap_or(0);
     if body.nonce != expected {

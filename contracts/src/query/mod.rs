@@ -9,6 +9,7 @@ mod data_class;
 mod did;
 mod licence;
 mod lookup;
+mod signer;
 
 pub use data_class::{effective_data_class, stricter};
 pub use did::did_resolve;
@@ -22,6 +23,8 @@ pub use lookup::{
     members, next_nonce, parameters, policy_get, proposal_get, timestamp_get, validators,
     verifier_get,
 };
+
+pub use signer::{SignerRole, signer_may_submit, signer_role};
 
 use crate::reader::ReadError;
 

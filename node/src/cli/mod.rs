@@ -4,6 +4,7 @@ pub mod bench;
 pub mod devnet;
 pub mod genesis;
 pub mod keygen;
+pub mod licence_secret;
 pub mod logging;
 pub mod node;
 pub mod status;

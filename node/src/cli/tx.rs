@@ -15,7 +15,7 @@ use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use jsonrpsee::rpc_params;
 use yrd_contracts::batch::BatchTree;
-use yrd_contracts::licence_id::{LicenceId, Uscc, licence_commitment};
+use yrd_contracts::licence_id::Uscc;
 use yrd_contracts::records::IssuerRevocationRule;
 use yrd_contracts::tx::{
     AccreditIssuer, AnchorBatch, AnchorLicence, DeclareRecognition, DidCreate, GovernanceAction,
@@ -157,7 +157,7 @@ pub enum TxKind {
     RegisterType(TypeArgs),
     /// Update a licence type your province registered.
     UpdateType(TypeArgs),
-    /// Anchor one licence (by commitment, or by identifier and salt).
+    /// Anchor one licence (by commitment, or by its secrets from --secret-file).
     Anchor {
         /// The licence's commitment.
         #[command(flatten)]
@@ -334,7 +334,8 @@ pub enum TxKind {
         #[arg(long, value_parser = parse_did)]
         verifier: DidId,
     },
-    /// Print a licence's commitment (identifier + holder salt); submits nothing.
+    /// Print a licence's commitment (from --secret-file: identifier + holder salt); submits
+    /// nothing.
     Commitment {
         /// The licence.
         #[command(flatten)]
@@ -363,46 +364,74 @@ pub struct TypeArgs {
     pub on_issuer_revoked: IssuerRevocationRule,
 }
 
-/// A licence named by its commitment, or by its identifier and the holder's salt.
+/// A licence named by its commitment and issuer, or by its secrets (identifier and the holder's
+/// salt) read from `--secret-file` (see `super::licence_secret`).
 #[derive(Debug, Clone, Args)]
 pub struct LicenceRef {
-    /// The commitment (hex).
-    #[arg(long, value_parser = parse_hex32, conflicts_with_all = ["licence_id", "salt"])]
+    /// The commitment (hex); give --issuer with it.
+    #[arg(long, value_parser = parse_hex32, conflicts_with_all = ["licence_id", "salt", "secret_file"])]
     pub commitment: Option<[u8; 32]>,
-    /// GB/T 36904 identifier.
+    /// TOML file with the licence's secrets: licence_id = "..." and salt = "<64 hex>"; `-` reads
+    /// it from standard input. Keeps them out of ps and shell history.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["licence_id", "salt"])]
+    pub secret_file: Option<PathBuf>,
+    /// GB/T 36904 identifier [test fixtures only: visible in ps and shell history; use
+    /// --secret-file].
     #[arg(long, requires = "salt")]
     pub licence_id: Option<String>,
-    /// The holder's 32-byte salt (hex).
-    #[arg(long, value_parser = parse_hex32, requires = "licence_id")]
-    pub salt: Option<[u8; 32]>,
-    /// The issuer's USCC, with --commitment (with --licence-id it is read from the identifier).
-    #[arg(long, value_parser = parse_uscc, conflicts_with = "licence_id")]
+    /// The holder's 32-byte salt (hex) [test fixtures only: visible in ps and shell history; use
+    /// --secret-file].
+    #[arg(long, requires = "licence_id")]
+    pub salt: Option<String>,
+    /// The issuer's USCC, with --commitment (with the secrets it is read from the identifier).
+    #[arg(long, value_parser = parse_uscc, conflicts_with_all = ["licence_id", "secret_file"])]
+    pub issuer: Option<Uscc>,
+}
+
+/// A licence as a transaction names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedLicence {
+    /// Its commitment.
+    pub commitment: [u8; 32],
+    /// Its issuer's USCC, when known (always, except for a bare --commitment).
     pub issuer: Option<Uscc>,
 }
 
 impl LicenceRef {
-    /// The commitment.
-    pub fn commitment(&self) -> anyhow::Result<[u8; 32]> {
-        match (&self.commitment, &self.licence_id, &self.salt) {
-            (Some(c), _, _) => Ok(*c),
-            (None, Some(id), Some(salt)) => {
-                let id: LicenceId = id.parse().map_err(|e| anyhow::anyhow!("licence id: {e}"))?;
-                Ok(licence_commitment(&id, salt))
+    /// The commitment and issuer, reading `--secret-file` once (standard input cannot be read
+    /// twice).
+    pub fn resolve(&self) -> anyhow::Result<ResolvedLicence> {
+        let secret = match (
+            &self.commitment,
+            &self.secret_file,
+            &self.licence_id,
+            &self.salt,
+        ) {
+            (Some(commitment), _, _, _) => {
+                return Ok(ResolvedLicence {
+                    commitment: *commitment,
+                    issuer: self.issuer.clone(),
+                });
             }
-            _ => bail!("give --commitment, or --licence-id with --salt"),
-        }
+            (None, Some(path), _, _) => super::licence_secret::read_secret(path)?,
+            (None, None, Some(id), Some(salt)) => {
+                super::licence_secret::LicenceSecret::from_args(id, salt)?
+            }
+            _ => bail!("give --secret-file (or --commitment with --issuer)"),
+        };
+        Ok(ResolvedLicence {
+            commitment: secret.commitment(),
+            issuer: Some(secret.issuer().clone()),
+        })
     }
 
-    /// The issuer's USCC: from the identifier, or `--issuer`.
-    pub fn issuer(&self) -> anyhow::Result<Uscc> {
-        match (&self.issuer, &self.licence_id) {
-            (Some(uscc), _) => Ok(uscc.clone()),
-            (None, Some(id)) => {
-                let id: LicenceId = id.parse().map_err(|e| anyhow::anyhow!("licence id: {e}"))?;
-                Ok(id.issuer_uscc().clone())
-            }
-            (None, None) => bail!("give --issuer with --commitment (or --licence-id with --salt)"),
-        }
+    /// The commitment and the issuer's USCC, both required.
+    pub fn target(&self) -> anyhow::Result<(Uscc, [u8; 32])> {
+        let resolved = self.resolve()?;
+        let issuer = resolved
+            .issuer
+            .context("give --issuer with --commitment (or use --secret-file)")?;
+        Ok((issuer, resolved.commitment))
     }
 }
 
@@ -419,9 +448,10 @@ pub struct StatusArgs {
 
 impl StatusArgs {
     fn target(&self) -> anyhow::Result<LicenceTarget> {
+        let (issuer, commitment) = self.licence.target()?;
         Ok(LicenceTarget {
-            issuer: self.licence.issuer()?,
-            commitment: self.licence.commitment()?,
+            issuer,
+            commitment,
             batch: None,
         })
     }
@@ -430,7 +460,7 @@ impl StatusArgs {
 /// Build, sign, submit and (unless `--no-wait`) wait.
 pub fn run(args: TxArgs) -> anyhow::Result<ExitCode> {
     if let TxKind::Commitment { licence } = &args.kind {
-        println!("{}", hex::encode(licence.commitment()?));
+        println!("{}", hex::encode(licence.resolve()?.commitment));
         return Ok(ExitCode::SUCCESS);
     }
     let payload = build_payload(&args.kind)?;
@@ -632,7 +662,7 @@ fn build_payload(kind: &TxKind) -> anyhow::Result<TxPayload> {
             valid_from,
             valid_until,
         } => TxPayload::AnchorLicence(AnchorLicence {
-            commitment: licence.commitment()?,
+            commitment: licence.resolve()?.commitment,
             licence_type: LicenceTypeCode(licence_type.clone()),
             valid_from_ms: *valid_from,
             valid_until_ms: *valid_until,

@@ -15,9 +15,10 @@ use clap::{Args, Subcommand};
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::HttpClientBuilder;
 use jsonrpsee::rpc_params;
-use yrd_contracts::licence_id::{self, licence_commitment};
 use yrd_contracts::query::LicenceVerification;
 use yrd_node::chain_spec::ChainSpec;
+
+use super::licence_secret::{LicenceSecret, read_secret};
 use yrd_node::proof::query::{BatchParam, ProvenQuery};
 use yrd_node::proof::verdict::{LicenceVerdict, describe};
 use yrd_node::proof::{ANSWER_FORMAT, Evaluation, ProvenAnswer, VerifiedAnswer, verify_answer};
@@ -57,11 +58,19 @@ pub enum VerifyWhat {
 /// `yrd verify licence` arguments.
 #[derive(Debug, Args)]
 pub struct LicenceArgs {
-    /// The licence identifier (as printed on the licence).
-    pub licence_id: String,
-    /// The licence's salt, 64 hex characters (from the holder's credential).
-    #[arg(long)]
-    pub salt: String,
+    /// TOML file with the licence's secrets: licence_id = "..." and salt = "<64 hex>" (from the
+    /// holder's credential); `-` reads it from standard input. Keeps them out of ps and shell
+    /// history.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["licence_id", "salt"])]
+    pub secret_file: Option<PathBuf>,
+    /// The licence identifier [test fixtures only: visible in ps and shell history; use
+    /// --secret-file].
+    #[arg(requires = "salt")]
+    pub licence_id: Option<String>,
+    /// The licence's salt, 64 hex characters [test fixtures only: visible in ps and shell
+    /// history; use --secret-file].
+    #[arg(long, requires = "licence_id")]
+    pub salt: Option<String>,
     /// The node's JSON-RPC address (any node: its answer is checked, not trusted).
     #[arg(long, default_value = "http://127.0.0.1:8600")]
     pub rpc: String,
@@ -213,17 +222,16 @@ fn never_anchored(verified: &VerifiedAnswer) -> bool {
 
 fn run_licence(args: &LicenceArgs) -> anyhow::Result<ExitCode> {
     let chain = load_chain(&args.genesis)?;
-    let id = licence_id::parse(&args.licence_id)
-        .map_err(|e| anyhow::anyhow!("licence id {:?}: {e}", args.licence_id))?;
-    let salt: [u8; 32] = hex::decode(&args.salt)
-        .ok()
-        .and_then(|bytes| bytes.try_into().ok())
-        .context("--salt must be 64 hex characters (32 bytes)")?;
+    let secret = match (&args.secret_file, &args.licence_id, &args.salt) {
+        (Some(path), _, _) => read_secret(path)?,
+        (None, Some(id), Some(salt)) => LicenceSecret::from_args(id, salt)?,
+        _ => bail!("give --secret-file (a TOML file with licence_id and salt, or - for stdin)"),
+    };
     let region = super::tx::parse_province(&args.region).map_err(anyhow::Error::msg)?;
-    let commitment = licence_commitment(&id, &salt);
+    let commitment = secret.commitment();
     let commitment_hex = hex::encode(commitment);
     // Only the issuer the identifier names may answer for it (docs/PROOFS.md 9.3).
-    let issuer = id.issuer_uscc().clone();
+    let issuer = secret.issuer().clone();
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -306,7 +314,7 @@ fn run_licence(args: &LicenceArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("writing {}", out.display()))?;
     }
     if !args.json {
-        println!("licence {} (commitment {commitment_hex})", id);
+        println!("licence {} (commitment {commitment_hex})", secret.id);
     }
     let check: &dyn Fn(&VerifiedAnswer) -> bool = &valid_and_recognised;
     Ok(report(

@@ -2,7 +2,9 @@
 //! from a client (`tx_submit`) or from a peer's gossip.
 //!
 //! Checks, cheapest first: size and canonical decoding, chain id, expiry, signature
-//! (`verify_strict`, the ledger's rule — see docs/adr/004), then the mempool's own limits and nonce
+//! (`verify_strict`, the ledger's rule — see docs/adr/004), the signer's role in the latest
+//! committed state (`yrd_contracts::query::signer_may_submit`: a key with no role is refused before
+//! the mempool, so an anonymous caller creates nothing), then the mempool's own limits and nonce
 //! window against the latest committed state. Whether the transaction is *authorised* is decided
 //! only by execution; admission only keeps out what can never succeed or was not signed.
 
@@ -106,6 +108,8 @@ async fn run_gossip_ingress(
                 Err(AdmitError::Invalid(_) | AdmitError::WrongChain { .. }) => {
                     GossipVerdict::Reject
                 }
+                // Includes `UnregisteredSigner`: roles change with the state, so a relay at another
+                // height may rightly disagree and is not penalised.
                 Err(_) => GossipVerdict::Ignore,
             };
             if let Err(error) = &result {
@@ -135,6 +139,9 @@ pub enum AdmitError {
         /// The transaction's.
         got: String,
     },
+    /// The signer has no role in the latest committed state (`TxError::UnregisteredSigner`).
+    #[error("{0}")]
+    UnregisteredSigner(TxError),
     /// The mempool refused it.
     #[error("{0}")]
     Mempool(MempoolError),
@@ -147,7 +154,7 @@ impl AdmitError {
     /// The ledger error code when there is one (0 otherwise).
     pub fn tx_code(&self) -> u32 {
         match self {
-            AdmitError::Invalid(e) => e.code(),
+            AdmitError::Invalid(e) | AdmitError::UnregisteredSigner(e) => e.code(),
             _ => 0,
         }
     }
@@ -208,6 +215,7 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
         );
         return Err(AdmitError::Invalid(e));
     }
+    refuse_unregistered_signer(shared, &tx, hash)?;
     // From here to the insert, under the pool's lock. The host stores a block, then under this
     // lock publishes the new head and removes the block's transactions from the pool. So a
     // transaction committed while it was being checked above is either already in the store or
@@ -244,4 +252,38 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
         AdmitError::Mempool(e)
     })?;
     Ok(hash)
+}
+
+/// Refuses a signer with no role in the latest committed state, before the mempool and before any
+/// nonce record could exist (see `yrd_contracts::query::signer_may_submit`).
+fn refuse_unregistered_signer(
+    shared: &Shared,
+    tx: &SignedTx,
+    hash: [u8; 32],
+) -> Result<(), AdmitError> {
+    let head = shared.head();
+    let signer = tx.body.signer;
+    let may_submit = shared
+        .with_state_at(head.height, |reader| {
+            yrd_contracts::query::signer_may_submit(
+                &super::shared::DynReader(reader),
+                &signer,
+                &tx.body.payload,
+            )
+        })
+        .map_err(|e| AdmitError::State(e.to_string()))?
+        .map_err(|e| AdmitError::State(e.to_string()))?;
+    if may_submit {
+        return Ok(());
+    }
+    let error = TxError::UnregisteredSigner { signer };
+    tracing::debug!(signer = %hex::encode(signer), tx = %hex::encode(hash), "transaction refused: signer has no role");
+    shared.remember_refusal(
+        hash,
+        Refusal {
+            code: error.code(),
+            message: error.to_string(),
+        },
+    );
+    Err(AdmitError::UnregisteredSigner(error))
 }

@@ -13,6 +13,7 @@
 //! The loop is one task that owns the core and the state; RPC handlers and the ingress share only
 //! [`shared::Shared`].
 
+pub mod batch_leaves;
 pub mod execute;
 pub mod ingress;
 pub mod restart;

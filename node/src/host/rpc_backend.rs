@@ -8,11 +8,14 @@ use yrd_contracts::state::State;
 use yrd_contracts::types::TxHash;
 use yrd_contracts::{SignedTx, StateReader};
 
+use super::batch_leaves;
 use super::ingress::{self, AdmitError};
 use super::shared::Shared;
 use crate::mempool::MempoolError;
 use crate::network::NetworkHandle;
-use crate::rpc::backend::{BatchInclusion, BatchLeavesError, ProofAnchor, ProverHandle};
+use crate::rpc::backend::{
+    BatchInclusion, BatchLeavesError, LeavesSubmission, ProofAnchor, ProverHandle,
+};
 use crate::rpc::views::{
     BlockRef, BlockView, CertificateView, HeadInfo, LicenceStatusChange, NodeCountersView,
     NodeRole, NodeStatus, PeerView, ReceiptView, StoredTx, TxStatus,
@@ -20,10 +23,7 @@ use crate::rpc::views::{
 use crate::rpc::{BackendError, RpcBackend, StateHandle, SubmitError};
 use crate::storage::RocksTreeStore;
 use yrd_contracts::batch::BatchTree;
-use yrd_contracts::keys;
 use yrd_contracts::licence_id::Uscc;
-use yrd_contracts::reader::read_record;
-use yrd_contracts::records::BatchRecord;
 use yrd_contracts::types::ProvinceCode;
 
 /// The RPC backend of a running node.
@@ -38,9 +38,6 @@ pub struct NodeBackend {
     /// commit carries the same header, certificate and epoch changes).
     anchor_cache: Arc<std::sync::Mutex<Option<(u64, ProofAnchor)>>>,
 }
-
-/// Most leaves of one batch this node keeps for its issuers.
-pub const MAX_LOCAL_BATCH_LEAVES: usize = 1 << 20;
 
 impl NodeBackend {
     /// A backend over the node's shared state and network handle.
@@ -122,21 +119,8 @@ impl NodeBackend {
             return Ok(Arc::clone(tree));
         }
         let state = self.state_at(None)?;
-        let record: BatchRecord = read_record(&*state, &keys::batch(issuer, root))
-            .map_err(internal)?
-            .ok_or_else(|| internal("kept leaves of a batch that is not anchored"))?;
-        let leaves = self
-            .shared
-            .store
-            .batch_leaves(root, record.count)
-            .map_err(internal)?;
-        let tree = BatchTree::build(leaves).map_err(internal)?;
-        if tree.root() != *root {
-            return Err(internal(format!(
-                "kept leaves of batch {} do not rebuild its root",
-                hex::encode(root)
-            )));
-        }
+        let tree =
+            batch_leaves::kept_tree(&self.shared.store, &*state, issuer, root).map_err(internal)?;
         let tree = Arc::new(tree);
         *cache = Some(Arc::clone(&tree));
         Ok(tree)
@@ -199,7 +183,9 @@ impl RpcBackend for NodeBackend {
                 }
                 Ok(hash)
             }
-            Err(AdmitError::Invalid(error)) => Err(SubmitError::Invalid(error)),
+            Err(AdmitError::Invalid(error) | AdmitError::UnregisteredSigner(error)) => {
+                Err(SubmitError::Invalid(error))
+            }
             Err(AdmitError::Mempool(MempoolError::Duplicate(hash))) => {
                 Err(SubmitError::Duplicate { hash })
             }
@@ -346,38 +332,18 @@ impl RpcBackend for NodeBackend {
 
     fn store_batch_leaves(
         &self,
-        issuer: &Uscc,
-        leaves: Vec<[u8; 32]>,
+        submission: LeavesSubmission,
+        max_leaves_per_issuer: u64,
     ) -> Result<[u8; 32], BatchLeavesError> {
-        if leaves.len() > MAX_LOCAL_BATCH_LEAVES {
-            return Err(BatchLeavesError::Invalid(format!(
-                "{} leaves; this node keeps batches of at most {MAX_LOCAL_BATCH_LEAVES}",
-                leaves.len()
-            )));
-        }
-        let tree = BatchTree::build(leaves.clone())
-            .map_err(|e| BatchLeavesError::Invalid(e.to_string()))?;
-        let root = tree.root();
         let state = self
             .state_at(None)
             .map_err(|e| BatchLeavesError::Internal(e.to_string()))?;
-        let record: Option<BatchRecord> = read_record(&*state, &keys::batch(issuer, &root))
-            .map_err(|e| BatchLeavesError::Internal(e.to_string()))?;
-        let record = record.ok_or(BatchLeavesError::NotAnchored { root })?;
-        if let Some(local) = self.local_province()
-            && local != record.province
-        {
-            return Err(BatchLeavesError::OtherProvince {
-                issuing: record.province.0,
-                local: local.0,
-            });
-        }
-        self.shared
-            .store
-            .put_batch_leaves(&root, &leaves)
-            .map_err(|e| BatchLeavesError::Internal(e.to_string()))?;
-        tracing::info!(root = %hex::encode(root), leaves = leaves.len(), "kept batch leaves");
-        Ok(root)
+        let policy = batch_leaves::LeavesPolicy {
+            chain_id: &self.shared.chain.genesis.chain_id,
+            local_province: self.local_province(),
+            max_leaves_per_issuer,
+        };
+        batch_leaves::keep_batch_leaves(&self.shared.store, &*state, policy, submission)
     }
 
     fn batch_inclusion(
@@ -385,7 +351,8 @@ impl RpcBackend for NodeBackend {
         issuer: &Uscc,
         commitment: &[u8; 32],
     ) -> Result<Option<BatchInclusion>, BackendError> {
-        let Some((root, index)) = self.shared.store.batch_leaf(commitment).map_err(internal)?
+        let Some((root, index)) =
+            batch_leaves::kept_leaf(&self.shared.store, issuer, commitment).map_err(internal)?
         else {
             return Ok(None);
         };

@@ -171,12 +171,14 @@ pub trait ProofApi {
     async fn state_get_proof(&self, key: String) -> RpcResult<ProvenAnswer>;
 
     /// An issuer (named by its USCC) leaves the commitments of an anchored batch (hex, in batch order) with this
-    /// node, which keeps them locally (never replicated) to hand holders inclusion proofs.
+    /// node, which keeps them locally (never replicated) to hand holders inclusion proofs. The
+    /// `signature` (ed25519, hex) is by the key that anchored the batch (`super::batch_leaves`).
     #[method(name = "batch_submitLeaves")]
     async fn batch_submit_leaves(
         &self,
         issuer: String,
         leaves: Vec<String>,
+        signature: String,
     ) -> RpcResult<BatchLeavesReceipt>;
 
     /// The inclusion proof of a commitment in a batch whose leaves this node keeps.

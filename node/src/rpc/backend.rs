@@ -17,6 +17,8 @@ use yrd_contracts::tree::StateProof;
 use yrd_contracts::types::TxHash;
 use yrd_contracts::{ReadError, StateReader};
 
+pub use super::batch_leaves::LeavesSubmission;
+
 use super::views::{
     BlockRef, BlockView, HeadInfo, LicenceStatusChange, NodeStatus, PeerView, StoredTx, TxStatus,
 };
@@ -65,6 +67,24 @@ pub enum BatchLeavesError {
         issuing: u32,
         /// This node's province.
         local: u32,
+    },
+    /// The signature does not verify with the key that anchored the batch.
+    #[error("leaves of batch {} are not signed by the issuer that anchored it", hex::encode(.root))]
+    NotSignedByIssuer {
+        /// The root the leaves hash to.
+        root: [u8; 32],
+    },
+    /// Keeping them would take the issuer over `[rpc] max_batch_leaves_per_issuer`.
+    #[error(
+        "issuer keeps {kept} leaves with this node; {submitted} more would exceed its limit of {max}"
+    )]
+    IssuerQuota {
+        /// Leaves the issuer already keeps here.
+        kept: u64,
+        /// Leaves submitted.
+        submitted: u64,
+        /// The limit.
+        max: u64,
     },
     /// The leaves do not form a batch (empty, or too many for this node to keep).
     #[error("{0}")]
@@ -156,11 +176,13 @@ pub trait RpcBackend: Send + Sync + 'static {
     fn prover_at(&self, version: u64) -> Result<ProverHandle, BackendError>;
 
     /// Keep an issuer's batch leaves (commitments, in batch order) locally so holders can fetch
-    /// inclusion proofs; the batch must be anchored. Never replicated. Returns the root.
+    /// inclusion proofs; the batch must be anchored under `submission.issuer` and the submission
+    /// signed by the key that anchored it (`super::batch_leaves`), and the issuer's kept leaves
+    /// stay within `max_leaves_per_issuer`. Never replicated. Returns the root.
     fn store_batch_leaves(
         &self,
-        issuer: &Uscc,
-        leaves: Vec<[u8; 32]>,
+        submission: LeavesSubmission,
+        max_leaves_per_issuer: u64,
     ) -> Result<[u8; 32], BatchLeavesError>;
 
     /// The inclusion proof of `commitment` in a batch whose leaves this node keeps.

@@ -28,6 +28,11 @@ pub const DEFAULT_MAX_DID_HISTORY_VERSIONS: u32 = 64;
 pub const DEFAULT_AUTH_MAX_CLOCK_SKEW_MS: u64 = 60_000;
 /// Default [`RpcConfig::auth_replay_cache_entries`].
 pub const DEFAULT_AUTH_REPLAY_CACHE_ENTRIES: u32 = 100_000;
+/// Default [`RpcConfig::max_batch_leaves_per_issuer`]: 4 Mi leaves (about 180 bytes of local
+/// storage each, so about 750 MB per issuer).
+pub const DEFAULT_MAX_BATCH_LEAVES_PER_ISSUER: u64 = 4 * 1024 * 1024;
+/// Highest accepted [`RpcConfig::max_batch_leaves_per_issuer`]: 2^32 leaves.
+pub const MAX_BATCH_LEAVES_PER_ISSUER_CEILING: u64 = 1 << 32;
 /// Default [`RpcConfig::auth_replay_cache_entries_per_did`].
 pub const DEFAULT_AUTH_REPLAY_CACHE_ENTRIES_PER_DID: u32 = 1_000;
 /// Ceiling of the byte limits (`max_request_body_bytes`, `max_response_body_bytes`).
@@ -81,6 +86,10 @@ pub struct RpcConfig {
     /// Messages (responses and notifications) buffered per WebSocket connection; a subscription
     /// whose notification finds the buffer full is closed with an error notification.
     pub connection_buffer_messages: u32,
+    /// Most batch leaves (commitments) one issuer may keep with this node through
+    /// `batch_submitLeaves`, over all its batches. Over it: error `-33041`. At most
+    /// [`MAX_BATCH_LEAVES_PER_ISSUER_CEILING`].
+    pub max_batch_leaves_per_issuer: u64,
 }
 
 impl Default for RpcConfig {
@@ -100,6 +109,7 @@ impl Default for RpcConfig {
             auth_replay_cache_entries: DEFAULT_AUTH_REPLAY_CACHE_ENTRIES,
             auth_replay_cache_entries_per_did: DEFAULT_AUTH_REPLAY_CACHE_ENTRIES_PER_DID,
             connection_buffer_messages: DEFAULT_CONNECTION_BUFFER_MESSAGES,
+            max_batch_leaves_per_issuer: DEFAULT_MAX_BATCH_LEAVES_PER_ISSUER,
         }
     }
 }
@@ -189,6 +199,12 @@ impl RpcConfig {
                 1,
                 count,
             ),
+            (
+                "max_batch_leaves_per_issuer",
+                self.max_batch_leaves_per_issuer,
+                1,
+                MAX_BATCH_LEAVES_PER_ISSUER_CEILING,
+            ),
         ];
         for (field, value, min, max) in limits {
             if value < min {
@@ -244,6 +260,29 @@ mod tests {
             ..RpcConfig::default()
         };
         assert_eq!(batches_off.validate(), Ok(()));
+    }
+
+    #[test]
+    fn batch_leaves_per_issuer_is_refused_at_zero_and_above_the_ceiling() {
+        let with = |max_batch_leaves_per_issuer| RpcConfig {
+            max_batch_leaves_per_issuer,
+            ..RpcConfig::default()
+        };
+        assert_eq!(
+            with(0).validate().unwrap_err().field,
+            "max_batch_leaves_per_issuer"
+        );
+        assert_eq!(with(1).validate(), Ok(()));
+        assert_eq!(with(MAX_BATCH_LEAVES_PER_ISSUER_CEILING).validate(), Ok(()));
+        assert_eq!(
+            with(MAX_BATCH_LEAVES_PER_ISSUER_CEILING + 1)
+                .validate()
+                .unwrap_err()
+                .field,
+            "max_batch_leaves_per_issuer"
+        );
+        let parsed: RpcConfig = toml::from_str("max_batch_leaves_per_issuer = 10").unwrap();
+        assert_eq!(parsed.max_batch_leaves_per_issuer, 10);
     }
 
     #[test]

@@ -23,6 +23,8 @@
 //! | -33020 | access restricted | the licence's data class withholds this from the caller |
 //! | -33021 | authentication failed | a verifier DID claim whose `auth` is missing or invalid |
 //! | -33030 | busy | too many backend calls in flight; retry later |
+//! | -33040 | batch leaves not signed | `batch_submitLeaves` not signed by the key that anchored the batch |
+//! | -33041 | batch leaves quota | the issuer's kept leaves would exceed `max_batch_leaves_per_issuer` |
 //! | -33099 | internal | node fault (details in the node's log) |
 
 use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
@@ -57,11 +59,15 @@ pub const ACCESS_RESTRICTED: i32 = -33020;
 pub const AUTH_FAILED: i32 = -33021;
 /// Too many backend calls in flight.
 pub const BUSY: i32 = -33030;
+/// Batch leaves not signed by the issuer that anchored the batch.
+pub const BATCH_LEAVES_NOT_SIGNED: i32 = -33040;
+/// The issuer's kept batch leaves would exceed the node's per-issuer limit.
+pub const BATCH_LEAVES_QUOTA: i32 = -33041;
 /// Node fault.
 pub const INTERNAL: i32 = -33099;
 
 /// Every application error code, for the docs test.
-pub const APPLICATION_CODES: [i32; 14] = [
+pub const APPLICATION_CODES: [i32; 16] = [
     NOT_FOUND,
     STATE_UNAVAILABLE,
     NOT_READY,
@@ -74,6 +80,8 @@ pub const APPLICATION_CODES: [i32; 14] = [
     ACCESS_RESTRICTED,
     AUTH_FAILED,
     BUSY,
+    BATCH_LEAVES_NOT_SIGNED,
+    BATCH_LEAVES_QUOTA,
     INTERNAL,
     INVALID_PARAMS,
 ];
@@ -117,6 +125,19 @@ pub enum RpcError {
         /// The limit.
         limit: u32,
     },
+    /// `batch_submitLeaves` not signed by the key that anchored the batch.
+    #[error("{0}")]
+    BatchLeavesNotSigned(String),
+    /// The issuer's kept batch leaves would exceed the node's limit.
+    #[error("{message}")]
+    BatchLeavesQuota {
+        /// What happened.
+        message: String,
+        /// Leaves the issuer keeps already.
+        kept: u64,
+        /// The limit.
+        max: u64,
+    },
     /// A proof was asked for but would exceed a limit.
     #[error("proof unavailable: {0}")]
     ProofUnavailable(String),
@@ -151,6 +172,8 @@ impl RpcError {
             RpcError::AccessRestricted(_) => ACCESS_RESTRICTED,
             RpcError::AuthFailed(_) => AUTH_FAILED,
             RpcError::Busy { .. } => BUSY,
+            RpcError::BatchLeavesNotSigned(_) => BATCH_LEAVES_NOT_SIGNED,
+            RpcError::BatchLeavesQuota { .. } => BATCH_LEAVES_QUOTA,
         }
     }
 
@@ -176,6 +199,9 @@ impl RpcError {
                 oldest_kept,
                 latest,
             }) => Some(json!({ "version": version, "oldestKept": oldest_kept, "latest": latest })),
+            RpcError::BatchLeavesQuota { kept, max, .. } => {
+                Some(json!({ "kept": kept, "max": max }))
+            }
             _ => None,
         }
     }
@@ -219,6 +245,7 @@ pub fn tx_error_name(code: u32) -> &'static str {
         106 => "BadSignature",
         107 => "InvalidSignerKey",
         108 => "NonceExhausted",
+        109 => "UnregisteredSigner",
         200 => "InvalidField",
         201 => "FieldTooLong",
         202 => "ListTooLong",
@@ -294,6 +321,7 @@ mod tests {
                 reason: "weak",
             },
             TxError::NonceExhausted,
+            TxError::UnregisteredSigner { signer: [1; 32] },
             TxError::InvalidField {
                 field: "f",
                 reason: "r".into(),

@@ -15,6 +15,7 @@
 pub mod api;
 pub mod auth;
 pub mod backend;
+pub mod batch_leaves;
 pub mod config;
 pub mod context;
 pub mod did_http;

@@ -8,9 +8,8 @@ use super::error::StorageError;
 use super::store::Store;
 use super::table::{KeyCodec, Table};
 use super::tables::{
-    BatchLeafIndex, BatchLeaves, BlockHashIndex, Blocks, Certificates, CommittedHead, EpochChanges,
-    Hash32, Height, Metadata, MetadataKey, MetadataValue, Receipts, StateRoots, Transactions,
-    TxIndex, TxLocation,
+    BlockHashIndex, Blocks, Certificates, CommittedHead, EpochChanges, Hash32, Height, Metadata,
+    MetadataKey, MetadataValue, Receipts, StateRoots, Transactions, TxIndex, TxLocation,
 };
 use yrd_consensus::{Block, CommitCertificate};
 use yrd_contracts::{Receipt, SignedTx};
@@ -276,53 +275,6 @@ impl Store {
     /// The height of the reconfiguration block that started `epoch`, if it is committed.
     pub fn epoch_change_height(&self, epoch: u64) -> Result<Option<Height>, StorageError> {
         self.get::<EpochChanges>(&epoch)
-    }
-
-    /// Keep a batch's leaves locally (in batch order): leaves first, then the lookup index, in
-    /// bounded write batches.
-    pub fn put_batch_leaves(&self, root: &Hash32, leaves: &[Hash32]) -> Result<(), StorageError> {
-        const CHUNK: usize = 65_536;
-        for (chunk_index, chunk) in leaves.chunks(CHUNK).enumerate() {
-            let mut batch = WriteBatch::new();
-            for (offset, leaf) in chunk.iter().enumerate() {
-                let index = (chunk_index * CHUNK + offset) as u64;
-                batch.put::<BatchLeaves>(&(*root, index), leaf)?;
-            }
-            self.write(batch)?;
-        }
-        for (chunk_index, chunk) in leaves.chunks(CHUNK).enumerate() {
-            let mut batch = WriteBatch::new();
-            for (offset, leaf) in chunk.iter().enumerate() {
-                let index = (chunk_index * CHUNK + offset) as u64;
-                batch.put::<BatchLeafIndex>(leaf, &(*root, index))?;
-            }
-            self.write(batch)?;
-        }
-        Ok(())
-    }
-
-    /// Where a locally kept batch leaf is: (batch root, index).
-    pub fn batch_leaf(&self, commitment: &Hash32) -> Result<Option<(Hash32, u64)>, StorageError> {
-        self.get::<BatchLeafIndex>(commitment)
-    }
-
-    /// The first `count` locally kept leaves of the batch with `root`, in order.
-    pub fn batch_leaves(&self, root: &Hash32, count: u64) -> Result<Vec<Hash32>, StorageError> {
-        const CHUNK: u64 = 65_536;
-        let mut leaves = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
-        let mut start = 0u64;
-        while start < count {
-            let end = start.saturating_add(CHUNK).min(count);
-            let entries =
-                self.range::<BatchLeaves>(&(*root, start), &(*root, end), CHUNK as usize)?;
-            let got = entries.len() as u64;
-            leaves.extend(entries.into_iter().map(|(_, leaf)| leaf));
-            if got < end - start {
-                break;
-            }
-            start = end;
-        }
-        Ok(leaves)
     }
 
     /// Whether a transaction with this hash is committed (one index lookup).

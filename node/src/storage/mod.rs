@@ -22,6 +22,7 @@
 //! and contracts crates), or write a block's parts in separate batches.
 
 mod batch;
+mod batch_leaves;
 mod checkpoint;
 mod commit;
 mod config;
@@ -33,6 +34,7 @@ pub mod tables;
 mod tree_store;
 
 pub use batch::WriteBatch;
+pub use batch_leaves::KeptBatch;
 pub use checkpoint::{CheckpointReport, RestoreReport, restore};
 pub use commit::{CommittedBlockWrite, CommittedTransaction, StoredTransaction};
 pub use config::{

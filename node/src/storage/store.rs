@@ -25,7 +25,9 @@ use yrd_consensus::SafetyData as SafetyDataRecord;
 ///
 /// History: 1, the first; 2 added [`super::tables::TreeLatestValues`]; 3 keys licences, histories
 /// and batches by the issuer's USCC (ADR 009) and records the last proposed round in the safety
-/// data. Versions 1 and 2 hold a chain in the earlier ledger format, which no migration can carry
+/// data, and keys the node's local batch-leaf tables by issuer ([`super::tables::BatchLeaves`],
+/// [`super::tables::BatchLeafIndex`], with [`super::tables::BatchesKept`] and
+/// [`super::tables::BatchLeafUsage`]). Versions 1 and 2 hold a chain in the earlier ledger format, which no migration can carry
 /// over (the state root of every block would change): they are refused with
 /// [`StorageError::EarlierLedgerFormat`].
 pub const SCHEMA_VERSION: u32 = 3;
@@ -52,6 +54,9 @@ pub(crate) struct StoreInner {
     pub(crate) staging: RwLock<TreeStaging>,
     /// Held while a block commit checks the head and writes, so commits never interleave.
     pub(crate) commit_lock: Mutex<()>,
+    /// Held while an issuer's batch leaves are checked against its quota and written, so two
+    /// submissions cannot both pass the quota.
+    pub(crate) batch_leaves_lock: Mutex<()>,
     /// No voted-for block is stored below this height (raised by each commit's pruning, lowered
     /// if a block below it is ever written). The pruning scan starts here: from height 0 it would
     /// step over every earlier deletion's tombstone at each commit, a cost growing with the chain
@@ -171,6 +176,7 @@ impl Store {
                 path,
                 staging: RwLock::new(TreeStaging::default()),
                 commit_lock: Mutex::new(()),
+                batch_leaves_lock: Mutex::new(()),
                 voted_pruned_below: std::sync::atomic::AtomicU64::new(0),
                 tree_node_cache: (config.tree_node_cache_entries > 0).then(|| {
                     // Least recently used: the hot nodes are those of the newest versions, which

@@ -97,6 +97,31 @@ impl FixedLenKey for [u8; 32] {
     const ENCODED_LEN: usize = 32;
 }
 
+/// An issuer's unified social credit code (GB 32100): 18 ASCII characters, the issuer part of the
+/// local batch-leaf keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UsccKey(pub [u8; 18]);
+
+impl UsccKey {
+    /// The key of a parsed code.
+    pub fn of(uscc: &yrd_contracts::licence_id::Uscc) -> Self {
+        UsccKey(uscc.to_bytes())
+    }
+}
+
+impl KeyCodec for UsccKey {
+    fn encode_key(&self) -> Vec<u8> {
+        self.0.to_vec()
+    }
+    fn decode_key(bytes: &[u8]) -> Result<Self, KeyDecodeError> {
+        exact::<18>(bytes, "USCC").map(UsccKey)
+    }
+}
+
+impl FixedLenKey for UsccKey {
+    const ENCODED_LEN: usize = 18;
+}
+
 /// The key of single-entry tables: the empty byte string.
 impl KeyCodec for () {
     fn encode_key(&self) -> Vec<u8> {

@@ -14,7 +14,7 @@ use jmt::storage::{Node, NodeKey};
 use yrd_consensus::{Block, CommitCertificate};
 use yrd_contracts::{Receipt, SignedTx};
 
-use super::table::{KeyCodec, KeyDecodeError, Table};
+use super::table::{KeyCodec, KeyDecodeError, Table, UsccKey};
 
 /// A block height, which is also the state-tree version that block's execution produced.
 pub type Height = u64;
@@ -238,23 +238,46 @@ impl Table for EpochChanges {
     type Value = Height;
 }
 
-/// Leaves of batches that issuers left with this node, by (batch root, index): local only, never
-/// replicated, used to hand holders inclusion proofs.
+/// Leaves of batches that issuers left with this node, by (issuer USCC, (batch root, index)): local
+/// only, never replicated, used to hand holders inclusion proofs. Keyed by issuer so that no
+/// issuer's submission can touch another's (schema 3).
 #[derive(Debug)]
 pub struct BatchLeaves;
 impl Table for BatchLeaves {
     const NAME: &'static str = "batch_leaves";
-    type Key = (Hash32, u64);
+    type Key = (UsccKey, (Hash32, u64));
     type Value = Hash32;
 }
 
-/// Where each locally kept batch leaf is: commitment → (batch root, index).
+/// Where each locally kept batch leaf is: (issuer USCC, commitment) → (batch root, index). The
+/// first kept batch of an issuer that holds a commitment keeps the entry.
 #[derive(Debug)]
 pub struct BatchLeafIndex;
 impl Table for BatchLeafIndex {
     const NAME: &'static str = "index_batch_leaf";
-    type Key = Hash32;
+    type Key = (UsccKey, Hash32);
     type Value = (Hash32, u64);
+}
+
+/// Batches whose leaves are completely kept: (issuer USCC, batch root) → leaf count. Written
+/// last, in the same write as the issuer's usage, so a resubmission is a no-op and an interrupted
+/// one is redone.
+#[derive(Debug)]
+pub struct BatchesKept;
+impl Table for BatchesKept {
+    const NAME: &'static str = "batches_kept";
+    type Key = (UsccKey, Hash32);
+    type Value = u64;
+}
+
+/// Leaves kept per issuer (the sum of its [`BatchesKept`] counts), against
+/// `[rpc] max_batch_leaves_per_issuer`.
+#[derive(Debug)]
+pub struct BatchLeafUsage;
+impl Table for BatchLeafUsage {
+    const NAME: &'static str = "batch_leaf_usage";
+    type Key = UsccKey;
+    type Value = u64;
 }
 
 /// The consensus safety data: one entry, always written with a synced write.
@@ -304,6 +327,8 @@ pub const ALL_TABLES: &[&str] = &[
     EpochChanges::NAME,
     BatchLeaves::NAME,
     BatchLeafIndex::NAME,
+    BatchesKept::NAME,
+    BatchLeafUsage::NAME,
     SafetyData::NAME,
     VotedBlocks::NAME,
     Metadata::NAME,

@@ -107,16 +107,23 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
         ],
     );
 
+    // The licence's secrets travel in a file, never on the command line.
+    let secret_file = cluster.path("licence-secret.toml");
+    std::fs::write(
+        &secret_file,
+        format!("licence_id = \"{LICENCE_ID}\"\nsalt = \"{SALT}\"\n"),
+    )
+    .expect("secret file");
+    let secret_path = secret_file.to_str().expect("utf-8 path");
+
     // The issuer anchors the licence through node A.
     let anchored = cluster.tx(
         A,
         &issuer_file,
         &[
             "anchor",
-            "--licence-id",
-            LICENCE_ID,
-            "--salt",
-            SALT,
+            "--secret-file",
+            secret_path,
             "--type",
             TYPE,
             "--valid-from",
@@ -132,7 +139,10 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
         .try_into()
         .expect("32 bytes");
     let commitment = hex::encode(licence_commitment(&id, &salt));
-    // `yrd tx commitment` derives the same commitment the node stored.
+    // `yrd tx commitment` derives the same commitment the node stored, from the secret file and
+    // from the argument form kept for test fixtures.
+    let printed = cluster.yrd(&["tx", "commitment", "--secret-file", secret_path]);
+    assert_eq!(String::from_utf8_lossy(&printed.stdout).trim(), commitment);
     let printed = cluster.yrd(&[
         "tx",
         "commitment",
@@ -168,10 +178,8 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
         &issuer_file,
         &[
             "revoke-licence",
-            "--licence-id",
-            LICENCE_ID,
-            "--salt",
-            SALT,
+            "--secret-file",
+            secret_path,
             "--reason",
             "fraud",
         ],
@@ -206,9 +214,8 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
         let output = cluster.yrd(&[
             "verify",
             "licence",
-            LICENCE_ID,
-            "--salt",
-            SALT,
+            "--secret-file",
+            secret_path,
             "--rpc",
             &cluster.url(C),
             "--genesis",

@@ -159,3 +159,38 @@ fn outsider_key_cannot_join_and_bad_transactions_and_requests_are_refused() {
     cluster.wait_committed(3, &hash, WAIT);
     assert!(cluster.is_running(0));
 }
+
+#[test]
+fn anonymous_tx_submit_is_refused_before_the_mempool_and_creates_no_state() {
+    let _serial = serial();
+    let cluster = Cluster::running(1);
+    let rpc = cluster.rpc(0);
+    // A fresh key: no issuer, authority, validator or DID role anywhere in state.
+    let anonymous = ed25519_dalek::SigningKey::from_bytes(&[0x5a; 32]);
+    let signer = hex::encode(anonymous.verifying_key().to_bytes());
+    let tx = sign_with_nonce(&anonymous, 0, timestamp_payload(20), 100_000);
+    let error = submit(&rpc, &tx).expect_err("a role-less signer is refused");
+    assert_eq!(error.code, -33010, "{error:?}");
+    assert_eq!(error.data["code"], 109, "{error:?}");
+    assert_eq!(error.data["name"], "UnregisteredSigner", "{error:?}");
+
+    let hash = hex::encode(tx.hash());
+    let status = rpc.ok("tx_getStatus", json!([hash]));
+    assert_eq!(status["status"], "rejected", "{status}");
+    assert_eq!(status["receipt"]["code"], 109, "{status}");
+    let mempool = rpc.ok("node_getStatus", json!([]));
+    assert_eq!(mempool["mempoolTxs"], 0, "{mempool}");
+
+    // Blocks go on; the key never gets a nonce record, on any node.
+    let height = cluster.height(0);
+    cluster.wait_height(0, height + 2, WAIT);
+    let nonce_key = hex::encode(yrd_contracts::keys::nonce(
+        &anonymous.verifying_key().to_bytes(),
+    ));
+    for i in 0..4 {
+        let next = cluster.rpc(i).ok("account_getNextNonce", json!([signer]));
+        assert_eq!(next["nonce"], 0, "node {i}: {next}");
+        let proof = cluster.rpc(i).ok("state_getProof", json!([nonce_key]));
+        assert!(proof["value"].is_null(), "node {i}: {proof}");
+    }
+}

@@ -14,16 +14,16 @@ use yrd_contracts::{
     BlockContext, ChainId, ReadError, SignedTx, State, StateReader, TxBody, TxError,
 };
 use yrd_node::chain_spec::ChainSpec;
-use yrd_node::rpc::backend::{BatchInclusion, BatchLeavesError, ProofAnchor, ProverHandle};
+use yrd_node::host::batch_leaves;
+use yrd_node::rpc::backend::{
+    BatchInclusion, BatchLeavesError, LeavesSubmission, ProofAnchor, ProverHandle,
+};
 use yrd_node::rpc::{
     BackendError, BlockRef, BlockView, HeadInfo, LicenceStatusChange, NodeRole, NodeStatus,
     PeerView, ReceiptView, RpcBackend, StateHandle, StoredTx, SubmitError, TxStatus,
 };
 
 use yrd_node::proof::certify::Certifier;
-
-/// A kept batch leaf: (root, index, the batch's tree).
-type KeptLeaf = ([u8; 32], u64, Arc<yrd_contracts::batch::BatchTree>);
 
 /// The latest certified anchor: (state version, header, certificate).
 type Anchored = Option<(
@@ -92,7 +92,9 @@ pub struct FakeNode {
     /// The chain spec the genesis derives (what an offline verifier loads).
     pub spec: ChainSpec,
     certifier: Mutex<(Certifier, Anchored)>,
-    batches: Mutex<BTreeMap<[u8; 32], KeptLeaf>>,
+    /// The node's real batch-leaf tables, in a temporary database.
+    leaf_store: yrd_node::storage::Store,
+    _leaf_dir: tempfile::TempDir,
     /// When set, answers are anchored at this state version instead of the latest.
     pub anchor_version: Mutex<Option<u64>>,
 }
@@ -137,6 +139,7 @@ impl FakeNode {
     pub fn new(genesis: &yrd_contracts::Genesis) -> Arc<Self> {
         let (state, root) = State::genesis(genesis, MemoryTreeStore::new()).unwrap();
         let spec = ChainSpec::from_genesis(genesis.clone()).unwrap();
+        let leaf_dir = tempfile::TempDir::new().unwrap();
         let head = HeadInfo {
             height: 0,
             block_id: block_id(0),
@@ -171,7 +174,12 @@ impl FakeNode {
                 None,
             )),
             spec,
-            batches: Mutex::new(BTreeMap::new()),
+            leaf_store: yrd_node::storage::Store::open(
+                leaf_dir.path(),
+                yrd_node::storage::StoreConfig::default(),
+            )
+            .unwrap(),
+            _leaf_dir: leaf_dir,
             anchor_version: Mutex::new(None),
         })
     }
@@ -291,6 +299,18 @@ impl RpcBackend for FakeNode {
         }
         let (next_height, next_nonce) = {
             let state = self.state.read().unwrap();
+            // As the node's ingress: a signer with no role is refused before the mempool.
+            let may_submit = yrd_contracts::query::signer_may_submit(
+                &state.snapshot(),
+                &tx.body.signer,
+                &tx.body.payload,
+            )
+            .unwrap();
+            if !may_submit {
+                return Err(SubmitError::Invalid(TxError::UnregisteredSigner {
+                    signer: tx.body.signer,
+                }));
+            }
             let nonce =
                 yrd_contracts::query::next_nonce(&state.snapshot(), &tx.body.signer).unwrap();
             (state.version() + 1, nonce)
@@ -420,41 +440,36 @@ impl RpcBackend for FakeNode {
 
     fn store_batch_leaves(
         &self,
-        issuer: &yrd_contracts::licence_id::Uscc,
-        leaves: Vec<[u8; 32]>,
+        submission: LeavesSubmission,
+        max_leaves_per_issuer: u64,
     ) -> Result<[u8; 32], BatchLeavesError> {
-        let tree = yrd_contracts::batch::BatchTree::build(leaves.clone())
-            .map_err(|e| BatchLeavesError::Invalid(e.to_string()))?;
-        let root = tree.root();
         let state = self.state.read().unwrap();
-        let anchored = state
-            .snapshot()
-            .get(&yrd_contracts::keys::batch(issuer, &root))
-            .unwrap()
-            .is_some();
-        if !anchored {
-            return Err(BatchLeavesError::NotAnchored { root });
-        }
-        let tree = Arc::new(tree);
-        let mut batches = self.batches.lock().unwrap();
-        for (index, leaf) in leaves.iter().enumerate() {
-            batches.insert(*leaf, (root, index as u64, Arc::clone(&tree)));
-        }
-        Ok(root)
+        let policy = batch_leaves::LeavesPolicy {
+            chain_id: &self.chain_id,
+            local_province: None,
+            max_leaves_per_issuer,
+        };
+        batch_leaves::keep_batch_leaves(&self.leaf_store, &state.snapshot(), policy, submission)
     }
 
     fn batch_inclusion(
         &self,
-        _issuer: &yrd_contracts::licence_id::Uscc,
+        issuer: &yrd_contracts::licence_id::Uscc,
         commitment: &[u8; 32],
     ) -> Result<Option<BatchInclusion>, BackendError> {
-        let batches = self.batches.lock().unwrap();
-        Ok(batches
-            .get(commitment)
-            .map(|(root, index, tree)| BatchInclusion {
-                root: *root,
-                proof: tree.proof(*index).unwrap(),
-            }))
+        let internal = |e: BatchLeavesError| BackendError::Internal(e.to_string());
+        let Some((root, index)) =
+            batch_leaves::kept_leaf(&self.leaf_store, issuer, commitment).map_err(internal)?
+        else {
+            return Ok(None);
+        };
+        let state = self.state.read().unwrap();
+        let tree = batch_leaves::kept_tree(&self.leaf_store, &state.snapshot(), issuer, &root)
+            .map_err(internal)?;
+        Ok(Some(BatchInclusion {
+            root,
+            proof: tree.proof(index).unwrap(),
+        }))
     }
 
     fn node_key(&self) -> [u8; 32] {

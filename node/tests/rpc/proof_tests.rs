@@ -382,11 +382,18 @@ async fn a_batch_member_verifies_through_its_inclusion_proof() {
         let tree = BatchTree::build(leaves.clone()).unwrap();
         let hex_leaves: Vec<String> = leaves.iter().map(hex::encode).collect();
 
+        let signature = hex::encode(yrd_node::rpc::batch_leaves::sign_batch_leaves(
+            &h.fixture.issuer,
+            &h.fixture.chain,
+            &crate::fixture::issuer_uscc(),
+            &tree.root(),
+            &leaves,
+        ));
         // Leaves of a batch not anchored are refused.
         let error = call_err(
             h.addr,
             "batch_submitLeaves",
-            json!({ "issuer": ISSUER_USCC, "leaves": hex_leaves }),
+            json!({ "issuer": ISSUER_USCC, "leaves": hex_leaves, "signature": signature }),
         )
         .await;
         assert_eq!(error.code(), NOT_FOUND, "{}", error.message());
@@ -398,7 +405,10 @@ async fn a_batch_member_verifies_through_its_inclusion_proof() {
         }));
         h.fixture.node.commit(&[tx]);
         let kept = h
-            .call("batch_submitLeaves", json!({ "issuer": ISSUER_USCC, "leaves": hex_leaves }))
+            .call(
+                "batch_submitLeaves",
+                json!({ "issuer": ISSUER_USCC, "leaves": hex_leaves, "signature": signature }),
+            )
             .await
             .unwrap();
         assert_eq!(kept["root"], hex::encode(tree.root()));

@@ -96,8 +96,19 @@ pub fn run(args: &BatchArgs, common: &Common) -> anyhow::Result<Report> {
         // Leave the leaves with the node.
         for (_, leaves, tree) in &batches {
             let hex_leaves: Vec<String> = leaves.iter().map(hex::encode).collect();
+            let uscc = super::net::issuer_uscc(0);
+            let signature = yrd_node::rpc::batch_leaves::sign_batch_leaves(
+                &issuer.key,
+                &net.chain_id,
+                &uscc,
+                &tree.root(),
+                leaves,
+            );
             let kept: Value = client
-                .request("batch_submitLeaves", rpc_params![super::net::issuer_uscc(0).to_string(), hex_leaves])
+                .request(
+                    "batch_submitLeaves",
+                    rpc_params![uscc.to_string(), hex_leaves, hex::encode(signature)],
+                )
                 .await
                 .context("batch_submitLeaves")?;
             anyhow::ensure!(kept["root"] == json!(hex::encode(tree.root())), "kept another root: {kept}");

@@ -6,9 +6,9 @@ use super::RpcHandlers;
 use crate::proof::query::StateKeyParams;
 use crate::proof::{HexBytes, ProvenAnswer, ProvenQuery};
 use crate::rpc::api::ProofApiServer;
-use crate::rpc::backend::BatchLeavesError;
+use crate::rpc::backend::{BatchLeavesError, LeavesSubmission};
 use crate::rpc::error::RpcError;
-use crate::rpc::params::{parse_hex32, parse_uscc};
+use crate::rpc::params::{parse_hex32, parse_hex64, parse_uscc};
 use crate::rpc::views::{BatchInclusionView, BatchLeavesReceipt};
 use yrd_contracts::tree::MAX_KEY_LEN_BYTES;
 
@@ -33,18 +33,25 @@ impl ProofApiServer for RpcHandlers {
         &self,
         issuer: String,
         leaves: Vec<String>,
+        signature: String,
     ) -> RpcResult<BatchLeavesReceipt> {
         let issuer = parse_uscc("issuer", &issuer)?;
+        let signature = parse_hex64("signature", &signature)?;
         let leaves = leaves
             .iter()
             .map(|leaf| parse_hex32("leaves", leaf))
             .collect::<Result<Vec<_>, _>>()?;
         let count = leaves.len() as u64;
+        let submission = LeavesSubmission {
+            issuer,
+            leaves,
+            signature,
+        };
         let root = self
             .ctx
             .run_blocking(move |ctx| {
                 ctx.backend
-                    .store_batch_leaves(&issuer, leaves)
+                    .store_batch_leaves(submission, ctx.config.max_batch_leaves_per_issuer)
                     .map_err(|error| match error {
                         BatchLeavesError::NotAnchored { .. } => RpcError::NotFound {
                             kind: "anchored batch with these leaves' root",
@@ -52,6 +59,16 @@ impl ProofApiServer for RpcHandlers {
                         },
                         BatchLeavesError::OtherProvince { .. } | BatchLeavesError::Invalid(_) => {
                             RpcError::param("leaves", error.to_string())
+                        }
+                        BatchLeavesError::NotSignedByIssuer { .. } => {
+                            RpcError::BatchLeavesNotSigned(error.to_string())
+                        }
+                        BatchLeavesError::IssuerQuota { kept, max, .. } => {
+                            RpcError::BatchLeavesQuota {
+                                message: error.to_string(),
+                                kept,
+                                max,
+                            }
                         }
                         BatchLeavesError::Internal(e) => RpcError::Internal(e),
                     })
