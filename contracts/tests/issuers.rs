@@ -144,9 +144,18 @@ fn only_the_issuers_own_province_acts() {
         chain.run(&js, accredit_payload(pk(&issuer), did, vec![code])),
         Err(wrong)
     );
-    // Not an authority at all.
+    // Not an authority at all: a key with no role is refused before any rule of the kind.
     let err = chain.run(
         &key(70),
+        TxPayload::SuspendIssuer {
+            issuer: pk(&issuer),
+            reason: StatusReason::Unspecified,
+        },
+    );
+    assert_eq!(err.unwrap_err().code(), 109);
+    // An issuer (a role, but not an authority) gets NotAuthority.
+    let err = chain.run(
+        &issuer,
         TxPayload::SuspendIssuer {
             issuer: pk(&issuer),
             reason: StatusReason::Unspecified,

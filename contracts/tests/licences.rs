@@ -109,12 +109,13 @@ fn anchoring_refusals() {
         .run(&authority(ProvinceCode::SHANGHAI), anchor(C, &code, 0, 1))
         .unwrap_err();
     assert_eq!(err.code(), 302);
+    // A key with no role at all is refused before any rule of the kind (UnregisteredSigner).
     assert_eq!(
         chain
             .run(&key(88), anchor(C, &code, 0, 1))
             .unwrap_err()
             .code(),
-        302
+        109
     );
     // Not accredited for the type (even if the type exists).
     let other = chain.register_type("BL09", DataClass::Unconditional);
