@@ -265,19 +265,9 @@ pub fn licence_history(
     commitment: &Digest32,
     verifier_did: Option<&DidId>,
 ) -> Result<Option<Vec<LicenceEventView>>, QueryError> {
-    let Some(record) = read_record::<LicenceRecord>(reader, &keys::licence(issuer, commitment))?
-    else {
+    let Some(record) = disclosed_history_record(reader, issuer, commitment, verifier_did)? else {
         return Ok(None);
     };
-    let type_record = licence_type(reader, &record.licence_type)?;
-    let class = class_for_licence(reader, &type_record, record.anchored_height)?;
-    if disclosure(
-        class,
-        is_registered_verifier(reader, verifier_did, record.province)?,
-    ) != Disclosure::Full
-    {
-        return Ok(None);
-    }
     let mut events = Vec::with_capacity(record.history_len as usize);
     for seq in 0..record.history_len {
         let key = keys::licence_history(issuer, commitment, seq);
@@ -299,6 +289,25 @@ pub fn licence_history(
         });
     }
     Ok(Some(events))
+}
+
+/// The licence record, if it exists and its history is disclosed to `verifier_did` (full
+/// disclosure); `None` otherwise or if not found, indistinguishably. Reads no history event, so a
+/// caller can check disclosure before bounding or reading the events.
+pub fn disclosed_history_record(
+    reader: &impl StateReader,
+    issuer: &Uscc,
+    commitment: &Digest32,
+    verifier_did: Option<&DidId>,
+) -> Result<Option<LicenceRecord>, QueryError> {
+    let Some(record) = read_record::<LicenceRecord>(reader, &keys::licence(issuer, commitment))?
+    else {
+        return Ok(None);
+    };
+    let type_record = licence_type(reader, &record.licence_type)?;
+    let class = class_for_licence(reader, &type_record, record.anchored_height)?;
+    let registered = is_registered_verifier(reader, verifier_did, record.province)?;
+    Ok((disclosure(class, registered) == Disclosure::Full).then_some(record))
 }
 
 fn licence_type(
