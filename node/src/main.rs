@@ -9,7 +9,7 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse();
-    if let Err(error) = cli::logging::init(&args.log_format, args.verbose) {
+    if let Err(error) = cli::logging::init(&args.log_format, args.verbose, args.verification_log) {
         eprintln!("error: {error:#}");
         return std::process::ExitCode::FAILURE;
     }

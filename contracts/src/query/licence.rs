@@ -266,29 +266,19 @@ pub fn licence_history(
     commitment: &Digest32,
     verifier_did: Option<&DidId>,
 ) -> Result<Option<Vec<LicenceEventView>>, QueryError> {
-    let record_key = keys::licence(issuer, commitment);
-    let Some(record) = read_record::<LicenceRecord>(reader, &record_key)? else {
+    let Some(record) = disclosed_history_record(reader, issuer, commitment, verifier_did)? else {
         return Ok(None);
     };
     // The length comes from stored (or proven) bytes: bound it before it sizes anything. Apply
     // never lets a licence exceed MAX_LICENCE_HISTORY events, so a larger count is corruption.
     if record.history_len > MAX_LICENCE_HISTORY {
         return Err(QueryError::Read(ReadError::Corrupt {
-            key: hex::encode(&record_key),
+            key: hex::encode(keys::licence(issuer, commitment)),
             reason: format!(
                 "history length {} is over the limit of {MAX_LICENCE_HISTORY}",
                 record.history_len
             ),
         }));
-    }
-    let type_record = licence_type(reader, &record.licence_type)?;
-    let class = class_for_licence(reader, &type_record, record.anchored_height)?;
-    if disclosure(
-        class,
-        is_registered_verifier(reader, verifier_did, record.province)?,
-    ) != Disclosure::Full
-    {
-        return Ok(None);
     }
     let mut events = Vec::with_capacity(record.history_len as usize);
     for seq in 0..record.history_len {
@@ -311,6 +301,25 @@ pub fn licence_history(
         });
     }
     Ok(Some(events))
+}
+
+/// The licence record, if it exists and its history is disclosed to `verifier_did` (full
+/// disclosure); `None` otherwise or if not found, indistinguishably. Reads no history event, so a
+/// caller can check disclosure before bounding or reading the events.
+pub fn disclosed_history_record(
+    reader: &impl StateReader,
+    issuer: &Uscc,
+    commitment: &Digest32,
+    verifier_did: Option<&DidId>,
+) -> Result<Option<LicenceRecord>, QueryError> {
+    let Some(record) = read_record::<LicenceRecord>(reader, &keys::licence(issuer, commitment))?
+    else {
+        return Ok(None);
+    };
+    let type_record = licence_type(reader, &record.licence_type)?;
+    let class = class_for_licence(reader, &type_record, record.anchored_height)?;
+    let registered = is_registered_verifier(reader, verifier_did, record.province)?;
+    Ok((disclosure(class, registered) == Disclosure::Full).then_some(record))
 }
 
 fn licence_type(

@@ -23,9 +23,15 @@ pub struct Cli {
     /// Log format: human or json.
     #[arg(long, global = true, default_value = "human")]
     pub log_format: String,
-    /// Debug-level logs.
+    /// Debug-level logs (never the verification log; see --verification-log).
     #[arg(long, short, global = true)]
     pub verbose: bool,
+    /// Log every licence query (caller, licence commitment, disclosure) on the
+    /// `yrd::verification_log` target. This is personal information: keep it off unless the
+    /// node's operator must keep a verification log, and then under access control
+    /// (docs/OPERATIONS.md).
+    #[arg(long, global = true)]
+    pub verification_log: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

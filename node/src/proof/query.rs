@@ -10,8 +10,8 @@ use yrd_contracts::did_id::DidId;
 use yrd_contracts::keys;
 use yrd_contracts::licence_id::Uscc;
 use yrd_contracts::query::{
-    self, Disclosure, QueryError, did_resolve, issuer_get, licence_history, licence_type_get,
-    licence_verify, licence_verify_in_batch, policy_get,
+    self, Disclosure, QueryError, did_resolve, disclosed_history_record, issuer_get,
+    licence_history, licence_type_get, licence_verify, licence_verify_in_batch, policy_get,
 };
 use yrd_contracts::reader::{StateReader, read_record};
 use yrd_contracts::records::LicenceRecord;
@@ -218,9 +218,13 @@ fn json(value: &impl Serialize) -> Result<serde_json::Value, EvalError> {
 pub const RESTRICTED_NOTHING: &str =
     "this licence's data class discloses nothing to callers that are not registered verifiers";
 
-/// Message of [`Evaluation::Restricted`] for a history the caller may not see.
-pub const RESTRICTED_HISTORY: &str = "the history of this licence is disclosed only under full \
-     disclosure (its data class restricts it to registered verifiers, or withholds it)";
+/// Message of [`Evaluation::Restricted`] for a history the caller may not see. The node gives it
+/// also when no such licence exists (`licence_getHistory` answers the two alike), so it names
+/// both possibilities and nothing about the licence.
+pub const RESTRICTED_HISTORY: &str = "no licence history is disclosed to this caller: either no \
+     licence with this commitment is anchored under this issuer, or its data class discloses its \
+     history only under full disclosure (conditional types: to registered verifiers; non-open \
+     types: to no one)";
 
 /// Evaluate `query` over `reader`.
 pub fn evaluate(query: &ProvenQuery, reader: &impl StateReader) -> Result<Evaluation, EvalError> {
@@ -269,11 +273,22 @@ pub fn evaluate(query: &ProvenQuery, reader: &impl StateReader) -> Result<Evalua
             }
         }
         ProvenQuery::LicenceGetHistory(p) => {
+            // Disclosure before the length bound: a caller without full disclosure learns
+            // nothing of the history, not even that it is too long to prove.
             let record: Option<LicenceRecord> =
                 read_record(reader, &keys::licence(&p.issuer, &p.commitment))
                     .map_err(QueryError::from)?;
-            let Some(record) = record else {
+            if record.is_none() {
                 return Ok(Evaluation::NotFound);
+            }
+            let disclosed = disclosed_history_record(
+                reader,
+                &p.issuer,
+                &p.commitment,
+                p.verifier_did.as_ref(),
+            )?;
+            let Some(record) = disclosed else {
+                return Ok(Evaluation::Restricted(RESTRICTED_HISTORY));
             };
             if record.history_len > MAX_PROVEN_HISTORY {
                 return Err(EvalError::HistoryTooLong {

@@ -8,9 +8,10 @@
 //!
 //! What this module must never do: trust a client's claim to be a registered verifier (claims are
 //! authenticated, see [`auth`]); disclose licence data beyond what the contracts queries allow
-//! for the caller; log licence commitments with the verifier identity above `debug` level
-//! (verification logs are private); run state reads on the async runtime (they go to the blocking
-//! pool, bounded); grow any buffer, map or label set with client input; panic on client input.
+//! for the caller, on any path (see [`disclosure`]); log licence queries anywhere but the
+//! [`verification_log`] target (verification logs are private); run state reads on the async
+//! runtime (they go to the blocking pool, bounded); grow any buffer, map or label set with
+//! client input; panic on client input.
 
 pub mod api;
 pub mod auth;
@@ -19,6 +20,7 @@ pub mod batch_leaves;
 pub mod config;
 pub mod context;
 pub mod did_http;
+pub mod disclosure;
 pub mod error;
 mod handlers;
 pub mod http_routes;
@@ -26,6 +28,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod params;
 pub mod server;
+pub mod verification_log;
 pub mod views;
 
 pub use backend::{BackendError, RpcBackend, StateHandle, SubmitError};

@@ -181,11 +181,14 @@ pub struct TxDetails {
     pub expiry_height: u64,
     /// Payload kind (`anchorLicence`, `didCreate`, ...).
     pub kind: String,
-    /// The receipt.
+    /// The receipt (for a withheld payload, without the message, which can name licence data).
     pub receipt: ReceiptView,
-    /// Canonical bytes of the signed envelope, hex (decode them for the full payload).
-    #[serde(with = "hex::serde")]
-    pub raw: Vec<u8>,
+    /// Whether the payload is withheld: true for every licence-bearing kind (anchoring, batch
+    /// anchoring, status changes, renewal), whose payload only member nodes receive, over sync.
+    pub payload_withheld: bool,
+    /// Canonical bytes of the signed envelope, hex (decode them for the full payload); `null`
+    /// when the payload is withheld.
+    pub raw: Option<crate::proof::HexBytes>,
 }
 
 /// What this node is.

@@ -78,7 +78,8 @@ async fn head_blocks_and_committed_txs() {
             tx["signer"],
             hex::encode(harness.fixture.issuer.verifying_key().to_bytes())
         );
-        assert_eq!(tx["raw"], tx_hex(&harness.fixture.anchor_tx));
+        assert_eq!(tx["payloadWithheld"], true);
+        assert_eq!(tx["raw"], Value::Null);
         assert_eq!(
             call_err(harness.addr, "chain_getTx", json!(["00".repeat(32)]))
                 .await
@@ -305,6 +306,58 @@ async fn node_status_and_peers() {
         assert_eq!(peers.len(), 3);
         assert_eq!(peers[0]["nodeKey"], hex::encode([1u8; 32]));
         assert_eq!(peers[0]["connected"], true);
+    })
+    .await;
+}
+
+/// Attack: read the payload of a licence-bearing transaction (the commitment, type and validity
+/// window of a non-open licence, or a status change) through `chain_getBlock` / `chain_getTx`,
+/// bypassing the data class. Every licence-bearing kind is answered without its payload or signed
+/// bytes; other kinds keep theirs.
+#[tokio::test]
+async fn chain_get_tx_withholds_licence_payload() {
+    within(async {
+        let mut harness = Harness::start().await;
+        let non_open = harness.fixture.non_open;
+        let suspension = harness.fixture.issuer_tx(suspend(non_open));
+        harness
+            .fixture
+            .node
+            .commit(std::slice::from_ref(&suspension));
+        let commitment_hex = hex::encode(non_open);
+        let anchors = harness.call("chain_getBlock", json!([3])).await.unwrap();
+        let block_text = anchors.to_string();
+        assert!(!block_text.contains(&commitment_hex), "{block_text}");
+        let mut withheld = vec![anchors["txHashes"][2].as_str().unwrap().to_owned()];
+        withheld.push(hex::encode(suspension.hash()));
+        for hash in &withheld {
+            let tx = harness.call("chain_getTx", json!([hash])).await.unwrap();
+            assert_eq!(tx["payloadWithheld"], true, "{tx}");
+            assert_eq!(tx["raw"], Value::Null, "{tx}");
+            assert_eq!(tx["receipt"]["message"], Value::Null, "{tx}");
+            assert!(
+                tx["kind"] == "anchorLicence" || tx["kind"] == "suspendLicence",
+                "{tx}"
+            );
+            let text = tx.to_string();
+            assert!(!text.contains(&commitment_hex), "payload leaked: {text}");
+            assert!(
+                !text.contains(&hex::encode(crate::fixture::ISSUER_USCC)),
+                "{text}"
+            );
+            assert!(!text.contains("N1"), "licence type leaked: {text}");
+        }
+        // A transaction of another kind keeps its signed bytes.
+        let deactivation = harness.call("chain_getBlock", json!([4])).await.unwrap();
+        let hash = deactivation["txHashes"][0].as_str().unwrap().to_owned();
+        let tx = harness.call("chain_getTx", json!([hash])).await.unwrap();
+        assert_eq!(tx["kind"], "didDeactivate");
+        assert_eq!(tx["payloadWithheld"], false);
+        let raw = hex::decode(tx["raw"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            hex::encode(SignedTx::from_bytes(&raw).unwrap().hash()),
+            hash
+        );
     })
     .await;
 }

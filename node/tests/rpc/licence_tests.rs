@@ -503,7 +503,7 @@ async fn licence_get_and_history_follow_the_data_classes() {
             )
             .await
             .code(),
-            NOT_FOUND
+            ACCESS_RESTRICTED
         );
 
         let params = AuthParams::Licence {
@@ -530,6 +530,66 @@ async fn licence_get_and_history_follow_the_data_classes() {
             harness.call("licence_get", get_as_verifier).await.unwrap()["disclosure"],
             "full"
         );
+    })
+    .await;
+}
+
+/// Attack: tell an absent licence from an existing one whose data class withholds it, by
+/// comparing `licence_getHistory` errors (with and without a proof). Both get the same code,
+/// message and data, for an anonymous caller, an unregistered verifier and a registered one.
+#[tokio::test]
+async fn history_not_found_and_restricted_identical() {
+    within(async {
+        let harness = Harness::start().await;
+        let f = &harness.fixture;
+        let addr = harness.addr;
+        let absent: Digest32 = [0x55; 32];
+        // Each call signs a distinct timestamp (a fixed base minus a count: the clock advancing
+        // between calls cannot make two equal), so that no two claims are replays of each other.
+        let base_ms = now_ms();
+        let calls = std::cell::Cell::new(0u64);
+        let as_caller = |commitment: &Digest32, caller: Option<(&DidId, &SigningKey)>, proof: bool| {
+            let mut params = json!({ "issuer": ISSUER_USCC, "commitment": hex::encode(commitment), "proof": proof });
+            if let Some((did, key)) = caller {
+                calls.set(calls.get() + 1);
+                let signed = AuthParams::Licence { commitment };
+                let claim = sign_verifier_auth(key, "licence_getHistory", did, "key-1", base_ms - calls.get(), &signed);
+                params["verifierDid"] = json!(did.to_string());
+                params["auth"] = serde_json::to_value(claim).unwrap();
+            }
+            params
+        };
+        let registered = Some((&f.verifier_did, &f.verifier));
+        let unregistered = Some((&f.stranger_did, &f.stranger));
+        // (commitment, caller): each is either absent or withheld from that caller.
+        let cases = [
+            (&absent, None),
+            (&f.non_open, None),
+            (&f.conditional, None),
+            (&absent, unregistered),
+            (&f.non_open, unregistered),
+            (&f.conditional, unregistered),
+            (&absent, registered),
+            (&f.non_open, registered),
+        ];
+        let mut seen = Vec::new();
+        for (commitment, caller) in cases {
+            for proof in [false, true] {
+                let error = call_err(addr, "licence_getHistory", as_caller(commitment, caller, proof)).await;
+                assert_eq!(error.code(), ACCESS_RESTRICTED, "{} proof={proof}", hex::encode(commitment));
+                seen.push((error.code(), error.message().to_owned(), error_data(&error)));
+            }
+        }
+        seen.dedup();
+        assert_eq!(seen.len(), 1, "answers differ: {seen:?}");
+        assert!(!seen[0].1.contains(&hex::encode(absent)), "{}", seen[0].1);
+        // Under full disclosure the history is still served.
+        let open = harness
+            .call("licence_getHistory", as_caller(&f.conditional, registered, false))
+            .await
+            .unwrap();
+        assert_eq!(open.as_array().unwrap().len(), 1);
+        still_serving(addr).await;
     })
     .await;
 }

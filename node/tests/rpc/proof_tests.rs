@@ -7,7 +7,7 @@ use yrd_consensus::{CertError, CommitCertificate, Ed25519Signer, Signer};
 use yrd_contracts::batch::BatchTree;
 use yrd_contracts::codec::{decode_canonical, encode};
 use yrd_contracts::keys;
-use yrd_contracts::records::{LicenceRecord, LicenceStatus};
+use yrd_contracts::records::{LicenceRecord, LicenceStatus, LicenceTypeRecord};
 use yrd_contracts::tx::{AnchorBatch, TxPayload};
 use yrd_contracts::types::LicenceTypeCode;
 use yrd_node::proof::query::Evaluation;
@@ -72,8 +72,9 @@ async fn every_read_method_proves_its_plain_answer() {
             assert!(answer.proof.certificate.is_some());
         }
 
-        // The generic read: the raw record bytes under a key.
-        let key = keys::licence(&crate::fixture::issuer_uscc(), &f.unconditional);
+        // The generic read: the raw record bytes under a key (one outside the licence tables).
+        let code = LicenceTypeCode(UNCONDITIONAL_TYPE.into());
+        let key = keys::licence_type(&code);
         let answer = answer(
             h.call("state_getProof", json!({ "key": hex::encode(&key) }))
                 .await
@@ -81,10 +82,64 @@ async fn every_read_method_proves_its_plain_answer() {
         );
         let verified = verify_answer(&h.fixture.node.spec, &answer).unwrap();
         let Evaluation::Found(Value::String(bytes)) = verified.evaluation else {
-            panic!("the licence record is present");
+            panic!("the licence type record is present");
         };
-        let record: LicenceRecord = decode_canonical(&hex::decode(bytes).unwrap()).unwrap();
-        assert_eq!(record.commitment, f.unconditional);
+        let record: LicenceTypeRecord = decode_canonical(&hex::decode(bytes).unwrap()).unwrap();
+        assert_eq!(record.code, code);
+    })
+    .await;
+}
+
+/// Attack: read a licence record, its history or a batch record of a restricted type through the
+/// generic `state_getProof`, bypassing the data class that `licence_verify` applies. Refused for
+/// every licence-table key, present or absent, with one message that names the right methods.
+#[tokio::test]
+async fn state_get_proof_refuses_licence_keys() {
+    within(async {
+        let h = Harness::start().await;
+        let f = &h.fixture;
+        let uscc = crate::fixture::issuer_uscc();
+        let refused = [
+            keys::licence(&uscc, &f.non_open),
+            keys::licence(&uscc, &f.conditional),
+            keys::licence(&uscc, &f.unconditional),
+            keys::licence(&uscc, &[0x55; 32]),
+            keys::licence_history(&uscc, &f.non_open, 0),
+            keys::licence_history(&uscc, &[0x55; 32], 0),
+            keys::batch(&uscc, &[0x77; 32]),
+            vec![keys::table::LICENCE],
+        ];
+        let mut messages = Vec::new();
+        for key in refused {
+            let error = call_err(
+                h.addr,
+                "state_getProof",
+                json!({ "key": hex::encode(&key) }),
+            )
+            .await;
+            assert_eq!(error.code(), ACCESS_RESTRICTED, "{}", hex::encode(&key));
+            assert!(error.data().is_none());
+            messages.push(error.message().to_owned());
+        }
+        messages.dedup();
+        assert_eq!(
+            messages.len(),
+            1,
+            "one message whatever the key: {messages:?}"
+        );
+        assert!(messages[0].contains("licence_verify"), "{}", messages[0]);
+        // Other tables are still served, including the per-type data-class history.
+        for key in [
+            keys::issuer_by_uscc(&uscc),
+            keys::data_class_history(&LicenceTypeCode(UNCONDITIONAL_TYPE.into())),
+        ] {
+            let answer = answer(
+                h.call("state_getProof", json!({ "key": hex::encode(&key) }))
+                    .await
+                    .unwrap(),
+            );
+            verify_answer(&f.node.spec, &answer).unwrap();
+        }
     })
     .await;
 }
@@ -128,7 +183,6 @@ async fn not_found_is_a_proof_of_absence_and_restricted_stays_an_error() {
         let f = &h.fixture;
         let absent = [
             ("licence_get", json!({ "issuer": ISSUER_USCC, "commitment": hex::encode([0x55; 32]) })),
-            ("licence_getHistory", json!({ "issuer": ISSUER_USCC, "commitment": hex::encode([0x55; 32]) })),
             ("issuer_get", json!({ "key": hex::encode([0x66; 32]) })),
             ("licenceType_get", json!({ "code": "ZZ9" })),
             (

@@ -206,11 +206,11 @@ async fn build_vectors() -> (ChainSpec, Vec<Vector>) {
     ));
     out.push(accept(
         "state-get",
-        "the raw licence record under its key",
+        "the raw licence-type record under its key (licence keys are refused by state_getProof)",
         ask(
             &h,
             "state_getProof",
-            json!({ "key": hex::encode(keys::licence(&crate::fixture::issuer_uscc(), &f_unconditional)) }),
+            json!({ "key": hex::encode(keys::licence_type(&LicenceTypeCode(UNCONDITIONAL_TYPE.into()))) }),
         )
         .await,
     ));

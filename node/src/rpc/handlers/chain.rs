@@ -1,4 +1,7 @@
 //! `tx_*` and `chain_*` (except the heads subscription, in `subscriptions.rs`).
+//!
+//! `chain_getTx` withholds the payload and signed bytes of licence-bearing transactions (see
+//! [`crate::rpc::disclosure`]); members still receive whole blocks over p2p sync.
 
 use jsonrpsee::PendingSubscriptionSink;
 use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
@@ -6,7 +9,9 @@ use yrd_contracts::SignedTx;
 
 use super::RpcHandlers;
 use super::subscriptions;
+use crate::proof::HexBytes;
 use crate::rpc::api::{ChainApiServer, TxApiServer};
+use crate::rpc::disclosure;
 use crate::rpc::error::RpcError;
 use crate::rpc::params::{BlockParam, parse_hex32, parse_tx_hex};
 use crate::rpc::views::{BlockRef, BlockView, HeadInfo, TxDetails, TxStatus};
@@ -80,6 +85,12 @@ impl ChainApiServer for RpcHandlers {
                 hex::encode(hash)
             ))
         })?;
+        let payload_withheld = disclosure::payload_withheld(&tx.body.payload);
+        let mut receipt = stored.receipt;
+        if payload_withheld {
+            // A refusal message can name the commitment or the licence identifier's parts.
+            receipt.message = None;
+        }
         Ok(TxDetails {
             hash,
             height: stored.height,
@@ -89,8 +100,9 @@ impl ChainApiServer for RpcHandlers {
             nonce: tx.body.nonce,
             expiry_height: tx.body.expiry_height,
             kind: tx.body.payload.kind().to_owned(),
-            receipt: stored.receipt,
-            raw: stored.bytes,
+            receipt,
+            payload_withheld,
+            raw: (!payload_withheld).then(|| HexBytes(stored.bytes)),
         })
     }
 

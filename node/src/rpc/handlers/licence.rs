@@ -1,7 +1,11 @@
 //! `licence_*`: verification under the data classes, with authenticated verifier claims.
 //!
-//! Who verified which licence is a private verification log: commitments are logged together with
-//! the verifier identity only at `debug` level, never at `info` or above.
+//! Who verified which licence is a private verification log: licence queries are logged only on
+//! the [`verification_log`] target, which the node's log filter keeps off unless configured.
+//!
+//! `licence_getHistory` answers "no such licence" and "history withheld from this caller" with
+//! one and the same error ([`history_undisclosed`]), with or without a proof, so that a caller
+//! the data class tells nothing cannot learn from it whether the licence exists.
 
 use jsonrpsee::PendingSubscriptionSink;
 use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
@@ -18,13 +22,16 @@ use yrd_contracts::types::Digest32;
 
 use super::RpcHandlers;
 use super::subscriptions::{self, StatusWatch};
-use crate::proof::query::{BatchParam, EvalError, LicenceParams, LicenceVerifyParams};
+use crate::proof::query::{
+    BatchParam, EvalError, LicenceParams, LicenceVerifyParams, RESTRICTED_HISTORY,
+};
 use crate::proof::{Evaluation, ProvenQuery, evaluate};
 use crate::rpc::api::LicenceApiServer;
 use crate::rpc::auth::{AuthParams, authenticate};
 use crate::rpc::context::RpcContext;
 use crate::rpc::error::RpcError;
 use crate::rpc::params::{AuthParam, ProvinceParam, parse_did, parse_hex32, parse_uscc};
+use crate::rpc::verification_log;
 use crate::rpc::views::MaybeProven;
 
 /// Parses an optional `verifierDid`.
@@ -54,19 +61,10 @@ fn licence_record(
         .map_err(|e| RpcError::Internal(e.to_string()))
 }
 
-fn log_verification(
-    method: &str,
-    commitment: &Digest32,
-    verifier: Option<&DidId>,
-    disclosure: Disclosure,
-) {
-    tracing::debug!(
-        method,
-        commitment = %hex::encode(commitment),
-        verifier = ?verifier.map(ToString::to_string),
-        ?disclosure,
-        "licence query answered"
-    );
+/// The one answer of `licence_getHistory` for an absent licence and for a history the data class
+/// withholds from the caller.
+fn history_undisclosed() -> RpcError {
+    RpcError::AccessRestricted(RESTRICTED_HISTORY.to_owned())
 }
 
 #[async_trait]
@@ -103,20 +101,29 @@ impl LicenceApiServer for RpcHandlers {
                     ctx.auth_check(),
                 )?;
                 let query = ProvenQuery::LicenceVerify(LicenceVerifyParams {
-                    issuer,
+                    issuer: issuer.clone(),
                     commitment,
                     region,
                     verifier_did: verifier,
                     batch,
                 });
                 if proof == Some(true) {
+                    verification_log::record(
+                        "licence_verify",
+                        &issuer,
+                        &commitment,
+                        verifier.as_ref(),
+                        None,
+                        "proof asked",
+                    );
                     let answer = super::prove(ctx, query)?;
-                    tracing::debug!(method = "licence_verify", commitment = %hex::encode(commitment), "licence query answered with proof");
                     return Ok(MaybeProven::Proven(Box::new(answer)));
                 }
                 let answer = match evaluate(&query, &reader).map_err(eval_error)? {
-                    Evaluation::Found(value) => serde_json::from_value::<LicenceVerification>(value)
-                        .map_err(|e| RpcError::Internal(e.to_string()))?,
+                    Evaluation::Found(value) => {
+                        serde_json::from_value::<LicenceVerification>(value)
+                            .map_err(|e| RpcError::Internal(e.to_string()))?
+                    }
                     Evaluation::NotFound | Evaluation::Restricted(_) => {
                         return Err(RpcError::Internal("licence_verify always answers".into()));
                     }
@@ -124,11 +131,13 @@ impl LicenceApiServer for RpcHandlers {
                 let ProvenQuery::LicenceVerify(params) = &query else {
                     return Err(RpcError::Internal("query changed kind".into()));
                 };
-                log_verification(
+                verification_log::record(
                     "licence_verify",
+                    &params.issuer,
                     &commitment,
                     params.verifier_did.as_ref(),
-                    answer.disclosure,
+                    Some(answer.disclosure),
+                    "answered",
                 );
                 Ok(MaybeProven::Plain(answer))
             })
@@ -177,37 +186,14 @@ impl LicenceApiServer for RpcHandlers {
         let events = self
             .ctx
             .run_blocking(move |ctx| {
-                let state = ctx.backend.state_at(None)?;
-                let reader: &dyn StateReader = &*state;
-                let params = AuthParams::Licence { commitment: &commitment };
-                let verifier = authenticate(
-                    reader,
-                    "licence_getHistory",
+                licence_get_history(
+                    ctx,
+                    &issuer,
+                    &commitment,
                     claimed.as_ref(),
                     auth.as_ref(),
-                    &params,
-                    ctx.auth_check(),
-                )?;
-                if proof == Some(true) {
-                    let query = ProvenQuery::LicenceGetHistory(LicenceParams {
-                        issuer: issuer.clone(),
-                        commitment,
-                        verifier_did: verifier,
-                    });
-                    return super::proven(ctx, query);
-                }
-                if let Some(events) = licence_history(&reader, &issuer, &commitment, verifier.as_ref())? {
-                    log_verification("licence_getHistory", &commitment, verifier.as_ref(), Disclosure::Full);
-                    return Ok(MaybeProven::Plain(events));
-                }
-                match licence_record(reader, &issuer, &commitment)? {
-                    None => Err(RpcError::NotFound { kind: "licence", id: hex::encode(commitment) }),
-                    Some(_) => Err(RpcError::AccessRestricted(
-                        "the history of this licence is disclosed only under full disclosure (its data class \
-                         restricts it to registered verifiers, or withholds it)"
-                            .into(),
-                    )),
-                }
+                    proof == Some(true),
+                )
             })
             .await?;
         Ok(events)
@@ -267,6 +253,14 @@ fn licence_get(
             commitment: *commitment,
             verifier_did: verifier,
         });
+        verification_log::record(
+            "licence_get",
+            issuer,
+            commitment,
+            verifier.as_ref(),
+            None,
+            "proof asked",
+        );
         return super::proven(ctx, query);
     }
     let record = licence_record(reader, issuer, commitment)?.ok_or_else(|| RpcError::NotFound {
@@ -280,11 +274,13 @@ fn licence_get(
         record.province,
         verifier.as_ref(),
     )?;
-    log_verification(
+    verification_log::record(
         "licence_get",
+        issuer,
         commitment,
         verifier.as_ref(),
-        answer.disclosure,
+        Some(answer.disclosure),
+        "answered",
     );
     answer.recognition = None;
     match answer.disclosure {
@@ -294,6 +290,67 @@ fn licence_get(
         Disclosure::NotFound => Err(RpcError::NotFound { kind: "licence", id: hex::encode(commitment) }),
         Disclosure::Full | Disclosure::ValidityOnly | Disclosure::StatusOnly => {
             Ok(MaybeProven::Plain(answer))
+        }
+    }
+}
+
+/// `licence_getHistory`: the events, only under full disclosure. An absent licence and a history
+/// the data class withholds get one and the same error, with or without a proof.
+fn licence_get_history(
+    ctx: &RpcContext,
+    issuer: &Uscc,
+    commitment: &Digest32,
+    claimed: Option<&DidId>,
+    auth: Option<&AuthParam>,
+    proof: bool,
+) -> Result<MaybeProven<Vec<LicenceEventView>>, RpcError> {
+    let state = ctx.backend.state_at(None)?;
+    let reader: &dyn StateReader = &*state;
+    let params = AuthParams::Licence { commitment };
+    let verifier = authenticate(
+        reader,
+        "licence_getHistory",
+        claimed,
+        auth,
+        &params,
+        ctx.auth_check(),
+    )?;
+    let log = |disclosure: Option<Disclosure>, outcome: &'static str| {
+        verification_log::record(
+            "licence_getHistory",
+            issuer,
+            commitment,
+            verifier.as_ref(),
+            disclosure,
+            outcome,
+        );
+    };
+    if proof {
+        let query = ProvenQuery::LicenceGetHistory(LicenceParams {
+            issuer: issuer.clone(),
+            commitment: *commitment,
+            verifier_did: verifier,
+        });
+        let (evaluation, answer) = crate::proof::collect::prove(&*ctx.backend, query)?;
+        return match evaluation {
+            Evaluation::Found(_) => {
+                log(Some(Disclosure::Full), "proven");
+                Ok(MaybeProven::Proven(Box::new(answer)))
+            }
+            Evaluation::NotFound | Evaluation::Restricted(_) => {
+                log(None, "undisclosed");
+                Err(history_undisclosed())
+            }
+        };
+    }
+    match licence_history(&reader, issuer, commitment, verifier.as_ref())? {
+        Some(events) => {
+            log(Some(Disclosure::Full), "answered");
+            Ok(MaybeProven::Plain(events))
+        }
+        None => {
+            log(None, "undisclosed");
+            Err(history_undisclosed())
         }
     }
 }

@@ -1,4 +1,7 @@
 //! `state_getProof`, `batch_submitLeaves`, `batch_getInclusionProof`.
+//!
+//! `state_getProof` refuses the licence-keyed tables for every caller (see
+//! [`crate::rpc::disclosure`]); it serves every other key.
 
 use jsonrpsee::core::{RpcResult, async_trait};
 
@@ -7,6 +10,7 @@ use crate::proof::query::StateKeyParams;
 use crate::proof::{HexBytes, ProvenAnswer, ProvenQuery};
 use crate::rpc::api::ProofApiServer;
 use crate::rpc::backend::{BatchLeavesError, LeavesSubmission};
+use crate::rpc::disclosure;
 use crate::rpc::error::RpcError;
 use crate::rpc::params::{parse_hex32, parse_hex64, parse_uscc};
 use crate::rpc::views::{BatchInclusionView, BatchLeavesReceipt};
@@ -21,6 +25,11 @@ impl ProofApiServer for RpcHandlers {
             );
         }
         let key = hex::decode(&key).map_err(|e| RpcError::param("key", format!("not hex: {e}")))?;
+        if disclosure::is_licence_key(&key) {
+            return Err(
+                RpcError::AccessRestricted(disclosure::LICENCE_KEY_REFUSED.to_owned()).into(),
+            );
+        }
         let query = ProvenQuery::StateGet(StateKeyParams { key: HexBytes(key) });
         let answer = self
             .ctx

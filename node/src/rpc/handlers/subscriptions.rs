@@ -26,6 +26,7 @@ use crate::rpc::context::RpcContext;
 use crate::rpc::error::RpcError;
 use crate::rpc::metrics::{RpcMetrics, SubscriptionKind};
 use crate::rpc::params::{AuthParam, ProvinceParam, parse_hex32, parse_uscc};
+use crate::rpc::verification_log;
 
 /// Keeps the live-subscription gauge right however the subscription ends.
 struct ActiveSubscription {
@@ -200,14 +201,14 @@ pub(super) async fn licence_status(
         {
             continue;
         }
-        let issuer = issuer.clone();
+        let asked = issuer.clone();
         let answer = ctx
             .run_blocking_waiting(move |ctx| {
                 let state = ctx.backend.state_at(Some(change.height))?;
                 let reader: &dyn StateReader = &*state;
                 Ok(licence_verify(
                     &reader,
-                    &issuer,
+                    &asked,
                     &change.commitment,
                     region,
                     verifier.as_ref(),
@@ -215,11 +216,13 @@ pub(super) async fn licence_status(
             })
             .await
             .map_err(|e| e.to_string())?;
-        tracing::debug!(
-            commitment = %hex::encode(change.commitment),
-            verifier = ?verifier.map(|d| d.to_string()),
-            disclosure = ?answer.disclosure,
-            "licence status change notified"
+        verification_log::record(
+            "licence_subscribeStatus",
+            &issuer,
+            &change.commitment,
+            verifier.as_ref(),
+            Some(answer.disclosure),
+            "status change",
         );
         if matches!(answer.disclosure, Disclosure::Denied | Disclosure::NotFound) {
             continue;
