@@ -553,7 +553,16 @@ async fn history_not_found_and_restricted_identical() {
             if let Some((did, key)) = caller {
                 calls.set(calls.get() + 1);
                 let signed = AuthParams::Licence { commitment };
-                let claim = sign_verifier_auth(key, "licence_getHistory", did, "key-1", base_ms - calls.get(), &signed);
+                let claim = AuthMessage {
+                    chain_id: TEST_CHAIN,
+                    node_key: &NODE_KEY,
+                    method: "licence_getHistory",
+                    did,
+                    key_id: "key-1",
+                    timestamp_ms: base_ms - calls.get(),
+                    params: signed,
+                }
+                .sign(key);
                 params["verifierDid"] = json!(did.to_string());
                 params["auth"] = serde_json::to_value(claim).unwrap();
             }

@@ -102,7 +102,7 @@ impl ChainApiServer for RpcHandlers {
             kind: tx.body.payload.kind().to_owned(),
             receipt,
             payload_withheld,
-            raw: (!payload_withheld).then(|| HexBytes(stored.bytes)),
+            raw: (!payload_withheld).then_some(HexBytes(stored.bytes)),
         })
     }
 
