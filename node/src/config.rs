@@ -15,8 +15,9 @@
 //! [rpc]
 //! listen_address = "127.0.0.1:8601"
 //!
-//! [mempool]
+//! [mempool]                              # see docs/OPERATIONS.md, "Limits"
 //! max_txs = 50000
+//! max_expiry_blocks = 100000
 //!
 //! [consensus]
 //! round_timeout_base_ms = 1000
@@ -295,7 +296,7 @@ impl NodeConfig {
         }
         self.consensus.validate()?;
         self.storage.validate()?;
-        // [mempool] limits are checked by the pool's own constructor bounds (no validate yet).
+        self.mempool.validate().map_err(|e| e.to_string())?;
         self.rpc.validate().map_err(|e| e.to_string())?;
         self.p2p.validate()?;
         Ok(())
@@ -388,6 +389,38 @@ mod tests {
             ConsensusSection::default().max_payload_bytes + PROPOSAL_ENVELOPE_BYTES
                 <= crate::network::DEFAULT_MAX_MESSAGE_BYTES
         );
+    }
+
+    #[test]
+    fn mempool_limits_validated_at_load_with_the_key_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.toml");
+        let write = |mempool: &str| {
+            std::fs::write(
+                &path,
+                format!(
+                    "data_dir = \"d\"\nkey_file = \"k\"\ngenesis_file = \"g\"\n\
+                     [p2p]\nlisten_address = \"/ip4/127.0.0.1/tcp/0\"\n[mempool]\n{mempool}\n"
+                ),
+            )
+            .unwrap();
+        };
+        write("max_lifetime_ms = 0");
+        let error = NodeConfig::load(&path).unwrap_err().to_string();
+        assert!(error.contains("mempool.max_lifetime_ms = 0"), "{error}");
+        write("max_gapped_age_ms = 5000\nmax_lifetime_ms = 100");
+        let error = NodeConfig::load(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("max_gapped_age_ms") && error.contains("max_lifetime_ms"),
+            "{error}"
+        );
+        // The block-counted gap bound that evicted honest transactions is gone for good.
+        write("max_gapped_age_blocks = 100");
+        assert!(NodeConfig::load(&path).is_err());
+        write("max_lifetime_ms = 1\nmax_gapped_age_ms = 1\nfair_share_from_percent = 100");
+        let config = NodeConfig::load(&path).unwrap();
+        assert_eq!(config.mempool.max_lifetime_ms, 1);
+        assert_eq!(config.mempool.fair_share_from_percent, 100);
     }
 
     fn load_with(section: &str) -> Result<NodeConfig, ConfigError> {

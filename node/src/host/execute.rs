@@ -54,6 +54,8 @@ pub struct Executed {
     pub head: HeadInfo,
     /// Hashes of the block's transactions.
     pub tx_hashes: Vec<[u8; 32]>,
+    /// Their signers, in the same order.
+    pub tx_signers: Vec<[u8; 32]>,
 }
 
 /// Execute a committed block on `state` and store it atomically; synced to disk when `durable`
@@ -138,6 +140,7 @@ pub fn execute_and_store(
         outcome,
         head,
         tx_hashes,
+        tx_signers: txs.iter().map(|tx| tx.body.signer).collect(),
     })
 }
 

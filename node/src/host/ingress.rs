@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use yrd_contracts::{SignedTx, TxError};
 
 use super::shared::{PendingTx, Refusal, Shared};
-use crate::mempool::MempoolError;
+use crate::mempool::{Admission, MempoolError};
 use crate::network::{GossipTicket, GossipVerdict, NetworkHandle};
 
 /// Most gossiped transactions waiting for admission. Beyond it a delivery is dropped (not
@@ -232,15 +232,25 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
     }
     let head = shared.head();
     let signer = tx.body.signer;
-    let next_nonce = shared
+    let (next_nonce, group) = shared
         .with_state_at(head.height, |reader| {
-            yrd_contracts::query::next_nonce(&super::shared::DynReader(reader), &signer)
+            let reader = super::shared::DynReader(reader);
+            yrd_contracts::query::next_nonce(&reader, &signer)
+                .map(|next| (next, super::signer_group::signer_province(&reader, &signer)))
         })
         .map_err(|e| AdmitError::State(e.to_string()))?
         .map_err(|e| AdmitError::State(e.to_string()))?;
     let pending = PendingTx { tx, bytes, hash };
-    pool.insert(pending, next_nonce, head.height).map_err(|e| {
-        if !matches!(e, MempoolError::Duplicate(_)) && !Shared::is_full(&e) {
+    let admission = Admission {
+        next_nonce,
+        height: head.height,
+        now_ms: super::now_ms(),
+        group,
+    };
+    let result = pool.insert(pending, admission);
+    shared.remember_evictions(pool.take_evicted());
+    result.map_err(|e| {
+        if !matches!(e, MempoolError::Duplicate(_)) && !e.is_full() {
             shared.remember_refusal(
                 hash,
                 Refusal {

@@ -19,6 +19,7 @@ pub mod ingress;
 pub mod restart;
 pub mod rpc_backend;
 pub mod shared;
+pub mod signer_group;
 pub mod sync_budget;
 pub mod sync_serve;
 
@@ -31,6 +32,7 @@ use yrd_consensus::types::{ConsensusMessage, ValidatorSet};
 use yrd_consensus::{Core, Input, Output, PublicKey, Ready};
 use yrd_contracts::state::State;
 
+use crate::mempool::Commit;
 use crate::network::{Channel, NetworkEvent, NetworkHandle};
 use crate::payload::encode_payload;
 use crate::storage::{RocksTreeStore, StorageError};
@@ -473,7 +475,6 @@ impl Host {
                 }
                 let head = executed.head;
                 let state = &self.state;
-                let included = executed.tx_hashes;
                 {
                     let reader = state.snapshot_at(head.height);
                     let mut pool = self.shared.mempool();
@@ -482,9 +483,16 @@ impl Host {
                     // and the head's state under this same lock (`ingress::admit`), so whichever
                     // side goes first, a committed transaction never stays in the pool.
                     self.shared.head.send_replace(head);
-                    pool.remove_committed(&included, head.height, |signer| {
+                    let commit = Commit {
+                        included: &executed.tx_hashes,
+                        signers: &executed.tx_signers,
+                        height: head.height,
+                        now_ms: now_ms(),
+                    };
+                    pool.remove_committed(commit, |signer| {
                         yrd_contracts::query::next_nonce(&reader, signer).unwrap_or(0)
                     });
+                    self.shared.remember_evictions(pool.take_evicted());
                 }
                 self.inflight = self.inflight.split_off(&head.height.saturating_add(1));
                 let _ = self.shared.heads.send(head);

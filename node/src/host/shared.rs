@@ -12,7 +12,7 @@ use yrd_contracts::state::State;
 use yrd_contracts::{SignedTx, StateReader};
 
 use crate::chain_spec::ChainSpec;
-use crate::mempool::{Mempool, MempoolError, PoolTx};
+use crate::mempool::{EvictReason, Mempool, MempoolError, PoolTx};
 use crate::storage::{RocksTreeStore, Store};
 
 /// A transaction waiting in the mempool, with the bytes it arrived as.
@@ -60,6 +60,11 @@ type RefusalLog = (BTreeMap<[u8; 32], Refusal>, VecDeque<[u8; 32]>);
 
 /// How many refusals are remembered for status queries (oldest forgotten first).
 pub const MAX_REMEMBERED_REFUSALS: usize = 10_000;
+
+/// `TxError::Expired`'s code, for a transaction evicted on expiry.
+const EXPIRED_CODE: u32 = 104;
+/// `TxError::BadNonce`'s code, for a transaction evicted because its nonce was spent.
+const BAD_NONCE_CODE: u32 = 105;
 
 /// Counters the node exports.
 #[derive(Debug, Default)]
@@ -206,12 +211,25 @@ impl Shared {
 
     /// Whether a mempool error is the pool being full (the submitter should retry later).
     pub fn is_full(error: &MempoolError) -> bool {
-        matches!(
-            error,
-            MempoolError::FullBytes { .. }
-                | MempoolError::FullCount { .. }
-                | MempoolError::SignerFull { .. }
-        )
+        error.is_full()
+    }
+
+    /// Remember transactions the mempool evicted, so `tx_getStatus` says `rejected` and why.
+    pub fn remember_evictions(&self, evicted: Vec<([u8; 32], EvictReason)>) {
+        for (hash, reason) in evicted {
+            let code = match reason {
+                EvictReason::Expired => EXPIRED_CODE,
+                EvictReason::StaleNonce => BAD_NONCE_CODE,
+                _ => 0,
+            };
+            self.remember_refusal(
+                hash,
+                Refusal {
+                    code,
+                    message: format!("evicted from the mempool: {}", reason.label()),
+                },
+            );
+        }
     }
 }
 
@@ -247,5 +265,24 @@ impl Shared {
         self.connected_peers
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use yrd_contracts::TxError;
+
+    #[test]
+    fn eviction_codes_are_the_ledgers() {
+        let expired = TxError::Expired {
+            expiry_height: 1,
+            height: 2,
+        };
+        let stale = TxError::BadNonce {
+            expected: 1,
+            actual: 0,
+        };
+        assert_eq!(expired.code(), super::EXPIRED_CODE);
+        assert_eq!(stale.code(), super::BAD_NONCE_CODE);
     }
 }

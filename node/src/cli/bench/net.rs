@@ -21,6 +21,11 @@ use crate::cli::devnet::{self, DevnetArgs, DevnetNode};
 /// The licence type every scenario anchors.
 pub const BENCH_TYPE: &str = "BENCH-1";
 
+/// Expiry height of every bench transaction: a fresh bench chain stays far below it, and it is
+/// within the default `mempool.max_expiry_blocks` of height 0 (an expiry further ahead than that
+/// is refused at admission).
+pub const BENCH_EXPIRY_HEIGHT: u64 = 100_000;
+
 /// Config lines added to every node of a bench network.
 #[derive(Debug, Clone, Default)]
 pub struct Tweaks {
@@ -233,13 +238,13 @@ impl Account {
         }
     }
 
-    /// Sign `payload` with the next nonce (never expiring).
+    /// Sign `payload` with the next nonce, expiring at [`BENCH_EXPIRY_HEIGHT`].
     pub fn sign(&mut self, chain: &ChainId, payload: TxPayload) -> SignedTx {
         let body = TxBody {
             chain_id: chain.clone(),
             signer: self.key.verifying_key().to_bytes(),
             nonce: self.nonce,
-            expiry_height: u64::MAX,
+            expiry_height: BENCH_EXPIRY_HEIGHT,
             payload,
         };
         self.nonce += 1;

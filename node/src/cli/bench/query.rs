@@ -38,7 +38,9 @@ pub fn bulk_tweaks() -> Tweaks {
               max_connections = 1024\n"
             .into(),
         mempool: "max_txs = 400000\nmax_bytes = 536870912\nmax_txs_per_signer = 400000\n\
-                  max_nonce_gap = 400000\n"
+                  max_nonce_gap = 400000\nmax_gapped_txs_per_signer = 400000\n\
+                  max_lifetime_blocks = 1000000\n\
+                  max_lifetime_ms = 86400000\nmax_gapped_age_ms = 86400000\n"
             .into(),
     }
 }

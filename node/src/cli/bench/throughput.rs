@@ -134,7 +134,9 @@ pub fn run(args: &ThroughputArgs, common: &Common) -> anyhow::Result<Report> {
               max_batch_len = 1024\nmax_connections = 4096\nmax_concurrent_backend_calls = 4096\n"
             .to_owned(),
         mempool: "max_txs = 2000000\nmax_bytes = 2147483648\nmax_txs_per_signer = 1000000\n\
-                  max_nonce_gap = 1000000\n"
+                  max_nonce_gap = 1000000\nmax_gapped_txs_per_signer = 1000000\n\
+                  max_lifetime_blocks = 1000000\n\
+                  max_lifetime_ms = 86400000\nmax_gapped_age_ms = 86400000\n"
             .to_owned(),
     };
     let params = Params::new(args, common.smoke, &tweaks)?;
@@ -202,7 +204,7 @@ fn prepare(
                                 chain_id: chain.clone(),
                                 signer: key.verifying_key().to_bytes(),
                                 nonce,
-                                expiry_height: u64::MAX,
+                                expiry_height: net::BENCH_EXPIRY_HEIGHT,
                                 payload: net::anchor(net::commitment(run, global), from_ms),
                             }
                             .sign(key);
