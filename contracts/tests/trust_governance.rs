@@ -409,3 +409,50 @@ fn removal_of_the_province_holding_every_validator_is_refused() {
         Err(TxError::WouldEmpty { what: "validator" })
     );
 }
+
+#[test]
+fn a_removed_or_replaced_authority_key_changes_no_licence_status() {
+    let (mut chain, issuer, code) = shanghai_issuer_chain();
+    let uscc = issuer_uscc(SH, &issuer);
+    chain
+        .run(&issuer, anchor([1; 32], &code, 0, u64::MAX))
+        .unwrap();
+    let suspend = || {
+        TxPayload::SuspendLicence(status_change(
+            &uscc,
+            [1; 32],
+            yrd_contracts::tx::StatusReason::AdministrativeAction,
+        ))
+    };
+    let old_authority = authority(SH);
+    pass(&mut chain, remove(SH), &[JS, ZJ, AH]).1.unwrap();
+    // The removed province's authority key no longer speaks for any licence.
+    let refused = chain.run(&old_authority, suspend()).unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            TxError::NotAuthority { .. } | TxError::UnregisteredSigner { .. }
+        ),
+        "{refused}"
+    );
+    // Readmitted under a new key: the old key still speaks for nothing.
+    pass(&mut chain, readmit(SH, 61), &[JS, ZJ]).1.unwrap();
+    let refused = chain.run(&old_authority, suspend()).unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            TxError::NotAuthority { .. } | TxError::UnregisteredSigner { .. }
+        ),
+        "{refused}"
+    );
+    assert_eq!(
+        chain.licence_status(&uscc, &[1; 32]),
+        Some(yrd_contracts::records::LicenceStatus::Active)
+    );
+    // The new key does.
+    chain.run(&key(61), suspend()).unwrap();
+    assert_eq!(
+        chain.licence_status(&uscc, &[1; 32]),
+        Some(yrd_contracts::records::LicenceStatus::Suspended)
+    );
+}

@@ -54,5 +54,13 @@ fn smoke(scenarios: &[&str]) {
 
 #[test]
 fn every_bench_scenario_runs_at_smoke_size_and_writes_its_report() {
-    smoke(&["verify", "query", "batch", "scale", "throughput", "catchup"]);
+    smoke(&[
+        "verify",
+        "query",
+        "batch",
+        "scale",
+        "throughput",
+        "flood",
+        "catchup",
+    ]);
 }

@@ -147,8 +147,14 @@ fn acting_party(cx: &TxCx<'_>) -> Result<Acting, ApplyError> {
     if let Some(issuer) = cx.get::<IssuerRecord>(&keys::issuer(&cx.signer))? {
         return Ok(Acting::Issuer(issuer));
     }
-    if let Some(province) = cx.get::<ProvinceCode>(&keys::authority_key(&cx.signer))? {
-        return Ok(Acting::Authority(province));
+    if cx
+        .get::<ProvinceCode>(&keys::authority_key(&cx.signer))?
+        .is_some()
+    {
+        // The authority-key table keeps former keys (keys are never reused): only the current
+        // authority of a current member speaks for its province's licences. A removed province's
+        // key, or a key replaced at readmission, is refused with `NotAuthority`.
+        return Ok(Acting::Authority(cx.require_member_authority()?.province));
     }
     Err(TxError::NotIssuer { signer: cx.signer }.into())
 }

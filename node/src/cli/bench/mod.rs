@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod catchup;
 pub mod chain;
+pub mod flood;
 pub mod machine;
 pub mod net;
 pub mod query;
@@ -54,6 +55,8 @@ pub enum Scenario {
     Query(query::QueryArgs),
     /// Committed transactions per second of a local 4-validator network: a saturation search.
     Throughput(throughput::ThroughputArgs),
+    /// Another signer's commit latency while one signer floods at ten times its commit rate.
+    Flood(flood::FloodArgs),
     /// Query latency, disk bytes and memory at two state sizes built through execution.
     Scale(scale::ScaleArgs),
     /// Batch anchoring of many commitments and inclusion proofs for a sample.
@@ -79,6 +82,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         Scenario::Verify(_) => "verify",
         Scenario::Query(_) => "query",
         Scenario::Throughput(_) => "throughput",
+        Scenario::Flood(_) => "flood",
         Scenario::Scale(_) => "scale",
         Scenario::Batch(_) => "batch",
         Scenario::Catchup(_) => "catchup",
@@ -105,6 +109,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         Scenario::Verify(a) => verify::run(a, &common),
         Scenario::Query(a) => query::run(a, &common),
         Scenario::Throughput(a) => throughput::run(a, &common),
+        Scenario::Flood(a) => flood::run(a, &common),
         Scenario::Scale(a) => scale::run(a, &common),
         Scenario::Batch(a) => batch::run(a, &common),
         Scenario::Catchup(a) => catchup::run(a, &common),

@@ -231,8 +231,8 @@ fn prepare(
 /// What the observer has seen: when each transaction hash first appeared in a committed block,
 /// and every block.
 #[derive(Default)]
-struct Seen {
-    txs: HashMap<String, Instant>,
+pub(super) struct Seen {
+    pub(super) txs: HashMap<String, Instant>,
     blocks: Vec<BlockSeen>,
 }
 
@@ -242,12 +242,12 @@ struct BlockSeen {
     at: Instant,
 }
 
-fn lock(seen: &Mutex<Seen>) -> MutexGuard<'_, Seen> {
+pub(super) fn lock(seen: &Mutex<Seen>) -> MutexGuard<'_, Seen> {
     seen.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Poll `client`'s head every [`OBSERVE_EVERY`] and record every block above `from` until `stop`.
-async fn observe(
+pub(super) async fn observe(
     client: HttpClient,
     seen: Arc<Mutex<Seen>>,
     stop: Arc<AtomicBool>,
