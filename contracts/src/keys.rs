@@ -140,6 +140,25 @@ pub fn licence_type(code: &LicenceTypeCode) -> Vec<u8> {
 pub fn licence(issuer: &Uscc, commitment: &Digest32) -> Vec<u8> {
     key(table::LICENCE, &[&issuer.to_bytes(), commitment])
 }
+/// The parts of a licence stored in leaves of their own beside its record, so that a proof opens
+/// only what the caller may learn (docs/PROOFS.md, "Licence leaves").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum LicencePart {
+    /// [`crate::records::LicenceGate`]: what decides disclosure.
+    Gate = 1,
+    /// [`crate::records::LicenceStatusLeaf`].
+    Status = 2,
+    /// [`crate::records::LicenceValidityLeaf`].
+    Validity = 3,
+}
+/// `06 ‖ issuer USCC ‖ commitment ‖ part` (one byte longer than the record's key).
+pub fn licence_part(issuer: &Uscc, commitment: &Digest32, part: LicencePart) -> Vec<u8> {
+    key(
+        table::LICENCE,
+        &[&issuer.to_bytes(), commitment, &[part as u8]],
+    )
+}
 /// `07 ‖ issuer USCC ‖ commitment ‖ seq`.
 pub fn licence_history(issuer: &Uscc, commitment: &Digest32, seq: u32) -> Vec<u8> {
     key(

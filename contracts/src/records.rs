@@ -270,6 +270,50 @@ pub struct LicenceRecord {
     pub history_len: u32,
 }
 
+/// The part of a licence that decides its disclosure, in a state leaf of its own
+/// (`keys::licence_part(…, LicencePart::Gate)`): a proof for a caller the data class lets learn
+/// little opens this leaf and nothing of the record beyond it. Written with every
+/// [`LicenceRecord`] and always equal to the same fields there.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct LicenceGate {
+    /// The issuing issuer's key (the issuer the question names: its status is public).
+    pub issuer: PublicKeyBytes,
+    /// The issuer's province (whose verifier registrations count).
+    pub province: ProvinceCode,
+    /// The licence type (whose data class applies).
+    pub licence_type: LicenceTypeCode,
+    /// Height anchored (which of the type's data classes applies).
+    pub anchored_height: u64,
+}
+
+/// A licence's status alone, in its own state leaf (`LicencePart::Status`), for status-only and
+/// validity-only answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct LicenceStatusLeaf {
+    /// Status, as in the record.
+    pub status: LicenceStatus,
+}
+
+/// A licence's validity window alone, in its own state leaf (`LicencePart::Validity`), for
+/// validity-only answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct LicenceValidityLeaf {
+    /// Validity window `[from, until)` in ms, as in the record.
+    pub validity: Option<(u64, u64)>,
+}
+
+impl LicenceRecord {
+    /// The record's gate leaf.
+    pub fn gate(&self) -> LicenceGate {
+        LicenceGate {
+            issuer: self.issuer,
+            province: self.province,
+            licence_type: self.licence_type.clone(),
+            anchored_height: self.anchored_height,
+        }
+    }
+}
+
 /// What a history event did.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,

@@ -25,7 +25,7 @@ use crate::keys;
 use crate::limits::MAX_LICENCE_HISTORY;
 use crate::records::{
     BatchRecord, EventActor, IssuerRecord, LicenceEvent, LicenceEventKind, LicenceRecord,
-    LicenceStatus,
+    LicenceStatus, LicenceStatusLeaf, LicenceValidityLeaf,
 };
 use crate::tx::{AnchorBatch, AnchorLicence, LicenceTarget, StatusReason};
 use crate::types::LicenceTypeCode;
@@ -106,8 +106,45 @@ pub(crate) fn anchor(cx: &mut TxCx<'_>, a: &AnchorLicence) -> Result<(), ApplyEr
         keys::licence_history(&issuer.uscc, &a.commitment, 0),
         &event,
     );
-    cx.put(key, &record);
+    put_licence(cx, key, &record);
     Ok(())
+}
+
+/// Which leaves of a licence a write refreshes besides its record.
+#[derive(Clone, Copy)]
+enum Leaves {
+    /// Gate, status and validity (a new record).
+    All,
+    /// The status leaf.
+    Status,
+    /// The validity leaf.
+    Validity,
+}
+
+/// Write a licence record and the leaves that repeat its fields (`keys::LicencePart`); every
+/// write of a licence record goes through here, so a leaf never disagrees with its record.
+fn put_licence(cx: &mut TxCx<'_>, key: Vec<u8>, record: &LicenceRecord) {
+    put_licence_leaves(cx, key, record, Leaves::All);
+}
+
+fn put_licence_leaves(cx: &mut TxCx<'_>, key: Vec<u8>, record: &LicenceRecord, leaves: Leaves) {
+    let part = |p| keys::licence_part(&record.issuer_uscc, &record.commitment, p);
+    let status = LicenceStatusLeaf {
+        status: record.status,
+    };
+    let validity = LicenceValidityLeaf {
+        validity: record.validity,
+    };
+    match leaves {
+        Leaves::All => {
+            cx.put(part(keys::LicencePart::Gate), &record.gate());
+            cx.put(part(keys::LicencePart::Status), &status);
+            cx.put(part(keys::LicencePart::Validity), &validity);
+        }
+        Leaves::Status => cx.put(part(keys::LicencePart::Status), &status),
+        Leaves::Validity => cx.put(part(keys::LicencePart::Validity), &validity),
+    }
+    cx.put(key, record);
 }
 
 pub(crate) fn anchor_batch(cx: &mut TxCx<'_>, b: &AnchorBatch) -> Result<(), ApplyError> {
@@ -272,7 +309,12 @@ pub(crate) fn change_status(
         record.status_actor = actor;
     }
     append_event(cx, &mut record, kind, reason, actor)?;
-    cx.put(key, &record);
+    let leaves = match (imported, action) {
+        (true, _) => Leaves::All,
+        (false, StatusAction::Renew { .. }) => Leaves::Validity,
+        (false, _) => Leaves::Status,
+    };
+    put_licence_leaves(cx, key, &record, leaves);
     Ok(())
 }
 

@@ -18,6 +18,12 @@
 //! keyed by it (ADR 009), so only that issuer's anchor or batch can answer. The answer reports the
 //! issuer's accreditation status; when the issuer is revoked and the type's
 //! [`IssuerRevocationRule`] is `Invalidate`, the licence is not valid.
+//!
+//! Reads follow the disclosure, so that a proof of the answer opens no more than it shows: the
+//! licence's gate leaf first ([`LicenceGate`]: issuer key, province, type, anchoring height —
+//! what decides the disclosure), then only the status leaf (status only), the status and validity
+//! leaves (valid / invalid only), or the whole record (full). Nothing more is read for a caller
+//! who may learn nothing.
 
 use serde::{Deserialize, Serialize};
 
@@ -31,8 +37,9 @@ use crate::limits::MAX_LICENCE_HISTORY;
 use crate::reader::{ReadError, StateReader, read_record};
 use crate::records::{
     BatchRecord, DidDocumentRecord, DidHeadRecord, EventActor, IssuerRecord, IssuerRevocationRule,
-    IssuerStatus, LicenceEvent, LicenceEventKind, LicenceRecord, LicenceStatus, LicenceTypeRecord,
-    MemberRecord, PolicyRecord, VerifierRecord,
+    IssuerStatus, LicenceEvent, LicenceEventKind, LicenceGate, LicenceRecord, LicenceStatus,
+    LicenceStatusLeaf, LicenceTypeRecord, LicenceValidityLeaf, MemberRecord, PolicyRecord,
+    VerifierRecord,
 };
 use crate::time::MS_PER_DAY;
 use crate::tx::{BatchMembership, RecognitionCondition, StatusReason};
@@ -215,8 +222,83 @@ pub fn licence_verify(
     verifier_region: ProvinceCode,
     verifier_did: Option<&DidId>,
 ) -> Result<LicenceVerification, QueryError> {
-    let record: Option<LicenceRecord> = read_record(reader, &keys::licence(issuer, commitment))?;
-    verify_record(reader, commitment, record, verifier_region, verifier_did)
+    let found = licence_gate(reader, issuer, commitment)?.map(|gate| {
+        (
+            gate,
+            Source::Stored {
+                issuer: issuer.clone(),
+            },
+        )
+    });
+    verify_record(reader, commitment, found, verifier_region, verifier_did)
+}
+
+/// A licence's gate leaf (what decides its disclosure), if it has a record of its own.
+pub fn licence_gate(
+    reader: &impl StateReader,
+    issuer: &Uscc,
+    commitment: &Digest32,
+) -> Result<Option<LicenceGate>, QueryError> {
+    Ok(read_record(
+        reader,
+        &keys::licence_part(issuer, commitment, keys::LicencePart::Gate),
+    )?)
+}
+
+/// Where an answer's licence fields come from.
+enum Source {
+    /// The licence's own record and leaves, read as far as the disclosure allows.
+    Stored { issuer: Uscc },
+    /// A batch member with no record of its own: what its batch record vouches for.
+    Batch(LicenceRecord),
+}
+
+impl Source {
+    /// A leaf that must exist beside a gate leaf.
+    fn leaf<T: borsh::BorshSerialize + borsh::BorshDeserialize>(
+        reader: &impl StateReader,
+        key: Vec<u8>,
+    ) -> Result<T, QueryError> {
+        read_record(reader, &key)?.ok_or_else(|| {
+            QueryError::Read(ReadError::Corrupt {
+                key: hex::encode(&key),
+                reason: "a licence gate leaf without this leaf".to_owned(),
+            })
+        })
+    }
+
+    fn status(&self, reader: &impl StateReader, c: &Digest32) -> Result<LicenceStatus, QueryError> {
+        match self {
+            Source::Stored { issuer } => Ok(Self::leaf::<LicenceStatusLeaf>(
+                reader,
+                keys::licence_part(issuer, c, keys::LicencePart::Status),
+            )?
+            .status),
+            Source::Batch(record) => Ok(record.status),
+        }
+    }
+
+    fn validity(
+        &self,
+        reader: &impl StateReader,
+        c: &Digest32,
+    ) -> Result<Option<(u64, u64)>, QueryError> {
+        match self {
+            Source::Stored { issuer } => Ok(Self::leaf::<LicenceValidityLeaf>(
+                reader,
+                keys::licence_part(issuer, c, keys::LicencePart::Validity),
+            )?
+            .validity),
+            Source::Batch(record) => Ok(record.validity),
+        }
+    }
+
+    fn record(self, reader: &impl StateReader, c: &Digest32) -> Result<LicenceRecord, QueryError> {
+        match self {
+            Source::Stored { issuer } => Self::leaf(reader, keys::licence(&issuer, c)),
+            Source::Batch(record) => Ok(record),
+        }
+    }
 }
 
 /// Verifies a licence that may be anchored only inside a batch of the issuer `issuer`: the caller
@@ -231,31 +313,39 @@ pub fn licence_verify_in_batch(
     verifier_region: ProvinceCode,
     verifier_did: Option<&DidId>,
 ) -> Result<LicenceVerification, QueryError> {
-    let mut record: Option<LicenceRecord> =
-        read_record(reader, &keys::licence(issuer, commitment))?;
-    if record.is_none() {
-        let batch: Option<BatchRecord> =
-            read_record(reader, &keys::batch(issuer, &membership.root))?;
-        record = batch
-            .filter(|b| {
-                membership.proof.count == b.count
-                    && membership.proof.verify(&b.root, commitment).is_ok()
-            })
-            .map(|b| LicenceRecord {
-                commitment: *commitment,
-                issuer_uscc: b.issuer_uscc,
-                issuer: b.issuer,
-                province: b.province,
-                licence_type: b.licence_type,
-                validity: None,
-                status: LicenceStatus::Active,
-                status_actor: EventActor::Issuer,
-                batch_root: Some(b.root),
-                anchored_height: b.anchored_height,
-                history_len: 0,
-            });
+    if let Some(gate) = licence_gate(reader, issuer, commitment)? {
+        let source = Source::Stored {
+            issuer: issuer.clone(),
+        };
+        return verify_record(
+            reader,
+            commitment,
+            Some((gate, source)),
+            verifier_region,
+            verifier_did,
+        );
     }
-    verify_record(reader, commitment, record, verifier_region, verifier_did)
+    let batch: Option<BatchRecord> = read_record(reader, &keys::batch(issuer, &membership.root))?;
+    let found = batch
+        .filter(|b| {
+            membership.proof.count == b.count
+                && membership.proof.verify(&b.root, commitment).is_ok()
+        })
+        .map(|b| LicenceRecord {
+            commitment: *commitment,
+            issuer_uscc: b.issuer_uscc,
+            issuer: b.issuer,
+            province: b.province,
+            licence_type: b.licence_type,
+            validity: None,
+            status: LicenceStatus::Active,
+            status_actor: EventActor::Issuer,
+            batch_root: Some(b.root),
+            anchored_height: b.anchored_height,
+            history_len: 0,
+        })
+        .map(|record| (record.gate(), Source::Batch(record)));
+    verify_record(reader, commitment, found, verifier_region, verifier_did)
 }
 
 /// The status history, to callers allowed full disclosure; `None` otherwise or if not found (the
@@ -312,14 +402,19 @@ pub fn disclosed_history_record(
     commitment: &Digest32,
     verifier_did: Option<&DidId>,
 ) -> Result<Option<LicenceRecord>, QueryError> {
-    let Some(record) = read_record::<LicenceRecord>(reader, &keys::licence(issuer, commitment))?
-    else {
+    let Some(gate) = licence_gate(reader, issuer, commitment)? else {
         return Ok(None);
     };
-    let type_record = licence_type(reader, &record.licence_type)?;
-    let class = class_for_licence(reader, &type_record, record.anchored_height)?;
-    let registered = is_registered_verifier(reader, verifier_did, record.province)?;
-    Ok((disclosure(class, registered) == Disclosure::Full).then_some(record))
+    let type_record = licence_type(reader, &gate.licence_type)?;
+    let class = class_for_licence(reader, &type_record, gate.anchored_height)?;
+    let registered = is_registered_verifier(reader, verifier_did, gate.province)?;
+    if disclosure(class, registered) != Disclosure::Full {
+        return Ok(None);
+    }
+    let source = Source::Stored {
+        issuer: issuer.clone(),
+    };
+    Ok(Some(source.record(reader, commitment)?))
 }
 
 fn licence_type(
@@ -374,7 +469,7 @@ fn disclosure(class: DataClass, registered: bool) -> Disclosure {
 fn verify_record(
     reader: &impl StateReader,
     commitment: &Digest32,
-    record: Option<LicenceRecord>,
+    found: Option<(LicenceGate, Source)>,
     verifier_region: ProvinceCode,
     verifier_did: Option<&DidId>,
 ) -> Result<LicenceVerification, QueryError> {
@@ -390,29 +485,32 @@ fn verify_record(
         details: None,
         recognition: None,
     };
-    let Some(record) = record else {
+    let Some((gate, source)) = found else {
         return Ok(answer);
     };
-    let type_record = licence_type(reader, &record.licence_type)?;
-    let class = class_for_licence(reader, &type_record, record.anchored_height)?;
+    let type_record = licence_type(reader, &gate.licence_type)?;
+    let class = class_for_licence(reader, &type_record, gate.anchored_height)?;
     answer.disclosure = disclosure(
         class,
-        is_registered_verifier(reader, verifier_did, record.province)?,
+        is_registered_verifier(reader, verifier_did, gate.province)?,
     );
     if answer.disclosure == Disclosure::Denied {
         return Ok(answer);
     }
-    let issuer: Option<IssuerRecord> = read_record(reader, &keys::issuer(&record.issuer))?;
+    let issuer: Option<IssuerRecord> = read_record(reader, &keys::issuer(&gate.issuer))?;
     let issuer_status = issuer.as_ref().map(|i| i.status);
     answer.issuer_status = issuer_status;
-    let in_window = record
-        .validity
-        .is_none_or(|(from, until)| from <= now.block_time_ms && now.block_time_ms < until);
-    let issuer_voids = issuer_status == Some(IssuerStatus::Revoked)
-        && type_record.on_issuer_revoked == IssuerRevocationRule::Invalidate;
-    let valid = record.status == LicenceStatus::Active && in_window && !issuer_voids;
+    let valid = |status: LicenceStatus, validity: Option<(u64, u64)>| {
+        let in_window = validity
+            .is_none_or(|(from, until)| from <= now.block_time_ms && now.block_time_ms < until);
+        let issuer_voids = issuer_status == Some(IssuerStatus::Revoked)
+            && type_record.on_issuer_revoked == IssuerRevocationRule::Invalidate;
+        status == LicenceStatus::Active && in_window && !issuer_voids
+    };
     match answer.disclosure {
         Disclosure::Full => {
+            let record = source.record(reader, commitment)?;
+            let valid = valid(record.status, record.validity);
             answer.valid = Some(valid);
             answer.status = Some(record.status);
             answer.recognition = Some(recognition(
@@ -438,8 +536,12 @@ fn verify_record(
                 history_length: record.history_len,
             });
         }
-        Disclosure::ValidityOnly => answer.valid = Some(valid),
-        Disclosure::StatusOnly => answer.status = Some(record.status),
+        Disclosure::ValidityOnly => {
+            let status = source.status(reader, commitment)?;
+            let validity = source.validity(reader, commitment)?;
+            answer.valid = Some(valid(status, validity));
+        }
+        Disclosure::StatusOnly => answer.status = Some(source.status(reader, commitment)?),
         Disclosure::Denied | Disclosure::NotFound => {}
     }
     Ok(answer)

@@ -15,7 +15,7 @@ pub use data_class::{effective_data_class, stricter};
 pub use did::did_resolve;
 pub use licence::{
     Disclosure, IssuerSummary, LicenceDetails, LicenceEventView, LicenceVerification, PolicyView,
-    RecognitionBasis, RecognitionVerdict, disclosed_history_record, licence_history,
+    RecognitionBasis, RecognitionVerdict, disclosed_history_record, licence_gate, licence_history,
     licence_verify, licence_verify_in_batch,
 };
 pub use lookup::{

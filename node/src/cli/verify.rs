@@ -130,7 +130,8 @@ pub fn parse_answer(value: serde_json::Value) -> anyhow::Result<ProvenAnswer> {
     {
         bail!(
             "answer format {found:?} is not {ANSWER_FORMAT:?}: this verifier checks {ANSWER_FORMAT} \
-             answers only (yrd-answer/v1 answers name no issuer; ask the node again)"
+             answers only (v1 answers name no issuer, v2 answers open whole licence records; ask the \
+             node again)"
         );
     }
     serde_json::from_value(value).context("not a verifiable answer (see docs/PROOFS.md)")

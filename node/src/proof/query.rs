@@ -7,14 +7,12 @@
 use serde::{Deserialize, Serialize};
 use yrd_contracts::batch::BatchProof;
 use yrd_contracts::did_id::DidId;
-use yrd_contracts::keys;
 use yrd_contracts::licence_id::Uscc;
 use yrd_contracts::query::{
-    self, Disclosure, QueryError, did_resolve, disclosed_history_record, issuer_get,
+    self, Disclosure, QueryError, did_resolve, disclosed_history_record, issuer_get, licence_gate,
     licence_history, licence_type_get, licence_verify, licence_verify_in_batch, policy_get,
 };
-use yrd_contracts::reader::{StateReader, read_record};
-use yrd_contracts::records::LicenceRecord;
+use yrd_contracts::reader::StateReader;
 use yrd_contracts::tree::MAX_KEY_LEN_BYTES;
 use yrd_contracts::tx::BatchMembership;
 use yrd_contracts::types::{LicenceTypeCode, ProvinceCode};
@@ -250,17 +248,14 @@ pub fn evaluate(query: &ProvenQuery, reader: &impl StateReader) -> Result<Evalua
             Ok(Evaluation::Found(json(&answer)?))
         }
         ProvenQuery::LicenceGet(p) => {
-            let record: Option<LicenceRecord> =
-                read_record(reader, &keys::licence(&p.issuer, &p.commitment))
-                    .map_err(QueryError::from)?;
-            let Some(record) = record else {
+            let Some(gate) = licence_gate(reader, &p.issuer, &p.commitment)? else {
                 return Ok(Evaluation::NotFound);
             };
             let mut answer = licence_verify(
                 reader,
                 &p.issuer,
                 &p.commitment,
-                record.province,
+                gate.province,
                 p.verifier_did.as_ref(),
             )?;
             answer.recognition = None;
@@ -275,10 +270,7 @@ pub fn evaluate(query: &ProvenQuery, reader: &impl StateReader) -> Result<Evalua
         ProvenQuery::LicenceGetHistory(p) => {
             // Disclosure before the length bound: a caller without full disclosure learns
             // nothing of the history, not even that it is too long to prove.
-            let record: Option<LicenceRecord> =
-                read_record(reader, &keys::licence(&p.issuer, &p.commitment))
-                    .map_err(QueryError::from)?;
-            if record.is_none() {
+            if licence_gate(reader, &p.issuer, &p.commitment)?.is_none() {
                 return Ok(Evaluation::NotFound);
             }
             let disclosed = disclosed_history_record(

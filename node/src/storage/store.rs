@@ -27,13 +27,15 @@ use yrd_consensus::SafetyData as SafetyDataRecord;
 /// and batches by the issuer's USCC (ADR 009) and records the last proposed round in the safety
 /// data, and keys the node's local batch-leaf tables by issuer ([`super::tables::BatchLeaves`],
 /// [`super::tables::BatchLeafIndex`], with [`super::tables::BatchesKept`] and
-/// [`super::tables::BatchLeafUsage`]). Versions 1 and 2 hold a chain in the earlier ledger format, which no migration can carry
-/// over (the state root of every block would change): they are refused with
+/// [`super::tables::BatchLeafUsage`]); 4 writes every licence record with its gate, status and
+/// validity leaves (`yrd_contracts::keys::LicencePart`), so that proofs open only what the
+/// disclosure allows. Versions 1 to 3 hold a chain in an earlier ledger format, which no
+/// migration can carry over (the state root of every block would change): they are refused with
 /// [`StorageError::EarlierLedgerFormat`].
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The newest schema version written in a ledger format this release does not read.
-const LAST_EARLIER_FORMAT: u32 = 2;
+const LAST_EARLIER_FORMAT: u32 = 3;
 
 /// Most voted-for uncommitted blocks read back at start or pruned per commit. A validator votes
 /// once per round and uncommitted blocks are pruned at every commit, so a handful is normal.

@@ -107,6 +107,9 @@ async fn state_get_proof_refuses_licence_keys() {
             keys::licence_history(&uscc, &f.non_open, 0),
             keys::licence_history(&uscc, &[0x55; 32], 0),
             keys::batch(&uscc, &[0x77; 32]),
+            keys::licence_part(&uscc, &f.non_open, keys::LicencePart::Gate),
+            keys::licence_part(&uscc, &f.non_open, keys::LicencePart::Status),
+            keys::licence_part(&uscc, &f.conditional, keys::LicencePart::Validity),
             vec![keys::table::LICENCE],
         ];
         let mut messages = Vec::new();
@@ -216,6 +219,63 @@ async fn not_found_is_a_proof_of_absence_and_restricted_stays_an_error() {
         )
         .await;
         assert_eq!(error.code(), ACCESS_RESTRICTED);
+    })
+    .await;
+}
+
+/// Attack: ask for a proof of a licence whose data class withholds its record, and read the
+/// record out of the proof's reads. The reads follow the disclosure: the gate leaf alone for a
+/// caller who may learn nothing, the gate, status and validity leaves for valid / invalid only,
+/// and the whole record only under full disclosure. Each answer still verifies.
+#[tokio::test]
+async fn restricted_answers_prove_only_the_disclosed_leaves() {
+    within(async {
+        let h = Harness::start().await;
+        let f = &h.fixture;
+        let uscc = crate::fixture::issuer_uscc();
+        let part = |c: &[u8; 32], p| keys::licence_part(&uscc, c, p);
+        let cases = [
+            (f.non_open, "denied", vec![part(&f.non_open, keys::LicencePart::Gate)]),
+            (
+                f.conditional,
+                "validityOnly",
+                vec![
+                    part(&f.conditional, keys::LicencePart::Gate),
+                    part(&f.conditional, keys::LicencePart::Status),
+                    part(&f.conditional, keys::LicencePart::Validity),
+                ],
+            ),
+            (
+                f.unconditional,
+                "full",
+                vec![
+                    part(&f.unconditional, keys::LicencePart::Gate),
+                    keys::licence(&uscc, &f.unconditional),
+                ],
+            ),
+        ];
+        for (commitment, disclosure, expected) in cases {
+            let answer = proven(
+                &h,
+                "licence_verify",
+                json!({ "issuer": ISSUER_USCC, "commitment": hex::encode(commitment), "region": SHANGHAI }),
+            )
+            .await;
+            assert_eq!(answer.value["disclosure"], disclosure);
+            let mut opened: Vec<Vec<u8>> = answer
+                .proof
+                .reads
+                .iter()
+                .map(|read| read.key.0.clone())
+                .filter(|key| key.first() == Some(&keys::table::LICENCE))
+                .collect();
+            opened.sort();
+            let mut expected = expected;
+            expected.sort();
+            assert_eq!(opened, expected, "{disclosure}: licence leaves opened");
+            verify_answer(&f.node.spec, &answer)
+                .unwrap_or_else(|e| panic!("{disclosure}: honest answer refused: {e}"));
+        }
     })
     .await;
 }

@@ -11,13 +11,11 @@ use jsonrpsee::PendingSubscriptionSink;
 use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
 use yrd_contracts::DidId;
 use yrd_contracts::StateReader;
-use yrd_contracts::keys;
 use yrd_contracts::licence_id::Uscc;
 use yrd_contracts::query::{
     Disclosure, LicenceEventView, LicenceVerification, licence_history, licence_verify,
 };
-use yrd_contracts::reader::read_record;
-use yrd_contracts::records::LicenceRecord;
+use yrd_contracts::records::LicenceGate;
 use yrd_contracts::types::Digest32;
 
 use super::RpcHandlers;
@@ -51,14 +49,13 @@ pub(super) fn eval_error(error: EvalError) -> RpcError {
     }
 }
 
-/// The licence's own record (for its home province), if anchored on its own or imported.
-fn licence_record(
+/// The licence's gate leaf (its home province, type and issuer), if it has a record of its own.
+fn licence_gate(
     reader: &dyn StateReader,
     issuer: &Uscc,
     commitment: &Digest32,
-) -> Result<Option<LicenceRecord>, RpcError> {
-    read_record(reader, &keys::licence(issuer, commitment))
-        .map_err(|e| RpcError::Internal(e.to_string()))
+) -> Result<Option<LicenceGate>, RpcError> {
+    yrd_contracts::query::licence_gate(&reader, issuer, commitment).map_err(RpcError::from)
 }
 
 /// The one answer of `licence_getHistory` for an absent licence and for a history the data class
@@ -263,7 +260,7 @@ fn licence_get(
         );
         return super::proven(ctx, query);
     }
-    let record = licence_record(reader, issuer, commitment)?.ok_or_else(|| RpcError::NotFound {
+    let gate = licence_gate(reader, issuer, commitment)?.ok_or_else(|| RpcError::NotFound {
         kind: "licence",
         id: hex::encode(commitment),
     })?;
@@ -271,7 +268,7 @@ fn licence_get(
         &reader,
         issuer,
         commitment,
-        record.province,
+        gate.province,
         verifier.as_ref(),
     )?;
     verification_log::record(
