@@ -150,6 +150,8 @@ struct Outcome {
     honest_p50_ms: f64,
     honest_p99_ms: f64,
     honest_max_ms: f64,
+    /// The flooder's first transaction never seen committed, with what nodes 0 and 1 say of it.
+    flooder_stalled_at: serde_json::Value,
 }
 
 /// What the flooder sent and how the node answered.
@@ -212,7 +214,7 @@ struct Cursor {
 
 /// Send `txs[from..]` in order to `client` from `lanes` concurrent request loops, at `rate` per
 /// second (flat out when `None`); a batch with a transaction refused for room moves the shared
-/// cursor back to it. Runs until `stop` or the end.
+/// cursor back to it. Runs until `stop` or the end; returns what happened and where to resume.
 async fn flood(
     client: HttpClient,
     txs: Arc<Vec<Prepared>>,
@@ -245,12 +247,13 @@ async fn flood(
     let mut guard = cursor
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let reached = guard.reached;
     let mut stats = std::mem::take(&mut guard.stats);
     stats.sent = guard.sent;
-    stats.reached = reached - from;
+    stats.reached = guard.reached - from;
     stats.seconds = start.elapsed().as_secs_f64();
-    (stats, reached)
+    // Resume from the cursor, not from the highest accepted: a transaction accepted behind a
+    // refused one leaves that one to send again (resending what is held is only a duplicate).
+    (stats, guard.next.min(guard.reached))
 }
 
 /// One of the flooder's request loops.
@@ -519,6 +522,24 @@ async fn measure(net: &LocalNet, params: &Params) -> anyhow::Result<Outcome> {
         Err(error) => bail!("the block observer failed: {error}"),
     }
 
+    // Where the flooder's committed run stops, and what nodes 0 and 1 say of that transaction.
+    let first_uncommitted = {
+        let seen = lock(&seen);
+        txs.iter().position(|t| !seen.txs.contains_key(&t.hash))
+    };
+    let mut flooder_stalled_at = serde_json::Value::Null;
+    if let Some(index) = first_uncommitted {
+        let hash = &txs[index].hash;
+        let mut statuses = Vec::new();
+        for node in [FLOOD_NODE, HONEST_NODE] {
+            let status = clients[node]
+                .request::<serde_json::Value, _>("tx_getStatus", rpc_params![hash])
+                .await
+                .unwrap_or_else(|e| json!({ "error": e.to_string() }));
+            statuses.push(json!({ "node": node, "status": status }));
+        }
+        flooder_stalled_at = json!({ "index": index, "hash": hash, "statuses": statuses });
+    }
     let ended = Instant::now();
     let seen = lock(&seen);
     let mut honest_committed = 0usize;
@@ -550,6 +571,7 @@ async fn measure(net: &LocalNet, params: &Params) -> anyhow::Result<Outcome> {
         honest_p50_ms: quantile(&mut latencies, 0.5),
         honest_p99_ms: quantile(&mut latencies, 0.99),
         honest_max_ms: quantile(&mut latencies, 1.0),
+        flooder_stalled_at,
     })
 }
 
