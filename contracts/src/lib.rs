@@ -31,6 +31,7 @@ pub mod hashing;
 pub mod keys;
 pub mod limits;
 pub mod params;
+pub mod payload;
 pub mod query;
 pub mod reader;
 pub mod records;

@@ -15,7 +15,6 @@ pub mod host;
 pub mod keys;
 pub mod mempool;
 pub mod network;
-pub mod payload;
 pub mod proof;
 pub mod rpc;
 pub mod storage;

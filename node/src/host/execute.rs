@@ -20,8 +20,8 @@ use yrd_contracts::tx::TxPayload;
 use yrd_contracts::{BlockContext, BlockOutcome, SignedTx};
 
 use super::shared::{HeadInfo, LicenceEvent, Shared};
-use crate::payload::decode_payload;
 use crate::storage::{CommittedBlockWrite, CommittedTransaction, RocksTreeStore};
+use yrd_contracts::payload::decode_payload;
 
 /// Why a committed block could not be executed and stored. Any of these stops the node: it can
 /// neither skip a committed block nor vote on roots it did not compute.

@@ -34,9 +34,9 @@ use yrd_contracts::state::State;
 
 use crate::mempool::Commit;
 use crate::network::{Channel, NetworkEvent, NetworkHandle};
-use crate::payload::encode_payload;
 use crate::storage::{RocksTreeStore, StorageError};
 use shared::{PendingTx, Shared};
+use yrd_contracts::payload::encode_payload;
 
 /// Most heights of uncommitted proposals remembered for payload building (oldest dropped first).
 pub const MAX_INFLIGHT_HEIGHTS: usize = 1_024;
@@ -565,7 +565,7 @@ impl Host {
             return;
         }
         // A malformed payload executes as empty; there is nothing to remember from it.
-        if let Ok(txs) = crate::payload::decode_payload(payload) {
+        if let Ok(txs) = yrd_contracts::payload::decode_payload(payload) {
             self.record_inflight(height, txs.iter().map(|tx| (tx.body.signer, tx.body.nonce)));
         }
     }

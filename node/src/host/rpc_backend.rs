@@ -270,7 +270,8 @@ impl RpcBackend for NodeBackend {
             return Ok(None);
         };
         let header = &committed.block.header;
-        let txs = crate::payload::decode_payload(&committed.block.payload).unwrap_or_default();
+        let txs =
+            yrd_contracts::payload::decode_payload(&committed.block.payload).unwrap_or_default();
         let certificate = yrd_consensus::codec::encode(&committed.certificate);
         let state_root = store
             .state_root_at(height)

@@ -60,7 +60,7 @@ pub fn run(args: &ScaleArgs, common: &Common) -> anyhow::Result<Report> {
         move |ctx: &yrd_contracts::BlockContext,
               txs: &[yrd_contracts::SignedTx],
               outcome: &yrd_contracts::BlockOutcome| {
-            let payload = yrd_node::payload::encode_payload(
+            let payload = yrd_contracts::payload::encode_payload(
                 &txs.iter()
                     .map(yrd_contracts::SignedTx::to_bytes)
                     .collect::<Vec<_>>(),

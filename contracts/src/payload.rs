@@ -3,12 +3,15 @@
 //! A payload is the borsh encoding of `Vec<Vec<u8>>`: the canonical bytes of each transaction, in
 //! block order. The rule every node applies on execution, so that all reach the same state: a
 //! payload that is not the canonical encoding of such a list, lists more than
-//! [`MAX_BLOCK_TXS`](yrd_contracts::limits::MAX_BLOCK_TXS) entries, or holds an entry that is not a
+//! [`MAX_BLOCK_TXS`](crate::limits::MAX_BLOCK_TXS) entries, or holds an entry that is not a
 //! canonical transaction, executes as an empty block (a Byzantine proposer gains nothing by sending
 //! one; honest proposers never do). Decoding stops at the count limit before allocating.
+//!
+//! This rule decides what a block means, so it lives here with the rest of the ledger's rules;
+//! the node only calls it.
 
-use yrd_contracts::SignedTx;
-use yrd_contracts::limits::MAX_BLOCK_TXS;
+use crate::envelope::SignedTx;
+use crate::limits::MAX_BLOCK_TXS;
 
 /// Why a payload is refused (it then executes as an empty block).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,7 +39,7 @@ pub enum PayloadError {
 
 /// Encode transactions (already canonical bytes) as a payload.
 pub fn encode_payload(txs: &[Vec<u8>]) -> Vec<u8> {
-    yrd_contracts::codec::encode(&txs.to_vec())
+    crate::codec::encode(&txs.to_vec())
 }
 
 /// Decode a payload into transactions under the rules in the module doc.
@@ -57,7 +60,7 @@ pub fn decode_payload(bytes: &[u8]) -> Result<Vec<SignedTx>, PayloadError> {
             max: MAX_BLOCK_TXS,
         });
     }
-    let entries: Vec<Vec<u8>> = yrd_contracts::codec::decode_canonical(bytes)
+    let entries: Vec<Vec<u8>> = crate::codec::decode_canonical(bytes)
         .map_err(|e| PayloadError::Malformed(e.to_string()))?;
     entries
         .iter()
