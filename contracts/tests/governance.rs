@@ -303,6 +303,17 @@ fn validators_parameters_and_member_removal() {
         .collect();
     assert!(!keys.contains(&hex::encode(pk(&key(11)))));
     assert!(keys.contains(&hex::encode(new_validator)));
+    // The next epoch's consensus set: exactly these keys, ascending.
+    let mut expected: Vec<[u8; 32]> = [12, 13, 14]
+        .into_iter()
+        .map(|seed| pk(&key(seed)))
+        .chain([new_validator])
+        .collect();
+    expected.sort();
+    assert_eq!(
+        query::next_validator_keys(&chain.state.snapshot()).unwrap(),
+        expected
+    );
 
     let params = Parameters {
         proposal_ttl_blocks: 77,

@@ -313,6 +313,14 @@ pub fn validators(reader: &impl StateReader) -> Result<Vec<ValidatorView>, Query
         .collect())
 }
 
+/// The consensus validator set the state names for the next epoch: every validator record's key,
+/// ascending, each with equal voting power (the node builds the consensus `ValidatorSet` from
+/// these keys and nothing else).
+pub fn next_validator_keys(reader: &impl StateReader) -> Result<Vec<[u8; 32]>, QueryError> {
+    let list: ValidatorList = read_record(reader, &keys::validator_list())?.unwrap_or_default();
+    Ok(list.validators.into_iter().map(|v| v.key).collect())
+}
+
 /// The registration of verifier `did` by `province` (each province registers on its own).
 pub fn verifier_get(
     reader: &impl StateReader,

@@ -701,11 +701,14 @@ impl Host {
 
     fn next_validator_set(&self, epoch: u64) -> Option<ValidatorSet> {
         let reader = self.state.snapshot();
-        let validators = yrd_contracts::query::validators(&reader).ok()?;
-        let keys: Vec<PublicKey> = validators
-            .iter()
-            .filter_map(|v| hex::decode(&v.key).ok()?.try_into().ok().map(PublicKey))
-            .collect();
+        let keys = match yrd_contracts::query::next_validator_keys(&reader) {
+            Ok(keys) => keys,
+            Err(error) => {
+                tracing::error!(%error, epoch, "reading the next validator set failed");
+                return None;
+            }
+        };
+        let keys: Vec<PublicKey> = keys.into_iter().map(PublicKey).collect();
         ValidatorSet::equal_power(epoch.saturating_add(1), &keys).ok()
     }
 }
