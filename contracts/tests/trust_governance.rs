@@ -425,26 +425,22 @@ fn a_removed_or_replaced_authority_key_changes_no_licence_status() {
         ))
     };
     let old_authority = authority(SH);
+    let old_key_refused = |chain: &mut Chain| {
+        let refused = chain.run(&old_authority, suspend()).unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                TxError::NotAuthority { .. } | TxError::UnregisteredSigner { .. }
+            ),
+            "{refused}"
+        );
+    };
     pass(&mut chain, remove(SH), &[JS, ZJ, AH]).1.unwrap();
     // The removed province's authority key no longer speaks for any licence.
-    let refused = chain.run(&old_authority, suspend()).unwrap_err();
-    assert!(
-        matches!(
-            refused,
-            TxError::NotAuthority { .. } | TxError::UnregisteredSigner { .. }
-        ),
-        "{refused}"
-    );
+    old_key_refused(&mut chain);
     // Readmitted under a new key: the old key still speaks for nothing.
     pass(&mut chain, readmit(SH, 61), &[JS, ZJ]).1.unwrap();
-    let refused = chain.run(&old_authority, suspend()).unwrap_err();
-    assert!(
-        matches!(
-            refused,
-            TxError::NotAuthority { .. } | TxError::UnregisteredSigner { .. }
-        ),
-        "{refused}"
-    );
+    old_key_refused(&mut chain);
     assert_eq!(
         chain.licence_status(&uscc, &[1; 32]),
         Some(yrd_contracts::records::LicenceStatus::Active)

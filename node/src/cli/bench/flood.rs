@@ -117,9 +117,7 @@ pub fn run(args: &FloodArgs, common: &Common) -> anyhow::Result<Report> {
     // are the defaults.
     let tweaks = Tweaks {
         consensus: String::new(),
-        rpc: "max_request_body_bytes = 16777216\nmax_response_body_bytes = 67108864\n\
-              max_batch_len = 1024\nmax_connections = 4096\nmax_concurrent_backend_calls = 4096\n"
-            .to_owned(),
+        rpc: net::LOAD_RPC_LIMITS.to_owned(),
         mempool: String::new(),
     };
     eprintln!(

@@ -218,6 +218,11 @@ pub async fn head_height(client: &HttpClient) -> anyhow::Result<u64> {
         .context("chain_getHead without height")
 }
 
+/// `[rpc]` limits raised so that the RPC server never refuses a load generator's batches: the
+/// scenarios that offer load measure the ledger, not these limits.
+pub const LOAD_RPC_LIMITS: &str = "max_request_body_bytes = 16777216\nmax_response_body_bytes = 67108864\n\
+     max_batch_len = 1024\nmax_connections = 4096\nmax_concurrent_backend_calls = 4096\n";
+
 /// A signer with its next nonce.
 pub struct Account {
     /// The key.

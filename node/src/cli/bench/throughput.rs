@@ -130,9 +130,7 @@ impl Params {
 pub fn run(args: &ThroughputArgs, common: &Common) -> anyhow::Result<Report> {
     let tweaks = Tweaks {
         consensus: String::new(),
-        rpc: "max_request_body_bytes = 16777216\nmax_response_body_bytes = 67108864\n\
-              max_batch_len = 1024\nmax_connections = 4096\nmax_concurrent_backend_calls = 4096\n"
-            .to_owned(),
+        rpc: net::LOAD_RPC_LIMITS.to_owned(),
         mempool: "max_txs = 2000000\nmax_bytes = 2147483648\nmax_txs_per_signer = 1000000\n\
                   max_nonce_gap = 1000000\nmax_gapped_txs_per_signer = 1000000\n\
                   max_lifetime_blocks = 1000000\n\
