@@ -737,3 +737,35 @@ fn kept_batch_leaves_are_per_issuer_first_kept_wins_and_bounded_per_issuer() {
     assert_eq!(store.batch_leaf_usage(&a).unwrap(), 4);
     assert_eq!(store.batch_leaf_usage(&b).unwrap(), 1);
 }
+
+#[test]
+fn a_nonce_refusal_is_not_indexed_so_the_transaction_stays_admissible() {
+    let dir = TempDir::new().unwrap();
+    let store = open(dir.path());
+    let mut tree = StateTree::new(store.tree_store());
+    execute_and_commit(&store, &mut tree, 0, 0);
+    let root = tree.apply(1, vec![(state_key(1), Some(vec![1]))]).unwrap();
+    let mut block = block_at(1, 3, root.0);
+    // 0: took effect; 1: failed for its payload; 2: held out of its signer's nonce order.
+    block.transactions[0].receipt.code = 0;
+    block.transactions[1].receipt.code = 305;
+    block.transactions[2].receipt.code = 105;
+    store.commit_block(&block).unwrap();
+
+    let [ok, failed, out_of_order] = [0, 1, 2].map(|i| block.transactions[i].receipt.tx_hash);
+    assert!(store.has_transaction(&ok).unwrap());
+    assert!(store.has_transaction(&failed).unwrap());
+    assert!(
+        !store.has_transaction(&out_of_order).unwrap(),
+        "a nonce refusal settled the transaction"
+    );
+    assert_eq!(store.transaction_by_hash(&out_of_order).unwrap(), None);
+    // The block itself still lists it with its receipt.
+    assert_eq!(store.get::<Receipts>(&(1, 2)).unwrap().unwrap().code, 105);
+    assert!(!yrd_node::storage::receipt_is_final(
+        &block.transactions[2].receipt
+    ));
+    assert!(yrd_node::storage::receipt_is_final(
+        &block.transactions[1].receipt
+    ));
+}

@@ -14,6 +14,7 @@
 //! [`shared::Shared`].
 
 pub mod batch_leaves;
+pub mod chain_ahead;
 pub mod execute;
 pub mod ingress;
 pub mod restart;
@@ -23,7 +24,7 @@ pub mod signer_group;
 pub mod sync_budget;
 pub mod sync_serve;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -38,10 +39,6 @@ use crate::storage::{RocksTreeStore, StorageError};
 use shared::{PendingTx, Shared};
 use yrd_contracts::payload::encode_payload;
 
-/// Most heights of uncommitted proposals remembered for payload building (oldest dropped first).
-pub const MAX_INFLIGHT_HEIGHTS: usize = 1_024;
-/// Encoded length of a payload without transactions (its list length prefix).
-const EMPTY_PAYLOAD_LEN: usize = 4;
 /// The state tree is pruned to its window (`[storage] keep_versions`) after every this many
 /// committed heights, off the host loop; one pruning runs at a time.
 pub const PRUNE_EVERY_BLOCKS: u64 = 256;
@@ -132,13 +129,10 @@ pub struct Host {
     /// A validator set the state scheduled for the next epoch, reported until it takes effect.
     pending_next_set: Option<ValidatorSet>,
     config: HostConfig,
-    /// Height of the newest block seen (proposed by anyone) that carried transactions.
-    last_nonempty_height: u64,
     /// When the core entered its current round (the batching interval runs from here).
     round_started: std::time::Instant,
-    /// Proposals seen above the committed head, by height: each signer's nonce after its
-    /// transactions in them (see [`Host::build_payload`]).
-    inflight: BTreeMap<u64, BTreeMap<[u8; 32], u64>>,
+    /// What the uncommitted chain under a new proposal spends (see [`Host::build_payload`]).
+    chain_ahead: chain_ahead::ChainAheadCache,
     deferred_tx: mpsc::Sender<DeferredPayload>,
     deferred_rx: mpsc::Receiver<DeferredPayload>,
     /// The gossip ingress queue ([`ingress::spawn_gossip_ingress`]).
@@ -187,9 +181,8 @@ impl Host {
             internal_rx,
             pending_next_set: None,
             config,
-            last_nonempty_height: 0,
             round_started: std::time::Instant::now(),
-            inflight: BTreeMap::new(),
+            chain_ahead: chain_ahead::ChainAheadCache::default(),
             deferred_tx,
             deferred_rx,
             gossip_ingress,
@@ -221,7 +214,8 @@ impl Host {
                     let ready = if deferred.batching {
                         self.payload_requested(deferred)
                     } else {
-                        let (payload, _) = self.build_payload(deferred.height, deferred.max_bytes);
+                        let (payload, _, _) =
+                            self.build_payload(deferred.height, deferred.max_bytes);
                         Some(Input::PayloadReady { round: deferred.round, payload })
                     };
                     if let Some(ready) = ready {
@@ -263,9 +257,6 @@ impl Host {
             }
             NetworkEvent::Message { from, bytes, .. } => match decode_message(&bytes) {
                 Some(message) => {
-                    if let ConsensusMessage::Proposal(proposal) = &message {
-                        self.note_payload(proposal.block.header.height, &proposal.block.payload);
-                    }
                     if let Some(input) = Input::from_message(PublicKey(from), message) {
                         self.step(input).await?;
                     }
@@ -363,7 +354,14 @@ impl Host {
             .outputs
             .iter()
             .rposition(|o| matches!(o, Output::Commit { .. }));
+        // A payload is built after the step's commits are executed: it reads the committed
+        // state and the core's uncommitted chain, which must meet at the same tip.
+        let mut payload_requests = Vec::new();
         for (index, output) in ready.outputs.into_iter().enumerate() {
+            if matches!(output, Output::RequestPayload { .. }) {
+                payload_requests.push(output);
+                continue;
+            }
             self.perform(output, Some(index) == last_commit).await?;
         }
         if let Some(persist) = ready.persist {
@@ -374,6 +372,9 @@ impl Host {
             for output in gated {
                 self.perform(output, true).await?;
             }
+        }
+        for output in payload_requests {
+            self.perform(output, false).await?;
         }
         Ok(())
     }
@@ -483,8 +484,16 @@ impl Host {
                     // and the head's state under this same lock (`ingress::admit`), so whichever
                     // side goes first, a committed transaction never stays in the pool.
                     self.shared.head.send_replace(head);
+                    // Transactions the block held out of nonce order stay: they are not settled.
+                    let settled: Vec<[u8; 32]> = executed
+                        .outcome
+                        .receipts
+                        .iter()
+                        .filter(|receipt| crate::storage::receipt_is_final(receipt))
+                        .map(|receipt| receipt.tx_hash)
+                        .collect();
                     let commit = Commit {
-                        included: &executed.tx_hashes,
+                        included: &settled,
                         signers: &executed.tx_signers,
                         height: head.height,
                         now_ms: now_ms(),
@@ -494,7 +503,6 @@ impl Host {
                     });
                     self.shared.remember_evictions(pool.take_evicted());
                 }
-                self.inflight = self.inflight.split_off(&head.height.saturating_add(1));
                 let _ = self.shared.heads.send(head);
                 self.shared
                     .counters
@@ -558,35 +566,6 @@ impl Host {
         });
     }
 
-    /// Remember what a proposal for `height` carries: its successors must not wait for
-    /// transactions, and proposals built on it must not include its transactions again.
-    fn note_payload(&mut self, height: u64, payload: &[u8]) {
-        if payload.len() <= EMPTY_PAYLOAD_LEN {
-            return;
-        }
-        // A malformed payload executes as empty; there is nothing to remember from it.
-        if let Ok(txs) = yrd_contracts::payload::decode_payload(payload) {
-            self.record_inflight(height, txs.iter().map(|tx| (tx.body.signer, tx.body.nonce)));
-        }
-    }
-
-    /// Record transactions (signer, nonce) proposed at `height` and not yet committed.
-    fn record_inflight(&mut self, height: u64, txs: impl IntoIterator<Item = ([u8; 32], u64)>) {
-        if height <= self.shared.head().height {
-            return;
-        }
-        self.last_nonempty_height = self.last_nonempty_height.max(height);
-        let signers = self.inflight.entry(height).or_default();
-        for (signer, nonce) in txs {
-            let next = nonce.saturating_add(1);
-            let known = signers.entry(signer).or_insert(next);
-            *known = (*known).max(next);
-        }
-        while self.inflight.len() > MAX_INFLIGHT_HEIGHTS {
-            self.inflight.pop_first();
-        }
-    }
-
     /// The core asked for a payload: build it now, or defer it — for the rest of the batching
     /// interval when transactions are waiting but not a full block of them (so a steady stream of
     /// transactions fills blocks instead of producing one tiny block per arrival), or for the
@@ -594,7 +573,7 @@ impl Host {
     fn payload_requested(&mut self, request: DeferredPayload) -> Option<Input> {
         let interval = self.config.min_block_interval;
         let elapsed = self.round_started.elapsed();
-        let (payload, tx_count) = self.build_payload(request.height, request.max_bytes);
+        let (payload, tx_count, carrying) = self.build_payload(request.height, request.max_bytes);
         if !request.batching && !interval.is_zero() && elapsed < interval {
             // Counted on the payload, not the mempool: waiting transactions that cannot go in
             // yet (their signers' earlier ones are in uncommitted blocks) must not cut the
@@ -614,7 +593,6 @@ impl Host {
                 return None;
             }
         }
-        let carrying = request.height <= self.last_nonempty_height.saturating_add(2);
         if tx_count == 0 && !carrying && !self.config.empty_block_delay.is_zero() {
             self.defer_payload(DeferredPayload {
                 batching: false,
@@ -649,27 +627,24 @@ impl Host {
         });
     }
 
-    /// A payload for a block at `height` of at most `max_bytes` from the mempool, and how many
-    /// transactions it holds.
+    /// A payload for a block at `height` of at most `max_bytes` from the mempool, how many
+    /// transactions it holds, and whether an uncommitted ancestor carries transactions (then an
+    /// empty block must not wait: the ancestor commits only under certified descendants).
     ///
     /// Transactions stay in the mempool until committed, so a proposal would otherwise repeat
     /// those of its uncommitted ancestors (which would then fail with a stale nonce). A signer's
-    /// next nonce is therefore counted past its transactions in proposals seen for heights between
-    /// the committed head and `height`. Proposals of abandoned forks are counted too, which can
-    /// only delay a transaction until that height commits, never drop it.
-    fn build_payload(&mut self, height: u64, max_bytes: usize) -> (Vec<u8>, usize) {
+    /// next nonce is therefore counted past its transactions in the chain the proposal extends,
+    /// as the core holds it: from the committed tip to the highest certified block
+    /// ([`chain_ahead`]). Run only after the step's commits are executed (see [`Host::step`]), so
+    /// that the state and the core agree on the committed tip.
+    fn build_payload(&mut self, height: u64, max_bytes: usize) -> (Vec<u8>, usize, bool) {
         let committed = self.shared.head().height;
-        let mut ahead: BTreeMap<[u8; 32], u64> = BTreeMap::new();
-        for signers in self
-            .inflight
-            .range(committed.saturating_add(1)..height)
-            .map(|(_, signers)| signers)
-        {
-            for (signer, next) in signers {
-                let known = ahead.entry(*signer).or_insert(*next);
-                *known = (*known).max(*next);
-            }
-        }
+        let chain = self
+            .core
+            .highest_qc()
+            .and_then(|qc| self.core.uncommitted_chain(&qc.block_id()))
+            .unwrap_or_default();
+        let ahead = self.chain_ahead.ahead(&chain);
         let reader = self.state.snapshot();
         // Leave room for the list's length prefixes.
         let budget = max_bytes.saturating_sub(4);
@@ -678,25 +653,47 @@ impl Host {
                 .mempool()
                 .select(self.config.max_block_txs, budget, |signer| {
                     let on_chain = yrd_contracts::query::next_nonce(&reader, signer).unwrap_or(0);
-                    ahead.get(signer).map_or(on_chain, |a| on_chain.max(*a))
+                    ahead.next_nonce(signer, on_chain)
                 });
+        // Why a non-empty pool gives nothing (a signer waiting behind a nonce gap, or on its
+        // transactions in the chain), for operators chasing a stuck transaction.
+        if chosen.is_empty() && tracing::enabled!(tracing::Level::DEBUG) {
+            let pool = self.shared.mempool();
+            if !pool.is_empty() {
+                let waiting: Vec<String> = pool
+                    .lowest_nonces(4)
+                    .into_iter()
+                    .map(|(signer, lowest)| {
+                        let on_chain =
+                            yrd_contracts::query::next_nonce(&reader, &signer).unwrap_or(0);
+                        format!(
+                            "{}: next {on_chain}, in the chain {:?}, lowest held {lowest}",
+                            hex::encode(&signer[..8]),
+                            ahead.next.get(&signer)
+                        )
+                    })
+                    .collect();
+                tracing::debug!(
+                    height,
+                    committed,
+                    held = pool.len(),
+                    ?waiting,
+                    "nothing proposable"
+                );
+            }
+        }
         let mut bytes_used = 4usize;
         let mut txs = Vec::with_capacity(chosen.len());
-        let mut proposed = Vec::with_capacity(chosen.len());
         for pending in chosen {
             let cost = pending.bytes.len().saturating_add(4);
             if bytes_used.saturating_add(cost) > max_bytes {
                 break;
             }
             bytes_used += cost;
-            proposed.push((pending.tx.body.signer, pending.tx.body.nonce));
             txs.push(pending.bytes);
         }
         let count = txs.len();
-        if count > 0 {
-            self.record_inflight(height, proposed);
-        }
-        (encode_payload(&txs), count)
+        (encode_payload(&txs), count, ahead.carrying)
     }
 
     fn next_validator_set(&self, epoch: u64) -> Option<ValidatorSet> {

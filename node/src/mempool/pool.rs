@@ -139,6 +139,16 @@ impl<T: PoolTx> Mempool<T> {
         self.by_gap.len()
     }
 
+    /// Up to `limit` signers with their lowest waiting nonce (for diagnostics: a signer whose
+    /// lowest nonce is above its next nonce is waiting behind a gap).
+    pub fn lowest_nonces(&self, limit: usize) -> Vec<([u8; 32], u64)> {
+        self.queues
+            .iter()
+            .filter_map(|(signer, q)| q.nonces.keys().next().map(|n| (*signer, *n)))
+            .take(limit)
+            .collect()
+    }
+
     /// Whether a transaction with this hash is waiting.
     pub fn contains(&self, hash: &[u8; 32]) -> bool {
         self.by_hash.contains_key(hash)

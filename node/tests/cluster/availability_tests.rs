@@ -95,6 +95,12 @@ fn node_killed_under_load_restarts_catches_up_and_loses_no_acknowledged_tx() {
     let mut last = 0;
     for hash in &acknowledged {
         let status = cluster.wait_committed(0, hash, WAIT);
+        // Committed with an effect: a transaction a proposer held out of nonce order would
+        // show a failure here, and its signer's later ones would wait for good.
+        assert_eq!(
+            status["receipt"]["code"], 0,
+            "acknowledged transaction {hash} failed: {status}"
+        );
         last = last.max(status["height"].as_u64().expect("height"));
     }
     let root = cluster.state_root_at(0, last);
