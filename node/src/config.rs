@@ -363,26 +363,14 @@ mod tests {
     fn payload_limit_must_leave_room_in_a_network_message() {
         // A proposal whose payload fills `max_payload_bytes` must still fit one network message,
         // or the leader could build blocks no one receives.
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("node.toml");
-        let write = |payload: usize| {
-            std::fs::write(
-                &path,
-                format!(
-                    "data_dir = \"d\"\nkey_file = \"k\"\ngenesis_file = \"g\"\n\
-                     [p2p]\nlisten_address = \"/ip4/127.0.0.1/tcp/0\"\n[consensus]\nmax_payload_bytes = {payload}\n"
-                ),
-            )
-            .unwrap();
-        };
+        let with_payload =
+            |payload: usize| load_with(&format!("[consensus]\nmax_payload_bytes = {payload}\n"));
         let largest = crate::network::DEFAULT_MAX_MESSAGE_BYTES - PROPOSAL_ENVELOPE_BYTES;
-        write(largest);
         assert_eq!(
-            NodeConfig::load(&path).unwrap().consensus.max_payload_bytes,
+            with_payload(largest).unwrap().consensus.max_payload_bytes,
             largest
         );
-        write(largest + 1);
-        let error = NodeConfig::load(&path).unwrap_err().to_string();
+        let error = with_payload(largest + 1).unwrap_err().to_string();
         assert!(error.contains("max_payload_bytes"), "{error}");
         // The default fits.
         assert!(
@@ -393,32 +381,23 @@ mod tests {
 
     #[test]
     fn mempool_limits_validated_at_load_with_the_key_named() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("node.toml");
-        let write = |mempool: &str| {
-            std::fs::write(
-                &path,
-                format!(
-                    "data_dir = \"d\"\nkey_file = \"k\"\ngenesis_file = \"g\"\n\
-                     [p2p]\nlisten_address = \"/ip4/127.0.0.1/tcp/0\"\n[mempool]\n{mempool}\n"
-                ),
-            )
-            .unwrap();
-        };
-        write("max_lifetime_ms = 0");
-        let error = NodeConfig::load(&path).unwrap_err().to_string();
+        let error = load_with("[mempool]\nmax_lifetime_ms = 0\n")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("mempool.max_lifetime_ms = 0"), "{error}");
-        write("max_gapped_age_ms = 5000\nmax_lifetime_ms = 100");
-        let error = NodeConfig::load(&path).unwrap_err().to_string();
+        let error = load_with("[mempool]\nmax_gapped_age_ms = 5000\nmax_lifetime_ms = 100\n")
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("max_gapped_age_ms") && error.contains("max_lifetime_ms"),
             "{error}"
         );
         // The block-counted gap bound that evicted honest transactions is gone for good.
-        write("max_gapped_age_blocks = 100");
-        assert!(NodeConfig::load(&path).is_err());
-        write("max_lifetime_ms = 1\nmax_gapped_age_ms = 1\nfair_share_from_percent = 100");
-        let config = NodeConfig::load(&path).unwrap();
+        assert!(load_with("[mempool]\nmax_gapped_age_blocks = 100\n").is_err());
+        let config = load_with(
+            "[mempool]\nmax_lifetime_ms = 1\nmax_gapped_age_ms = 1\nfair_share_from_percent = 100\n",
+        )
+        .unwrap();
         assert_eq!(config.mempool.max_lifetime_ms, 1);
         assert_eq!(config.mempool.fair_share_from_percent, 100);
     }

@@ -74,10 +74,7 @@ fn nonce_window_enforced() {
         })
     );
     p.insert(tx(1, 7), at(3, 1)).unwrap();
-    let other = FakeTx {
-        expiry: 99,
-        ..tx(1, 7)
-    };
+    let other = tx_expiring(1, 7, 99);
     assert_eq!(
         p.insert(other, at(3, 1)),
         Err(MempoolError::NonceTaken { nonce: 7 })
@@ -87,10 +84,7 @@ fn nonce_window_enforced() {
 #[test]
 fn expired_refused_and_evicted() {
     let mut p = pool();
-    let t = FakeTx {
-        expiry: 5,
-        ..tx(1, 0)
-    };
+    let t = tx_expiring(1, 0, 5);
     assert_eq!(
         p.insert(t.clone(), at(0, 5)),
         Err(MempoolError::Expired {
@@ -110,15 +104,9 @@ fn expired_refused_and_evicted() {
 fn expiry_exactly_at_the_bound_admitted_one_past_refused() {
     let mut p = pool();
     // Head 10, max_expiry_blocks 200: 210 is the furthest expiry admitted.
-    let edge = FakeTx {
-        expiry: 210,
-        ..tx(1, 0)
-    };
+    let edge = tx_expiring(1, 0, 210);
     p.insert(edge, at(0, 10)).unwrap();
-    let past = FakeTx {
-        expiry: 211,
-        ..tx(2, 0)
-    };
+    let past = tx_expiring(2, 0, 211);
     let error = p.insert(past, at(0, 10)).unwrap_err();
     assert_eq!(
         error,

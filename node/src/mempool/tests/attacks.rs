@@ -27,13 +27,6 @@ fn admission(group: GroupKey, next_nonce: u64, height: u64) -> Admission {
     }
 }
 
-fn tx_to(signer: u8, nonce: u64, expiry: u64) -> FakeTx {
-    FakeTx {
-        expiry,
-        ..tx(signer, nonce)
-    }
-}
-
 #[test]
 fn attack_gapped_nonces_evicted_after_the_bound() {
     // Attack: fill every pool with transactions that can never be proposed (their signer's next
@@ -44,19 +37,20 @@ fn attack_gapped_nonces_evicted_after_the_bound() {
     });
     for key in 1..=10u8 {
         for nonce in 1..=5 {
-            p.insert(tx_to(key, nonce, 150), admission(None, 0, 1))
+            p.insert(tx_expiring(key, nonce, 150), admission(None, 0, 1))
                 .unwrap();
         }
         // A sixth behind the same gap is refused outright.
         assert!(matches!(
-            p.insert(tx_to(key, 6, 150), admission(None, 0, 1)),
+            p.insert(tx_expiring(key, 6, 150), admission(None, 0, 1)),
             Err(MempoolError::TooManyGapped { limit: 5, .. })
         ));
     }
     assert_eq!(p.gapped_len(), 50);
     assert!(p.select(100, 100_000, |_| 0).is_empty());
     // The honest signer's transaction is unaffected.
-    p.insert(tx_to(20, 0, 150), admission(None, 0, 1)).unwrap();
+    p.insert(tx_expiring(20, 0, 150), admission(None, 0, 1))
+        .unwrap();
     // max_gapped_age_ms 10 000: nothing gapped survives ten seconds, however few blocks passed.
     assert_eq!(commit(&mut p, &[], 2, 9_999, |_| 0), 0);
     assert_eq!(commit(&mut p, &[], 2, 10_000, |_| 0), 50);
@@ -71,7 +65,7 @@ fn attack_far_expiry_refused() {
     // waiting, for good.
     let mut p = Mempool::new(flood_config());
     let error = p
-        .insert(tx_to(1, 0, u64::MAX), admission(None, 0, 7))
+        .insert(tx_expiring(1, 0, u64::MAX), admission(None, 0, 7))
         .unwrap_err();
     assert_eq!(
         error,
@@ -83,7 +77,8 @@ fn attack_far_expiry_refused() {
     );
     assert!(p.is_empty());
     // The furthest expiry allowed is admitted, but no transaction outlives max_lifetime_blocks.
-    p.insert(tx_to(1, 0, 207), admission(None, 0, 7)).unwrap();
+    p.insert(tx_expiring(1, 0, 207), admission(None, 0, 7))
+        .unwrap();
     assert_eq!(commit(&mut p, &[], 56, 0, |_| 0), 0);
     assert_eq!(commit(&mut p, &[], 57, 0, |_| 0), 1);
 }
@@ -104,7 +99,7 @@ fn attack_one_signer_flooding_at_10x_cannot_starve_another_signers_transactions(
         let mut sent = 0;
         while sent < 10 * BLOCK_TXS {
             match p.insert(
-                tx_to(a, a_nonce, 150),
+                tx_expiring(a, a_nonce, 150),
                 admission(None, committed[a as usize], height),
             ) {
                 Err(MempoolError::Duplicate(_)) => a_nonce += 1,
@@ -115,7 +110,7 @@ fn attack_one_signer_flooding_at_10x_cannot_starve_another_signers_transactions(
                 Err(_) => sent += 1,
             }
         }
-        let b_tx = tx_to(b, committed[b as usize], 150);
+        let b_tx = tx_expiring(b, committed[b as usize], 150);
         p.insert(b_tx.clone(), admission(None, committed[b as usize], height))
             .unwrap_or_else(|e| panic!("height {height}: B refused: {e}"));
         let proposal = p.select(BLOCK_TXS, 100_000, |s| committed[s[0] as usize]);
@@ -140,21 +135,21 @@ fn attack_full_pool_of_one_signer_cannot_keep_another_signer_out() {
     // Attack: one key fills the whole pool first, so every other submission is refused as full.
     let mut p = Mempool::new(flood_config());
     for nonce in 0..100 {
-        p.insert(tx_to(1, nonce, 150), admission(None, 0, 1))
+        p.insert(tx_expiring(1, nonce, 150), admission(None, 0, 1))
             .unwrap();
     }
     assert_eq!(p.len(), 100);
     // B is within its share: A's newest transaction makes room, and B goes in the next proposal.
-    let b_tx = tx_to(2, 0, 150);
+    let b_tx = tx_expiring(2, 0, 150);
     p.insert(b_tx.clone(), admission(None, 0, 1)).unwrap();
     assert_eq!(
         p.take_evicted(),
-        vec![(tx_to(1, 99, 150).hash(), EvictReason::Displaced)]
+        vec![(tx_expiring(1, 99, 150).hash(), EvictReason::Displaced)]
     );
     assert_eq!(picked(&p.select(2, 100_000, |_| 0)), vec![(1, 0), (2, 0)]);
     // A cannot take the room back.
     assert!(matches!(
-        p.insert(tx_to(1, 99, 150), admission(None, 0, 1)),
+        p.insert(tx_expiring(1, 99, 150), admission(None, 0, 1)),
         Err(MempoolError::FullCount { .. })
     ));
 }
@@ -166,7 +161,7 @@ fn attack_fifty_fresh_keys_cannot_crowd_out_a_province() {
     let mut p = Mempool::new(flood_config());
     for key in 1..=50u8 {
         for nonce in 0..2 {
-            p.insert(tx_to(key, nonce, 150), admission(None, 0, 1))
+            p.insert(tx_expiring(key, nonce, 150), admission(None, 0, 1))
                 .unwrap();
         }
     }
@@ -174,7 +169,7 @@ fn attack_fifty_fresh_keys_cannot_crowd_out_a_province() {
     let issuer = 200u8;
     let province = Some(310_000);
     for nonce in 0..3 {
-        p.insert(tx_to(issuer, nonce, 150), admission(province, 0, 1))
+        p.insert(tx_expiring(issuer, nonce, 150), admission(province, 0, 1))
             .unwrap();
     }
     assert_eq!(
@@ -198,7 +193,7 @@ fn attack_one_province_flooding_cannot_starve_another_province() {
     let mut refused = 0;
     for key in 1..=20u8 {
         for nonce in 0..10 {
-            if p.insert(tx_to(key, nonce, 150), admission(flooding, 0, 1))
+            if p.insert(tx_expiring(key, nonce, 150), admission(flooding, 0, 1))
                 .is_err()
             {
                 refused += 1;
@@ -208,8 +203,11 @@ fn attack_one_province_flooding_cannot_starve_another_province() {
     assert!(refused > 0, "the flooding province met a limit");
     let quiet_issuer = 99u8;
     for nonce in 0..10 {
-        p.insert(tx_to(quiet_issuer, nonce, 150), admission(quiet, 0, 1))
-            .unwrap_or_else(|e| panic!("quiet province refused at nonce {nonce}: {e}"));
+        p.insert(
+            tx_expiring(quiet_issuer, nonce, 150),
+            admission(quiet, 0, 1),
+        )
+        .unwrap_or_else(|e| panic!("quiet province refused at nonce {nonce}: {e}"));
     }
     let proposal = picked(&p.select(10, 100_000, |_| 0));
     let quiet_slots: Vec<usize> = proposal

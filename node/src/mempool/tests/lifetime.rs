@@ -118,10 +118,7 @@ fn a_gap_closed_in_time_saves_what_waited_behind_it() {
 #[test]
 fn a_gap_opened_by_an_eviction_is_timed_from_then() {
     let mut p = pool();
-    let short = FakeTx {
-        expiry: 5,
-        ..tx(1, 0)
-    };
+    let short = tx_expiring(1, 0, 5);
     p.insert(short, at(0, 1)).unwrap();
     p.insert(tx(1, 1), at(0, 1)).unwrap();
     p.insert(tx(1, 2), at(0, 1)).unwrap();

@@ -48,6 +48,14 @@ fn tx(signer: u8, nonce: u64) -> FakeTx {
     }
 }
 
+/// A 10-byte transaction expiring at `expiry`.
+fn tx_expiring(signer: u8, nonce: u64, expiry: u64) -> FakeTx {
+    FakeTx {
+        expiry,
+        ..tx(signer, nonce)
+    }
+}
+
 /// Admission at `height` and time 0, signer's next nonce `next`, no group.
 fn at(next_nonce: u64, height: u64) -> Admission {
     Admission {
