@@ -37,6 +37,14 @@ impl Receipt {
     pub fn is_success(&self) -> bool {
         self.code == 0
     }
+
+    /// Whether the receipt settles its transaction: every receipt but a nonce refusal
+    /// ([`TxError::BadNonce`]), which says only that the block held the transaction out of its
+    /// signer's nonce order. Such a transaction may still take effect in a later block; if its
+    /// nonce was spent by another transaction, it never will.
+    pub fn settles(&self) -> bool {
+        self.code != crate::TxError::BAD_NONCE_CODE
+    }
 }
 
 /// The result of one block.

@@ -390,6 +390,9 @@ pub enum TxError {
 }
 
 impl TxError {
+    /// [`TxError::BadNonce`]'s code: the transaction is not its signer's next one.
+    pub const BAD_NONCE_CODE: u32 = 105;
+
     /// The stable numeric code stored in receipts (0 is reserved for success).
     pub fn code(&self) -> u32 {
         match self {
@@ -398,7 +401,7 @@ impl TxError {
             TxError::TooLarge { .. } => 102,
             TxError::WrongChain { .. } => 103,
             TxError::Expired { .. } => 104,
-            TxError::BadNonce { .. } => 105,
+            TxError::BadNonce { .. } => Self::BAD_NONCE_CODE,
             TxError::BadSignature => 106,
             TxError::InvalidSignerKey { .. } => 107,
             TxError::NonceExhausted => 108,

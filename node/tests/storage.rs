@@ -762,10 +762,6 @@ fn a_nonce_refusal_is_not_indexed_so_the_transaction_stays_admissible() {
     assert_eq!(store.transaction_by_hash(&out_of_order).unwrap(), None);
     // The block itself still lists it with its receipt.
     assert_eq!(store.get::<Receipts>(&(1, 2)).unwrap().unwrap().code, 105);
-    assert!(!yrd_node::storage::receipt_is_final(
-        &block.transactions[2].receipt
-    ));
-    assert!(yrd_node::storage::receipt_is_final(
-        &block.transactions[1].receipt
-    ));
+    assert!(!block.transactions[2].receipt.settles());
+    assert!(block.transactions[1].receipt.settles());
 }

@@ -231,13 +231,10 @@ impl Core {
         self.state.as_ref().map(|s| s.leader.leader(round))
     }
 
-    /// Uncommitted blocks from the committed tip's child up to `target`, if `target` is known.
-    pub fn uncommitted_chain(&self, target: &BlockId) -> Option<Vec<Block>> {
-        let state = self.state.as_ref()?;
-        state
-            .tree
-            .path_from_root(target)
-            .map(|path| path.into_iter().cloned().collect())
+    /// Uncommitted blocks from the committed tip's child up to `target`, if `target` is known
+    /// (borrowed: a caller that needs only some of each block copies nothing).
+    pub fn uncommitted_chain(&self, target: &BlockId) -> Option<Vec<&Block>> {
+        self.state.as_ref()?.tree.path_from_root(target)
     }
 }
 

@@ -71,7 +71,7 @@ pub fn respond(
             .fold(bytes, usize::saturating_add)
             <= max_bytes
     {
-        uncommitted = chain;
+        uncommitted = chain.into_iter().cloned().collect();
     }
     SyncResponse {
         committed,

@@ -72,7 +72,7 @@ impl ChainAheadCache {
     /// What `chain` (uncommitted blocks, from the committed tip's child up to the parent) spends.
     /// Summaries of blocks no longer in `chain` are dropped, so the cache holds at most one
     /// chain's worth.
-    pub fn ahead(&mut self, chain: &[Block]) -> ChainAhead {
+    pub fn ahead<'a>(&mut self, chain: impl IntoIterator<Item = &'a Block>) -> ChainAhead {
         let mut kept = BTreeMap::new();
         let mut ahead = ChainAhead::default();
         for block in chain {
@@ -170,7 +170,10 @@ mod tests {
         let chain = [block(5, encode_payload(&[])), block(6, vec![1, 0, 0, 0, 9])];
         let ahead = ChainAheadCache::default().ahead(&chain);
         assert_eq!(ahead, ChainAhead::default());
-        assert_eq!(ChainAheadCache::default().ahead(&[]), ChainAhead::default());
+        assert_eq!(
+            ChainAheadCache::default().ahead(&[] as &[Block]),
+            ChainAhead::default()
+        );
     }
 
     #[test]
@@ -185,7 +188,7 @@ mod tests {
         let ahead = cache.ahead(std::slice::from_ref(&second));
         assert_eq!(cache.len(), 1);
         assert_eq!(ahead.next_nonce(&a.verifying_key().to_bytes(), 1), 2);
-        cache.ahead(&[]);
+        cache.ahead(&[] as &[Block]);
         assert!(cache.is_empty());
     }
 }

@@ -294,7 +294,8 @@ impl Host {
                     self.config.sync_max_blocks_per_response,
                 )
                 .then(|| self.core.uncommitted_chain(&request.target))
-                .flatten();
+                .flatten()
+                .map(|chain| chain.into_iter().cloned().collect());
                 self.sync_server.queue(sync_serve::SyncJob {
                     from,
                     request,
@@ -489,7 +490,7 @@ impl Host {
                         .outcome
                         .receipts
                         .iter()
-                        .filter(|receipt| crate::storage::receipt_is_final(receipt))
+                        .filter(|receipt| receipt.settles())
                         .map(|receipt| receipt.tx_hash)
                         .collect();
                     let commit = Commit {
@@ -644,7 +645,7 @@ impl Host {
             .highest_qc()
             .and_then(|qc| self.core.uncommitted_chain(&qc.block_id()))
             .unwrap_or_default();
-        let ahead = self.chain_ahead.ahead(&chain);
+        let ahead = self.chain_ahead.ahead(chain);
         let reader = self.state.snapshot();
         // Leave room for the list's length prefixes.
         let budget = max_bytes.saturating_sub(4);

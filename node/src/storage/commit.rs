@@ -160,10 +160,9 @@ impl Store {
             // fails with a stale nonce; the index keeps pointing at the inclusion that took effect.
             // A nonce refusal is never a transaction's outcome: included out of its signer's
             // order (by a faulty or lying proposer) it may still take effect later, and its hash
-            // must stay admissible and pending (see `receipt_is_final`).
+            // must stay admissible and pending (see `Receipt::settles`).
             let keep_earlier = !committed.receipt.is_success()
-                && (!receipt_is_final(&committed.receipt)
-                    || self.get::<TxIndex>(&tx_hash)?.is_some());
+                && (!committed.receipt.settles() || self.get::<TxIndex>(&tx_hash)?.is_some());
             if !keep_earlier {
                 batch.put::<TxIndex>(&tx_hash, &TxLocation { height, index })?;
             }
@@ -313,17 +312,4 @@ impl Store {
             receipt,
         }))
     }
-}
-
-/// Whether a receipt settles its transaction: every receipt but a nonce refusal (`BadNonce`,
-/// ledger code 105), which says only that the block held the transaction out of its signer's
-/// nonce order. Such a transaction is not indexed by hash and stays in the mempool; if its nonce
-/// was spent by another transaction the mempool evicts it as stale.
-pub fn receipt_is_final(receipt: &yrd_contracts::Receipt) -> bool {
-    receipt.code
-        != yrd_contracts::TxError::BadNonce {
-            expected: 0,
-            actual: 0,
-        }
-        .code()
 }

@@ -36,7 +36,7 @@ mod tree_store;
 pub use batch::WriteBatch;
 pub use batch_leaves::KeptBatch;
 pub use checkpoint::{CheckpointReport, RestoreReport, restore};
-pub use commit::{CommittedBlockWrite, CommittedTransaction, StoredTransaction, receipt_is_final};
+pub use commit::{CommittedBlockWrite, CommittedTransaction, StoredTransaction};
 pub use config::{
     DEFAULT_KEEP_VERSIONS, DEFAULT_MAX_BLOCK_TRANSACTIONS, DEFAULT_MAX_OPEN_FILES,
     DEFAULT_MAX_SCAN_ENTRIES, DEFAULT_MAX_WRITE_BATCH_BYTES, DEFAULT_PRUNE_CHUNK_ENTRIES,
