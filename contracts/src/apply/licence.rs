@@ -106,7 +106,7 @@ pub(crate) fn anchor(cx: &mut TxCx<'_>, a: &AnchorLicence) -> Result<(), ApplyEr
         keys::licence_history(&issuer.uscc, &a.commitment, 0),
         &event,
     );
-    put_licence(cx, key, &record);
+    put_licence(cx, key, &record, Leaves::All);
     Ok(())
 }
 
@@ -123,11 +123,7 @@ enum Leaves {
 
 /// Write a licence record and the leaves that repeat its fields (`keys::LicencePart`); every
 /// write of a licence record goes through here, so a leaf never disagrees with its record.
-fn put_licence(cx: &mut TxCx<'_>, key: Vec<u8>, record: &LicenceRecord) {
-    put_licence_leaves(cx, key, record, Leaves::All);
-}
-
-fn put_licence_leaves(cx: &mut TxCx<'_>, key: Vec<u8>, record: &LicenceRecord, leaves: Leaves) {
+fn put_licence(cx: &mut TxCx<'_>, key: Vec<u8>, record: &LicenceRecord, leaves: Leaves) {
     let part = |p| keys::licence_part(&record.issuer_uscc, &record.commitment, p);
     let status = LicenceStatusLeaf {
         status: record.status,
@@ -314,7 +310,7 @@ pub(crate) fn change_status(
         (false, StatusAction::Renew { .. }) => Leaves::Validity,
         (false, _) => Leaves::Status,
     };
-    put_licence_leaves(cx, key, &record, leaves);
+    put_licence(cx, key, &record, leaves);
     Ok(())
 }
 

@@ -15,7 +15,6 @@ use yrd_contracts::licence_id::Uscc;
 use yrd_contracts::query::{
     Disclosure, LicenceEventView, LicenceVerification, licence_history, licence_verify,
 };
-use yrd_contracts::records::LicenceGate;
 use yrd_contracts::types::Digest32;
 
 use super::RpcHandlers;
@@ -47,15 +46,6 @@ pub(super) fn eval_error(error: EvalError) -> RpcError {
         EvalError::HistoryTooLong { .. } => RpcError::ProofUnavailable(error.to_string()),
         EvalError::Json(e) => RpcError::Internal(e),
     }
-}
-
-/// The licence's gate leaf (its home province, type and issuer), if it has a record of its own.
-fn licence_gate(
-    reader: &dyn StateReader,
-    issuer: &Uscc,
-    commitment: &Digest32,
-) -> Result<Option<LicenceGate>, RpcError> {
-    yrd_contracts::query::licence_gate(&reader, issuer, commitment).map_err(RpcError::from)
 }
 
 /// The one answer of `licence_getHistory` for an absent licence and for a history the data class
@@ -260,10 +250,13 @@ fn licence_get(
         );
         return super::proven(ctx, query);
     }
-    let gate = licence_gate(reader, issuer, commitment)?.ok_or_else(|| RpcError::NotFound {
-        kind: "licence",
-        id: hex::encode(commitment),
-    })?;
+    // The gate leaf (home province, type, issuer), if the licence has a record of its own.
+    let gate = yrd_contracts::query::licence_gate(&reader, issuer, commitment)
+        .map_err(RpcError::from)?
+        .ok_or_else(|| RpcError::NotFound {
+            kind: "licence",
+            id: hex::encode(commitment),
+        })?;
     let mut answer = licence_verify(
         &reader,
         issuer,
