@@ -25,7 +25,7 @@ pub use lookup::{
     validators, verifier_get,
 };
 
-pub use signer::{SignerRole, signer_may_submit, signer_role};
+pub use signer::{SignerRole, signer_may_submit, signer_province, signer_role};
 
 use crate::reader::ReadError;
 

@@ -66,6 +66,27 @@ pub fn signer_role(
     Ok(None)
 }
 
+/// The province `signer` acts for: its authority key's, else its issuer's, else its validator's;
+/// `None` for any other key (a DID controller's or a fresh one).
+pub fn signer_province(
+    reader: &(impl StateReader + ?Sized),
+    signer: &PublicKeyBytes,
+) -> Result<Option<ProvinceCode>, ReadError> {
+    if let Some(province) = read_record::<ProvinceCode>(reader, &keys::authority_key(signer))? {
+        return Ok(Some(province));
+    }
+    if let Some(issuer) = read_record::<IssuerRecord>(reader, &keys::issuer(signer))? {
+        return Ok(Some(issuer.province));
+    }
+    let validators: ValidatorList =
+        read_record(reader, &keys::validator_list())?.unwrap_or_default();
+    Ok(validators
+        .validators
+        .iter()
+        .find(|v| v.key == *signer)
+        .map(|v| v.province))
+}
+
 /// Whether `signer` has a role for `payload` (module doc).
 pub fn signer_may_submit(
     reader: &(impl StateReader + ?Sized),

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use yrd_contracts::{SignedTx, TxError};
 
 use super::shared::{PendingTx, Refusal, Shared};
-use crate::mempool::{Admission, MempoolError};
+use crate::mempool::{Admission, GroupKey, MempoolError};
 use crate::network::{GossipTicket, GossipVerdict, NetworkHandle};
 
 /// Most gossiped transactions waiting for admission. Beyond it a delivery is dropped (not
@@ -215,7 +215,7 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
         );
         return Err(AdmitError::Invalid(e));
     }
-    refuse_unregistered_signer(shared, &tx, hash)?;
+    let group = refuse_unregistered_signer(shared, &tx, hash)?;
     // From here to the insert, under the pool's lock. The host stores a block, then under this
     // lock publishes the new head and removes the block's transactions from the pool. So a
     // transaction committed while it was being checked above is either already in the store or
@@ -232,11 +232,9 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
     }
     let head = shared.head();
     let signer = tx.body.signer;
-    let (next_nonce, group) = shared
+    let next_nonce = shared
         .with_state_at(head.height, |reader| {
-            let reader = super::shared::DynReader(reader);
-            yrd_contracts::query::next_nonce(&reader, &signer)
-                .map(|next| (next, super::signer_group::signer_province(&reader, &signer)))
+            yrd_contracts::query::next_nonce(&super::shared::DynReader(reader), &signer)
         })
         .map_err(|e| AdmitError::State(e.to_string()))?
         .map_err(|e| AdmitError::State(e.to_string()))?;
@@ -265,26 +263,31 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
 }
 
 /// Refuses a signer with no role in the latest committed state, before the mempool and before any
-/// nonce record could exist (see `yrd_contracts::query::signer_may_submit`).
+/// nonce record could exist (see `yrd_contracts::query::signer_may_submit`). Otherwise returns the
+/// signer's fair-share group, read from the same state (outside the pool's lock: a group only
+/// sizes shares, and roles change only by committed governance).
 fn refuse_unregistered_signer(
     shared: &Shared,
     tx: &SignedTx,
     hash: [u8; 32],
-) -> Result<(), AdmitError> {
+) -> Result<GroupKey, AdmitError> {
     let head = shared.head();
     let signer = tx.body.signer;
-    let may_submit = shared
+    let (may_submit, group) = shared
         .with_state_at(head.height, |reader| {
-            yrd_contracts::query::signer_may_submit(
-                &super::shared::DynReader(reader),
-                &signer,
-                &tx.body.payload,
-            )
+            let reader = super::shared::DynReader(reader);
+            // A refused signer costs no further reads.
+            yrd_contracts::query::signer_may_submit(&reader, &signer, &tx.body.payload).map(|may| {
+                (
+                    may,
+                    may.then(|| super::signer_group::signer_province(&reader, &signer)),
+                )
+            })
         })
         .map_err(|e| AdmitError::State(e.to_string()))?
         .map_err(|e| AdmitError::State(e.to_string()))?;
     if may_submit {
-        return Ok(());
+        return Ok(group.flatten());
     }
     let error = TxError::UnregisteredSigner { signer };
     tracing::debug!(signer = %hex::encode(signer), tx = %hex::encode(hash), "transaction refused: signer has no role");

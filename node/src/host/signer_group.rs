@@ -4,10 +4,6 @@
 //! all share the one group `None`.
 
 use yrd_contracts::StateReader;
-use yrd_contracts::codec::decode_canonical;
-use yrd_contracts::keys;
-use yrd_contracts::records::{IssuerRecord, ValidatorList};
-use yrd_contracts::types::ProvinceCode;
 
 use crate::mempool::GroupKey;
 
@@ -16,22 +12,10 @@ use crate::mempool::GroupKey;
 /// A read or decoding fault also gives `None`: the transaction then counts in the group of
 /// signers without a province, never in a wider share than its own.
 pub fn signer_province(reader: &impl StateReader, signer: &[u8; 32]) -> GroupKey {
-    let read = |key: Vec<u8>| reader.get(&key).ok().flatten();
-    if let Some(bytes) = read(keys::authority_key(signer))
-        && let Ok(province) = decode_canonical::<ProvinceCode>(&bytes)
-    {
-        return Some(province.0);
-    }
-    if let Some(bytes) = read(keys::issuer(signer))
-        && let Ok(record) = decode_canonical::<IssuerRecord>(&bytes)
-    {
-        return Some(record.province.0);
-    }
-    let list = decode_canonical::<ValidatorList>(&read(keys::validator_list())?).ok()?;
-    list.validators
-        .iter()
-        .find(|v| &v.key == signer)
-        .map(|v| v.province.0)
+    yrd_contracts::query::signer_province(reader, signer)
+        .ok()
+        .flatten()
+        .map(|province| province.0)
 }
 
 #[cfg(test)]
@@ -39,7 +23,9 @@ mod tests {
     use std::collections::BTreeMap;
 
     use yrd_contracts::codec::encode;
-    use yrd_contracts::records::ValidatorRecord;
+    use yrd_contracts::keys;
+    use yrd_contracts::records::{ValidatorList, ValidatorRecord};
+    use yrd_contracts::types::ProvinceCode;
 
     use super::*;
 
