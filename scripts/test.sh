@@ -40,5 +40,11 @@ cargo fmt --all -- --check
 echo "==> cargo clippy (all targets, warnings are errors)"
 step cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "==> yrd-verifier builds for the browser (wasm32-unknown-unknown)"
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    rustup target add wasm32-unknown-unknown
+fi
+step cargo check -p yrd-verifier --target wasm32-unknown-unknown --locked
+
 echo "==> cargo test"
 step cargo test --workspace --locked

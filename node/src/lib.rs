@@ -8,7 +8,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-pub mod chain_spec;
+pub mod clock;
 pub mod config;
 pub mod config_limits;
 pub mod host;

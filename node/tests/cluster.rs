@@ -11,6 +11,8 @@ mod harness;
 
 #[path = "cluster/availability_tests.rs"]
 mod availability_tests;
+#[path = "cluster/epoch_tests.rs"]
+mod epoch_tests;
 #[path = "cluster/licence_flow_tests.rs"]
 mod licence_flow_tests;
 #[path = "cluster/refusal_tests.rs"]

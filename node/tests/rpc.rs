@@ -32,7 +32,7 @@ mod vector_tests;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use jsonrpsee::types::ErrorObjectOwned;
 use serde_json::{Value, json};
@@ -129,12 +129,9 @@ pub fn error_data(error: &ErrorObjectOwned) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// The wall clock in ms (what the server compares auth timestamps with).
+/// The wall clock in ms (the node's own reader, which the server compares auth timestamps with).
 pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
+    yrd_node::clock::unix_ms()
 }
 
 /// A cheap call that must succeed: proof the server still serves.

@@ -93,7 +93,7 @@ pub fn init(args: &DevnetArgs) -> anyhow::Result<Vec<DevnetNode>> {
         }
         let genesis = Genesis {
             chain_id: ChainId("yrd-devnet".into()),
-            genesis_time_ms: yrd_node::host::now_ms(),
+            genesis_time_ms: yrd_node::clock::unix_ms(),
             authorities,
             parameters: Parameters::default(),
         };

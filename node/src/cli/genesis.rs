@@ -70,7 +70,9 @@ pub fn run(args: &GenesisArgs) -> anyhow::Result<ExitCode> {
     }
     let genesis = Genesis {
         chain_id: yrd_contracts::ChainId(spec.chain_id),
-        genesis_time_ms: spec.genesis_time_ms.unwrap_or_else(yrd_node::host::now_ms),
+        genesis_time_ms: spec
+            .genesis_time_ms
+            .unwrap_or_else(yrd_node::clock::unix_ms),
         authorities,
         parameters: spec.parameters.unwrap_or_default(),
     };
@@ -80,7 +82,7 @@ pub fn run(args: &GenesisArgs) -> anyhow::Result<ExitCode> {
 
 /// Validate and write a genesis file; prints its hash.
 pub fn write_genesis(genesis: &Genesis, out: &Path) -> anyhow::Result<()> {
-    let spec = yrd_node::chain_spec::ChainSpec::from_genesis(genesis.clone())
+    let spec = yrd_verifier::chain_spec::ChainSpec::from_genesis(genesis.clone())
         .context("the genesis is invalid")?;
     let json = serde_json::to_string_pretty(genesis).context("encoding genesis")?;
     std::fs::write(out, json + "\n").with_context(|| format!("writing {}", out.display()))?;

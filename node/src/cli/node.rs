@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use yrd_consensus::{Core, Ed25519Signer};
-use yrd_node::chain_spec::ChainSpec;
 use yrd_node::config::NodeConfig;
-use yrd_node::host::shared::{HeadInfo, Shared};
+use yrd_node::host::shared::Shared;
 use yrd_node::host::{Host, restart};
 use yrd_node::mempool::Mempool;
 use yrd_node::network::{self, NetworkConfig};
+use yrd_node::rpc::views::HeadInfo;
 use yrd_node::storage::{Store, StoreConfig};
+use yrd_verifier::chain_spec::ChainSpec;
 
 /// Run a node.
 pub fn run(config_path: &Path) -> anyhow::Result<ExitCode> {
@@ -30,12 +31,10 @@ async fn run_async(config: NodeConfig) -> anyhow::Result<()> {
     let chain = ChainSpec::load(&config.genesis_file)?;
     let key = yrd_node::keys::read_key_file(&config.key_file)?;
     let public_key = key.verifying_key().to_bytes();
-    let is_validator = chain.validator_keys().contains(&public_key);
     tracing::info!(
         chain = %chain.genesis.chain_id,
         genesis = %hex::encode(chain.genesis_hash),
         key = %hex::encode(public_key),
-        validator = is_validator,
         data_dir = %config.data_dir.display(),
         "starting node"
     );
@@ -48,7 +47,7 @@ async fn run_async(config: NodeConfig) -> anyhow::Result<()> {
     let store = Store::open(&config.data_dir, store_config)
         .with_context(|| format!("opening the database in {}", config.data_dir.display()))?;
     let state = restart::open_state(&store, &chain)?;
-    let start = restart::start_state(&store, &chain)?;
+    let start = restart::start_state(&store, &chain, &state)?;
     let head = match store.committed_head()? {
         Some(h) => HeadInfo {
             height: h.height,
@@ -68,7 +67,17 @@ async fn run_async(config: NodeConfig) -> anyhow::Result<()> {
             ..HeadInfo::default()
         },
     };
-    tracing::info!(height = head.height, "resuming from committed head");
+    let is_validator = start
+        .validator_set
+        .validators
+        .iter()
+        .any(|validator| validator.public_key.0 == public_key);
+    tracing::info!(
+        height = head.height,
+        epoch = start.validator_set.epoch,
+        validator = is_validator,
+        "resuming from committed head"
+    );
 
     let listen = config
         .p2p
@@ -78,7 +87,15 @@ async fn run_async(config: NodeConfig) -> anyhow::Result<()> {
     let mut network_config = NetworkConfig::new(key.to_bytes(), listen);
     network_config.bootstrap = config.p2p.bootstrap.clone();
     config.p2p.limits.apply(&mut network_config);
-    network_config.members = chain.validator_keys().into_iter().collect();
+    // Membership is the validator set of the committed tip's epoch (rebuilt from the stored
+    // epoch changes), not the genesis file's: a restarted node admits added validators and
+    // refuses removed ones.
+    network_config.members = start
+        .validator_set
+        .validators
+        .iter()
+        .map(|validator| validator.public_key.0)
+        .collect();
     let (network, events, listen_info) = network::start(network_config)
         .await
         .context("starting the network")?;

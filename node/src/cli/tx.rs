@@ -548,6 +548,15 @@ pub fn run(args: TxArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Whether a committed transaction's status (`tx_getStatus`) carries a receipt with code 0: a
+/// transaction included with an error code had no effect, and `yrd tx` then exits non-zero.
+fn receipt_ok(status: &serde_json::Value) -> bool {
+    status
+        .pointer("/receipt/code")
+        .and_then(serde_json::Value::as_u64)
+        == Some(0)
+}
+
 /// Wait for the commit and print the status (with `did` added when the transaction creates one).
 async fn wait_for(
     client: &HttpClient,
@@ -568,8 +577,7 @@ async fn wait_for(
         match state {
             "committed" => {
                 println!("{}", serde_json::to_string_pretty(&status)?);
-                let code = status.get("code").and_then(|c| c.as_u64()).unwrap_or(0);
-                return Ok(if code == 0 {
+                return Ok(if receipt_ok(&status) {
                     ExitCode::SUCCESS
                 } else {
                     ExitCode::FAILURE
@@ -938,6 +946,18 @@ pub fn parse_time_ms(text: &str) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_receipt_with_code_zero_counts_as_success() {
+        let status = |receipt: serde_json::Value| serde_json::json!({"status": "committed", "receipt": receipt});
+        assert!(receipt_ok(&status(
+            serde_json::json!({"code": 0, "name": "Ok"})
+        )));
+        assert!(!receipt_ok(&status(
+            serde_json::json!({"code": 305, "name": "NotAccreditedForType"})
+        )));
+        assert!(!receipt_ok(&serde_json::json!({"status": "committed"})));
+    }
 
     #[test]
     fn dates_parse_to_utc_midnight() {

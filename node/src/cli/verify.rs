@@ -16,12 +16,12 @@ use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::HttpClientBuilder;
 use jsonrpsee::rpc_params;
 use yrd_contracts::query::LicenceVerification;
-use yrd_node::chain_spec::ChainSpec;
+use yrd_verifier::chain_spec::ChainSpec;
+use yrd_verifier::query::{BatchParam, ProvenQuery};
+use yrd_verifier::verdict::{LicenceVerdict, describe};
+use yrd_verifier::{ANSWER_FORMAT, Evaluation, ProvenAnswer, VerifiedAnswer, verify_answer};
 
 use super::licence_secret::{LicenceSecret, read_secret};
-use yrd_node::proof::query::{BatchParam, ProvenQuery};
-use yrd_node::proof::verdict::{LicenceVerdict, describe};
-use yrd_node::proof::{ANSWER_FORMAT, Evaluation, ProvenAnswer, VerifiedAnswer, verify_answer};
 
 /// Largest answer file `yrd verify` reads.
 pub const MAX_ANSWER_FILE_BYTES: u64 = 64 * 1024 * 1024;

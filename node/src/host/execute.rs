@@ -19,7 +19,8 @@ use yrd_contracts::state::State;
 use yrd_contracts::tx::TxPayload;
 use yrd_contracts::{BlockContext, BlockOutcome, SignedTx};
 
-use super::shared::{HeadInfo, LicenceEvent, Shared};
+use super::shared::Shared;
+use crate::rpc::views::{HeadInfo, LicenceStatusChange};
 use crate::storage::{CommittedBlockWrite, CommittedTransaction, RocksTreeStore};
 use yrd_contracts::payload::decode_payload;
 
@@ -128,7 +129,7 @@ pub fn execute_and_store(
         if receipt.is_success()
             && let Some((issuer, commitment)) = licence_touched(&tx.body.payload)
         {
-            let _ = shared.licence_events.send(LicenceEvent {
+            let _ = shared.licence_events.send(LicenceStatusChange {
                 commitment,
                 issuer,
                 tx_hash: receipt.tx_hash,

@@ -242,7 +242,7 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
     let admission = Admission {
         next_nonce,
         height: head.height,
-        now_ms: super::now_ms(),
+        now_ms: crate::clock::unix_ms(),
         group,
     };
     let result = pool.insert(pending, admission);

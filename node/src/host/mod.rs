@@ -15,6 +15,7 @@
 
 pub mod batch_leaves;
 pub mod chain_ahead;
+pub mod epochs;
 pub mod execute;
 pub mod ingress;
 pub mod restart;
@@ -26,18 +27,18 @@ pub mod sync_serve;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use yrd_consensus::types::{ConsensusMessage, ValidatorSet};
 use yrd_consensus::{Core, Input, Output, PublicKey, Ready};
+use yrd_contracts::payload::encode_payload;
 use yrd_contracts::state::State;
 
 use crate::mempool::Commit;
 use crate::network::{Channel, NetworkEvent, NetworkHandle};
 use crate::storage::{RocksTreeStore, StorageError};
 use shared::{PendingTx, Shared};
-use yrd_contracts::payload::encode_payload;
 
 /// The state tree is pruned to its window (`[storage] keep_versions`) after every this many
 /// committed heights, off the host loop; one pruning runs at a time.
@@ -57,14 +58,6 @@ pub enum HostError {
     /// The stored state could not be read at start.
     #[error("restart: {0}")]
     Restart(#[from] restart::RestartError),
-}
-
-/// The wall clock in ms since the Unix epoch (the host's only clock read).
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// A short name of a core input, for logs.
@@ -126,8 +119,10 @@ pub struct Host {
     local: VecDeque<Input>,
     internal_tx: mpsc::Sender<Input>,
     internal_rx: mpsc::Receiver<Input>,
-    /// A validator set the state scheduled for the next epoch, reported until it takes effect.
-    pending_next_set: Option<ValidatorSet>,
+    /// The validator set of the committed tip's epoch (the start state's, then each new epoch's):
+    /// what the state's validator list is compared with after every commit
+    /// ([`epochs::scheduled_next_set`]).
+    validator_set: ValidatorSet,
     config: HostConfig,
     /// When the core entered its current round (the batching interval runs from here).
     round_started: std::time::Instant,
@@ -161,6 +156,8 @@ impl Host {
         let (internal_tx, internal_rx) = mpsc::channel(INTERNAL_INPUT_CAPACITY);
         let (deferred_tx, deferred_rx) = mpsc::channel(16);
         let me = core.public_key();
+        // Replaced by the start state's set in `run`.
+        let validator_set = shared.chain.consensus.validator_set.clone();
         let gossip_ingress = ingress::spawn_gossip_ingress(Arc::clone(&shared), network.clone());
         let sync_server = sync_serve::spawn_sync_server(
             Arc::clone(&shared),
@@ -179,7 +176,7 @@ impl Host {
             local: VecDeque::new(),
             internal_tx,
             internal_rx,
-            pending_next_set: None,
+            validator_set,
             config,
             round_started: std::time::Instant::now(),
             chain_ahead: chain_ahead::ChainAheadCache::default(),
@@ -197,6 +194,10 @@ impl Host {
         mut events: mpsc::Receiver<NetworkEvent>,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> Result<(), HostError> {
+        self.validator_set = start.validator_set.clone();
+        self.shared
+            .validators
+            .send_replace(start.validator_set.clone());
         self.step(Input::Start(Box::new(start))).await?;
         tokio::pin!(shutdown);
         loop {
@@ -303,7 +304,7 @@ impl Host {
                         committed_height,
                         uncommitted,
                     },
-                    now_ms: now_ms(),
+                    now_ms: crate::clock::unix_ms(),
                     respond,
                 });
             }
@@ -323,7 +324,7 @@ impl Host {
     async fn step(&mut self, input: Input) -> Result<(), HostError> {
         let kind = input_kind(&input);
         let round_before = self.core.round();
-        let ready: Ready = self.core.step(now_ms(), input);
+        let ready: Ready = self.core.step(crate::clock::unix_ms(), input);
         let round = self.core.round();
         if round != round_before {
             self.round_started = std::time::Instant::now();
@@ -472,9 +473,6 @@ impl Host {
                     &certificate,
                     durable,
                 )?;
-                if executed.outcome.validator_set_changed {
-                    self.pending_next_set = self.next_validator_set(block.header.epoch);
-                }
                 let head = executed.head;
                 let state = &self.state;
                 {
@@ -497,7 +495,7 @@ impl Host {
                         included: &settled,
                         signers: &executed.tx_signers,
                         height: head.height,
-                        now_ms: now_ms(),
+                        now_ms: crate::clock::unix_ms(),
                     };
                     pool.remove_committed(commit, |signer| {
                         yrd_contracts::query::next_nonce(&reader, signer).unwrap_or(0)
@@ -522,7 +520,10 @@ impl Host {
                     .push_back(Input::Executed(yrd_consensus::driver::ExecutedRecord {
                         height: head.height,
                         state_root: head.state_root,
-                        next_validator_set: self.pending_next_set.clone(),
+                        next_validator_set: epochs::scheduled_next_set(
+                            &self.state.snapshot(),
+                            &self.validator_set,
+                        ),
                     }));
             }
             Output::EpochChange { validator_set, .. } => {
@@ -531,7 +532,8 @@ impl Host {
                     validators = validator_set.validators.len(),
                     "epoch change"
                 );
-                self.pending_next_set = None;
+                self.validator_set = validator_set.clone();
+                self.shared.validators.send_replace(validator_set.clone());
                 let members: BTreeSet<[u8; 32]> = validator_set
                     .validators
                     .iter()
@@ -695,19 +697,6 @@ impl Host {
         }
         let count = txs.len();
         (encode_payload(&txs), count, ahead.carrying)
-    }
-
-    fn next_validator_set(&self, epoch: u64) -> Option<ValidatorSet> {
-        let reader = self.state.snapshot();
-        let keys = match yrd_contracts::query::next_validator_keys(&reader) {
-            Ok(keys) => keys,
-            Err(error) => {
-                tracing::error!(%error, epoch, "reading the next validator set failed");
-                return None;
-            }
-        };
-        let keys: Vec<PublicKey> = keys.into_iter().map(PublicKey).collect();
-        ValidatorSet::equal_power(epoch.saturating_add(1), &keys).ok()
     }
 }
 

@@ -2,11 +2,12 @@
 //! exact point where the node stopped — committed tip, its certificate, safety data, the blocks it
 //! voted for — so that a restarted node never votes twice in a round.
 
-use yrd_consensus::types::{Block, BlockHeader, CommittedBlock};
+use yrd_consensus::types::{Block, BlockHeader, CommittedBlock, ValidatorSet};
 use yrd_consensus::{CommitCertificate, StartState};
 use yrd_contracts::state::State;
+use yrd_verifier::chain_spec::ChainSpec;
 
-use crate::chain_spec::ChainSpec;
+use super::epochs::EpochHistory;
 use crate::storage::{CommittedBlockWrite, RocksTreeStore, StorageError, Store};
 
 /// How many recent committed headers (for leader reputation) and executed roots (for the
@@ -88,8 +89,15 @@ pub fn open_state(store: &Store, chain: &ChainSpec) -> Result<State<RocksTreeSto
     State::open(store.tree_store()).map_err(|e| RestartError::State(e.to_string()))
 }
 
-/// What the consensus core restarts from.
-pub fn start_state(store: &Store, chain: &ChainSpec) -> Result<StartState, RestartError> {
+/// What the consensus core restarts from: the committed tip in its epoch, with the validator set,
+/// first round and (when the tip is the reconfiguration block) the ended epoch's set rebuilt from
+/// the stored reconfiguration blocks ([`EpochHistory`]), and for every recent executed height the
+/// set its state scheduled, by the same rule a running host applies after each commit.
+pub fn start_state(
+    store: &Store,
+    chain: &ChainSpec,
+    state: &State<RocksTreeStore>,
+) -> Result<StartState, RestartError> {
     let mut start = StartState::from_genesis(&chain.consensus);
     if let Some(safety) = store.safety_data()? {
         start.safety_data = safety;
@@ -112,6 +120,34 @@ pub fn start_state(store: &Store, chain: &ChainSpec) -> Result<StartState, Resta
         None => tip.certificate.qc.clone(),
     };
     start.committed_tip = tip.block.header.clone();
+    let epochs = EpochHistory::load(store, &chain.consensus.validator_set)?;
+    if let Some(change) = epochs.last_change() {
+        start.validator_set = change.validator_set.clone();
+        start.epoch_start_round = epochs.current_start_round();
+        if change.height == head.height {
+            start.previous_validator_set = epochs.previous().cloned();
+        }
+    }
+    // The tip is in the newest epoch, or it is the reconfiguration block that started it.
+    let tip_epoch = tip.block.header.epoch;
+    let newest = epochs.current().epoch;
+    let tip_ends_its_epoch = tip_epoch.checked_add(1) == Some(newest)
+        && epochs.last_change().map(|change| change.height) == Some(head.height);
+    if tip_epoch != newest && !tip_ends_its_epoch {
+        return Err(RestartError::Corrupt {
+            what: format!("committed head {}", head.height),
+            reason: format!(
+                "its epoch {tip_epoch} is neither the newest stored epoch {newest} nor the one \
+                 it ends"
+            ),
+        });
+    }
+    tracing::info!(
+        epoch = newest,
+        validators = epochs.current().validators.len(),
+        start_round = start.epoch_start_round,
+        "validator set rebuilt from the stored epoch changes"
+    );
     let first = head.height.saturating_sub(RECENT_HEADERS_ON_START).max(1);
     let mut recent: Vec<BlockHeader> = Vec::new();
     for height in first..=head.height {
@@ -124,33 +160,49 @@ pub fn start_state(store: &Store, chain: &ChainSpec) -> Result<StartState, Resta
     // committed tip could neither vote again (safety rules) nor time out with a high enough QC.
     start.uncommitted_blocks = store.voted_blocks_above(head.height)?;
     // The executed roots of recent heights, not just the head's: proposals from peers that are
-    // behind attest an older height, and a validator votes only for roots it can compare.
-    // Partial: `next_validator_set` is left empty, which is right within an epoch; restarting
-    // with a validator-set change scheduled but not yet in effect is not supported (see below).
+    // behind attest an older height, and a validator votes only for roots it can compare. Each
+    // carries the set its state scheduled against its block's epoch, as the running host reported
+    // it (a height whose state version was pruned reports none: proposals attest recent heights).
     let mut executed = Vec::new();
-    for height in head.height.saturating_sub(RECENT_HEADERS_ON_START)..head.height {
-        if let Some(state_root) = store.state_root_at(height)? {
-            executed.push(yrd_consensus::driver::ExecutedRecord {
-                height,
-                state_root,
-                next_validator_set: None,
-            });
-        }
+    for height in head.height.saturating_sub(RECENT_HEADERS_ON_START)..=head.height {
+        let state_root = if height == head.height {
+            Some(head.state_root)
+        } else {
+            store.state_root_at(height)?
+        };
+        let Some(state_root) = state_root else {
+            continue;
+        };
+        let next_validator_set = scheduled_at(store, state, &epochs, height)?;
+        executed.push(yrd_consensus::driver::ExecutedRecord {
+            height,
+            state_root,
+            next_validator_set,
+        });
     }
-    executed.push(yrd_consensus::driver::ExecutedRecord {
-        height: head.height,
-        state_root: head.state_root,
-        next_validator_set: None,
-    });
     start.executed = executed;
-    if tip.block.header.epoch != chain.consensus.validator_set.epoch {
-        // Partial: validator-set changes are applied by the running node, but a restart after an
-        // epoch change would need the stored epoch-change proofs to rebuild the current set (and,
-        // while the tip is the reconfiguration block, `previous_validator_set`: the ended set).
-        tracing::warn!(
-            epoch = tip.block.header.epoch,
-            "restarting past an epoch change is not supported yet"
-        );
-    }
     Ok(start)
+}
+
+/// The set the state after the committed block at `height` scheduled, compared with the set of
+/// that block's epoch ([`super::epochs::scheduled_next_set`]).
+fn scheduled_at(
+    store: &Store,
+    state: &State<RocksTreeStore>,
+    epochs: &EpochHistory,
+    height: u64,
+) -> Result<Option<ValidatorSet>, RestartError> {
+    let Some(block) = store.block(height)? else {
+        return Ok(None);
+    };
+    let Some(epoch_set) = epochs.set_of(block.header.epoch) else {
+        return Err(RestartError::Corrupt {
+            what: format!("committed block {height}"),
+            reason: format!("its epoch {} was never started", block.header.epoch),
+        });
+    };
+    Ok(super::epochs::scheduled_next_set(
+        &state.snapshot_at(height),
+        epoch_set,
+    ))
 }

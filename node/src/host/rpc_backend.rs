@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use tokio::sync::broadcast;
+use yrd_contracts::batch::BatchTree;
+use yrd_contracts::licence_id::Uscc;
 use yrd_contracts::state::State;
+use yrd_contracts::types::ProvinceCode;
 use yrd_contracts::types::TxHash;
 use yrd_contracts::{SignedTx, StateReader};
 
@@ -22,9 +25,6 @@ use crate::rpc::views::{
 };
 use crate::rpc::{BackendError, RpcBackend, StateHandle, SubmitError};
 use crate::storage::RocksTreeStore;
-use yrd_contracts::batch::BatchTree;
-use yrd_contracts::licence_id::Uscc;
-use yrd_contracts::types::ProvinceCode;
 
 /// The RPC backend of a running node.
 #[derive(Debug, Clone)]
@@ -374,7 +374,7 @@ impl RpcBackend for NodeBackend {
             chain_id: self.shared.chain.genesis.chain_id.0.clone(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             node_key,
-            role: if self.shared.chain.validator_keys().contains(&node_key) {
+            role: if self.shared.validator_keys().contains(&node_key) {
                 NodeRole::Validator
             } else {
                 NodeRole::Observer
@@ -390,7 +390,7 @@ impl RpcBackend for NodeBackend {
     }
 
     fn peers(&self) -> Result<Vec<PeerView>, BackendError> {
-        let validators = self.shared.chain.validator_keys();
+        let validators = self.shared.validator_keys();
         let connected = self.shared.connected_peers().clone();
         Ok(validators
             .iter()

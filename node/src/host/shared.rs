@@ -8,11 +8,13 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{broadcast, watch};
+use yrd_consensus::types::ValidatorSet;
 use yrd_contracts::state::State;
 use yrd_contracts::{SignedTx, StateReader};
+use yrd_verifier::chain_spec::ChainSpec;
 
-use crate::chain_spec::ChainSpec;
 use crate::mempool::{EvictReason, Mempool, MempoolError, PoolTx};
+use crate::rpc::views::{HeadInfo, LicenceStatusChange};
 use crate::storage::{RocksTreeStore, Store};
 
 /// A transaction waiting in the mempool, with the bytes it arrived as.
@@ -43,8 +45,6 @@ impl PoolTx for PendingTx {
         self.bytes.len()
     }
 }
-
-pub use crate::rpc::views::HeadInfo;
 
 /// A refused transaction remembered for `tx_getStatus`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,10 +104,13 @@ pub struct Shared {
     pub mempool: Mutex<Mempool<PendingTx>>,
     /// The latest committed head.
     pub head: watch::Sender<HeadInfo>,
+    /// The validator set of the committed tip's epoch (the genesis set until the host starts;
+    /// then the start state's, rebuilt from the stored epoch changes, and each new epoch's).
+    pub validators: watch::Sender<ValidatorSet>,
     /// New heads, for subscriptions (lagging receivers skip).
     pub heads: broadcast::Sender<HeadInfo>,
     /// Licence status changes (commitment, new status code, height), for subscriptions.
-    pub licence_events: broadcast::Sender<LicenceEvent>,
+    pub licence_events: broadcast::Sender<LicenceStatusChange>,
     /// Recently refused transactions.
     refusals: Mutex<RefusalLog>,
     /// Counters.
@@ -119,8 +122,6 @@ pub struct Shared {
     /// Set while a state-tree pruning runs.
     pub pruning: std::sync::atomic::AtomicBool,
 }
-
-pub use crate::rpc::views::LicenceStatusChange as LicenceEvent;
 
 /// Capacity of the subscription broadcast channels.
 pub const SUBSCRIPTION_CHANNEL_CAPACITY: usize = 1_024;
@@ -134,6 +135,7 @@ impl Shared {
         head: HeadInfo,
     ) -> Self {
         let (head_tx, _) = watch::channel(head);
+        let (validators, _) = watch::channel(chain.consensus.validator_set.clone());
         let (heads, _) = broadcast::channel(SUBSCRIPTION_CHANNEL_CAPACITY);
         let (licence_events, _) = broadcast::channel(SUBSCRIPTION_CHANNEL_CAPACITY);
         Self {
@@ -141,6 +143,7 @@ impl Shared {
             store,
             mempool: Mutex::new(mempool),
             head: head_tx,
+            validators,
             heads,
             licence_events,
             refusals: Mutex::new((BTreeMap::new(), VecDeque::new())),
@@ -154,6 +157,16 @@ impl Shared {
     /// The latest committed head.
     pub fn head(&self) -> HeadInfo {
         *self.head.borrow()
+    }
+
+    /// The keys of the current validator set.
+    pub fn validator_keys(&self) -> Vec<[u8; 32]> {
+        self.validators
+            .borrow()
+            .validators
+            .iter()
+            .map(|validator| validator.public_key.0)
+            .collect()
     }
 
     /// Run `f` over the state at the latest committed height.

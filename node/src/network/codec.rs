@@ -298,6 +298,57 @@ impl request_response::Codec for DirectCodec {
     }
 }
 
+/// Reads `bytes` as one inbound request stream and as one response stream through the real codec
+/// with a payload limit of `max_message_bytes`, and panics if anything it accepts does not encode
+/// back to exactly `bytes`, or if a refusal is anything but a frame error or a truncated stream.
+/// The entry point of the `node_network_frame` fuzz target (feature `fuzzing`); not used by the node.
+#[cfg(feature = "fuzzing")]
+pub fn check_frame_bytes(bytes: &[u8], max_message_bytes: usize) {
+    use futures::executor::block_on;
+    use futures::io::Cursor;
+    use request_response::Codec;
+
+    let mut codec = DirectCodec::new(max_message_bytes);
+    let mut input = Cursor::new(bytes.to_vec());
+    match block_on(codec.read_request(&DIRECT_PROTOCOL, &mut input)) {
+        Ok(Ok(request)) => {
+            let mut out = Cursor::new(Vec::new());
+            let written = block_on(codec.write_request(&DIRECT_PROTOCOL, &mut out, Ok(request)));
+            assert!(
+                written.is_ok(),
+                "an accepted request could not be written back"
+            );
+            assert_eq!(
+                out.into_inner(),
+                bytes,
+                "an accepted request is not canonical"
+            );
+        }
+        Ok(Err(_)) => {}
+        Err(error) => assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof),
+    }
+    let mut input = Cursor::new(bytes.to_vec());
+    match block_on(codec.read_response(&DIRECT_PROTOCOL, &mut input)) {
+        Ok(response) => {
+            let mut out = Cursor::new(Vec::new());
+            let written = block_on(codec.write_response(&DIRECT_PROTOCOL, &mut out, response));
+            assert!(
+                written.is_ok(),
+                "an accepted response could not be written back"
+            );
+            assert_eq!(
+                out.into_inner(),
+                bytes,
+                "an accepted response is not canonical"
+            );
+        }
+        Err(error) => assert!(
+            error.kind() == io::ErrorKind::UnexpectedEof || frame_error(&error).is_some(),
+            "a response was refused with an unexpected error: {error}"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use futures::executor::block_on;

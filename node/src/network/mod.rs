@@ -36,6 +36,8 @@ use libp2p::Swarm;
 use libp2p::swarm::SwarmEvent;
 use tokio::sync::mpsc;
 
+#[cfg(feature = "fuzzing")]
+pub use codec::check_frame_bytes;
 pub use codec::{Channel, DIRECT_PROTOCOL};
 pub use config::{
     BootstrapPeer, DEFAULT_MAX_GOSSIP_BYTES, DEFAULT_MAX_MESSAGE_BYTES, MAX_DURATION_MS_CEILING,

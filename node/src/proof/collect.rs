@@ -1,15 +1,15 @@
 //! Building a verifiable answer on the node: evaluate the query over a recording reader at the
 //! anchored version and wrap the value with the evidence.
 
+use yrd_contracts::ReadError;
 use yrd_contracts::reader::RecordingReader;
+use yrd_contracts::tree::StateProof;
 use yrd_contracts::tree::StateRoot;
+use yrd_verifier::query::{EvalError, Evaluation, ProvenQuery, envelope_value, evaluate};
+use yrd_verifier::{ANSWER_FORMAT, HexBytes, MAX_PROOF_READS, ProofEntry, ProvenAnswer, ReadProof};
 
-use super::query::{EvalError, Evaluation, ProvenQuery, envelope_value, evaluate};
-use super::{ANSWER_FORMAT, HexBytes, MAX_PROOF_READS, ProofEntry, ProvenAnswer, ReadProof};
 use crate::rpc::backend::{ProofAnchor, RpcBackend};
 use crate::rpc::error::RpcError;
-use yrd_contracts::ReadError;
-use yrd_contracts::tree::StateProof;
 
 /// Reads of one state version with their proofs.
 pub type Prover<'a> = dyn Fn(&[u8]) -> Result<(Option<Vec<u8>>, StateProof), ReadError> + 'a;

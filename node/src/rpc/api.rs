@@ -10,14 +10,14 @@ use yrd_contracts::did_document::DidResolution;
 use yrd_contracts::query::{
     IssuerView, LicenceEventView, LicenceTypeView, LicenceVerification, PolicyView,
 };
+use yrd_verifier::ProvenAnswer;
+use yrd_verifier::query::BatchParam;
 
 use super::params::{AuthParam, BlockParam, ProvinceParam};
 use super::views::{
     AccountNonce, BatchInclusionView, BatchLeavesReceipt, BlockView, DidHistory, HeadInfo,
     MaybeProven, NodeStatus, PeerView, TxDetails, TxStatus,
 };
-use crate::proof::ProvenAnswer;
-use crate::proof::query::BatchParam;
 
 /// Transaction submission and tracking.
 #[rpc(server, namespace = "tx")]

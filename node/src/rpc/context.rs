@@ -2,7 +2,6 @@
 //! OpenRPC document, plus the one way to call the backend ([`RpcContext::run_blocking`]).
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -121,18 +120,10 @@ impl RpcContext {
     /// The clock and limits for one verifier authentication.
     pub fn auth_check(&self) -> AuthCheck<'_> {
         AuthCheck {
-            now_ms: wall_clock_ms(),
+            now_ms: crate::clock::unix_ms(),
             max_clock_skew_ms: self.config.auth_max_clock_skew_ms,
             replay_cache: &self.replay_cache,
             node_key: &self.node_key,
         }
     }
-}
-
-/// The node's wall clock in ms since the Unix epoch (0 if the clock is before 1970).
-pub fn wall_clock_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
 }

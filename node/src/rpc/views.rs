@@ -188,7 +188,7 @@ pub struct TxDetails {
     pub payload_withheld: bool,
     /// Canonical bytes of the signed envelope, hex (decode them for the full payload); `null`
     /// when the payload is withheld.
-    pub raw: Option<crate::proof::HexBytes>,
+    pub raw: Option<yrd_verifier::HexBytes>,
 }
 
 /// What this node is.
@@ -335,7 +335,7 @@ pub enum MaybeProven<T> {
     /// The value alone.
     Plain(T),
     /// The value with its evidence (docs/PROOFS.md).
-    Proven(Box<crate::proof::ProvenAnswer>),
+    Proven(Box<yrd_verifier::ProvenAnswer>),
 }
 
 /// What `batch_submitLeaves` kept.

@@ -295,10 +295,9 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
         ),
     ] {
         let answer = cluster.rpc(B).ok(method, params);
-        let answer: yrd_node::proof::ProvenAnswer =
-            serde_json::from_value(answer).expect("envelope");
-        let spec = yrd_node::chain_spec::ChainSpec::load(&genesis).expect("genesis");
-        yrd_node::proof::verify_answer(&spec, &answer).unwrap_or_else(|e| panic!("{method}: {e}"));
+        let answer: yrd_verifier::ProvenAnswer = serde_json::from_value(answer).expect("envelope");
+        let spec = yrd_verifier::chain_spec::ChainSpec::load(&genesis).expect("genesis");
+        yrd_verifier::verify_answer(&spec, &answer).unwrap_or_else(|e| panic!("{method}: {e}"));
     }
 
     // A firm's DID created through node B (by Jiangsu) resolves at node C.

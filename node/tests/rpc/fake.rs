@@ -13,8 +13,8 @@ use yrd_contracts::types::TxHash;
 use yrd_contracts::{
     BlockContext, ChainId, ReadError, SignedTx, State, StateReader, TxBody, TxError,
 };
-use yrd_node::chain_spec::ChainSpec;
 use yrd_node::host::batch_leaves;
+use yrd_node::proof::certify::Certifier;
 use yrd_node::rpc::backend::{
     BatchInclusion, BatchLeavesError, LeavesSubmission, ProofAnchor, ProverHandle,
 };
@@ -22,8 +22,7 @@ use yrd_node::rpc::{
     BackendError, BlockRef, BlockView, HeadInfo, LicenceStatusChange, NodeRole, NodeStatus,
     PeerView, ReceiptView, RpcBackend, StateHandle, StoredTx, SubmitError, TxStatus,
 };
-
-use yrd_node::proof::certify::Certifier;
+use yrd_verifier::chain_spec::ChainSpec;
 
 /// The latest certified anchor: (state version, header, certificate).
 type Anchored = Option<(

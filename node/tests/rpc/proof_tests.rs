@@ -10,14 +10,14 @@ use yrd_contracts::keys;
 use yrd_contracts::records::{LicenceRecord, LicenceStatus, LicenceTypeRecord};
 use yrd_contracts::tx::{AnchorBatch, TxPayload};
 use yrd_contracts::types::LicenceTypeCode;
-use yrd_node::proof::query::Evaluation;
-use yrd_node::proof::verdict::{LicenceVerdict, describe};
-use yrd_node::proof::{HexBytes, ProvenAnswer, VerifyError, verify_answer};
+use yrd_node::proof::certify::Certifier;
 use yrd_node::rpc::error::{ACCESS_RESTRICTED, NOT_FOUND};
+use yrd_verifier::query::Evaluation;
+use yrd_verifier::verdict::{LicenceVerdict, describe};
+use yrd_verifier::{HexBytes, ProvenAnswer, VerifyError, verify_answer};
 
 use crate::fixture::{ISSUER_USCC, UNCONDITIONAL_TYPE, suspend};
 use crate::{Harness, call_err, within};
-use yrd_node::proof::certify::Certifier;
 
 const SHANGHAI: u32 = 310_000;
 const JIANGSU: u32 = 320_000;
@@ -32,7 +32,7 @@ async fn proven(h: &Harness, method: &str, mut params: Value) -> ProvenAnswer {
     answer(h.call(method, params).await.unwrap())
 }
 
-fn licence_verdict(verified: &yrd_node::proof::VerifiedAnswer) -> LicenceVerdict {
+fn licence_verdict(verified: &yrd_verifier::VerifiedAnswer) -> LicenceVerdict {
     let Evaluation::Found(value) = &verified.evaluation else {
         panic!("licence_verify always answers");
     };

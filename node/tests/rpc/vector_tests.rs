@@ -16,14 +16,14 @@ use yrd_contracts::tx::{
     AnchorBatch, AnchorLicence, LicenceStatusChange, LicenceTarget, StatusReason, TxPayload,
 };
 use yrd_contracts::types::LicenceTypeCode;
-use yrd_node::chain_spec::ChainSpec;
-use yrd_node::proof::verdict::describe;
-use yrd_node::proof::{HexBytes, ProvenAnswer, verify_answer};
+use yrd_node::proof::certify::Certifier;
+use yrd_verifier::chain_spec::ChainSpec;
+use yrd_verifier::verdict::describe;
+use yrd_verifier::{HexBytes, ProvenAnswer, verify_answer};
 
 use crate::fake::GENESIS_TIME_MS;
 use crate::fixture::{ISSUER_USCC, UNCONDITIONAL_TYPE, VALIDITY_MS, issuer_uscc, suspend};
 use crate::{Harness, within};
-use yrd_node::proof::certify::Certifier;
 
 const SHANGHAI: u32 = 310_000;
 const JIANGSU: u32 = 320_000;

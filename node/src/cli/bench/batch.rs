@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use yrd_contracts::batch::{BatchProof, BatchTree};
 use yrd_contracts::tx::{AnchorBatch, TxPayload};
 use yrd_contracts::types::LicenceTypeCode;
-use yrd_node::chain_spec::ChainSpec;
-use yrd_node::proof::{Evaluation, ProvenAnswer, verify_answer};
+use yrd_verifier::chain_spec::ChainSpec;
+use yrd_verifier::{Evaluation, ProvenAnswer, verify_answer};
 
 use super::Common;
 use super::net::{

@@ -15,7 +15,7 @@ use yrd_contracts::{
     BlockContext, BlockError, BlockOutcome, ChainId, Genesis, GenesisAuthority, Parameters,
     ProvinceCode, SignedTx, State,
 };
-use yrd_node::chain_spec::ChainSpec;
+use yrd_verifier::chain_spec::ChainSpec;
 
 use super::net::{Account, BENCH_TYPE, anchor, commitment};
 

@@ -180,7 +180,7 @@ fn sign_many(
     first: u64,
     count: usize,
 ) -> Vec<Prepared> {
-    let from_ms = yrd_node::host::now_ms();
+    let from_ms = yrd_node::clock::unix_ms();
     (0..count as u64)
         .map(|i| {
             let tx = account.sign(chain, net::anchor(net::commitment(run, first + i), from_ms));
@@ -375,7 +375,7 @@ async fn honest(
     let mut refused = 0usize;
     let mut samples = BTreeMap::new();
     let mut ticker = tokio::time::interval(every);
-    let run = yrd_node::host::now_ms() ^ 0x0f0f;
+    let run = yrd_node::clock::unix_ms() ^ 0x0f0f;
     let mut pending: Option<Prepared> = None;
     let mut index = 0u64;
     while !stop.load(Ordering::Relaxed) {
@@ -434,7 +434,7 @@ async fn measure(net: &LocalNet, params: &Params) -> anyhow::Result<Outcome> {
 
     // Enough signed transactions for the calibration flat out and the flood at its rate: the
     // calibration shows how many that is; sign generously up front (signing is not measured).
-    let run = yrd_node::host::now_ms();
+    let run = yrd_node::clock::unix_ms();
     let budget = if params.smoke { 5_000 } else { 200_000 };
     eprintln!("signing {budget} flooder transactions ...");
     let txs = Arc::new(sign_many(&mut flooder, &net.chain_id, run, 0, budget));

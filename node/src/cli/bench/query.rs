@@ -56,7 +56,7 @@ pub async fn bulk_anchor(
     let client = net.client(0)?;
     let mut accounts =
         setup_issuers(&client, &net.chain_id, net.authority("shanghai")?, issuers).await?;
-    let now = yrd_node::host::now_ms();
+    let now = yrd_node::clock::unix_ms();
     let mut txs = Vec::with_capacity(count as usize);
     for i in 0..count {
         let account = &mut accounts[(i % issuers as u64) as usize];

@@ -111,7 +111,7 @@ impl Report {
 
     /// Print the table and write `<dir>/<scenario>.json`; returns the file.
     pub fn finish(mut self, dir: &Path) -> anyhow::Result<PathBuf> {
-        self.finished_unix_ms = yrd_node::host::now_ms();
+        self.finished_unix_ms = yrd_node::clock::unix_ms();
         println!();
         println!(
             "== yrd bench {}{} ==",

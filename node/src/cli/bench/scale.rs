@@ -15,9 +15,9 @@ use yrd_contracts::query::licence_verify;
 use yrd_contracts::types::ProvinceCode;
 use yrd_node::proof::certify::Certifier;
 use yrd_node::proof::collect::prove_with;
-use yrd_node::proof::query::{LicenceVerifyParams, ProvenQuery};
 use yrd_node::rpc::backend::ProofAnchor;
 use yrd_node::storage::{CommittedBlockWrite, CommittedTransaction, Store, StoreConfig};
+use yrd_verifier::query::{LicenceVerifyParams, ProvenQuery};
 
 use super::Common;
 use super::chain::{Builder, validator_seeds};
@@ -51,7 +51,7 @@ pub fn run(args: &ScaleArgs, common: &Common) -> anyhow::Result<Report> {
     anyhow::ensure!(sizes.windows(2).all(|w| w[0] < w[1]), "--sizes must ascend");
     let db = common.work_dir.join("db");
     let store = Store::open(&db, StoreConfig::default()).context("opening the database")?;
-    let spec = yrd_node::chain_spec::ChainSpec::from_genesis(super::chain::genesis())?;
+    let spec = yrd_verifier::chain_spec::ChainSpec::from_genesis(super::chain::genesis())?;
     let state = yrd_node::host::restart::open_state(&store, &spec)?;
     let genesis_header = spec.consensus.header();
     let hook_store = store.clone();

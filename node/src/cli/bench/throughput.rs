@@ -640,8 +640,8 @@ async fn run_steps(
     chain: &ChainId,
     params: &Params,
 ) -> anyhow::Result<Outcome> {
-    let run_id = yrd_node::host::now_ms();
-    let from_ms = yrd_node::host::now_ms();
+    let run_id = yrd_node::clock::unix_ms();
+    let from_ms = yrd_node::clock::unix_ms();
     let duration = Duration::from_secs_f64(params.step_secs);
     let drain = Duration::from_secs_f64(params.drain_secs);
     let mut steps: Vec<Step> = Vec::new();

@@ -7,9 +7,9 @@ use yrd_contracts::tree::MemoryTreeStore;
 use yrd_contracts::types::ProvinceCode;
 use yrd_node::proof::certify::Certifier;
 use yrd_node::proof::collect::prove_with;
-use yrd_node::proof::query::{LicenceVerifyParams, ProvenQuery};
-use yrd_node::proof::{ProvenAnswer, verify_answer};
 use yrd_node::rpc::backend::ProofAnchor;
+use yrd_verifier::query::{LicenceVerifyParams, ProvenQuery};
+use yrd_verifier::{ProvenAnswer, verify_answer};
 
 use super::Common;
 use super::chain::{Builder, validator_seeds};

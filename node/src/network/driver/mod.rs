@@ -9,7 +9,7 @@ mod inbound;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use futures::future::BoxFuture;
@@ -89,13 +89,6 @@ pub(crate) fn member_map(
     keys.into_iter()
         .map(|key| Ok((peer_id_from_public_key(&key)?, key)))
         .collect()
-}
-
-fn now_unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
 }
 
 impl Driver {
@@ -425,7 +418,7 @@ impl Driver {
                 if num_established.get() == 1 {
                     tracing::info!(peer = %peer_id, addr = %address, "peer connected");
                     self.peers
-                        .on_connected(peer_id, key, address, now_unix_ms());
+                        .on_connected(peer_id, key, address, crate::clock::unix_ms());
                     let _ = self.emit(NetworkEvent::PeerConnected { key });
                 }
             }

@@ -6,10 +6,10 @@
 use jsonrpsee::PendingSubscriptionSink;
 use jsonrpsee::core::{RpcResult, SubscriptionResult, async_trait};
 use yrd_contracts::SignedTx;
+use yrd_verifier::HexBytes;
 
 use super::RpcHandlers;
 use super::subscriptions;
-use crate::proof::HexBytes;
 use crate::rpc::api::{ChainApiServer, TxApiServer};
 use crate::rpc::disclosure;
 use crate::rpc::error::RpcError;

@@ -8,10 +8,10 @@ use yrd_contracts::keys;
 use yrd_contracts::query::did_resolve;
 use yrd_contracts::reader::read_record;
 use yrd_contracts::records::DidHeadRecord;
+use yrd_verifier::ProvenQuery;
+use yrd_verifier::query::DidParams;
 
 use super::RpcHandlers;
-use crate::proof::ProvenQuery;
-use crate::proof::query::DidParams;
 use crate::rpc::api::DidApiServer;
 use crate::rpc::error::RpcError;
 use crate::rpc::params::parse_did;

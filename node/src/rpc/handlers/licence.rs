@@ -16,13 +16,13 @@ use yrd_contracts::query::{
     Disclosure, LicenceEventView, LicenceVerification, licence_history, licence_verify,
 };
 use yrd_contracts::types::Digest32;
+use yrd_verifier::query::{
+    BatchParam, EvalError, LicenceParams, LicenceVerifyParams, RESTRICTED_HISTORY,
+};
+use yrd_verifier::{Evaluation, ProvenQuery, evaluate};
 
 use super::RpcHandlers;
 use super::subscriptions::{self, StatusWatch};
-use crate::proof::query::{
-    BatchParam, EvalError, LicenceParams, LicenceVerifyParams, RESTRICTED_HISTORY,
-};
-use crate::proof::{Evaluation, ProvenQuery, evaluate};
 use crate::rpc::api::LicenceApiServer;
 use crate::rpc::auth::{AuthParams, authenticate};
 use crate::rpc::context::RpcContext;

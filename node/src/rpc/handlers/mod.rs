@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use jsonrpsee::RpcModule;
 use jsonrpsee::server::RegisterMethodError;
+use yrd_verifier::{Evaluation, ProvenAnswer, ProvenQuery};
 
 use super::api::{
     ChainApiServer, DidApiServer, LicenceApiServer, NodeApiServer, ProofApiServer,
@@ -23,7 +24,6 @@ use super::api::{
 use super::context::RpcContext;
 use super::error::RpcError;
 use super::views::MaybeProven;
-use crate::proof::{Evaluation, ProvenAnswer, ProvenQuery};
 
 /// Implements every API trait.
 #[derive(Debug, Clone)]

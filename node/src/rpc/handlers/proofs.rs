@@ -4,17 +4,17 @@
 //! [`crate::rpc::disclosure`]); it serves every other key.
 
 use jsonrpsee::core::{RpcResult, async_trait};
+use yrd_contracts::tree::MAX_KEY_LEN_BYTES;
+use yrd_verifier::query::StateKeyParams;
+use yrd_verifier::{HexBytes, ProvenAnswer, ProvenQuery};
 
 use super::RpcHandlers;
-use crate::proof::query::StateKeyParams;
-use crate::proof::{HexBytes, ProvenAnswer, ProvenQuery};
 use crate::rpc::api::ProofApiServer;
 use crate::rpc::backend::{BatchLeavesError, LeavesSubmission};
 use crate::rpc::disclosure;
 use crate::rpc::error::RpcError;
 use crate::rpc::params::{parse_hex32, parse_hex64, parse_uscc};
 use crate::rpc::views::{BatchInclusionView, BatchLeavesReceipt};
-use yrd_contracts::tree::MAX_KEY_LEN_BYTES;
 
 #[async_trait]
 impl ProofApiServer for RpcHandlers {

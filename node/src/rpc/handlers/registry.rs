@@ -5,10 +5,10 @@ use yrd_contracts::StateReader;
 use yrd_contracts::query::{
     IssuerView, LicenceTypeView, PolicyView, issuer_get, licence_type_get, next_nonce, policy_get,
 };
+use yrd_verifier::ProvenQuery;
+use yrd_verifier::query::{IssuerParams, LicenceTypeParams, PolicyParams};
 
 use super::RpcHandlers;
-use crate::proof::ProvenQuery;
-use crate::proof::query::{IssuerParams, LicenceTypeParams, PolicyParams};
 use crate::rpc::api::RegistryApiServer;
 use crate::rpc::error::RpcError;
 use crate::rpc::params::{ProvinceParam, parse_hex32, parse_licence_type};

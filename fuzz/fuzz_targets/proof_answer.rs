@@ -1,4 +1,4 @@
-//! NODE TARGET (feature `node`): a proven answer as `yrd verify --response` reads it (JSON), checked
+//! A proven answer as `yrd verify --response` reads it (JSON), checked
 //! against a fixed chain spec: never a panic, whatever the evidence, headers or certificates hold.
 #![no_main]
 
@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use yrd_fuzz::contract_samples::sample_genesis;
-use yrd_node::chain_spec::ChainSpec;
-use yrd_node::proof::{ProvenAnswer, verify_answer};
+use yrd_verifier::chain_spec::ChainSpec;
+use yrd_verifier::{ProvenAnswer, verify_answer};
 
 static SPEC: LazyLock<Option<ChainSpec>> =
     LazyLock::new(|| ChainSpec::from_genesis(sample_genesis()).ok());

@@ -17,7 +17,7 @@ use yrd_contracts::tree::MAX_KEY_LEN_BYTES;
 use yrd_contracts::tx::BatchMembership;
 use yrd_contracts::types::{LicenceTypeCode, ProvinceCode};
 
-use super::HexBytes;
+use crate::HexBytes;
 
 /// Longest licence history `licence_getHistory` proves in one answer (one proof per event).
 pub const MAX_PROVEN_HISTORY: u32 = 256;

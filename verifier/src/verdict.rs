@@ -3,8 +3,8 @@
 use yrd_contracts::query::{Disclosure, LicenceVerification, RecognitionBasis};
 use yrd_contracts::records::LicenceStatus;
 
-use super::query::{Evaluation, ProvenQuery};
-use super::verify::VerifiedAnswer;
+use crate::query::{Evaluation, ProvenQuery};
+use crate::verify::VerifiedAnswer;
 
 /// The one-word outcome of a licence verification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

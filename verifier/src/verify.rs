@@ -17,12 +17,12 @@ use yrd_contracts::query::QueryError;
 use yrd_contracts::reader::{ProvenEntryError, ProvenReader, ReadError};
 use yrd_contracts::tree::StateRoot;
 
-use super::query::{EvalError, Evaluation, ProvenQuery, envelope_value, evaluate};
-use super::{
+use crate::chain_spec::ChainSpec;
+use crate::query::{EvalError, Evaluation, ProvenQuery, envelope_value, evaluate};
+use crate::{
     ANSWER_FORMAT, HexBytes, MAX_ANSWER_EPOCH_CHANGES, MAX_EVIDENCE_ITEM_BYTES, MAX_PROOF_READS,
     ProvenAnswer,
 };
-use crate::chain_spec::ChainSpec;
 
 /// Why an answer does not verify. Each variant names one failed check.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

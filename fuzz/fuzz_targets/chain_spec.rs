@@ -1,10 +1,10 @@
-//! NODE TARGET (feature `node`): a genesis file as `ChainSpec::load` reads it (JSON, then
+//! A genesis file as `ChainSpec::load` reads it (JSON, then
 //! validation and the genesis state): never a panic, and a loaded spec's validator set is valid.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use yrd_contracts::Genesis;
-use yrd_node::chain_spec::ChainSpec;
+use yrd_verifier::chain_spec::ChainSpec;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -1,0 +1,191 @@
+//! Which validator set votes, derived from the chain itself: the set the state schedules for the
+//! next epoch (read after every commit), and on restart the sets of every epoch so far, rebuilt
+//! from the stored reconfiguration blocks (never from the genesis file alone).
+//!
+//! The schedule rule, used alike by a running host and by a restart so that both report the same
+//! `next_validator_set` for every executed height: after executing a block of epoch `e` under the
+//! set `S_e`, the state's validator list `L` schedules a change iff `L`'s keys differ from `S_e`'s;
+//! the scheduled set is `L` with equal power in epoch `e + 1`. A change that lands while an earlier
+//! one is being handed over (after the reconfiguration block was proposed, before it committed) is
+//! therefore scheduled again in the new epoch rather than forgotten.
+
+use yrd_consensus::PublicKey;
+use yrd_consensus::epoch::next_epoch_set;
+use yrd_consensus::types::ValidatorSet;
+use yrd_contracts::reader::StateReader;
+
+use super::restart::{RestartError, committed_block};
+use crate::storage::Store;
+
+/// The set the state scheduled for the epoch after `current`'s, if it differs from `current`.
+/// A state whose validator list cannot be read or makes no valid set schedules nothing (and is
+/// logged): the ledger's own rules never produce one.
+pub fn scheduled_next_set(
+    reader: &impl StateReader,
+    current: &ValidatorSet,
+) -> Option<ValidatorSet> {
+    let keys = match yrd_contracts::query::next_validator_keys(reader) {
+        Ok(keys) => keys,
+        Err(error) => {
+            tracing::error!(%error, epoch = current.epoch, "reading the validator list failed");
+            return None;
+        }
+    };
+    let keys: Vec<PublicKey> = keys.into_iter().map(PublicKey).collect();
+    let next = match ValidatorSet::equal_power(current.epoch.saturating_add(1), &keys) {
+        Ok(next) => next,
+        Err(error) => {
+            tracing::error!(%error, epoch = current.epoch, "the validator list makes no valid set");
+            return None;
+        }
+    };
+    (next.validators != current.validators).then_some(next)
+}
+
+/// One epoch after the first: where it started and who votes in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EpochStart {
+    /// Height of the reconfiguration block that ended the previous epoch.
+    pub height: u64,
+    /// That block's round: the new epoch's first round is the next one.
+    pub round: u64,
+    /// The epoch's validator set.
+    pub validator_set: ValidatorSet,
+}
+
+/// The validator sets of every epoch of a stored chain, oldest first (the genesis set first).
+#[derive(Clone, Debug)]
+pub struct EpochHistory {
+    genesis: ValidatorSet,
+    changes: Vec<EpochStart>,
+}
+
+impl EpochHistory {
+    /// Reads the stored reconfiguration blocks: epoch 1's, epoch 2's, … until one is missing.
+    /// Each must be a committed block of the epoch before, handing over to exactly the next
+    /// epoch with a valid set; anything else is a corrupt store.
+    pub fn load(store: &Store, genesis: &ValidatorSet) -> Result<Self, RestartError> {
+        let mut changes: Vec<EpochStart> = Vec::new();
+        let mut epoch = genesis.epoch;
+        loop {
+            let next_epoch = epoch.saturating_add(1);
+            let Some(height) = store.epoch_change_height(next_epoch)? else {
+                break;
+            };
+            let corrupt = |reason: &str| RestartError::Corrupt {
+                what: format!("reconfiguration block of epoch {next_epoch} at height {height}"),
+                reason: reason.to_owned(),
+            };
+            let block = committed_block(store, height)?.ok_or_else(|| corrupt("not stored"))?;
+            let header = &block.block.header;
+            if header.epoch != epoch {
+                return Err(corrupt("it is not a block of the epoch before"));
+            }
+            let set = next_epoch_set(header)
+                .filter(|set| set.epoch == next_epoch && set.validate().is_ok())
+                .ok_or_else(|| corrupt("it does not hand over to a valid set of that epoch"))?;
+            if changes.last().is_some_and(|last| last.height >= height) {
+                return Err(corrupt(
+                    "it is not above the previous reconfiguration block",
+                ));
+            }
+            changes.push(EpochStart {
+                height,
+                round: header.round,
+                validator_set: set.clone(),
+            });
+            epoch = next_epoch;
+        }
+        Ok(Self {
+            genesis: genesis.clone(),
+            changes,
+        })
+    }
+
+    /// The set of the newest epoch.
+    pub fn current(&self) -> &ValidatorSet {
+        self.changes
+            .last()
+            .map_or(&self.genesis, |change| &change.validator_set)
+    }
+
+    /// The first round of the newest epoch (1 for the genesis epoch).
+    pub fn current_start_round(&self) -> u64 {
+        self.changes
+            .last()
+            .map_or(1, |change| change.round.saturating_add(1))
+    }
+
+    /// The newest epoch change, if any.
+    pub fn last_change(&self) -> Option<&EpochStart> {
+        self.changes.last()
+    }
+
+    /// The set that voted in `epoch`, if the chain has reached it.
+    pub fn set_of(&self, epoch: u64) -> Option<&ValidatorSet> {
+        if epoch == self.genesis.epoch {
+            return Some(&self.genesis);
+        }
+        self.changes
+            .iter()
+            .map(|change| &change.validator_set)
+            .find(|set| set.epoch == epoch)
+    }
+
+    /// The set of the epoch before the newest, if there is one.
+    pub fn previous(&self) -> Option<&ValidatorSet> {
+        match self.changes.len() {
+            0 => None,
+            1 => Some(&self.genesis),
+            n => self.changes.get(n - 2).map(|change| &change.validator_set),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use yrd_contracts::reader::MapReader;
+    use yrd_contracts::records::{ValidatorList, ValidatorRecord};
+    use yrd_contracts::types::ProvinceCode;
+
+    use super::*;
+
+    fn set(epoch: u64, keys: &[u8]) -> ValidatorSet {
+        let keys: Vec<PublicKey> = keys.iter().map(|k| PublicKey([*k; 32])).collect();
+        ValidatorSet::equal_power(epoch, &keys).unwrap()
+    }
+
+    fn state_with(keys: &[u8]) -> MapReader {
+        let list = ValidatorList {
+            validators: keys
+                .iter()
+                .map(|k| ValidatorRecord {
+                    key: [*k; 32],
+                    province: ProvinceCode(310000),
+                    added_height: 1,
+                })
+                .collect(),
+        };
+        let record = yrd_contracts::codec::encode(&list);
+        MapReader([(yrd_contracts::keys::validator_list(), record)].into())
+    }
+
+    #[test]
+    fn the_same_keys_in_another_order_schedule_nothing() {
+        assert_eq!(
+            scheduled_next_set(&state_with(&[3, 1, 2]), &set(0, &[1, 2, 3])),
+            None
+        );
+    }
+
+    #[test]
+    fn other_keys_schedule_them_for_the_next_epoch() {
+        let next = scheduled_next_set(&state_with(&[1, 2]), &set(4, &[1, 2, 3]));
+        assert_eq!(next, Some(set(5, &[1, 2])));
+    }
+
+    #[test]
+    fn a_state_without_a_usable_list_schedules_nothing() {
+        assert_eq!(scheduled_next_set(&state_with(&[]), &set(0, &[1])), None);
+    }
+}
