@@ -14,6 +14,7 @@
 //! | member list | `00 04` | `MemberList` |
 //! | validator list | `00 05` | `ValidatorList` |
 //! | next proposal id | `00 06` | `u64` |
+//! | observer list | `00 07` | `ObserverList` |
 //! | member | `01 ‖ province u32` | `MemberRecord` |
 //! | authority key | `02 ‖ key[32]` | `ProvinceCode` (kept after removal: a key is never reused) |
 //! | proposal | `03 ‖ id u64` | `ProposalRecord` |
@@ -115,6 +116,10 @@ pub fn validator_list() -> Vec<u8> {
 /// `00 06`.
 pub fn next_proposal_id() -> Vec<u8> {
     vec![table::META, 0x06]
+}
+/// `00 07`.
+pub fn observer_list() -> Vec<u8> {
+    vec![table::META, 0x07]
 }
 /// `01 ‖ province`.
 pub fn member(province: ProvinceCode) -> Vec<u8> {

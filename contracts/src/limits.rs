@@ -25,6 +25,10 @@ pub const MIN_MEMBERS: usize = 2;
 /// Fewest yes votes of current members that pass a proposal, whatever the quorum fraction: no
 /// single member ever decides alone.
 pub const MIN_YES_VOTES: u64 = 2;
+/// Most observer nodes one province may register.
+pub const MAX_OBSERVERS_PER_PROVINCE: usize = 16;
+/// Most observer nodes in all (one record holds them: its size stays bounded).
+pub const MAX_OBSERVERS: usize = 256;
 /// Most validator keys one province brings in the genesis.
 pub const MAX_GENESIS_VALIDATORS_PER_PROVINCE: usize = 16;
 

@@ -92,6 +92,24 @@ pub struct ValidatorList {
     pub validators: Vec<ValidatorRecord>,
 }
 
+/// A registered observer node.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct ObserverRecord {
+    /// Its node key.
+    pub key: PublicKeyBytes,
+    /// The province whose authority registered it.
+    pub province: ProvinceCode,
+    /// Height at which it was registered.
+    pub added_height: u64,
+}
+
+/// Every registered observer (ascending by key), in one bounded record.
+#[derive(Debug, Clone, PartialEq, Eq, Default, BorshSerialize, BorshDeserialize)]
+pub struct ObserverList {
+    /// Observers, ascending by key.
+    pub observers: Vec<ObserverRecord>,
+}
+
 /// Where a proposal stands.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize,

@@ -149,6 +149,18 @@ pub enum TxPayload {
         /// The verifier's DID.
         verifier: DidId,
     },
+    /// A province authority registers an observer node key: a non-voting node that the member
+    /// network admits, which follows the committed chain and serves reads. At most
+    /// [`crate::limits::MAX_OBSERVERS_PER_PROVINCE`] per province.
+    RegisterObserver {
+        /// The observer's node key.
+        key: PublicKeyBytes,
+    },
+    /// The registering province's authority removes one of its observers.
+    RemoveObserver {
+        /// The observer's node key.
+        key: PublicKeyBytes,
+    },
 }
 
 /// What a proposal would do once passed.

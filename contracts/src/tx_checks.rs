@@ -70,6 +70,8 @@ impl TxPayload {
             TxPayload::TimestampDocument { .. } => "timestampDocument",
             TxPayload::RegisterVerifier { .. } => "registerVerifier",
             TxPayload::DeregisterVerifier { .. } => "deregisterVerifier",
+            TxPayload::RegisterObserver { .. } => "registerObserver",
+            TxPayload::RemoveObserver { .. } => "removeObserver",
         }
     }
 
@@ -192,7 +194,9 @@ impl TxPayload {
             | TxPayload::DidDeactivate { .. }
             | TxPayload::TimestampDocument { .. }
             | TxPayload::RegisterVerifier { .. }
-            | TxPayload::DeregisterVerifier { .. } => Ok(()),
+            | TxPayload::DeregisterVerifier { .. }
+            | TxPayload::RegisterObserver { .. }
+            | TxPayload::RemoveObserver { .. } => Ok(()),
         }
     }
 }

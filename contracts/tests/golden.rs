@@ -174,6 +174,8 @@ fn payloads() -> Vec<TxPayload> {
         },
         TxPayload::RegisterVerifier { verifier: did },
         TxPayload::DeregisterVerifier { verifier: did },
+        TxPayload::RegisterObserver { key: [0xe1; 32] },
+        TxPayload::RemoveObserver { key: [0xe1; 32] },
     ]
 }
 
@@ -325,6 +327,16 @@ const GOLDEN: &[(&str, &str, &str)] = &[
         "deregisterVerifier",
         "0a0000007972642d676f6c64656e8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c1a00000000000000e8030000000000001ad1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1aa5d9115197e48859bffcec0b5418896778520830356a719482978f5b3fcb1919e895f464d5e14c87e19939a16e792f61aac9cb281ffe77dd0c464898f15af0b",
         "d3c1badcb826d765f53ea54339ad5073ba0cb555bb05a597916b51f3800c36ef",
+    ),
+    (
+        "registerObserver",
+        "0a0000007972642d676f6c64656e8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c1b00000000000000e8030000000000001be1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e14ffc4ce5a43eca506194101aa51227cd82f008f633e78cfa8cb747eb094783db79a2edacfcc8b4f3a5384c9112fd7f30ec6086031f42fd25c810bdc7bcf72e02",
+        "fcb0dc3ff0beb186459619137417744b3ac4dd12b9cfdfc031ddc7528d6b061b",
+    ),
+    (
+        "removeObserver",
+        "0a0000007972642d676f6c64656e8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c1c00000000000000e8030000000000001ce1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e19f47e7e3ab8a28451f8fe091ec69238d01b0d36f4bf8a05e116527235435321326bb0d8d6660466e45c6f7195caef2a8bef34865c2f38e42825eb2fb3904ee01",
+        "1f5cb275a652461a59130d56db27a38f779585c856ac166fcffa7262cff1961f",
     ),
 ];
 

@@ -15,5 +15,7 @@ mod availability_tests;
 mod epoch_tests;
 #[path = "cluster/licence_flow_tests.rs"]
 mod licence_flow_tests;
+#[path = "cluster/observer_tests.rs"]
+mod observer_tests;
 #[path = "cluster/refusal_tests.rs"]
 mod refusal_tests;

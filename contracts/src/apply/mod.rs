@@ -17,6 +17,7 @@ mod did;
 mod governance;
 mod issuer;
 mod licence;
+mod observer;
 mod policy;
 mod timestamp;
 mod verifier;
@@ -307,6 +308,8 @@ fn dispatch(cx: &mut TxCx<'_>, payload: &TxPayload) -> Result<(), ApplyError> {
         }
         TxPayload::RegisterVerifier { verifier } => verifier::register(cx, verifier),
         TxPayload::DeregisterVerifier { verifier } => verifier::deregister(cx, verifier),
+        TxPayload::RegisterObserver { key } => observer::register(cx, key),
+        TxPayload::RemoveObserver { key } => observer::remove(cx, key),
     }
 }
 

@@ -11,8 +11,8 @@ use crate::params::Parameters;
 use crate::reader::{StateReader, read_record};
 use crate::records::{
     BatchRecord, HeadRecord, IssuerRecord, IssuerRevocationRule, IssuerStatus, LicenceTypeRecord,
-    MemberList, MemberRecord, PolicyRecord, ProposalRecord, ProposalStatus, TimestampRecord,
-    ValidatorList, VerifierRecord,
+    MemberList, MemberRecord, ObserverList, PolicyRecord, ProposalRecord, ProposalStatus,
+    TimestampRecord, ValidatorList, VerifierRecord,
 };
 use crate::tx::{GovernanceAction, StatusReason};
 use crate::types::{DataClass, Digest32, LicenceTypeCode, ProvinceCode, PublicKeyBytes};
@@ -319,6 +319,20 @@ pub fn validators(reader: &impl StateReader) -> Result<Vec<ValidatorView>, Query
 pub fn next_validator_keys(reader: &impl StateReader) -> Result<Vec<[u8; 32]>, QueryError> {
     let list: ValidatorList = read_record(reader, &keys::validator_list())?.unwrap_or_default();
     Ok(list.validators.into_iter().map(|v| v.key).collect())
+}
+
+/// The keys of the registered observers that count: those whose province is a member admitted
+/// at or before the registration (an observer of a removed province lapses with it), ascending.
+pub fn observer_keys(reader: &impl StateReader) -> Result<Vec<[u8; 32]>, QueryError> {
+    let list: ObserverList = read_record(reader, &keys::observer_list())?.unwrap_or_default();
+    let mut keys_out = Vec::with_capacity(list.observers.len());
+    for record in list.observers {
+        let member: Option<MemberRecord> = read_record(reader, &keys::member(record.province))?;
+        if member.is_some_and(|m| record.added_height >= m.joined_height) {
+            keys_out.push(record.key);
+        }
+    }
+    Ok(keys_out)
 }
 
 /// The registration of verifier `did` by `province` (each province registers on its own).

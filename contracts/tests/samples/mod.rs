@@ -191,11 +191,13 @@ pub fn every_payload() -> Vec<TxPayload> {
         },
         TxPayload::RegisterVerifier { verifier: did(5) },
         TxPayload::DeregisterVerifier { verifier: did(5) },
+        TxPayload::RegisterObserver { key: [0x61; 32] },
+        TxPayload::RemoveObserver { key: [0x61; 32] },
     ]
 }
 
 /// Number of `TxPayload` variants; [`payload_kind`] numbers them.
-pub const PAYLOAD_KINDS: usize = 27;
+pub const PAYLOAD_KINDS: usize = 29;
 
 /// The variant of a payload, as a number below [`PAYLOAD_KINDS`]. The match is exhaustive, so a
 /// new variant fails to compile here until it is numbered (and given a sample above).
@@ -228,6 +230,8 @@ pub fn payload_kind(payload: &TxPayload) -> usize {
         TxPayload::TimestampDocument { .. } => 24,
         TxPayload::RegisterVerifier { .. } => 25,
         TxPayload::DeregisterVerifier { .. } => 26,
+        TxPayload::RegisterObserver { .. } => 27,
+        TxPayload::RemoveObserver { .. } => 28,
     }
 }
 

@@ -1,9 +1,16 @@
-//! `yrd devnet [--dir D] [--nodes N]`: a local four-province network in one command.
+//! `yrd devnet [--dir D] [--nodes N] [--observers M]`: a local four-province network in one
+//! command.
 //!
 //! On first use it creates, under `D`: an authority key and a node key per province, `genesis.json`,
 //! and one `node.toml` per node (p2p and RPC on loopback). Then it starts every node as a separate
 //! `yrd node` process (logs in `D/<node>/node.log`), prints each RPC address, and on Ctrl-C or
 //! SIGTERM stops them all. Running it again reuses the folder and resumes the chain.
+//!
+//! With `--observers M` it also writes `observer-1` … `observer-M` (node key and config, ports after
+//! the validators'); once the validators commit, each observer is registered on chain by a
+//! province authority in turn (`yrd tx register-observer`, the same transaction an operator
+//! sends; one already registered is left as it is) and started. Observers never vote: they pull
+//! committed blocks from the validators, verify and execute them, and serve the full JSON-RPC.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -35,9 +42,13 @@ pub struct DevnetArgs {
     /// First RPC port; node i serves on base + i.
     #[arg(long, default_value_t = 8600)]
     pub rpc_base_port: u16,
-    /// Only write keys, genesis and configs; start nothing.
+    /// Only write keys, genesis and configs; start nothing (observers are registered on chain
+    /// only by a devnet that runs).
     #[arg(long)]
     pub init_only: bool,
+    /// Number of observer nodes (non-voting, registered on chain by the provinces in turn).
+    #[arg(long, default_value_t = 0)]
+    pub observers: usize,
 }
 
 /// A node of the devnet.
@@ -49,12 +60,19 @@ pub struct DevnetNode {
     pub config: PathBuf,
     /// Its RPC URL.
     pub rpc_url: String,
+    /// Its node key.
+    pub key: [u8; 32],
+    /// For an observer: the folder of the province whose authority registers it.
+    pub registered_by: Option<&'static str>,
 }
 
 /// Write everything a devnet needs (if not there yet) and return its nodes.
 pub fn init(args: &DevnetArgs) -> anyhow::Result<Vec<DevnetNode>> {
     if args.nodes == 0 || args.nodes > 16 {
         bail!("--nodes must be between 1 and 16");
+    }
+    if args.observers > 16 {
+        bail!("--observers must be between 0 and 16");
     }
     std::fs::create_dir_all(&args.dir)
         .with_context(|| format!("creating {}", args.dir.display()))?;
@@ -74,6 +92,13 @@ pub fn init(args: &DevnetArgs) -> anyhow::Result<Vec<DevnetNode>> {
     let mut node_keys = Vec::new();
     for name in &names {
         node_keys.push(ensure_key(&args.dir.join(name).join("node-key.json"))?);
+    }
+    let observer_names: Vec<String> = (1..=args.observers)
+        .map(|i| format!("observer-{i}"))
+        .collect();
+    let mut observer_keys = Vec::new();
+    for name in &observer_names {
+        observer_keys.push(ensure_key(&args.dir.join(name).join("node-key.json"))?);
     }
     if !genesis_path.exists() {
         let mut authorities = Vec::new();
@@ -101,11 +126,15 @@ pub fn init(args: &DevnetArgs) -> anyhow::Result<Vec<DevnetNode>> {
     }
 
     let mut nodes = Vec::new();
-    for (i, name) in names.iter().enumerate() {
+    let all_names = names.iter().chain(&observer_names);
+    let all_keys = node_keys.iter().chain(&observer_keys);
+    for (i, (name, key)) in all_names.zip(all_keys).enumerate() {
         let folder = args.dir.join(name);
         let config = folder.join("node.toml");
         let rpc_port = args.rpc_base_port + i as u16;
+        let observer = i >= args.nodes;
         if !config.exists() {
+            // Everyone bootstraps to the validators; observers talk to no one else.
             let bootstrap: Vec<String> = node_keys
                 .iter()
                 .enumerate()
@@ -118,8 +147,9 @@ pub fn init(args: &DevnetArgs) -> anyhow::Result<Vec<DevnetNode>> {
                     )
                 })
                 .collect();
+            let role = if observer { "observer" } else { "validator" };
             let text = format!(
-                "# Node {name} of the local devnet.\n\
+                "# Node {name} ({role}) of the local devnet.\n\
                  data_dir = \"data\"\nkey_file = \"node-key.json\"\ngenesis_file = \"../genesis.json\"\n\n\
                  [p2p]\nlisten_address = \"/ip4/127.0.0.1/tcp/{}\"\nbootstrap = [\n  {}\n]\n\n\
                  [rpc]\nlisten_address = \"127.0.0.1:{rpc_port}\"\n\n\
@@ -134,6 +164,8 @@ pub fn init(args: &DevnetArgs) -> anyhow::Result<Vec<DevnetNode>> {
             name: name.clone(),
             config,
             rpc_url: format!("http://127.0.0.1:{rpc_port}"),
+            key: *key,
+            registered_by: observer.then(|| PROVINCES[(i - args.nodes) % PROVINCES.len()].1),
         });
     }
     Ok(nodes)
@@ -161,35 +193,137 @@ pub fn run(args: &DevnetArgs) -> anyhow::Result<ExitCode> {
     }
     let exe = std::env::current_exe().context("locating the yrd binary")?;
     let mut children: Vec<(String, Child)> = Vec::new();
-    for node in &nodes {
-        let folder = node.config.parent().unwrap_or_else(|| Path::new("."));
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(folder.join("node.log"))
-            .with_context(|| format!("creating {}/node.log", folder.display()))?;
-        let child = Command::new(&exe)
-            .arg("node")
-            .arg("--config")
-            .arg(&node.config)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()
-            .with_context(|| format!("starting node {}", node.name))?;
-        println!(
-            "started {:<10} pid {:<7} rpc {}",
-            node.name,
-            child.id(),
-            node.rpc_url
-        );
-        children.push((node.name.clone(), child));
+    let (validators, observers): (Vec<&DevnetNode>, Vec<&DevnetNode>) =
+        nodes.iter().partition(|node| node.registered_by.is_none());
+    for node in validators {
+        children.push(start_node(&exe, node)?);
+    }
+    if !observers.is_empty() {
+        if let Err(error) = register_observers(&exe, args, &nodes, &observers) {
+            stop_all(&mut children);
+            return Err(error);
+        }
+        for node in observers {
+            children.push(start_node(&exe, node)?);
+        }
     }
     println!(
         "devnet running in {}; logs in <node>/node.log; Ctrl-C stops every node",
         args.dir.display()
     );
+    supervise(children)
+}
 
+/// Starts one `yrd node` process, its output appended to `<node>/node.log`.
+fn start_node(exe: &Path, node: &DevnetNode) -> anyhow::Result<(String, Child)> {
+    let folder = node.config.parent().unwrap_or_else(|| Path::new("."));
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(folder.join("node.log"))
+        .with_context(|| format!("creating {}/node.log", folder.display()))?;
+    let child = Command::new(exe)
+        .arg("node")
+        .arg("--config")
+        .arg(&node.config)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .with_context(|| format!("starting node {}", node.name))?;
+    let role = if node.registered_by.is_some() {
+        "observer"
+    } else {
+        "validator"
+    };
+    println!(
+        "started {:<10} {role:<9} pid {:<7} rpc {}",
+        node.name,
+        child.id(),
+        node.rpc_url
+    );
+    Ok((node.name.clone(), child))
+}
+
+/// Registers every observer on chain (once the validators commit), each by the authority of
+/// the province named in it, through `yrd tx register-observer`. An observer registered by an
+/// earlier run (receipt 401, `AlreadyExists`) is left as it is.
+fn register_observers(
+    exe: &Path,
+    args: &DevnetArgs,
+    nodes: &[DevnetNode],
+    observers: &[&DevnetNode],
+) -> anyhow::Result<()> {
+    let Some(first) = nodes.first() else {
+        return Ok(());
+    };
+    wait_committing(exe, &first.rpc_url)?;
+    for observer in observers {
+        let Some(province) = observer.registered_by else {
+            continue;
+        };
+        let authority = args.dir.join(province).join("authority-key.json");
+        let output = Command::new(exe)
+            .arg("tx")
+            .arg("register-observer")
+            .arg("--node-key")
+            .arg(hex::encode(observer.key))
+            .arg("--rpc")
+            .arg(&first.rpc_url)
+            .arg("--key")
+            .arg(&authority)
+            .args(["--wait-secs", "60"])
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("registering {}", observer.name))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let status: Option<serde_json::Value> = serde_json::from_str(&stdout).ok();
+        let code = status
+            .as_ref()
+            .and_then(|s| s.pointer("/receipt/code"))
+            .and_then(serde_json::Value::as_u64);
+        match code {
+            Some(0) => println!("registered {} (by {province})", observer.name),
+            Some(401) => println!("{} was registered before", observer.name),
+            _ => bail!(
+                "registering {} failed: {}{}",
+                observer.name,
+                stdout.trim(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// Waits (up to 60 s) until the node at `rpc_url` has committed a block.
+fn wait_committing(exe: &Path, rpc_url: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let output = Command::new(exe)
+            .args(["status", "--rpc", rpc_url])
+            .stdin(Stdio::null())
+            .output();
+        if let Ok(output) = output
+            && output.status.success()
+        {
+            let text = String::from_utf8_lossy(&output.stdout);
+            let height = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|status| status.pointer("/node/head/height").and_then(|h| h.as_u64()));
+            if height.is_some_and(|h| h >= 1) {
+                return Ok(());
+            }
+        }
+        if Instant::now() >= deadline {
+            bail!("the validators committed nothing in 60 s; see <node>/node.log");
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Waits for Ctrl-C / SIGTERM or a node's exit, then stops every node.
+fn supervise(mut children: Vec<(String, Child)>) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

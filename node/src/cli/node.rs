@@ -88,13 +88,17 @@ async fn run_async(config: NodeConfig) -> anyhow::Result<()> {
     network_config.bootstrap = config.p2p.bootstrap.clone();
     config.p2p.limits.apply(&mut network_config);
     // Membership is the validator set of the committed tip's epoch (rebuilt from the stored
-    // epoch changes), not the genesis file's: a restarted node admits added validators and
-    // refuses removed ones.
+    // epoch changes), not the genesis file's, and the observers registered in the committed
+    // state: a restarted node admits added members and refuses removed ones. The host keeps it
+    // current after every commit.
+    let observers = yrd_contracts::query::observer_keys(&state.snapshot())
+        .context("reading the registered observers")?;
     network_config.members = start
         .validator_set
         .validators
         .iter()
         .map(|validator| validator.public_key.0)
+        .chain(observers)
         .collect();
     let (network, events, listen_info) = network::start(network_config)
         .await

@@ -334,6 +334,19 @@ pub enum TxKind {
         #[arg(long, value_parser = parse_did)]
         verifier: DidId,
     },
+    /// Register an observer node of your province (authority key): a non-voting node the member
+    /// network admits, which follows the chain and serves reads.
+    RegisterObserver {
+        /// The observer's node key (hex), as `yrd keygen` printed it.
+        #[arg(long, value_parser = parse_hex32)]
+        node_key: [u8; 32],
+    },
+    /// Remove an observer your province registered.
+    RemoveObserver {
+        /// The observer's node key (hex).
+        #[arg(long, value_parser = parse_hex32)]
+        node_key: [u8; 32],
+    },
     /// Print a licence's commitment (from --secret-file: identifier + holder salt); submits
     /// nothing.
     Commitment {
@@ -818,6 +831,8 @@ fn build_payload(kind: &TxKind) -> anyhow::Result<TxPayload> {
         TxKind::DeregisterVerifier { verifier } => TxPayload::DeregisterVerifier {
             verifier: *verifier,
         },
+        TxKind::RegisterObserver { node_key } => TxPayload::RegisterObserver { key: *node_key },
+        TxKind::RemoveObserver { node_key } => TxPayload::RemoveObserver { key: *node_key },
         TxKind::Commitment { .. } => bail!("commitment submits nothing"),
     })
 }

@@ -18,6 +18,7 @@ pub mod chain_ahead;
 pub mod epochs;
 pub mod execute;
 pub mod ingress;
+pub mod observer_follow;
 pub mod restart;
 pub mod rpc_backend;
 pub mod shared;
@@ -123,6 +124,9 @@ pub struct Host {
     /// what the state's validator list is compared with after every commit
     /// ([`epochs::scheduled_next_set`]).
     validator_set: ValidatorSet,
+    /// The network membership last given to the network: the validator set's keys and the
+    /// registered observers' ([`Host::refresh_membership`]).
+    members: BTreeSet<[u8; 32]>,
     config: HostConfig,
     /// When the core entered its current round (the batching interval runs from here).
     round_started: std::time::Instant,
@@ -177,6 +181,7 @@ impl Host {
             internal_tx,
             internal_rx,
             validator_set,
+            members: BTreeSet::new(),
             config,
             round_started: std::time::Instant::now(),
             chain_ahead: chain_ahead::ChainAheadCache::default(),
@@ -199,6 +204,13 @@ impl Host {
             .validators
             .send_replace(start.validator_set.clone());
         self.step(Input::Start(Box::new(start))).await?;
+        self.refresh_membership().await;
+        observer_follow::spawn_observer_follow(
+            Arc::clone(&self.shared),
+            self.network.clone(),
+            self.internal_tx.clone(),
+            self.me,
+        );
         tokio::pin!(shutdown);
         loop {
             while let Some(input) = self.local.pop_front() {
@@ -389,8 +401,20 @@ impl Host {
                 if let Some(input) = Input::from_message(self.me, message) {
                     self.local.push_back(input);
                 }
-                if let Err(error) = self.network.broadcast(Channel::Consensus, bytes).await {
-                    tracing::warn!(%error, "broadcast failed");
+                // To the validators only: observers pull committed blocks instead
+                // (`observer_follow`), so they add nothing to what a leader uploads.
+                for validator in &self.validator_set.validators {
+                    let to = validator.public_key;
+                    if to == self.me {
+                        continue;
+                    }
+                    if let Err(error) = self
+                        .network
+                        .send(to.0, Channel::Consensus, bytes.clone())
+                        .await
+                    {
+                        tracing::debug!(peer = %hex::encode(to.0), %error, "consensus message not sent");
+                    }
                 }
             }
             Output::SendTo { to, message } => {
@@ -513,6 +537,7 @@ impl Host {
                     root = %hex::encode(&head.state_root[..8]),
                     "committed"
                 );
+                self.refresh_membership().await;
                 if head.height % PRUNE_EVERY_BLOCKS == 0 {
                     self.prune_in_background();
                 }
@@ -534,17 +559,39 @@ impl Host {
                 );
                 self.validator_set = validator_set.clone();
                 self.shared.validators.send_replace(validator_set.clone());
-                let members: BTreeSet<[u8; 32]> = validator_set
-                    .validators
-                    .iter()
-                    .map(|v| v.public_key.0)
-                    .collect();
-                if let Err(error) = self.network.set_members(members).await {
-                    tracing::warn!(%error, "updating network membership failed");
-                }
+                self.refresh_membership().await;
             }
         }
         Ok(())
+    }
+
+    /// Gives the network the current membership (the validator set's keys and the observers
+    /// registered in the committed state) when it changed: added members may connect at once,
+    /// removed ones are disconnected and refused.
+    async fn refresh_membership(&mut self) {
+        let observers = match yrd_contracts::query::observer_keys(&self.state.snapshot()) {
+            Ok(observers) => observers,
+            Err(error) => {
+                tracing::error!(%error, "reading the observer list failed; membership unchanged");
+                return;
+            }
+        };
+        let mut members: BTreeSet<[u8; 32]> = observers.iter().copied().collect();
+        members.extend(self.validator_set.validators.iter().map(|v| v.public_key.0));
+        if members == self.members {
+            return;
+        }
+        tracing::info!(
+            validators = self.validator_set.validators.len(),
+            observers = observers.len(),
+            "network membership updated"
+        );
+        self.shared.observers.send_replace(observers);
+        if let Err(error) = self.network.set_members(members.clone()).await {
+            tracing::warn!(%error, "updating network membership failed");
+            return;
+        }
+        self.members = members;
     }
 
     /// Prune state-tree versions older than the configured window, on a blocking thread. Reads of

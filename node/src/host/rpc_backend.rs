@@ -391,15 +391,19 @@ impl RpcBackend for NodeBackend {
 
     fn peers(&self) -> Result<Vec<PeerView>, BackendError> {
         let validators = self.shared.validator_keys();
+        let observers = self.shared.observers.borrow().clone();
         let connected = self.shared.connected_peers().clone();
+        let me = self.network.local_public_key();
         Ok(validators
             .iter()
-            .filter(|k| **k != self.network.local_public_key())
-            .map(|k| PeerView {
+            .map(|k| (k, true))
+            .chain(observers.iter().map(|k| (k, false)))
+            .filter(|(k, _)| **k != me)
+            .map(|(k, validator)| PeerView {
                 node_key: *k,
                 address: None,
                 connected: connected.contains(k),
-                validator: true,
+                validator,
             })
             .collect())
     }

@@ -107,6 +107,8 @@ pub struct Shared {
     /// The validator set of the committed tip's epoch (the genesis set until the host starts;
     /// then the start state's, rebuilt from the stored epoch changes, and each new epoch's).
     pub validators: watch::Sender<ValidatorSet>,
+    /// The registered observers' node keys in the committed state (kept by the host).
+    pub observers: watch::Sender<Vec<[u8; 32]>>,
     /// New heads, for subscriptions (lagging receivers skip).
     pub heads: broadcast::Sender<HeadInfo>,
     /// Licence status changes (commitment, new status code, height), for subscriptions.
@@ -136,6 +138,7 @@ impl Shared {
     ) -> Self {
         let (head_tx, _) = watch::channel(head);
         let (validators, _) = watch::channel(chain.consensus.validator_set.clone());
+        let (observers, _) = watch::channel(Vec::new());
         let (heads, _) = broadcast::channel(SUBSCRIPTION_CHANNEL_CAPACITY);
         let (licence_events, _) = broadcast::channel(SUBSCRIPTION_CHANNEL_CAPACITY);
         Self {
@@ -144,6 +147,7 @@ impl Shared {
             mempool: Mutex::new(mempool),
             head: head_tx,
             validators,
+            observers,
             heads,
             licence_events,
             refusals: Mutex::new((BTreeMap::new(), VecDeque::new())),

@@ -75,7 +75,9 @@ pub fn payload_withheld(payload: &TxPayload) -> bool {
         | TxPayload::DidDeactivate { .. }
         | TxPayload::TimestampDocument { .. }
         | TxPayload::RegisterVerifier { .. }
-        | TxPayload::DeregisterVerifier { .. } => false,
+        | TxPayload::DeregisterVerifier { .. }
+        | TxPayload::RegisterObserver { .. }
+        | TxPayload::RemoveObserver { .. } => false,
     }
 }
 

@@ -66,6 +66,7 @@ impl LocalNet {
             p2p_base_port,
             rpc_base_port,
             init_only: true,
+            observers: 0,
         };
         let devnet_nodes = devnet::init(&args)?;
         for node in &devnet_nodes {
