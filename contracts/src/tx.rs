@@ -196,6 +196,16 @@ pub enum GovernanceAction {
     },
     /// Replace the chain parameters.
     SetParameters(Parameters),
+    /// Replace a member province's authority key (a lost or compromised key, or routine
+    /// rotation). The old key stops acting for the province at once and is never usable again;
+    /// the province's authority DID gets the new key in place of the old in a new version.
+    RotateAuthorityKey {
+        /// The province.
+        province: ProvinceCode,
+        /// The new authority key.
+        #[serde(with = "hex::serde")]
+        new_key: PublicKeyBytes,
+    },
 }
 
 /// Why a status changed. Codes are stable: receipts and histories store them.

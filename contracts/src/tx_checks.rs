@@ -205,7 +205,8 @@ fn validate_action(action: &GovernanceAction) -> Result<(), TxError> {
     match action {
         GovernanceAction::AddMember { province, .. }
         | GovernanceAction::RemoveMember { province }
-        | GovernanceAction::AddValidator { province, .. } => Ok(province.validate()?),
+        | GovernanceAction::AddValidator { province, .. }
+        | GovernanceAction::RotateAuthorityKey { province, .. } => Ok(province.validate()?),
         GovernanceAction::RemoveValidator { .. } => Ok(()),
         GovernanceAction::SetParameters(p) => Ok(p.validate()?),
     }

@@ -176,6 +176,10 @@ fn payloads() -> Vec<TxPayload> {
         TxPayload::DeregisterVerifier { verifier: did },
         TxPayload::RegisterObserver { key: [0xe1; 32] },
         TxPayload::RemoveObserver { key: [0xe1; 32] },
+        TxPayload::Propose(GovernanceAction::RotateAuthorityKey {
+            province: ProvinceCode(310_000),
+            new_key: [0xe2; 32],
+        }),
     ]
 }
 
@@ -338,6 +342,11 @@ const GOLDEN: &[(&str, &str, &str)] = &[
         "0a0000007972642d676f6c64656e8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c1c00000000000000e8030000000000001ce1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e19f47e7e3ab8a28451f8fe091ec69238d01b0d36f4bf8a05e116527235435321326bb0d8d6660466e45c6f7195caef2a8bef34865c2f38e42825eb2fb3904ee01",
         "1f5cb275a652461a59130d56db27a38f779585c856ac166fcffa7262cff1961f",
     ),
+    (
+        "propose",
+        "0a0000007972642d676f6c64656e8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c1d00000000000000e8030000000000000005f0ba0400e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e26d126c6b3dce0667be48f11de22b87cdf45339118c2ef8a8e23313c44568bcbc9e1c77782e72458b15d3eeb71adda7fecaea40dc233550cac953150dff93390b",
+        "88ed7c7d1247df8c3b9444be797131f4ae20518f72846fd588206598a04fe4e9",
+    ),
 ];
 
 #[test]
@@ -358,8 +367,8 @@ fn golden_transactions() {
             println!("    (\"{kind}\", \"{bytes}\", \"{hash}\"),");
         }
     }
-    // One of every kind, each pinned.
-    assert_eq!(actual.len(), 27);
+    // One of every kind (and the governance action added after the first pin), each pinned.
+    assert_eq!(actual.len(), 30);
     assert_eq!(GOLDEN.len(), actual.len());
     for ((kind, bytes, hash), (g_kind, g_bytes, g_hash)) in actual.iter().zip(GOLDEN) {
         assert_eq!(kind, g_kind);

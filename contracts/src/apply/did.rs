@@ -337,6 +337,27 @@ pub(crate) fn rotate_key(
     write_next_version(cx, document, Edit::KeySecurity)
 }
 
+/// Governance rotated a province's authority key: every verification method of its authority
+/// DID that holds the old key gets the new one, in a new version (a key-security edit, allowed
+/// up to the version cap). A DID whose methods no longer hold the old key is left as it is.
+pub(crate) fn replace_authority_key(
+    cx: &mut TxCx<'_>,
+    did: &DidId,
+    old_key: &PublicKeyBytes,
+    new_key: &PublicKeyBytes,
+) -> Result<(), ApplyError> {
+    let mut document = require_active_did(cx, did)?;
+    let mut replaced = false;
+    for method in document.methods.iter_mut().filter(|m| m.key == *old_key) {
+        method.key = *new_key;
+        replaced = true;
+    }
+    if !replaced {
+        return Ok(());
+    }
+    write_next_version(cx, document, Edit::KeySecurity)
+}
+
 pub(crate) fn add_controller(
     cx: &mut TxCx<'_>,
     did: &DidId,

@@ -288,6 +288,10 @@ fn check_action(
             Ok(())
         }
         GovernanceAction::SetParameters(_) => Ok(()),
+        GovernanceAction::RotateAuthorityKey { province, new_key } => {
+            member_admitted_by(cx, *province, proposed_height)?;
+            check_fresh_key(cx, new_key, "new_key")
+        }
     }
 }
 
@@ -368,6 +372,16 @@ fn execute(
         }
         GovernanceAction::SetParameters(params) => {
             cx.put(keys::parameters(), params);
+        }
+        GovernanceAction::RotateAuthorityKey { province, new_key } => {
+            let mut member = member_admitted_by(cx, *province, proposed_height)?;
+            let old_key = member.authority_key;
+            member.authority_key = *new_key;
+            cx.put(keys::member(*province), &member);
+            // The old key stays in the table, mapped to the province, so it is never reused;
+            // `require_member_authority` accepts only the member record's key.
+            cx.put(keys::authority_key(new_key), province);
+            super::did::replace_authority_key(cx, &member.authority_did, &old_key, new_key)?;
         }
     }
     Ok(())

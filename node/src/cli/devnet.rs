@@ -211,7 +211,7 @@ pub fn run(args: &DevnetArgs) -> anyhow::Result<ExitCode> {
         "devnet running in {}; logs in <node>/node.log; Ctrl-C stops every node",
         args.dir.display()
     );
-    supervise(children)
+    supervise(children, &args.dir)
 }
 
 /// Starts one `yrd node` process, its output appended to `<node>/node.log`.
@@ -322,31 +322,53 @@ fn wait_committing(exe: &Path, rpc_url: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Waits for Ctrl-C / SIGTERM or a node's exit, then stops every node.
-fn supervise(mut children: Vec<(String, Child)>) -> anyhow::Result<ExitCode> {
+/// Waits for Ctrl-C / SIGTERM, then stops every node. A node that exits on its own (a crash, or
+/// `kill -9` to watch the other three keep committing) is reported with the command that starts
+/// it again; the others keep running. When none is left the devnet ends.
+fn supervise(mut children: Vec<(String, Child)>, dir: &Path) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let exited = runtime.block_on(async {
+    let exe = std::env::current_exe()
+        .map(|path| path.display().to_string())
+        .unwrap_or_else(|_| "yrd".to_owned());
+    let mut any_exited = false;
+    runtime.block_on(async {
         let mut ticker = tokio::time::interval(Duration::from_millis(500));
         loop {
             tokio::select! {
-                _ = wait_for_stop() => return None,
+                _ = wait_for_stop() => return,
                 _ = ticker.tick() => {
-                    for (name, child) in &mut children {
-                        if let Ok(Some(status)) = child.try_wait() {
-                            return Some((name.clone(), status));
-                        }
+                    let mut index = 0;
+                    while index < children.len() {
+                        let exited = match children.get_mut(index) {
+                            Some((_, child)) => child.try_wait().ok().flatten(),
+                            None => None,
+                        };
+                        let Some(status) = exited else {
+                            index += 1;
+                            continue;
+                        };
+                        let (name, _) = children.remove(index);
+                        any_exited = true;
+                        let folder = dir.join(&name);
+                        eprintln!(
+                            "node {name} exited ({status}); the other nodes keep running. Start \
+                             it again with: {exe} node --config {} (log: {})",
+                            folder.join("node.toml").display(),
+                            folder.join("node.log").display()
+                        );
+                    }
+                    if children.is_empty() {
+                        eprintln!("every node has exited; the devnet ends");
+                        return;
                     }
                 }
             }
         }
     });
-    if let Some((name, status)) = &exited {
-        eprintln!("node {name} exited ({status}); stopping the devnet");
-    }
     stop_all(&mut children);
-    Ok(if exited.is_some() {
+    Ok(if any_exited {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

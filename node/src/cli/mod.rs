@@ -57,6 +57,7 @@ pub enum Command {
     /// Run a local four-province network: keys, genesis and one process per node.
     Devnet(devnet::DevnetArgs),
     /// Build, sign and submit a transaction of any kind.
+    #[command(after_help = tx::EXIT_STATUS_HELP)]
     Tx(tx::TxArgs),
     /// Check a verifiable answer offline against the genesis file, or ask a node about a
     /// licence and check its answer (docs/PROOFS.md).

@@ -88,16 +88,20 @@ async fn run_async(config: NodeConfig) -> anyhow::Result<()> {
     network_config.bootstrap = config.p2p.bootstrap.clone();
     config.p2p.limits.apply(&mut network_config);
     // Membership is the validator set of the committed tip's epoch (rebuilt from the stored
-    // epoch changes), not the genesis file's, and the observers registered in the committed
-    // state: a restarted node admits added members and refuses removed ones. The host keeps it
-    // current after every commit.
+    // epoch changes), not the genesis file's, the validators the committed state lists (an
+    // added one catches up before its epoch) and the registered observers: a restarted node
+    // admits added members and refuses removed ones. The host keeps it current after every
+    // commit.
     let observers = yrd_contracts::query::observer_keys(&state.snapshot())
         .context("reading the registered observers")?;
+    let listed_validators = yrd_contracts::query::next_validator_keys(&state.snapshot())
+        .context("reading the validator list")?;
     network_config.members = start
         .validator_set
         .validators
         .iter()
         .map(|validator| validator.public_key.0)
+        .chain(listed_validators)
         .chain(observers)
         .collect();
     let (network, events, listen_info) = network::start(network_config)

@@ -95,6 +95,16 @@ pub enum TxKind {
         #[arg(long, value_parser = parse_hex32)]
         validator_key: [u8; 32],
     },
+    /// Propose replacing a member province's authority key (a lost or compromised key, or
+    /// routine rotation); the old key stops acting once the proposal passes.
+    ProposeRotateAuthorityKey {
+        /// Province.
+        #[arg(long, value_parser = parse_province)]
+        province: ProvinceCode,
+        /// The new authority key (hex).
+        #[arg(long, value_parser = parse_hex32)]
+        new_key: [u8; 32],
+    },
     /// Propose new chain parameters.
     ProposeSetParameters {
         /// Quorum numerator.
@@ -539,10 +549,31 @@ pub fn run(args: TxArgs) -> anyhow::Result<ExitCode> {
             );
             return Ok(ExitCode::SUCCESS);
         }
-        let submitted: String = client
+        let submitted: String = match client
             .request("tx_submit", rpc_params![hex::encode(&bytes)])
             .await
-            .context("tx_submit refused the transaction")?;
+        {
+            Ok(submitted) => submitted,
+            Err(jsonrpsee::core::ClientError::Call(error)) => {
+                // The ledger's own code and name when the node gives them (`data`), else the
+                // JSON-RPC error's.
+                let data: Option<serde_json::Value> = error
+                    .data()
+                    .and_then(|raw| serde_json::from_str(raw.get()).ok());
+                let name = data
+                    .as_ref()
+                    .and_then(|d| d.get("name"))
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("refused by the node");
+                let code = data
+                    .as_ref()
+                    .and_then(|d| d.get("code"))
+                    .and_then(|v| v.as_i64())
+                    .unwrap_or(i64::from(error.code()));
+                return Ok(refused(name, code, error.message()));
+            }
+            Err(error) => return Err(error).context("tx_submit"),
+        };
         eprintln!("submitted {submitted} (nonce {nonce})");
         if let Some(did) = &created_did {
             eprintln!("creates {did}");
@@ -559,6 +590,37 @@ pub fn run(args: TxArgs) -> anyhow::Result<ExitCode> {
         )
         .await
     })
+}
+
+/// Exit status of `yrd tx` when the transaction was refused: by the node at submission (a
+/// JSON-RPC error), or committed with a failing receipt, or rejected (expired, evicted).
+pub const EXIT_REFUSED: u8 = 3;
+/// Exit status of `yrd tx` when the transaction was still pending at the end of `--wait-secs`.
+pub const EXIT_PENDING: u8 = 4;
+
+/// The exit statuses, for `yrd tx --help`.
+pub const EXIT_STATUS_HELP: &str = "Exit status: 0 committed with effect (receipt code 0), or \
+submitted with --no-wait, or --dry-run; 1 the transaction could not be built or the node not \
+asked (bad key file, unreachable node, …); 2 bad arguments; 3 refused: by the node at submission, \
+or committed with a failing receipt, or rejected (the error's name and code are printed on \
+stderr); 4 still pending when --wait-secs ran out.";
+
+/// Prints why a transaction was refused (`name (code): message`) on stderr; returns
+/// [`EXIT_REFUSED`].
+fn refused(name: &str, code: i64, message: &str) -> ExitCode {
+    eprintln!("refused: {name} ({code}): {message}");
+    ExitCode::from(EXIT_REFUSED)
+}
+
+/// The refusal a committed or rejected transaction's status carries.
+fn receipt_refusal(status: &serde_json::Value) -> ExitCode {
+    let receipt = status.get("receipt");
+    let field = |name: &str| receipt.and_then(|r| r.get(name));
+    refused(
+        field("name").and_then(|v| v.as_str()).unwrap_or("unknown"),
+        field("code").and_then(|v| v.as_i64()).unwrap_or(-1),
+        field("message").and_then(|v| v.as_str()).unwrap_or(""),
+    )
 }
 
 /// Whether a committed transaction's status (`tx_getStatus`) carries a receipt with code 0: a
@@ -593,17 +655,21 @@ async fn wait_for(
                 return Ok(if receipt_ok(&status) {
                     ExitCode::SUCCESS
                 } else {
-                    ExitCode::FAILURE
+                    receipt_refusal(&status)
                 });
             }
             "rejected" => {
                 println!("{}", serde_json::to_string_pretty(&status)?);
-                return Ok(ExitCode::FAILURE);
+                return Ok(receipt_refusal(&status));
             }
-            _ if started.elapsed() > limit => bail!(
-                "not committed after {}s (status {state:?})",
-                limit.as_secs()
-            ),
+            _ if started.elapsed() > limit => {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+                eprintln!(
+                    "still {state} after {}s: the transaction {hash} may yet commit",
+                    limit.as_secs()
+                );
+                return Ok(ExitCode::from(EXIT_PENDING));
+            }
             _ => tokio::time::sleep(Duration::from_millis(250)).await,
         }
     }
@@ -633,6 +699,12 @@ fn build_payload(kind: &TxKind) -> anyhow::Result<TxPayload> {
         TxKind::ProposeRemoveValidator { validator_key } => {
             TxPayload::Propose(GovernanceAction::RemoveValidator {
                 key: *validator_key,
+            })
+        }
+        TxKind::ProposeRotateAuthorityKey { province, new_key } => {
+            TxPayload::Propose(GovernanceAction::RotateAuthorityKey {
+                province: *province,
+                new_key: *new_key,
             })
         }
         TxKind::ProposeSetParameters {

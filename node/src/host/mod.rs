@@ -565,18 +565,25 @@ impl Host {
         Ok(())
     }
 
-    /// Gives the network the current membership (the validator set's keys and the observers
-    /// registered in the committed state) when it changed: added members may connect at once,
-    /// removed ones are disconnected and refused.
+    /// Gives the network the current membership when it changed: the current epoch's validators
+    /// (who vote until the epoch ends, even if already removed), the validators the committed
+    /// state lists (an added one connects as soon as the change commits, and catches up as an
+    /// observer until its epoch starts) and the registered observers. Removed members are
+    /// disconnected and refused.
     async fn refresh_membership(&mut self) {
-        let observers = match yrd_contracts::query::observer_keys(&self.state.snapshot()) {
-            Ok(observers) => observers,
+        let reader = self.state.snapshot();
+        let listed = yrd_contracts::query::observer_keys(&reader).and_then(|observers| {
+            yrd_contracts::query::next_validator_keys(&reader).map(|next| (observers, next))
+        });
+        let (observers, next_validators) = match listed {
+            Ok(listed) => listed,
             Err(error) => {
-                tracing::error!(%error, "reading the observer list failed; membership unchanged");
+                tracing::error!(%error, "reading the member lists failed; membership unchanged");
                 return;
             }
         };
         let mut members: BTreeSet<[u8; 32]> = observers.iter().copied().collect();
+        members.extend(next_validators);
         members.extend(self.validator_set.validators.iter().map(|v| v.public_key.0));
         if members == self.members {
             return;

@@ -95,3 +95,54 @@ fn a_validator_restarted_after_a_validator_set_change_votes_in_the_new_epoch() {
         cluster.block_id_at(1, height)
     );
 }
+
+#[test]
+fn a_validator_added_by_governance_catches_up_before_its_epoch_and_then_votes() {
+    let _serial = serial();
+    let mut cluster = Cluster::running(1);
+    // A second Shanghai validator: a fifth node whose key no genesis lists.
+    let added = cluster.add_outsider();
+    let added_key = yrd_node::keys::read_key_file(&cluster.path("outsider/node-key.json"))
+        .expect("the new validator's key")
+        .verifying_key()
+        .to_bytes();
+    let added_hex = hex::encode(added_key);
+    cluster.start(added);
+    cluster.wait_serving(added);
+
+    let authority = |province: &str| cluster.authority_key_file(province);
+    let proposal = cluster.tx(
+        0,
+        &authority("shanghai"),
+        &[
+            "propose-add-validator",
+            "--validator-key",
+            &added_hex,
+            "--province",
+            "shanghai",
+        ],
+    );
+    assert_eq!(proposal["receipt"]["code"], 0, "{proposal}");
+    for (node, province) in [(1, "jiangsu"), (2, "zhejiang")] {
+        let vote = cluster.tx(node, &authority(province), &["vote", "--proposal", "0"]);
+        assert_eq!(vote["receipt"]["code"], 0, "{vote}");
+    }
+    // Admitted as soon as the change commits: it follows the chain into the new epoch.
+    for i in [0, 1, 2, 3, added] {
+        wait_epoch(&cluster, i, 1);
+    }
+    let status = cluster.rpc(added).ok("node_getStatus", json!([]));
+    assert_eq!(status["role"], "validator", "{status}");
+
+    // Five validators tolerate one fault: with one of the old four stopped, the chain moves
+    // only if the new validator votes (four of five).
+    cluster.kill(3);
+    let before = cluster.height(1);
+    cluster.wait_height(1, before + 5, WAIT);
+    cluster.wait_height(added, before + 5, WAIT);
+    let block = cluster.rpc(1).ok("chain_getBlock", json!([before + 4]));
+    assert!(
+        block.to_string().contains(&added_hex),
+        "no certificate carries the new validator's vote: {block}"
+    );
+}

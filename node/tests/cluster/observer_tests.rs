@@ -28,10 +28,29 @@ fn a_registered_observer_follows_serves_proofs_never_votes_and_is_cut_off_when_r
     );
     assert_eq!(registered["receipt"]["code"], 0, "{registered}");
 
+    // Registering it again is refused: `yrd tx` exits 3 and names the ledger error.
+    let again = cluster.yrd(&[
+        "tx",
+        "register-observer",
+        "--node-key",
+        &observer_hex,
+        "--rpc",
+        &cluster.url(0),
+        "--key",
+        shanghai.to_str().expect("utf-8 path"),
+        "--wait-secs",
+        "60",
+    ]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("AlreadyExists (401)"), "{stderr}");
+
     cluster.start(observer);
     cluster.wait_serving(observer);
     let target = cluster.height(1) + 3;
     cluster.wait_height(observer, target, WAIT);
+    // The observer may pull from a validator ahead of the one it is compared with.
+    cluster.wait_height(1, target, WAIT);
     assert_eq!(
         cluster.block_id_at(observer, target),
         cluster.block_id_at(1, target)
