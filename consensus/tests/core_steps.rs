@@ -703,3 +703,69 @@ fn a_far_future_proposal_makes_a_node_far_behind_sync_at_once() {
     assert_eq!(core.metrics().dropped_far_future, 3);
     assert_eq!(core.round(), far);
 }
+
+/// A started core whose key is in no validator set: an observer.
+fn observer_core(net: &Net) -> yrd_consensus::Core {
+    let mut core = yrd_consensus::Core::new(
+        Net::config(),
+        Box::new(Ed25519Signer::from_secret_bytes(&[200; 32])),
+    );
+    let _ = core.step(
+        T0,
+        Input::Start(Box::new(StartState::from_genesis(&net.genesis))),
+    );
+    core
+}
+
+#[test]
+fn an_observer_commits_pulled_blocks_only_with_valid_certificates_and_never_votes() {
+    // Rule: an observer (a node that pulls committed blocks without having asked the core for
+    // them) commits a block only under a certificate of the current validator set, and signs
+    // nothing: no vote for a proposal it sees, no timeout when its round timer fires.
+    let net = Net::new(4);
+    let honest = synced_chain(&net, 6);
+    let pulled = |committed: Vec<yrd_consensus::types::CommittedBlock>| {
+        let mut core = observer_core(&net);
+        let ready = core.step(
+            T0,
+            Input::SyncResponse {
+                from: net.keys[0],
+                response: Box::new(yrd_consensus::SyncResponse {
+                    committed,
+                    uncommitted: Vec::new(),
+                }),
+            },
+        );
+        (commits(&ready).len(), core.committed_height())
+    };
+    assert_eq!(pulled(honest.clone()), (6, 6));
+
+    // A validator serving a forged certificate (a signature swapped for another block's) gets
+    // nothing past it committed.
+    let mut forged = honest.clone();
+    forged[2].certificate.qc.signatures[0].1 = honest[0].certificate.qc.signatures[0].1;
+    assert_eq!(pulled(forged), (2, 2));
+
+    // It never votes or times out.
+    let mut core = observer_core(&net);
+    let b1 = net.block(&net.genesis_header(), &net.genesis.qc(), 1, 1);
+    let ready = deliver_proposal(&mut core, T0 + 10, &net.proposal(b1, None));
+    assert!(ready.persist.is_none(), "an observer signed something");
+    let fired = core.step(
+        T0 + 5_000,
+        Input::TimerFired {
+            epoch: 0,
+            round: 1,
+            kind: TimerKind::Round,
+        },
+    );
+    assert!(fired.persist.is_none(), "an observer signed a timeout");
+    assert!(
+        !fired
+            .outputs
+            .iter()
+            .any(|o| matches!(o, Output::Broadcast(_) | Output::SendTo { .. })),
+        "an observer sent a consensus message"
+    );
+    assert_eq!(core.metrics().timeouts_sent, 0);
+}

@@ -765,3 +765,70 @@ fn a_nonce_refusal_is_not_indexed_so_the_transaction_stays_admissible() {
     assert!(!block.transactions[2].receipt.settles());
     assert!(block.transactions[1].receipt.settles());
 }
+
+/// Blocks 1..=3 in the fixture's epoch 1, block 2 handing over to `next` (a set of epoch 2).
+fn chain_with_a_reconfiguration(
+    dir: &std::path::Path,
+    next: yrd_consensus::types::ValidatorSet,
+) -> Store {
+    let store = open(dir);
+    let mut tree = StateTree::new(store.tree_store());
+    execute_and_commit(&store, &mut tree, 0, 0);
+    for height in 1..=3u64 {
+        let root = tree
+            .apply(height, vec![(state_key(height), Some(vec![height as u8]))])
+            .unwrap();
+        let mut write = block_at(height, 1, root.0);
+        if height == 2 {
+            write.block.header.next_validator_set = Some(next.clone());
+            let child = write.certificate.headers[1].clone();
+            write.certificate.headers = vec![write.block.header.clone(), child];
+        }
+        store.commit_block(&write).unwrap();
+    }
+    store
+}
+
+#[test]
+fn a_restart_rebuilds_the_validator_sets_from_the_stored_epoch_changes() {
+    use yrd_consensus::types::ValidatorSet;
+    use yrd_node::host::epochs::EpochHistory;
+    let dir = TempDir::new().unwrap();
+    let first = ValidatorSet::equal_power(1, &[yrd_consensus::PublicKey([1; 32])]).unwrap();
+    let second = ValidatorSet::equal_power(2, &[yrd_consensus::PublicKey([2; 32])]).unwrap();
+    let store = chain_with_a_reconfiguration(dir.path(), second.clone());
+    let history = EpochHistory::load(&store, &first).unwrap();
+    assert_eq!(history.current(), &second);
+    assert_eq!(history.previous(), Some(&first));
+    assert_eq!(history.set_of(1), Some(&first));
+    assert_eq!(history.set_of(3), None);
+    let change = history.last_change().unwrap();
+    assert_eq!(change.height, 2);
+    // The fixture's block at height h is proposed in round h + 1; the epoch starts after it.
+    assert_eq!(history.current_start_round(), change.round + 1);
+}
+
+#[test]
+fn a_reconfiguration_to_an_invalid_set_is_a_corrupt_store_not_a_new_epoch() {
+    use yrd_consensus::types::ValidatorSet;
+    use yrd_node::host::epochs::EpochHistory;
+    use yrd_node::host::restart::RestartError;
+    let dir = TempDir::new().unwrap();
+    let first = ValidatorSet::equal_power(1, &[yrd_consensus::PublicKey([1; 32])]).unwrap();
+    // An empty set of epoch 2: indexed as a hand-over, but no valid validator set.
+    let empty = ValidatorSet {
+        epoch: 2,
+        validators: Vec::new(),
+    };
+    let store = chain_with_a_reconfiguration(dir.path(), empty);
+    match EpochHistory::load(&store, &first) {
+        Err(RestartError::Corrupt { what, reason }) => {
+            assert!(
+                what.contains("epoch 2") && what.contains("height 2"),
+                "{what}"
+            );
+            assert!(reason.contains("valid set"), "{reason}");
+        }
+        other => panic!("expected a corrupt-store error, got {other:?}"),
+    }
+}
