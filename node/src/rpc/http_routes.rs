@@ -143,12 +143,15 @@ async fn serve(ctx: &Arc<RpcContext>, route: Route) -> HttpResponse {
             "text/plain; charset=utf-8",
             "only GET is allowed on this path\n".to_owned(),
         ),
-        Route::Metrics => (
-            HttpRoute::Metrics,
-            200,
-            PROMETHEUS_CONTENT_TYPE,
-            ctx.metrics.render(),
-        ),
+        Route::Metrics => {
+            let mut body = ctx.metrics.render();
+            // The node's series, when the node answers (a node that cannot still shows its RPC
+            // series; `/health` says why).
+            if let Ok(status) = ctx.run_blocking(|ctx| Ok(ctx.backend.node_status()?)).await {
+                body.push_str(&super::node_metrics::render_node(&status));
+            }
+            (HttpRoute::Metrics, 200, PROMETHEUS_CONTENT_TYPE, body)
+        }
         Route::Health => {
             let (status, body) = health(ctx).await;
             (HttpRoute::Health, status, JSON_CONTENT_TYPE, body)

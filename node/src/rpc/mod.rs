@@ -26,6 +26,7 @@ mod handlers;
 pub mod http_routes;
 pub mod metrics;
 pub mod middleware;
+pub mod node_metrics;
 pub mod params;
 pub mod server;
 pub mod verification_log;

@@ -160,3 +160,68 @@ async fn metrics_count_requests_errors_connections_and_routes() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn metrics_parse_with_a_standard_parser_and_carry_the_node_series() {
+    within(async {
+        let harness = Harness::start().await;
+        let head = harness.call("chain_getHead", json!([])).await.unwrap();
+        let reply = raw::get(harness.addr, "/metrics", None).await;
+        assert_eq!(reply.status, 200);
+        let lines = reply.body.lines().map(|line| Ok(line.to_owned()));
+        let scrape = prometheus_parse::Scrape::parse(lines).unwrap_or_else(|e| {
+            panic!("a standard parser refused /metrics ({e}):\n{}", reply.body)
+        });
+        let value = |name: &str| {
+            scrape
+                .samples
+                .iter()
+                .find(|s| s.metric == name && s.labels.is_empty())
+                .map(|s| match s.value {
+                    prometheus_parse::Value::Gauge(v)
+                    | prometheus_parse::Value::Counter(v)
+                    | prometheus_parse::Value::Untyped(v) => v,
+                    _ => f64::NAN,
+                })
+                .unwrap_or_else(|| panic!("no {name} in\n{}", reply.body))
+        };
+        assert_eq!(value("yrd_head_height"), head["height"].as_f64().unwrap());
+        assert_eq!(value("yrd_head_epoch"), head["epoch"].as_f64().unwrap());
+        assert_eq!(value("yrd_node_is_validator"), 1.0);
+        assert_eq!(value("yrd_peers_connected"), 3.0);
+        assert_eq!(value("yrd_blocks_executed_total"), 0.0);
+        // Every series has its type, and the types the parser read are the ones declared.
+        assert!(matches!(
+            scrape
+                .samples
+                .iter()
+                .find(|s| s.metric == "yrd_mempool_bytes")
+                .map(|s| &s.value),
+            Some(prometheus_parse::Value::Gauge(_))
+        ));
+        assert!(matches!(
+            scrape
+                .samples
+                .iter()
+                .find(|s| s.metric == "yrd_txs_refused_total")
+                .map(|s| &s.value),
+            Some(prometheus_parse::Value::Counter(_))
+        ));
+        assert!(
+            scrape
+                .samples
+                .iter()
+                .any(|s| s.metric == "yrd_rpc_requests_total"
+                    && s.labels.get("method") == Some("chain_getHead")),
+            "the RPC series are parsed with their labels"
+        );
+        for sample in &scrape.samples {
+            assert!(
+                scrape.docs.contains_key(&sample.metric),
+                "{} has no HELP",
+                sample.metric
+            );
+        }
+    })
+    .await;
+}
