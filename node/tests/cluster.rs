@@ -11,6 +11,8 @@ mod harness;
 
 #[path = "cluster/availability_tests.rs"]
 mod availability_tests;
+#[path = "cluster/backup_tests.rs"]
+mod backup_tests;
 #[path = "cluster/epoch_tests.rs"]
 mod epoch_tests;
 #[path = "cluster/licence_flow_tests.rs"]

@@ -1,5 +1,6 @@
 //! The `yrd` command line.
 
+pub mod backup;
 pub mod bench;
 pub mod devnet;
 pub mod genesis;
@@ -64,6 +65,24 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Run a benchmark scenario and write target/bench/<scenario>.json (docs/PERFORMANCE.md).
     Bench(bench::BenchArgs),
+    /// Back up a stopped node's database: a checkpoint and a manifest of every file's blake3.
+    Backup {
+        /// The node configuration file (its data directory and genesis).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The backup folder to create.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check a backup against its manifest and the node's genesis, and restore it into the node's
+    /// (absent or empty) data directory.
+    Restore {
+        /// The backup folder.
+        from: PathBuf,
+        /// The node configuration file.
+        #[arg(long, short)]
+        config: PathBuf,
+    },
     /// Show a node's status.
     Status {
         /// The node's JSON-RPC address.
@@ -80,6 +99,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Node { config } => node::run(&config),
         Command::Devnet(args) => devnet::run(&args),
         Command::Status { rpc } => status::run(&rpc),
+        Command::Backup { config, out } => backup::backup(&config, &out),
+        Command::Restore { from, config } => backup::restore(&from, &config),
         Command::Tx(args) => tx::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Bench(args) => bench::run(args),

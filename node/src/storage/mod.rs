@@ -21,6 +21,7 @@
 //! What it must never do: interpret consensus or transaction bytes (that belongs to the consensus
 //! and contracts crates), or write a block's parts in separate batches.
 
+mod backup;
 mod batch;
 mod batch_leaves;
 mod checkpoint;
@@ -33,6 +34,10 @@ pub mod table;
 pub mod tables;
 mod tree_store;
 
+pub use backup::{
+    BACKUP_FORMAT, BackupError, BackupFile, BackupManifest, check_backup, restore_backup,
+    write_backup,
+};
 pub use batch::WriteBatch;
 pub use batch_leaves::KeptBatch;
 pub use checkpoint::{CheckpointReport, RestoreReport, restore};

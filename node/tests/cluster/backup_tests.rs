@@ -1,0 +1,93 @@
+//! Backups: a stopped node's database backed up with `yrd backup`, checked and restored with
+//! `yrd restore` into an empty data directory, and the node rejoins; a tampered backup and one of
+//! another chain are refused before anything is written.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::harness::{Cluster, serial};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn a_backup_restores_into_a_node_that_rejoins_and_a_tampered_or_foreign_one_is_refused() {
+    let _serial = serial();
+    let mut cluster = Cluster::running(3);
+    const NODE: usize = 2;
+    assert!(cluster.terminate(NODE), "zhejiang did not stop cleanly");
+    let config = cluster.nodes[NODE].config.clone();
+    let config = config.to_str().expect("utf-8 path").to_owned();
+    let backup = cluster.path("backup");
+    let backup_arg = backup.to_str().expect("utf-8 path").to_owned();
+    let made = cluster.yrd(&["backup", "--config", &config, "--out", &backup_arg]);
+    assert!(
+        made.status.success(),
+        "yrd backup failed: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let data_dir = cluster.path("zhejiang/data");
+    std::fs::remove_dir_all(&data_dir).expect("remove the data directory");
+
+    // A tampered copy: one file of the checkpoint one byte longer.
+    let tampered = cluster.path("backup-tampered");
+    copy_dir(&backup, &tampered);
+    let current = tampered.join("db").join("CURRENT");
+    let mut bytes = std::fs::read(&current).expect("CURRENT");
+    bytes.push(b'\n');
+    std::fs::write(&current, bytes).expect("tamper");
+    let refused = cluster.yrd(&["restore", tampered.to_str().unwrap(), "--config", &config]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(stderr.contains("does not match its manifest"), "{stderr}");
+    assert!(
+        !data_dir.exists(),
+        "a refused restore wrote the data directory"
+    );
+
+    // A backup that says it is of another chain.
+    let foreign = cluster.path("backup-foreign");
+    copy_dir(&backup, &foreign);
+    let manifest_path = foreign.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).expect("manifest")).expect("json");
+    manifest["genesisBlockId"] = serde_json::Value::String("00".repeat(32));
+    std::fs::write(&manifest_path, manifest.to_string()).expect("manifest");
+    let refused = cluster.yrd(&["restore", foreign.to_str().unwrap(), "--config", &config]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        stderr.contains("another chain") || stderr.contains("genesis block"),
+        "{stderr}"
+    );
+    assert!(!data_dir.exists());
+
+    // The genuine backup restores, and the node rejoins.
+    let restored = cluster.yrd(&["restore", &backup_arg, "--config", &config]);
+    assert!(
+        restored.status.success(),
+        "yrd restore failed: {}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    cluster.start(NODE);
+    cluster.wait_serving(NODE);
+    let target = cluster.height(0) + 3;
+    cluster.wait_height(NODE, target, WAIT);
+    cluster.wait_height(0, target, WAIT);
+    assert_eq!(
+        cluster.block_id_at(NODE, target),
+        cluster.block_id_at(0, target)
+    );
+}
