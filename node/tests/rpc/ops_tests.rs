@@ -225,3 +225,43 @@ async fn metrics_parse_with_a_standard_parser_and_carry_the_node_series() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_grafana_dashboard_graphs_only_series_the_node_exports() {
+    within(async {
+        let harness = Harness::start().await;
+        harness.call("chain_getHead", json!([])).await.unwrap();
+        call_err(harness.addr, "chain_getBlock", json!([99])).await;
+        let reply = raw::get(harness.addr, "/metrics", None).await;
+        let exported: BTreeSet<&str> = reply
+            .body
+            .lines()
+            .filter_map(|line| line.strip_prefix("# TYPE "))
+            .filter_map(|rest| rest.split_whitespace().next())
+            .collect();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/grafana/yrd.json");
+        let dashboard: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("dashboard")).expect("json");
+        let mut graphed = BTreeSet::new();
+        for panel in dashboard["panels"].as_array().expect("panels") {
+            for target in panel["targets"].as_array().expect("targets") {
+                let expr = target["expr"].as_str().expect("expr");
+                for (start, _) in expr.match_indices("yrd_") {
+                    let name: String = expr[start..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    graphed.insert(name);
+                }
+            }
+        }
+        assert!(graphed.len() >= 10, "{graphed:?}");
+        for name in &graphed {
+            assert!(
+                exported.contains(name.as_str()),
+                "the dashboard graphs {name}, which /metrics does not export"
+            );
+        }
+    })
+    .await;
+}
