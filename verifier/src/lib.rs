@@ -15,6 +15,7 @@
 
 pub mod chain_spec;
 pub mod query;
+pub mod vc;
 pub mod verdict;
 pub mod verify;
 

@@ -10,6 +10,7 @@ pub mod logging;
 pub mod node;
 pub mod status;
 pub mod tx;
+pub mod vc;
 pub mod verify;
 
 use std::path::PathBuf;
@@ -83,6 +84,9 @@ pub enum Command {
         #[arg(long, short)]
         config: PathBuf,
     },
+    /// W3C Verifiable Credentials: export a licence attestation, or check one.
+    #[command(subcommand)]
+    Vc(vc::VcCommand),
     /// Show a node's status.
     Status {
         /// The node's JSON-RPC address.
@@ -99,6 +103,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Node { config } => node::run(&config),
         Command::Devnet(args) => devnet::run(&args),
         Command::Status { rpc } => status::run(&rpc),
+        Command::Vc(command) => vc::run(command),
         Command::Backup { config, out } => backup::backup(&config, &out),
         Command::Restore { from, config } => backup::restore(&from, &config),
         Command::Tx(args) => tx::run(args),

@@ -172,6 +172,82 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
     assert_eq!(in_anhui["valid"], true);
     assert_eq!(in_anhui["recognition"]["recognised"], false, "{in_anhui}");
 
+    // The issuer exports the attestation as a W3C VC (eddsa-jcs-2022); a verifier checks it
+    // through node D with proofs against the genesis file.
+    let genesis_path = cluster.path("genesis.json");
+    let genesis_arg = genesis_path.to_str().expect("utf-8 path").to_owned();
+    let issued = cluster.yrd(&[
+        "vc",
+        "issue",
+        "--key",
+        issuer_file.to_str().expect("utf-8 path"),
+        "--secret-file",
+        secret_path,
+        "--rpc",
+        &cluster.url(A),
+    ]);
+    assert!(
+        issued.status.success(),
+        "yrd vc issue failed: {}",
+        String::from_utf8_lossy(&issued.stderr)
+    );
+    let credential: serde_json::Value =
+        serde_json::from_slice(&issued.stdout).expect("yrd vc issue prints the credential");
+    assert_eq!(credential["issuer"], issuer_did, "{credential}");
+    assert_eq!(
+        credential["credentialSubject"]["licenceCommitment"], commitment,
+        "{credential}"
+    );
+    assert!(
+        !credential.to_string().contains(LICENCE_ID),
+        "the credential carries the licence identifier"
+    );
+    let credential_path = cluster.path("credential.json");
+    std::fs::write(&credential_path, credential.to_string()).expect("credential");
+    let credential_arg = credential_path.to_str().expect("utf-8 path").to_owned();
+    let vc_verify = |path: &str| {
+        cluster.yrd(&[
+            "vc",
+            "verify",
+            path,
+            "--rpc",
+            &cluster.url(D),
+            "--genesis",
+            &genesis_arg,
+            "--region",
+            "320000",
+        ])
+    };
+    // Proven answers are read at the latest certified height, a little behind the head: wait
+    // until it holds the anchoring.
+    let until = |code: i32, text: &str| {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let checked = vc_verify(&credential_arg);
+            let stdout = String::from_utf8_lossy(&checked.stdout).into_owned();
+            if checked.status.code() == Some(code) && stdout.contains(text) {
+                return stdout;
+            }
+            assert!(
+                std::time::Instant::now() < deadline && checked.status.code() != Some(1),
+                "yrd vc verify: {:?} {stdout}{}",
+                checked.status.code(),
+                String::from_utf8_lossy(&checked.stderr)
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    };
+    let stdout = until(0, "status active");
+    assert!(stdout.contains("VERIFIED proof"), "{stdout}");
+    let mut tampered = credential.clone();
+    tampered["credentialSubject"]["licenceCommitment"] = json!("00".repeat(32));
+    let tampered_path = cluster.path("credential-tampered.json");
+    std::fs::write(&tampered_path, tampered.to_string()).expect("credential");
+    let refused = vc_verify(tampered_path.to_str().expect("utf-8 path"));
+    let stdout = String::from_utf8_lossy(&refused.stdout);
+    assert_eq!(refused.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("NOT VERIFIED"), "{stdout}");
+
     // Revoked through node A: node D reports it revoked.
     let revoked = cluster.tx(
         A,
@@ -191,6 +267,9 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
         json!({"issuer": ISSUER_USCC, "commitment": commitment, "region": 320000}),
     );
     assert_eq!(verdict["status"], "revoked", "{verdict}");
+    // The credential still carries a valid proof, but the ledger says the licence is revoked.
+    let stdout = until(3, "status revoked");
+    assert!(stdout.contains("valid false"), "{stdout}");
     assert_eq!(verdict["valid"], false, "{verdict}");
     let history = cluster.rpc(D).ok(
         "licence_getHistory",

@@ -20,7 +20,7 @@ use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use jsonrpsee::rpc_params;
 use yrd_contracts::{ChainId, DidId, TxBody, TxPayload};
 
-pub use kinds::TxKind;
+pub use kinds::{LicenceRef, TxKind};
 pub use parse::parse_province;
 use payload::build_payload;
 
