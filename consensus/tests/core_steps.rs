@@ -544,12 +544,13 @@ fn sync_responses_are_bounded_at_the_limit() {
     assert_eq!(respond(limit + 1), 1);
 }
 
-fn sync_commits(
+/// `core` receives `committed` blocks from validator 0, as a block-sync answer.
+fn feed_committed(
+    core: &mut yrd_consensus::Core,
     net: &Net,
     committed: Vec<yrd_consensus::types::CommittedBlock>,
-) -> (usize, u64, u64) {
-    let mut core = net.core(3);
-    let ready = core.step(
+) -> yrd_consensus::Ready {
+    core.step(
         T0,
         Input::SyncResponse {
             from: net.keys[0],
@@ -558,7 +559,15 @@ fn sync_commits(
                 uncommitted: Vec::new(),
             }),
         },
-    );
+    )
+}
+
+fn sync_commits(
+    net: &Net,
+    committed: Vec<yrd_consensus::types::CommittedBlock>,
+) -> (usize, u64, u64) {
+    let mut core = net.core(3);
+    let ready = feed_committed(&mut core, net, committed);
     let m = core.metrics();
     (
         commits(&ready).len(),
@@ -726,16 +735,7 @@ fn an_observer_commits_pulled_blocks_only_with_valid_certificates_and_never_vote
     let honest = synced_chain(&net, 6);
     let pulled = |committed: Vec<yrd_consensus::types::CommittedBlock>| {
         let mut core = observer_core(&net);
-        let ready = core.step(
-            T0,
-            Input::SyncResponse {
-                from: net.keys[0],
-                response: Box::new(yrd_consensus::SyncResponse {
-                    committed,
-                    uncommitted: Vec::new(),
-                }),
-            },
-        );
+        let ready = feed_committed(&mut core, &net, committed);
         (commits(&ready).len(), core.committed_height())
     };
     assert_eq!(pulled(honest.clone()), (6, 6));

@@ -15,7 +15,7 @@ const ZJ: ProvinceCode = ProvinceCode::ZHEJIANG;
 
 /// Jiangsu proposes rotating Shanghai's key to `new_key`; Zhejiang and Anhui vote yes.
 fn rotate(chain: &mut Chain, new_key: [u8; 32]) -> Result<(), TxError> {
-    let id = next_proposal(chain);
+    let id = chain.next_proposal_id();
     chain.run(
         &authority(JS),
         TxPayload::Propose(GovernanceAction::RotateAuthorityKey {
@@ -32,16 +32,6 @@ fn vote(id: u64) -> TxPayload {
         proposal_id: id,
         approve: true,
     }
-}
-
-fn next_proposal(chain: &Chain) -> u64 {
-    (0..)
-        .find(|id| {
-            query::proposal_get(&chain.state.snapshot(), *id)
-                .unwrap()
-                .is_none()
-        })
-        .unwrap()
 }
 
 fn register_observer(seed: u8) -> TxPayload {

@@ -248,7 +248,7 @@ fn quorum_is_configurable() {
 /// Proposes `action` as Shanghai and has Jiangsu and Zhejiang approve it; returns the outcome of
 /// the passing vote.
 fn pass(chain: &mut Chain, action: GovernanceAction) -> yrd_contracts::BlockOutcome {
-    let id = next_id(chain);
+    let id = chain.next_proposal_id();
     chain
         .run(&authority(ProvinceCode::SHANGHAI), propose(action))
         .unwrap();
@@ -266,16 +266,6 @@ fn pass(chain: &mut Chain, action: GovernanceAction) -> yrd_contracts::BlockOutc
         "passed"
     );
     outcome
-}
-
-fn next_id(chain: &Chain) -> u64 {
-    (0..)
-        .find(|id| {
-            query::proposal_get(&chain.state.snapshot(), *id)
-                .unwrap()
-                .is_none()
-        })
-        .unwrap()
 }
 
 #[test]
@@ -346,7 +336,7 @@ fn validators_parameters_and_member_removal() {
     chain
         .run(&authority(ProvinceCode::SHANGHAI), propose(add_shandong()))
         .unwrap();
-    let id = next_id(&chain) - 1;
+    let id = chain.next_proposal_id() - 1;
     chain
         .run(&authority(ProvinceCode::JIANGSU), vote(id, true))
         .unwrap();

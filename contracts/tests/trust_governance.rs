@@ -26,17 +26,6 @@ fn vote(id: u64, approve: bool) -> TxPayload {
     }
 }
 
-fn next_id(chain: &Chain) -> u64 {
-    let mut id = 0;
-    while query::proposal_get(&chain.state.snapshot(), id)
-        .unwrap()
-        .is_some()
-    {
-        id += 1;
-    }
-    id
-}
-
 fn status(chain: &Chain, id: u64) -> String {
     query::proposal_get(&chain.state.snapshot(), id)
         .unwrap()
@@ -51,7 +40,7 @@ fn pass(
     action: GovernanceAction,
     by: &[ProvinceCode],
 ) -> (u64, Result<(), TxError>) {
-    let id = next_id(chain);
+    let id = chain.next_proposal_id();
     let (first, rest) = by.split_first().unwrap();
     let mut last = chain.run(&authority(*first), propose(action));
     for p in rest {
@@ -305,7 +294,7 @@ fn readmitted_province_pre_removal_vote_is_not_counted() {
 #[test]
 fn readmission_in_the_block_of_the_removal_is_refused() {
     let mut chain = Chain::new();
-    let id = next_id(&chain);
+    let id = chain.next_proposal_id();
     chain.run(&authority(SH), propose(remove(AH))).unwrap();
     chain.run(&authority(JS), vote(id, true)).unwrap();
     // One block: the removal passes, then a re-admission is proposed at once.
@@ -325,7 +314,7 @@ fn readmission_in_the_block_of_the_removal_is_refused() {
 #[test]
 fn removal_proposed_before_a_readmission_cannot_remove_the_new_admission() {
     let mut chain = Chain::new();
-    let stale = next_id(&chain);
+    let stale = chain.next_proposal_id();
     chain.run(&authority(SH), propose(remove(AH))).unwrap();
     pass(&mut chain, remove(AH), &[SH, JS, ZJ]).1.unwrap();
     pass(&mut chain, readmit(AH, 66), &[SH, JS]).1.unwrap();

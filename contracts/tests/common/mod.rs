@@ -231,6 +231,17 @@ impl Chain {
         did
     }
 
+    /// The id the next governance proposal gets.
+    pub fn next_proposal_id(&self) -> u64 {
+        (0..)
+            .find(|id| {
+                query::proposal_get(&self.state.snapshot(), *id)
+                    .unwrap()
+                    .is_none()
+            })
+            .unwrap()
+    }
+
     pub fn licence_status(&self, issuer: &Uscc, commitment: &[u8; 32]) -> Option<LicenceStatus> {
         query::licence_verify(
             &self.state.snapshot(),
