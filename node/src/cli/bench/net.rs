@@ -59,6 +59,17 @@ impl LocalNet {
     /// Write keys, genesis and configs for `nodes` nodes under `dir` (which must not hold a
     /// chain yet), apply `tweaks`, start every node and wait until all serve RPC.
     pub fn start(dir: &Path, nodes: usize, tweaks: &Tweaks) -> anyhow::Result<Self> {
+        Self::start_with_observers(dir, nodes, 0, tweaks)
+    }
+
+    /// [`LocalNet::start`], with `observers` observer folders written too (indices `nodes..`),
+    /// not started: [`LocalNet::add_observers`] registers and starts them.
+    pub fn start_with_observers(
+        dir: &Path,
+        nodes: usize,
+        observers: usize,
+        tweaks: &Tweaks,
+    ) -> anyhow::Result<Self> {
         let (p2p_base_port, rpc_base_port) = base_ports();
         let args = DevnetArgs {
             dir: dir.to_path_buf(),
@@ -66,7 +77,7 @@ impl LocalNet {
             p2p_base_port,
             rpc_base_port,
             init_only: true,
-            observers: 0,
+            observers,
         };
         let devnet_nodes = devnet::init(&args)?;
         for node in &devnet_nodes {
@@ -116,6 +127,51 @@ impl LocalNet {
             .stderr(log)
             .spawn()
             .with_context(|| format!("starting node {}", node.name))
+    }
+
+    /// Registers every observer folder on chain (by the Shanghai authority, through node 0),
+    /// then starts each and waits until it serves. Returns how many were started.
+    pub fn add_observers(&mut self) -> anyhow::Result<usize> {
+        let observers: Vec<(usize, [u8; 32])> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, node)| node.registered_by.is_some())
+            .map(|(i, node)| (i, node.key))
+            .collect();
+        if observers.is_empty() {
+            return Ok(0);
+        }
+        let client = self.client(0)?;
+        let authority = self.authority("shanghai")?;
+        let chain = self.chain_id.clone();
+        runtime()?.block_on(async {
+            let next: Value = client
+                .request(
+                    "account_getNextNonce",
+                    rpc_params![hex::encode(authority.verifying_key().to_bytes())],
+                )
+                .await?;
+            let mut account = Account {
+                key: authority,
+                nonce: next["nonce"].as_u64().context("nonce")?,
+            };
+            let mut last = String::new();
+            for (_, key) in &observers {
+                let tx = account.sign(&chain, TxPayload::RegisterObserver { key: *key });
+                last = submit(&client, &tx).await?;
+            }
+            wait_committed(&client, &last, Duration::from_secs(60)).await?;
+            anyhow::Ok(())
+        })?;
+        for (i, _) in &observers {
+            let child = self.spawn(*i)?;
+            self.children.push(Some(child));
+        }
+        for (i, _) in &observers {
+            self.wait_serving(*i, Duration::from_secs(60))?;
+        }
+        Ok(observers.len())
     }
 
     /// A node's data folder.

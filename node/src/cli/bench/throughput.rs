@@ -68,12 +68,17 @@ pub struct ThroughputArgs {
     /// Most submission requests in flight at once, all nodes together.
     #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
+    /// Observer nodes registered and started beside the validators (they pull committed blocks
+    /// from them and take no load), to measure what observers cost consensus.
+    #[arg(long, default_value_t = 0)]
+    pub observers: usize,
 }
 
 /// The parameters a run actually used.
 #[derive(Debug, Clone, Serialize)]
 struct Params {
     nodes: usize,
+    observers: usize,
     issuers: usize,
     rates: Vec<f64>,
     step_secs: f64,
@@ -109,8 +114,12 @@ impl Params {
             rates.push(rate);
             rate *= 2.0;
         }
+        if args.observers > 16 {
+            bail!("--observers must be at most 16 (one province's share)");
+        }
         Ok(Self {
             nodes: NODES,
+            observers: args.observers,
             issuers,
             rates,
             step_secs,
@@ -142,7 +151,16 @@ pub fn run(args: &ThroughputArgs, common: &Common) -> anyhow::Result<Report> {
         "starting a local {NODES}-validator network in {} ...",
         common.work_dir.display()
     );
-    let net = LocalNet::start(&common.work_dir.join("net"), NODES, &tweaks)?;
+    let mut net = LocalNet::start_with_observers(
+        &common.work_dir.join("net"),
+        NODES,
+        params.observers,
+        &tweaks,
+    )?;
+    let observers = net.add_observers()?;
+    if observers > 0 {
+        eprintln!("{observers} observer(s) registered and following");
+    }
     let runtime = net::runtime()?;
     let outcome = runtime.block_on(search(&net, &params))?;
     Ok(report(common, &params, &outcome))
