@@ -25,6 +25,8 @@ mod limits_tests;
 mod ops_tests;
 #[path = "rpc/proof_tests.rs"]
 mod proof_tests;
+#[path = "rpc/real_backend_tests.rs"]
+mod real_backend_tests;
 #[path = "rpc/subscription_tests.rs"]
 mod subscription_tests;
 #[path = "rpc/vector_tests.rs"]
