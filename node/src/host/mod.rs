@@ -17,6 +17,7 @@ pub mod batch_leaves;
 pub mod chain_ahead;
 pub mod epochs;
 pub mod execute;
+pub mod histogram;
 pub mod ingress;
 pub mod observer_follow;
 pub mod restart;
@@ -127,6 +128,8 @@ pub struct Host {
     /// The network membership last given to the network: the validator set's keys and the
     /// registered observers' ([`Host::refresh_membership`]).
     members: BTreeSet<[u8; 32]>,
+    /// When this host last committed a block (for the block-interval histogram).
+    last_commit: Option<std::time::Instant>,
     config: HostConfig,
     /// When the core entered its current round (the batching interval runs from here).
     round_started: std::time::Instant,
@@ -182,6 +185,7 @@ impl Host {
             internal_rx,
             validator_set,
             members: BTreeSet::new(),
+            last_commit: None,
             config,
             round_started: std::time::Instant::now(),
             chain_ahead: chain_ahead::ChainAheadCache::default(),
@@ -527,6 +531,15 @@ impl Host {
                     self.shared.remember_evictions(pool.take_evicted());
                 }
                 let _ = self.shared.heads.send(head);
+                let now_ms = crate::clock::unix_ms();
+                self.shared
+                    .commit_latency
+                    .observe(now_ms.saturating_sub(block.header.timestamp_ms) as f64 / 1_000.0);
+                if let Some(previous) = self.last_commit.replace(std::time::Instant::now()) {
+                    self.shared
+                        .block_interval
+                        .observe(previous.elapsed().as_secs_f64());
+                }
                 self.shared
                     .counters
                     .blocks_executed

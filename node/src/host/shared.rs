@@ -123,6 +123,10 @@ pub struct Shared {
     pub tx_arrived: tokio::sync::Notify,
     /// Set while a state-tree pruning runs.
     pub pruning: std::sync::atomic::AtomicBool,
+    /// Seconds from a block's timestamp (its proposer's clock) to its commit here.
+    pub commit_latency: super::histogram::Histogram,
+    /// Seconds between consecutive commits here.
+    pub block_interval: super::histogram::Histogram,
 }
 
 /// Capacity of the subscription broadcast channels.
@@ -155,6 +159,8 @@ impl Shared {
             connected_peers: Mutex::new(std::collections::BTreeSet::new()),
             tx_arrived: tokio::sync::Notify::new(),
             pruning: std::sync::atomic::AtomicBool::new(false),
+            commit_latency: super::histogram::Histogram::new(super::histogram::SECONDS_BUCKETS),
+            block_interval: super::histogram::Histogram::new(super::histogram::SECONDS_BUCKETS),
         }
     }
 

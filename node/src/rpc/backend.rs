@@ -198,6 +198,12 @@ pub trait RpcBackend: Send + Sync + 'static {
     /// This node's status.
     fn node_status(&self) -> Result<NodeStatus, BackendError>;
 
+    /// More series for `/metrics` in Prometheus text format (the node's timing histograms);
+    /// empty by default.
+    fn extra_metrics(&self) -> String {
+        String::new()
+    }
+
     /// Known peers.
     fn peers(&self) -> Result<Vec<PeerView>, BackendError>;
 

@@ -147,8 +147,12 @@ async fn serve(ctx: &Arc<RpcContext>, route: Route) -> HttpResponse {
             let mut body = ctx.metrics.render();
             // The node's series, when the node answers (a node that cannot still shows its RPC
             // series; `/health` says why).
-            if let Ok(status) = ctx.run_blocking(|ctx| Ok(ctx.backend.node_status()?)).await {
+            let node = ctx
+                .run_blocking(|ctx| Ok((ctx.backend.node_status()?, ctx.backend.extra_metrics())))
+                .await;
+            if let Ok((status, extra)) = node {
                 body.push_str(&super::node_metrics::render_node(&status));
+                body.push_str(&extra);
             }
             (HttpRoute::Metrics, 200, PROMETHEUS_CONTENT_TYPE, body)
         }

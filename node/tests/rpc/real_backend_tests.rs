@@ -88,6 +88,29 @@ async fn the_real_backend_answers_genesis_reads_and_proves_them() {
             assert!(answer.value.to_string().contains(&hex::encode(validator)));
         }
 
+        // The node's timing histograms are in /metrics (no commits yet: counts 0), and a
+        // standard parser reads them.
+        let metrics = crate::raw::get(addr, "/metrics", None).await;
+        assert!(
+            metrics.body.contains("yrd_commit_latency_seconds_count 0"),
+            "{}",
+            metrics.body
+        );
+        assert!(
+            metrics
+                .body
+                .contains("yrd_block_interval_seconds_bucket{le=\"+Inf\"} 0")
+        );
+        let lines = metrics.body.lines().map(|line| Ok(line.to_owned()));
+        let scrape = prometheus_parse::Scrape::parse(lines).unwrap();
+        assert!(
+            scrape
+                .samples
+                .iter()
+                .any(|s| s.metric == "yrd_commit_latency_seconds"
+                    && matches!(s.value, prometheus_parse::Value::Histogram(_)))
+        );
+
         server.stop().await;
         network.shutdown().await;
     })

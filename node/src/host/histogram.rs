@@ -1,0 +1,110 @@
+//! Fixed-bucket histograms for `/metrics`, lock-free: one atomic counter per bucket, a count and
+//! a sum (in microseconds, so it stays an integer). Rendered in Prometheus text format 0.0.4
+//! (`_bucket{le=…}` cumulative, `_sum`, `_count`).
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Bucket bounds in seconds for consensus timings (commit latency, block interval): from 10 ms
+/// to a minute.
+pub const SECONDS_BUCKETS: &[f64] = &[
+    0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+];
+
+/// A histogram of seconds.
+#[derive(Debug)]
+pub struct Histogram {
+    bounds: &'static [f64],
+    /// Per bucket (not cumulative); the last counts values above every bound.
+    buckets: Vec<AtomicU64>,
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+impl Histogram {
+    /// An empty histogram over `bounds` (ascending).
+    pub fn new(bounds: &'static [f64]) -> Self {
+        Self {
+            bounds,
+            buckets: (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect(),
+            count: AtomicU64::new(0),
+            sum_micros: AtomicU64::new(0),
+        }
+    }
+
+    /// Records one value (negative values count as 0).
+    pub fn observe(&self, seconds: f64) {
+        let seconds = if seconds.is_finite() {
+            seconds.max(0.0)
+        } else {
+            0.0
+        };
+        let index = self
+            .bounds
+            .iter()
+            .position(|bound| seconds <= *bound)
+            .unwrap_or(self.bounds.len());
+        if let Some(bucket) = self.buckets.get(index) {
+            bucket.fetch_add(1, Ordering::Relaxed);
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_micros
+            .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    /// The exposition of this histogram under `name`.
+    pub fn render(&self, name: &str, help: &str) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} histogram");
+        let mut cumulative = 0u64;
+        for (bound, bucket) in self.bounds.iter().zip(&self.buckets) {
+            cumulative = cumulative.saturating_add(bucket.load(Ordering::Relaxed));
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
+        }
+        let count = self.count.load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(out, "{name}_sum {sum}");
+        let _ = writeln!(out, "{name}_count {count}");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_standard_parser_reads_the_buckets_cumulatively() {
+        let histogram = Histogram::new(SECONDS_BUCKETS);
+        for seconds in [0.005, 0.3, 0.3, 4.0, 120.0, -1.0] {
+            histogram.observe(seconds);
+        }
+        let text = histogram.render("yrd_test_seconds", "A test.");
+        let lines = text.lines().map(|line| Ok(line.to_owned()));
+        let scrape = prometheus_parse::Scrape::parse(lines).unwrap();
+        let sample = scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == "yrd_test_seconds")
+            .unwrap();
+        let prometheus_parse::Value::Histogram(buckets) = &sample.value else {
+            panic!("not read as a histogram: {:?}", sample.value);
+        };
+        let at = |le: f64| {
+            buckets
+                .iter()
+                .find(|b| b.less_than == le || (b.less_than - le).abs() < 1e-9)
+                .map(|b| b.count)
+                .unwrap()
+        };
+        assert_eq!(at(0.01), 2.0, "0.005 and the negative value");
+        assert_eq!(at(0.5), 4.0);
+        assert_eq!(at(5.0), 5.0);
+        assert_eq!(at(60.0), 5.0, "120 s is above every bound");
+        assert_eq!(at(f64::INFINITY), 6.0);
+        assert!(text.contains("yrd_test_seconds_count 6"));
+        assert!(text.contains("yrd_test_seconds_sum 124.605"));
+    }
+}
