@@ -1,5 +1,6 @@
 //! `yrd status --rpc URL`: the node's view of the chain and its peers.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -24,10 +25,12 @@ pub fn run(rpc: &str) -> anyhow::Result<ExitCode> {
             .request("net_getPeers", rpc_params![])
             .await
             .with_context(|| format!("asking {rpc} for net_getPeers"))?;
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "node": status, "peers": peers }))?
-        );
-        Ok(ExitCode::SUCCESS)
+        let text =
+            serde_json::to_string_pretty(&serde_json::json!({ "node": status, "peers": peers }))?;
+        // A reader that stops early (`yrd status | head`) is not an error.
+        match writeln!(std::io::stdout().lock(), "{text}") {
+            Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
+            _ => Ok(ExitCode::SUCCESS),
+        }
     })
 }
