@@ -11,6 +11,19 @@ pub const SECONDS_BUCKETS: &[f64] = &[
     0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
 ];
 
+/// The node's timing histograms as `/metrics` shows them: commit latency and block interval.
+pub fn render_timings(commit_latency: &Histogram, block_interval: &Histogram) -> String {
+    let mut out = commit_latency.render(
+        "yrd_commit_latency_seconds",
+        "Seconds from a block's timestamp (its proposer's clock) to its commit at this node.",
+    );
+    out.push_str(&block_interval.render(
+        "yrd_block_interval_seconds",
+        "Seconds between consecutive commits at this node.",
+    ));
+    out
+}
+
 /// A histogram of seconds.
 #[derive(Debug)]
 pub struct Histogram {

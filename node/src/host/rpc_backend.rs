@@ -390,15 +390,7 @@ impl RpcBackend for NodeBackend {
     }
 
     fn extra_metrics(&self) -> String {
-        let mut out = self.shared.commit_latency.render(
-            "yrd_commit_latency_seconds",
-            "Seconds from a block's timestamp (its proposer's clock) to its commit at this node.",
-        );
-        out.push_str(&self.shared.block_interval.render(
-            "yrd_block_interval_seconds",
-            "Seconds between consecutive commits at this node.",
-        ));
-        out
+        super::histogram::render_timings(&self.shared.commit_latency, &self.shared.block_interval)
     }
 
     fn peers(&self) -> Result<Vec<PeerView>, BackendError> {
