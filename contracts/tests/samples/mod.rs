@@ -88,6 +88,10 @@ pub fn every_payload() -> Vec<TxPayload> {
         }),
         TxPayload::Propose(GovernanceAction::RemoveValidator { key }),
         TxPayload::Propose(GovernanceAction::SetParameters(Parameters::default())),
+        TxPayload::Propose(GovernanceAction::RotateAuthorityKey {
+            province: ProvinceCode::ANHUI,
+            new_key: key,
+        }),
         TxPayload::Vote {
             proposal_id: 7,
             approve: true,
