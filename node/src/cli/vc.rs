@@ -155,6 +155,7 @@ async fn issue(args: IssueArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let region = super::tx::parse_province(&args.region).map_err(anyhow::Error::msg)?;
     let text = read_bounded(&args.credential)?;
     let credential: Value = serde_json::from_slice(&text).context("the credential is not JSON")?;
     let split = vc::split_proof(&credential)?;
@@ -214,7 +215,7 @@ async fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         &client,
         spec.as_ref(),
         "licence_verify",
-        json!({"issuer": uscc, "commitment": commitment, "region": args.region, "proof": spec.is_some()}),
+        json!({"issuer": uscc, "commitment": commitment, "region": region.0, "proof": spec.is_some()}),
     )
     .await?;
     let valid = verdict["valid"].as_bool();

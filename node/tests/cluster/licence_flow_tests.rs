@@ -215,7 +215,7 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
             "--genesis",
             &genesis_arg,
             "--region",
-            "320000",
+            "jiangsu",
         ])
     };
     // Proven answers are read at the latest certified height, a little behind the head: wait
