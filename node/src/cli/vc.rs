@@ -21,6 +21,9 @@ use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use jsonrpsee::rpc_params;
 use serde_json::{Value, json};
+use yrd_contracts::did_id::DidId;
+use yrd_verifier::ProvenQuery;
+use yrd_verifier::query::{DidParams, LicenceVerifyParams};
 use yrd_verifier::vc;
 
 use super::tx::LicenceRef;
@@ -177,11 +180,16 @@ async fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let client = client(&args.rpc)?;
+    let did = DidId::parse(issuer)
+        .map_err(|e| anyhow::anyhow!("the credential's issuer {issuer:?} is not a did:yrd: {e}"))?;
     let resolution = ask(
         &client,
         spec.as_ref(),
-        "did_resolve",
         json!({"did": issuer, "proof": spec.is_some()}),
+        ProvenQuery::DidResolve(DidParams {
+            did,
+            version_id: None,
+        }),
     )
     .await?;
     let key = resolution["didDocument"]["verificationMethod"]
@@ -211,11 +219,18 @@ async fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         println!("VERIFIED proof by {issuer}; the subject names no ledger licence");
         return Ok(ExitCode::SUCCESS);
     };
+    let question = LicenceVerifyParams {
+        issuer: super::tx::parse_uscc(uscc).map_err(anyhow::Error::msg)?,
+        commitment: super::tx::parse_hex32(commitment).map_err(anyhow::Error::msg)?,
+        region,
+        verifier_did: None,
+        batch: None,
+    };
     let verdict = ask(
         &client,
         spec.as_ref(),
-        "licence_verify",
         json!({"issuer": uscc, "commitment": commitment, "region": region.0, "proof": spec.is_some()}),
+        ProvenQuery::LicenceVerify(question),
     )
     .await?;
     let valid = verdict["valid"].as_bool();
@@ -240,13 +255,15 @@ async fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Calls `method`; with a chain spec, the answer is a proven envelope, checked and unwrapped.
+/// Asks the node `question` (its method, with `params`); with a chain spec the answer is a proven
+/// envelope, which must answer exactly that question and verify against the genesis file.
 async fn ask(
     client: &HttpClient,
     spec: Option<&yrd_verifier::chain_spec::ChainSpec>,
-    method: &str,
     params: Value,
+    question: ProvenQuery,
 ) -> anyhow::Result<Value> {
+    let method = question.method();
     let Value::Object(params) = params else {
         bail!("parameters must be an object");
     };
@@ -258,11 +275,24 @@ async fn ask(
         .request(method, named)
         .await
         .with_context(|| method.to_owned())?;
-    let Some(spec) = spec else {
-        return Ok(answer);
-    };
-    let envelope: yrd_verifier::ProvenAnswer =
-        serde_json::from_value(answer).with_context(|| format!("{method}: not a proven answer"))?;
+    match spec {
+        Some(spec) => proven_value(spec, answer, &question),
+        None => Ok(answer),
+    }
+}
+
+/// The value of a proven answer that answers exactly `question` and verifies against `spec`.
+fn proven_value(
+    spec: &yrd_verifier::chain_spec::ChainSpec,
+    answer: Value,
+    question: &ProvenQuery,
+) -> anyhow::Result<Value> {
+    let method = question.method();
+    let envelope = super::verify::parse_answer(answer).with_context(|| method.to_owned())?;
+    // A node proving the answer to another question (another DID, licence or region) is lying.
+    if envelope.query != *question {
+        bail!("{method}: the node answered a different question than the one asked");
+    }
     yrd_verifier::verify_answer(spec, &envelope)
         .map_err(|e| anyhow::anyhow!("{method}: the node's answer does not verify: {e}"))?;
     Ok(envelope.value)
@@ -310,7 +340,40 @@ fn rfc3339(ms: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::rfc3339;
+    use super::*;
+
+    use yrd_contracts::types::ProvinceCode;
+
+    fn vector(name: &str) -> Value {
+        let path = format!(
+            "{}/../docs/proof-vectors/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_proven_answer_to_another_question_is_refused() {
+        let spec = yrd_verifier::chain_spec::ChainSpec::from_genesis(
+            serde_json::from_value(vector("genesis.json")).unwrap(),
+        )
+        .unwrap();
+        let answer = vector("licence-verify-revoked.json");
+        let asked = super::super::verify::parse_answer(answer.clone())
+            .unwrap()
+            .query;
+        assert!(proven_value(&spec, answer.clone(), &asked).is_ok());
+        let ProvenQuery::LicenceVerify(mut other) = asked else {
+            panic!("the vector answers licence_verify");
+        };
+        other.region = ProvinceCode(if other.region.0 == 340_000 {
+            330_000
+        } else {
+            340_000
+        });
+        let lie = proven_value(&spec, answer, &ProvenQuery::LicenceVerify(other)).unwrap_err();
+        assert!(lie.to_string().contains("different question"), "{lie}");
+    }
 
     #[test]
     fn timestamps_are_rfc3339_utc() {

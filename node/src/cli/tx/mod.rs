@@ -21,7 +21,7 @@ use jsonrpsee::rpc_params;
 use yrd_contracts::{ChainId, DidId, TxBody, TxPayload};
 
 pub use kinds::{LicenceRef, TxKind};
-pub use parse::parse_province;
+pub use parse::{parse_hex32, parse_province, parse_uscc};
 use payload::build_payload;
 
 /// Options every transaction takes.
