@@ -173,7 +173,20 @@ pub fn start_state(
         let Some(state_root) = state_root else {
             continue;
         };
-        let next_validator_set = scheduled_at(store, state, &epochs, height)?;
+        // The block's epoch, from the headers read above (genesis: the genesis epoch).
+        let epoch = if height == 0 {
+            Some(chain.consensus.validator_set.epoch)
+        } else {
+            start
+                .recent_committed
+                .iter()
+                .find(|header| header.height == height)
+                .map(|header| header.epoch)
+        };
+        let next_validator_set = match epoch {
+            Some(epoch) => scheduled_at(state, &epochs, height, epoch)?,
+            None => None,
+        };
         executed.push(yrd_consensus::driver::ExecutedRecord {
             height,
             state_root,
@@ -184,21 +197,18 @@ pub fn start_state(
     Ok(start)
 }
 
-/// The set the state after the committed block at `height` scheduled, compared with the set of
-/// that block's epoch ([`super::epochs::scheduled_next_set`]).
+/// The set the state after the committed block at `height` (of `epoch`) scheduled, compared with
+/// that epoch's set ([`super::epochs::scheduled_next_set`]).
 fn scheduled_at(
-    store: &Store,
     state: &State<RocksTreeStore>,
     epochs: &EpochHistory,
     height: u64,
+    epoch: u64,
 ) -> Result<Option<ValidatorSet>, RestartError> {
-    let Some(block) = store.block(height)? else {
-        return Ok(None);
-    };
-    let Some(epoch_set) = epochs.set_of(block.header.epoch) else {
+    let Some(epoch_set) = epochs.set_of(epoch) else {
         return Err(RestartError::Corrupt {
             what: format!("committed block {height}"),
-            reason: format!("its epoch {} was never started", block.header.epoch),
+            reason: format!("its epoch {epoch} was never started"),
         });
     };
     Ok(super::epochs::scheduled_next_set(
