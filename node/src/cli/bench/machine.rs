@@ -46,40 +46,31 @@ fn signed(count: usize) -> Signed {
     out
 }
 
+/// `verify_strict` over `set` again and again until `per_probe` has passed since `start`; returns
+/// how many verified.
+fn strict_verifications(set: &Signed, start: Instant, per_probe: Duration) -> u64 {
+    let mut done = 0u64;
+    while start.elapsed() < per_probe {
+        for ((key, message), signature) in set.keys.iter().zip(&set.messages).zip(&set.signatures) {
+            done += u64::from(key.verify_strict(message, signature).is_ok());
+        }
+    }
+    done
+}
+
 /// Measure for about `per_probe` each.
 pub fn measure(per_probe: Duration) -> Machine {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let set = signed(256);
 
     let start = Instant::now();
-    let mut count = 0u64;
-    while start.elapsed() < per_probe {
-        for i in 0..set.keys.len() {
-            let ok = set.keys[i]
-                .verify_strict(&set.messages[i], &set.signatures[i])
-                .is_ok();
-            count += u64::from(ok);
-        }
-    }
-    let one_core = count as f64 / start.elapsed().as_secs_f64();
+    let one_core =
+        strict_verifications(&set, start, per_probe) as f64 / start.elapsed().as_secs_f64();
 
     let start = Instant::now();
     let strict_total: u64 = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..cores)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = 0u64;
-                    while start.elapsed() < per_probe {
-                        for i in 0..set.keys.len() {
-                            let ok = set.keys[i]
-                                .verify_strict(&set.messages[i], &set.signatures[i])
-                                .is_ok();
-                            done += u64::from(ok);
-                        }
-                    }
-                    done
-                })
-            })
+            .map(|_| scope.spawn(|| strict_verifications(&set, start, per_probe)))
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
     });
