@@ -21,3 +21,5 @@ mod licence_flow_tests;
 mod observer_tests;
 #[path = "cluster/refusal_tests.rs"]
 mod refusal_tests;
+#[path = "cluster/state_sync_tests.rs"]
+mod state_sync_tests;

@@ -5,6 +5,8 @@
 mod crash;
 #[path = "storage/fixtures.rs"]
 mod fixtures;
+#[path = "storage/snapshot.rs"]
+mod snapshot;
 #[path = "storage/tree.rs"]
 mod tree;
 

@@ -55,6 +55,15 @@ pub enum Command {
         /// The node configuration file.
         #[arg(long, short)]
         config: PathBuf,
+        /// Start an empty data directory from a certified state snapshot served by peers,
+        /// instead of replaying every block from genesis; resumes an interrupted state sync. A
+        /// data directory that already holds a chain just continues from it.
+        #[arg(long)]
+        state_sync: bool,
+        /// With --state-sync: remove the data directory first (it must be a node database or
+        /// empty).
+        #[arg(long, requires = "state_sync")]
+        reset: bool,
     },
     /// Run a local four-province network: keys, genesis and one process per node.
     Devnet(devnet::DevnetArgs),
@@ -100,7 +109,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Keygen { out } => keygen::run(&out),
         Command::Genesis(args) => genesis::run(&args),
-        Command::Node { config } => node::run(&config),
+        Command::Node {
+            config,
+            state_sync,
+            reset,
+        } => node::run(&config, node::StartOptions { state_sync, reset }),
         Command::Devnet(args) => devnet::run(&args),
         Command::Status { rpc } => status::run(&rpc),
         Command::Vc(command) => vc::run(command),

@@ -1,33 +1,76 @@
-//! `yrd node --config node.toml`: run one node until SIGTERM or Ctrl-C.
+//! `yrd node --config node.toml [--state-sync [--reset]]`: run one node until SIGTERM or Ctrl-C.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError};
 
 use anyhow::Context;
+use tokio::sync::mpsc;
 use yrd_consensus::{Core, Ed25519Signer};
 use yrd_node::config::NodeConfig;
 use yrd_node::host::shared::Shared;
+use yrd_node::host::state_sync;
+use yrd_node::host::state_sync::client::ConnectedPeers;
 use yrd_node::host::{Host, restart};
 use yrd_node::mempool::Mempool;
-use yrd_node::network::{self, NetworkConfig};
+use yrd_node::network::{self, NetworkConfig, NetworkEvent};
 use yrd_node::rpc::views::HeadInfo;
 use yrd_node::storage::{Store, StoreConfig};
 use yrd_verifier::chain_spec::ChainSpec;
 
+/// How the node starts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StartOptions {
+    /// Start an empty data directory from a certified state snapshot (`--state-sync`).
+    pub state_sync: bool,
+    /// Wipe the data directory first (`--reset`, only with `--state-sync`).
+    pub reset: bool,
+}
+
 /// Run a node.
-pub fn run(config_path: &Path) -> anyhow::Result<ExitCode> {
+pub fn run(config_path: &Path, options: StartOptions) -> anyhow::Result<ExitCode> {
     let config = NodeConfig::load(config_path)?;
+    if options.reset && !options.state_sync {
+        anyhow::bail!(
+            "--reset wipes the data directory before a state sync: use it with --state-sync"
+        );
+    }
+    if options.reset {
+        reset_data_dir(&config.data_dir)?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("yrd")
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(run_async(config))?;
+    runtime.block_on(run_async(config, options))?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn run_async(config: NodeConfig) -> anyhow::Result<()> {
+/// Remove the data directory, if it is one of ours (or absent). Anything else is refused.
+fn reset_data_dir(data_dir: &Path) -> anyhow::Result<()> {
+    if !data_dir.exists() {
+        return Ok(());
+    }
+    let is_empty = std::fs::read_dir(data_dir)
+        .with_context(|| format!("reading {}", data_dir.display()))?
+        .next()
+        .is_none();
+    if !is_empty && !data_dir.join("CURRENT").is_file() {
+        anyhow::bail!(
+            "--reset: {} is not a node database (no CURRENT file); remove it yourself",
+            data_dir.display()
+        );
+    }
+    std::fs::remove_dir_all(data_dir)
+        .with_context(|| format!("removing {}", data_dir.display()))?;
+    tracing::warn!(data_dir = %data_dir.display(), "--reset: data directory removed");
+    Ok(())
+}
+
+async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<()> {
     let chain = ChainSpec::load(&config.genesis_file)?;
     let key = yrd_node::keys::read_key_file(&config.key_file)?;
     let public_key = key.verifying_key().to_bytes();
@@ -46,6 +89,43 @@ async fn run_async(config: NodeConfig) -> anyhow::Result<()> {
     };
     let store = Store::open(&config.data_dir, store_config)
         .with_context(|| format!("opening the database in {}", config.data_dir.display()))?;
+    let existing = store.committed_head()?;
+    let unfinished = store.restore_progress()?;
+    let mut synced_network = None;
+    if options.state_sync && existing.is_some() && unfinished.is_none() {
+        tracing::warn!(
+            height = existing.map(|head| head.height),
+            "--state-sync: the data directory already holds a chain; continuing from it (state \
+             sync only fills an empty data directory; --reset wipes it)"
+        );
+    } else if options.state_sync {
+        // Until the snapshot tells who the members are, talk to the genesis validators and the
+        // configured bootstrap peers.
+        let members = chain
+            .consensus
+            .validator_set
+            .validators
+            .iter()
+            .map(|validator| validator.public_key.0)
+            .chain(config.p2p.bootstrap.iter().map(|peer| peer.public_key))
+            .collect();
+        let (network, events, listen_info) = start_network(&config, &key, members).await?;
+        tracing::info!(addresses = ?listen_info, "p2p listening (state sync)");
+        let peers = ConnectedPeers::default();
+        let (host_events, syncing) = forward_events(events, Arc::clone(&peers));
+        tokio::select! {
+            report = state_sync::client::state_sync(&store, &chain, &network, &peers, state_sync::client::CHUNK_REQUEST_BYTES) => {
+                report.context("state sync")?;
+            }
+            () = shutdown_signal() => {
+                network.shutdown().await;
+                tracing::info!("stopped during state sync; start again with --state-sync to resume");
+                return Ok(());
+            }
+        }
+        syncing.store(false, std::sync::atomic::Ordering::Release);
+        synced_network = Some((network, host_events));
+    }
     let state = restart::open_state(&store, &chain)?;
     let start = restart::start_state(&store, &chain, &state)?;
     let head = match store.committed_head()? {
@@ -79,14 +159,6 @@ async fn run_async(config: NodeConfig) -> anyhow::Result<()> {
         "resuming from committed head"
     );
 
-    let listen = config
-        .p2p
-        .listen_address
-        .parse()
-        .with_context(|| format!("p2p listen address {:?}", config.p2p.listen_address))?;
-    let mut network_config = NetworkConfig::new(key.to_bytes(), listen);
-    network_config.bootstrap = config.p2p.bootstrap.clone();
-    config.p2p.limits.apply(&mut network_config);
     // Membership is the validator set of the committed tip's epoch (rebuilt from the stored
     // epoch changes), not the genesis file's, the validators the committed state lists (an
     // added one catches up before its epoch) and the registered observers: a restarted node
@@ -96,7 +168,7 @@ async fn run_async(config: NodeConfig) -> anyhow::Result<()> {
         .context("reading the registered observers")?;
     let listed_validators = yrd_contracts::query::next_validator_keys(&state.snapshot())
         .context("reading the validator list")?;
-    network_config.members = start
+    let members: BTreeSet<[u8; 32]> = start
         .validator_set
         .validators
         .iter()
@@ -104,10 +176,20 @@ async fn run_async(config: NodeConfig) -> anyhow::Result<()> {
         .chain(listed_validators)
         .chain(observers)
         .collect();
-    let (network, events, listen_info) = network::start(network_config)
-        .await
-        .context("starting the network")?;
-    tracing::info!(addresses = ?listen_info, "p2p listening");
+    let (network, events) = match synced_network {
+        Some((network, events)) => {
+            network
+                .set_members(members)
+                .await
+                .context("setting the network membership")?;
+            (network, events)
+        }
+        None => {
+            let (network, events, listen_info) = start_network(&config, &key, members).await?;
+            tracing::info!(addresses = ?listen_info, "p2p listening");
+            (network, events)
+        }
+    };
 
     let shared = Arc::new(Shared::new(
         chain.clone(),
@@ -142,6 +224,70 @@ async fn run_async(config: NodeConfig) -> anyhow::Result<()> {
     tracing::info!("stopped cleanly");
     Ok(())
 }
+
+async fn start_network(
+    config: &NodeConfig,
+    key: &ed25519_dalek::SigningKey,
+    members: BTreeSet<[u8; 32]>,
+) -> anyhow::Result<(
+    network::NetworkHandle,
+    mpsc::Receiver<NetworkEvent>,
+    network::ListenInfo,
+)> {
+    let listen = config
+        .p2p
+        .listen_address
+        .parse()
+        .with_context(|| format!("p2p listen address {:?}", config.p2p.listen_address))?;
+    let mut network_config = NetworkConfig::new(key.to_bytes(), listen);
+    network_config.bootstrap = config.p2p.bootstrap.clone();
+    config.p2p.limits.apply(&mut network_config);
+    network_config.members = members;
+    network::start(network_config)
+        .await
+        .context("starting the network")
+}
+
+/// Reads the network's events while the node state-syncs: keeps the connected peers for the
+/// sync, and passes connection events on to the host that starts afterwards. Until `syncing`
+/// turns false everything else is dropped (a syncing node has no state to judge transactions
+/// or consensus messages by, and serves no requests); after, everything is passed on.
+fn forward_events(
+    mut events: mpsc::Receiver<NetworkEvent>,
+    peers: ConnectedPeers,
+) -> (mpsc::Receiver<NetworkEvent>, Arc<AtomicBool>) {
+    let (forward, host_events) = mpsc::channel(FORWARDED_EVENTS);
+    let syncing = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&syncing);
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            let keep = match &event {
+                NetworkEvent::PeerConnected { key } => {
+                    peers
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(*key);
+                    true
+                }
+                NetworkEvent::PeerDisconnected { key } => {
+                    peers
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .remove(key);
+                    true
+                }
+                _ => !flag.load(Ordering::Acquire),
+            };
+            if keep && forward.send(event).await.is_err() {
+                return;
+            }
+        }
+    });
+    (host_events, syncing)
+}
+
+/// Network events buffered for the host while it starts.
+const FORWARDED_EVENTS: usize = 1_024;
 
 /// Resolves on SIGTERM or Ctrl-C.
 async fn shutdown_signal() {

@@ -24,6 +24,7 @@ pub mod restart;
 pub mod rpc_backend;
 pub mod shared;
 pub mod signer_group;
+pub mod state_sync;
 pub mod sync_budget;
 pub mod sync_serve;
 
@@ -141,6 +142,8 @@ pub struct Host {
     gossip_ingress: mpsc::Sender<ingress::GossipedTx>,
     /// The sync server's queue ([`sync_serve::spawn_sync_server`]).
     sync_server: sync_serve::SyncServer,
+    /// Answers state-sync requests ([`state_sync::serve`]).
+    snapshot_server: state_sync::serve::SnapshotServer,
 }
 
 impl std::fmt::Debug for Host {
@@ -174,6 +177,11 @@ impl Host {
                 max_bytes: config.sync_max_response_bytes,
             },
         );
+        let snapshot_server = state_sync::serve::SnapshotServer::new(
+            Arc::clone(&shared),
+            config.sync.peer_bytes_per_sec,
+            config.sync.peer_burst_bytes,
+        );
         Self {
             core,
             me,
@@ -193,6 +201,7 @@ impl Host {
             deferred_rx,
             gossip_ingress,
             sync_server,
+            snapshot_server,
         }
     }
 
@@ -295,6 +304,19 @@ impl Host {
                 bytes,
                 respond,
             } => {
+                if let Some(decoded) = state_sync::wire::SnapshotRequest::decode(&bytes) {
+                    match decoded {
+                        Ok(request) => self.snapshot_server.serve(from, request, respond),
+                        Err(error) => {
+                            tracing::warn!(peer = %hex::encode(from), %error, "malformed state-sync request dropped");
+                            let _ = self
+                                .network
+                                .report_invalid(from, "malformed state-sync request")
+                                .await;
+                        }
+                    }
+                    return Ok(());
+                }
                 let Some(ConsensusMessage::SyncRequest(request)) = decode_message(&bytes) else {
                     tracing::warn!(peer = %hex::encode(from), "malformed sync request dropped");
                     let _ = self

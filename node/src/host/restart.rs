@@ -41,6 +41,15 @@ pub enum RestartError {
     /// The state could not be opened or created.
     #[error("state: {0}")]
     State(String),
+    /// A state sync into this data directory started and did not finish.
+    #[error(
+        "a state sync of version {version} into this data directory did not finish: start the \
+         node with --state-sync to finish it, or with --reset to start over"
+    )]
+    StateSyncUnfinished {
+        /// The state version being restored.
+        version: u64,
+    },
 }
 
 /// A committed block with its certificate, from the store.
@@ -58,6 +67,11 @@ pub fn committed_block(store: &Store, height: u64) -> Result<Option<CommittedBlo
 pub fn open_state(store: &Store, chain: &ChainSpec) -> Result<State<RocksTreeStore>, RestartError> {
     let genesis_header = chain.consensus.header();
     let expected = genesis_header.id().0;
+    if let Some(progress) = store.restore_progress()? {
+        return Err(RestartError::StateSyncUnfinished {
+            version: progress.version,
+        });
+    }
     match store.genesis_hash()? {
         Some(stored) if stored != expected => {
             return Err(RestartError::WrongChain {

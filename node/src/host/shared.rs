@@ -91,6 +91,10 @@ pub struct NodeCounters {
     pub sync_refused_budget: std::sync::atomic::AtomicU64,
     /// Sync requests left unanswered because a store read failed.
     pub sync_read_faults: std::sync::atomic::AtomicU64,
+    /// State-sync requests answered (manifests and chunks, including "unavailable").
+    pub snapshot_requests_served: std::sync::atomic::AtomicU64,
+    /// State-sync requests dropped (server busy, or the peer over its byte budget).
+    pub snapshot_requests_dropped: std::sync::atomic::AtomicU64,
 }
 
 /// State shared between the host loop, the ingress and the RPC server.

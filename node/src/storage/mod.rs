@@ -16,7 +16,10 @@
 //! - every value read from disk is decoded canonically; corrupt bytes are a typed error naming the
 //!   table, never a panic;
 //! - state versions older than a window are pruned in bounded chunks; checkpoints give consistent
-//!   backups of a live node and [`restore`] brings one back.
+//!   backups of a live node and [`restore`] brings one back;
+//! - a state version is served in proven chunks and restored into an empty database by state
+//!   sync ([`Store::snapshot_chunk`], [`Store::begin_restore`]), each chunk checked against the
+//!   certified root as it arrives.
 //!
 //! What it must never do: interpret consensus or transaction bytes (that belongs to the consensus
 //! and contracts crates), or write a block's parts in separate batches.
@@ -29,6 +32,7 @@ mod commit;
 mod config;
 mod error;
 mod node_key;
+mod snapshot;
 mod store;
 pub mod table;
 pub mod tables;
@@ -49,6 +53,9 @@ pub use config::{
 };
 pub use error::StorageError;
 pub use node_key::MAX_NIBBLES;
+pub use snapshot::{
+    ChunkError, MAX_CHUNK_BYTES, MAX_CHUNK_LEAVES, SnapshotChunk, SnapshotRestore, key_after,
+};
 pub use store::{MAX_VOTED_BLOCKS_ON_START, SCHEMA_VERSION, Store};
 pub use table::{KeyCodec, Table};
 pub use tables::{ALL_TABLES, CommittedHead, Hash32, Height, TxLocation};

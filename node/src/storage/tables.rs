@@ -55,6 +55,9 @@ pub enum MetadataKey {
     OldestReadableVersion,
     /// The latest committed state-tree version ([`MetadataValue::Version`]).
     TreeLatestVersion,
+    /// A state snapshot being restored by state sync ([`MetadataValue::Restore`]); absent once
+    /// the restore finished or when none was ever started.
+    RestoreProgress,
 }
 
 impl MetadataKey {
@@ -65,6 +68,7 @@ impl MetadataKey {
             MetadataKey::GenesisHash => 2,
             MetadataKey::OldestReadableVersion => 3,
             MetadataKey::TreeLatestVersion => 4,
+            MetadataKey::RestoreProgress => 5,
         }
     }
 
@@ -76,6 +80,7 @@ impl MetadataKey {
             MetadataKey::GenesisHash => "genesis_hash",
             MetadataKey::OldestReadableVersion => "oldest_readable_version",
             MetadataKey::TreeLatestVersion => "tree_latest_version",
+            MetadataKey::RestoreProgress => "restore_progress",
         }
     }
 }
@@ -91,6 +96,7 @@ impl KeyCodec for MetadataKey {
             [2] => Ok(MetadataKey::GenesisHash),
             [3] => Ok(MetadataKey::OldestReadableVersion),
             [4] => Ok(MetadataKey::TreeLatestVersion),
+            [5] => Ok(MetadataKey::RestoreProgress),
             other => Err(KeyDecodeError(format!(
                 "unknown metadata key {}",
                 hex::encode(other)
@@ -110,6 +116,20 @@ pub enum MetadataValue {
     GenesisHash(Hash32),
     /// A state-tree version.
     Version(u64),
+    /// How far a snapshot restore got.
+    Restore(RestoreProgress),
+}
+
+/// A state snapshot being restored: the version and root it must reach, and the rightmost leaf
+/// already written (the restore resumes after it).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RestoreProgress {
+    /// The state version being restored.
+    pub version: u64,
+    /// The root it must have (attested by a commit certificate).
+    pub root: Hash32,
+    /// Node key of the rightmost leaf written so far.
+    pub rightmost_leaf: Option<NodeKey>,
 }
 
 /// Committed blocks (header and payload) by height.
@@ -354,6 +374,7 @@ mod tests {
             MetadataKey::GenesisHash,
             MetadataKey::OldestReadableVersion,
             MetadataKey::TreeLatestVersion,
+            MetadataKey::RestoreProgress,
         ] {
             assert_eq!(MetadataKey::decode_key(&key.encode_key()), Ok(key));
         }

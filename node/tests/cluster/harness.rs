@@ -185,6 +185,11 @@ impl Cluster {
 
     /// Starts node `i` (`yrd node --config …`, output appended to `<node>/node.log`).
     pub fn start(&mut self, i: usize) {
+        self.start_with(i, &[]);
+    }
+
+    /// Starts node `i` with extra `yrd node` arguments (such as `--state-sync`).
+    pub fn start_with(&mut self, i: usize, extra: &[&str]) {
         let node = &mut self.nodes[i];
         assert!(node.child.is_none(), "node {} already running", node.name);
         let log = std::fs::OpenOptions::new()
@@ -196,6 +201,7 @@ impl Cluster {
             .arg("node")
             .arg("--config")
             .arg(&node.config)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log file"))
             .stderr(log)

@@ -1,0 +1,453 @@
+//! The syncing side: find a snapshot every peer's certificates agree is committed, fetch its
+//! chunks from the peers in turn, check each against the certified root as it arrives, and make
+//! the version the node's committed head. Block sync (the consensus core's, or an observer's
+//! pulls) takes over from there.
+//!
+//! Failures this design avoids, from other chains' state sync:
+//! - **hanging with no snapshot on offer**: a round that finds no manifest logs why each peer
+//!   refused and asks again; a restore nobody serves any more ends with an error naming
+//!   `--reset`, it does not wait forever;
+//! - **chunks lost at the end**: the proof, not the server, says when the tree is complete (a
+//!   claimed last chunk whose proof shows leaves to its right is refused), and the finished tree's
+//!   root is compared with the certified one before anything else is written;
+//! - **a root that fails only after every chunk is applied**: each chunk is checked against the
+//!   certified root when it arrives, so a bad chunk costs one chunk, and the peer that sent it is
+//!   dropped from this sync and reported (penalty points lead to a ban).
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
+use yrd_consensus::{Block, CommitCertificate};
+use yrd_verifier::chain_spec::ChainSpec;
+
+use super::manifest::{VerifiedManifest, verify_manifest};
+use super::wire::{SnapshotRequest, SnapshotResponse};
+use crate::network::NetworkHandle;
+use crate::storage::{ChunkError, Hash32, MAX_CHUNK_BYTES, SnapshotChunk, StorageError, Store};
+
+/// Bytes of leaves asked for per chunk, by default.
+pub const CHUNK_REQUEST_BYTES: u32 = 4 * 1024 * 1024;
+/// Rounds past the newest certified round a state-synced node will not vote or time out in. A
+/// validator whose data directory was wiped may have voted in rounds it no longer remembers;
+/// the chain has moved on by the time the sync ends, and these rounds cover the ones it could
+/// have reached ahead of the certified chain. It costs a re-synced validator this many rounds
+/// of silence (the other three carry the chain).
+pub const VOTE_MARGIN_ROUNDS: u64 = 100;
+/// Pause before asking again when no peer offers a usable snapshot.
+const RETRY_PAUSE: Duration = Duration::from_millis(500);
+/// Rounds of asking for the manifest of a resumed restore before giving up on it.
+const RESUME_ROUNDS: u32 = 20;
+
+/// Why state sync stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum StateSyncError {
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// A restore in progress that no peer serves any more.
+    #[error(
+        "no peer serves state version {version} any more (it was pruned); start again with \
+         --state-sync --reset"
+    )]
+    ResumeUnavailable {
+        /// The version being restored.
+        version: u64,
+    },
+    /// The database already holds a chain.
+    #[error(
+        "the data directory already holds a chain at height {height}; state sync needs an empty \
+         one (add --reset to wipe it)"
+    )]
+    NotEmpty {
+        /// Its committed height.
+        height: u64,
+    },
+}
+
+/// What a finished state sync did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateSyncReport {
+    /// The state version restored (the node's committed height).
+    pub version: u64,
+    /// Leaves received (a resumed restore re-fetches a few).
+    pub leaves: u64,
+    /// Bytes of leaves received.
+    pub bytes: u64,
+    /// Chunks refused.
+    pub chunks_refused: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// The peers this node is connected to, kept current by whoever reads the network events.
+pub type ConnectedPeers = Arc<Mutex<BTreeSet<[u8; 32]>>>;
+
+fn connected(peers: &ConnectedPeers) -> Vec<[u8; 32]> {
+    peers
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .copied()
+        .collect()
+}
+
+/// Restore a snapshot into `store` (empty, or holding an unfinished restore) from the peers in
+/// `peers`, asking for about `chunk_bytes` of leaves per chunk ([`CHUNK_REQUEST_BYTES`] unless
+/// testing). Returns when the snapshot is the committed head.
+pub async fn state_sync(
+    store: &Store,
+    chain: &ChainSpec,
+    network: &NetworkHandle,
+    peers: &ConnectedPeers,
+    chunk_bytes: u32,
+) -> Result<StateSyncReport, StateSyncError> {
+    let started = Instant::now();
+    if let Some(head) = store.committed_head()? {
+        return Err(StateSyncError::NotEmpty {
+            height: head.height,
+        });
+    }
+    let resuming = store.restore_progress()?.map(|progress| progress.version);
+    let mut excluded: BTreeSet<[u8; 32]> = BTreeSet::new();
+    let manifest = find_manifest(chain, network, peers, resuming, &mut excluded).await?;
+    tracing::info!(
+        version = manifest.version,
+        root = %hex::encode(manifest.root),
+        epoch_changes = manifest.epoch_changes.len(),
+        resumed = resuming.is_some(),
+        "state sync: snapshot chosen"
+    );
+    let mut restore = Restorer::start(store.clone(), manifest.version, manifest.root).await?;
+    let mut report = StateSyncReport {
+        version: manifest.version,
+        leaves: 0,
+        bytes: 0,
+        chunks_refused: 0,
+        elapsed: Duration::ZERO,
+    };
+    let mut turn = 0usize;
+    let mut last_log = Instant::now();
+    while !restore.is_done() {
+        let candidates: Vec<[u8; 32]> = connected(peers)
+            .into_iter()
+            .filter(|peer| !excluded.contains(peer))
+            .collect();
+        let Some(peer) = candidates.get(turn % candidates.len().max(1)).copied() else {
+            if resuming_nobody(&excluded, peers) {
+                // Everyone was excluded: give them another chance after a pause (a peer that
+                // was merely busy recovers; a lying one is excluded again at once).
+                excluded.clear();
+            }
+            tokio::time::sleep(RETRY_PAUSE).await;
+            continue;
+        };
+        turn = turn.wrapping_add(1);
+        let request = SnapshotRequest::Chunk {
+            version: manifest.version,
+            start: restore.next_start(),
+            max_bytes: chunk_bytes.clamp(1, MAX_CHUNK_BYTES as u32),
+        };
+        let answer = match network.request(peer, request.encode()).await {
+            Ok(answer) => answer,
+            Err(error) => {
+                tracing::debug!(peer = %hex::encode(peer), %error, "state sync: chunk request failed");
+                continue;
+            }
+        };
+        let chunk = match SnapshotResponse::decode(&answer) {
+            Ok(SnapshotResponse::Chunk(chunk)) => chunk,
+            Ok(SnapshotResponse::Unavailable(reason)) => {
+                tracing::info!(peer = %hex::encode(peer), %reason, "state sync: peer cannot serve the snapshot");
+                excluded.insert(peer);
+                continue;
+            }
+            Ok(SnapshotResponse::Manifest(_)) | Err(_) => {
+                refuse(
+                    network,
+                    peer,
+                    &mut excluded,
+                    &mut report,
+                    "malformed state-sync answer",
+                )
+                .await;
+                continue;
+            }
+        };
+        let (leaves, bytes) = (chunk.leaves.len() as u64, chunk.payload_bytes() as u64);
+        match restore.add_chunk(chunk).await? {
+            Ok(()) => {
+                report.leaves += leaves;
+                report.bytes += bytes;
+            }
+            Err(ChunkError::Storage(error)) => return Err(error.into()),
+            Err(error) => {
+                tracing::warn!(peer = %hex::encode(peer), %error, "state sync: chunk refused");
+                refuse(
+                    network,
+                    peer,
+                    &mut excluded,
+                    &mut report,
+                    "bad state-sync chunk",
+                )
+                .await;
+                continue;
+            }
+        }
+        if last_log.elapsed() >= Duration::from_secs(5) {
+            last_log = Instant::now();
+            tracing::info!(
+                version = manifest.version,
+                leaves = report.leaves,
+                megabytes = report.bytes / (1024 * 1024),
+                next = %hex::encode(&restore.next_start()[..4]),
+                "state sync: progress"
+            );
+        }
+    }
+    let genesis_header = chain.consensus.header();
+    let genesis = Block {
+        header: genesis_header.clone(),
+        payload: Vec::new(),
+    };
+    let genesis_certificate = CommitCertificate {
+        headers: vec![genesis_header],
+        qc: chain.consensus.qc(),
+    };
+    let changes: Vec<(Block, CommitCertificate)> = manifest
+        .epoch_changes
+        .iter()
+        .map(|change| (change.block.clone(), change.certificate.clone()))
+        .collect();
+    restore
+        .finish(Finish {
+            genesis: (genesis, genesis_certificate),
+            head: (
+                manifest.target.block.clone(),
+                manifest.target.certificate.clone(),
+            ),
+            epoch_changes: changes,
+        })
+        .await?;
+    // Amnesia guard: the safety data a wiped validator lost is replaced by a floor above every
+    // round it could have voted in.
+    let (epoch, round) = manifest.latest_round;
+    let floor = round.saturating_add(VOTE_MARGIN_ROUNDS);
+    let mut safety = yrd_consensus::SafetyData::new(epoch);
+    safety.last_voted_round = floor;
+    safety.highest_timeout_round = floor;
+    safety.last_proposed_round = floor;
+    store.put_safety_synced(&safety)?;
+    report.elapsed = started.elapsed();
+    tracing::info!(
+        version = report.version,
+        leaves = report.leaves,
+        megabytes = report.bytes / (1024 * 1024),
+        refused = report.chunks_refused,
+        seconds = report.elapsed.as_secs_f64(),
+        "state sync finished; block sync continues from the snapshot"
+    );
+    Ok(report)
+}
+
+fn resuming_nobody(excluded: &BTreeSet<[u8; 32]>, peers: &ConnectedPeers) -> bool {
+    let connected = connected(peers);
+    !connected.is_empty() && connected.iter().all(|peer| excluded.contains(peer))
+}
+
+async fn refuse(
+    network: &NetworkHandle,
+    peer: [u8; 32],
+    excluded: &mut BTreeSet<[u8; 32]>,
+    report: &mut StateSyncReport,
+    reason: &str,
+) {
+    report.chunks_refused += 1;
+    excluded.insert(peer);
+    let _ = network.report_invalid(peer, reason).await;
+}
+
+/// Ask every connected peer for a manifest until one verifies: of `resuming` when a restore is
+/// unfinished, else the newest on offer.
+async fn find_manifest(
+    chain: &ChainSpec,
+    network: &NetworkHandle,
+    peers: &ConnectedPeers,
+    resuming: Option<u64>,
+    excluded: &mut BTreeSet<[u8; 32]>,
+) -> Result<VerifiedManifest, StateSyncError> {
+    let mut rounds = 0u32;
+    let mut last_wait_log: Option<Instant> = None;
+    loop {
+        let candidates: Vec<[u8; 32]> = connected(peers)
+            .into_iter()
+            .filter(|peer| !excluded.contains(peer))
+            .collect();
+        let mut best: Option<VerifiedManifest> = None;
+        for peer in &candidates {
+            let request = SnapshotRequest::Manifest { version: resuming };
+            let answer = match network.request(*peer, request.encode()).await {
+                Ok(answer) => answer,
+                Err(error) => {
+                    tracing::debug!(peer = %hex::encode(peer), %error, "state sync: manifest request failed");
+                    continue;
+                }
+            };
+            match SnapshotResponse::decode(&answer) {
+                Ok(SnapshotResponse::Manifest(manifest)) => match verify_manifest(chain, &manifest)
+                {
+                    Ok(verified) => {
+                        if resuming.is_some_and(|version| version != verified.version) {
+                            continue;
+                        }
+                        if best.as_ref().is_none_or(|b| verified.version > b.version) {
+                            best = Some(verified);
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(peer = %hex::encode(peer), %error, "state sync: manifest refused");
+                        excluded.insert(*peer);
+                        let _ = network.report_invalid(*peer, "bad snapshot manifest").await;
+                    }
+                },
+                Ok(SnapshotResponse::Unavailable(reason)) => {
+                    tracing::info!(peer = %hex::encode(peer), %reason, "state sync: peer offers no snapshot");
+                }
+                Ok(SnapshotResponse::Chunk(_)) | Err(_) => {
+                    excluded.insert(*peer);
+                    let _ = network
+                        .report_invalid(*peer, "malformed state-sync answer")
+                        .await;
+                }
+            }
+        }
+        if let Some(best) = best {
+            return Ok(best);
+        }
+        if !candidates.is_empty() {
+            rounds += 1;
+        }
+        if let Some(version) = resuming
+            && rounds >= RESUME_ROUNDS
+        {
+            return Err(StateSyncError::ResumeUnavailable { version });
+        }
+        if last_wait_log.is_none_or(|at| at.elapsed() >= Duration::from_secs(5)) {
+            last_wait_log = Some(Instant::now());
+            tracing::info!(
+                peers = candidates.len(),
+                "state sync: waiting for a peer to offer a snapshot"
+            );
+        }
+        tokio::time::sleep(RETRY_PAUSE).await;
+    }
+}
+
+/// What the restored head is made of.
+struct Finish {
+    genesis: (Block, CommitCertificate),
+    head: (Block, CommitCertificate),
+    epoch_changes: Vec<(Block, CommitCertificate)>,
+}
+
+enum RestoreCommand {
+    Add(SnapshotChunk, oneshot::Sender<Result<(), ChunkError>>),
+    Finish(Box<Finish>, oneshot::Sender<Result<(), StorageError>>),
+}
+
+/// The restore runs on a thread of its own (the tree library's restorer cannot move between
+/// threads); the async side hands it chunks and learns where the restore stands.
+struct Restorer {
+    commands: mpsc::Sender<RestoreCommand>,
+    next_start: Hash32,
+    done: bool,
+    progress: Arc<Mutex<(Hash32, bool)>>,
+}
+
+fn gone() -> StorageError {
+    StorageError::Inconsistent("the state-sync restore thread stopped".into())
+}
+
+impl Restorer {
+    async fn start(store: Store, version: u64, root: Hash32) -> Result<Self, StorageError> {
+        let (commands, mut inbox) = mpsc::channel::<RestoreCommand>(1);
+        let (ready, started) = oneshot::channel::<Result<Hash32, StorageError>>();
+        let progress_tx = Arc::new(Mutex::new(([0u8; 32], false)));
+        let progress = Arc::clone(&progress_tx);
+        std::thread::Builder::new()
+            .name("yrd-state-sync".into())
+            .spawn(move || {
+                let mut restore = match store.begin_restore(version, root) {
+                    Ok(restore) => restore,
+                    Err(error) => {
+                        let _ = ready.send(Err(error));
+                        return;
+                    }
+                };
+                let _ = ready.send(Ok(restore.next_start()));
+                while let Some(command) = inbox.blocking_recv() {
+                    match command {
+                        RestoreCommand::Add(chunk, reply) => {
+                            let result = restore.add_chunk(chunk);
+                            *progress.lock().unwrap_or_else(PoisonError::into_inner) =
+                                (restore.next_start(), restore.is_done());
+                            let _ = reply.send(result);
+                        }
+                        RestoreCommand::Finish(finish, reply) => {
+                            let result = store.finish_restore(
+                                restore,
+                                (&finish.genesis.0, &finish.genesis.1),
+                                (&finish.head.0, &finish.head.1),
+                                &finish.epoch_changes,
+                            );
+                            let _ = reply.send(result);
+                            return;
+                        }
+                    }
+                }
+            })
+            .map_err(|error| {
+                StorageError::Inconsistent(format!("starting the state-sync thread: {error}"))
+            })?;
+        let next_start = started.await.map_err(|_| gone())??;
+        Ok(Self {
+            commands,
+            next_start,
+            done: false,
+            progress: progress_tx,
+        })
+    }
+
+    fn next_start(&self) -> Hash32 {
+        self.next_start
+    }
+
+    fn is_done(&self) -> bool {
+        self.done
+    }
+
+    async fn add_chunk(
+        &mut self,
+        chunk: SnapshotChunk,
+    ) -> Result<Result<(), ChunkError>, StorageError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(RestoreCommand::Add(chunk, reply))
+            .await
+            .map_err(|_| gone())?;
+        let result = answer.await.map_err(|_| gone())?;
+        (self.next_start, self.done) =
+            *self.progress.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(result)
+    }
+
+    async fn finish(self, finish: Finish) -> Result<(), StorageError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(RestoreCommand::Finish(Box::new(finish), reply))
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}

@@ -1,0 +1,337 @@
+//! State sync over real sockets, in one process: a syncing node fetches a certified snapshot from
+//! two peers, one of which corrupts every chunk it serves. The corrupt chunks are refused, that
+//! peer is dropped from the sync and reported, and the restore completes from the honest peer
+//! with the certified root. A peer offering a manifest whose certificates do not verify is never
+//! used.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use yrd_consensus::types::Block;
+use yrd_contracts::tree::StateTree;
+use yrd_contracts::types::ProvinceCode;
+use yrd_contracts::{ChainId, Genesis, GenesisAuthority, Parameters};
+use yrd_node::host::state_sync::client::{ConnectedPeers, state_sync};
+use yrd_node::host::state_sync::serve::answer;
+use yrd_node::host::state_sync::wire::{SnapshotRequest, SnapshotResponse};
+use yrd_node::network::{
+    self, BootstrapPeer, Multiaddr, NetworkConfig, NetworkEvent, NetworkHandle,
+    public_key_from_secret,
+};
+use yrd_node::proof::certify::Certifier;
+use yrd_node::storage::tables::{
+    BlockHashIndex, Blocks, Certificates, CommittedHead, Metadata, MetadataKey, MetadataValue,
+};
+use yrd_node::storage::{Store, StoreConfig, WriteBatch};
+use yrd_verifier::chain_spec::ChainSpec;
+
+/// Small chunks, so the restore takes dozens of them and every peer is asked.
+const CHUNK_BYTES: u32 = 8 * 1024;
+
+/// The snapshot version the servers hold.
+const VERSION: u64 = 3;
+
+fn seed(i: u8) -> [u8; 32] {
+    [20 + i; 32]
+}
+
+fn chain() -> ChainSpec {
+    let provinces = [
+        ProvinceCode::SHANGHAI,
+        ProvinceCode::JIANGSU,
+        ProvinceCode::ZHEJIANG,
+        ProvinceCode::ANHUI,
+    ];
+    let key = |s: [u8; 32]| {
+        ed25519_dalek::SigningKey::from_bytes(&s)
+            .verifying_key()
+            .to_bytes()
+    };
+    ChainSpec::from_genesis(Genesis {
+        chain_id: ChainId("yrd-state-sync-test".into()),
+        genesis_time_ms: 1_750_000_000_000,
+        authorities: provinces
+            .iter()
+            .zip(0u8..)
+            .map(|(province, i)| GenesisAuthority {
+                province: *province,
+                authority_key: key([10 + i; 32]),
+                validator_keys: vec![key(seed(i))],
+            })
+            .collect(),
+        parameters: Parameters::default(),
+    })
+    .unwrap()
+}
+
+/// A store holding state versions 0..=VERSION (the last with 3,000 keys), the certified block at
+/// VERSION and a later block attesting its root as the committed head. Returns the root.
+fn serving_store(dir: &std::path::Path, spec: &ChainSpec) -> [u8; 32] {
+    let store = Store::open(dir, StoreConfig::default()).unwrap();
+    let mut tree = StateTree::new(store.tree_store());
+    let mut root = [0; 32];
+    for version in 0..=VERSION {
+        let writes = (0..1_000u32)
+            .map(|i| {
+                (
+                    format!("key/{version}/{i}").into_bytes(),
+                    Some(vec![version as u8; 40]),
+                )
+            })
+            .collect();
+        root = tree.apply(version, writes).unwrap().0;
+    }
+    store.commit_staged_tree().unwrap();
+    let seeds: Vec<[u8; 32]> = (0..4).map(seed).collect();
+    let mut certifier = Certifier::new(&spec.consensus, &seeds);
+    // The block at VERSION (its own attestation is of an earlier version), then a later block
+    // attesting {VERSION, root}.
+    let (target, target_certificate) = certifier.certify(VERSION - 1, [9; 32]);
+    assert_eq!(target.height, VERSION);
+    let (anchor, anchor_certificate) = certifier.certify(VERSION, root);
+    let mut batch = WriteBatch::new();
+    for (header, certificate) in [
+        (&target, &target_certificate),
+        (&anchor, &anchor_certificate),
+    ] {
+        let block = Block {
+            header: header.clone(),
+            payload: Vec::new(),
+        };
+        batch.put::<Blocks>(&header.height, &block).unwrap();
+        batch
+            .put::<Certificates>(&header.height, certificate)
+            .unwrap();
+        batch
+            .put::<BlockHashIndex>(&header.id().0, &header.height)
+            .unwrap();
+    }
+    batch
+        .put::<Metadata>(
+            &MetadataKey::CommittedHead,
+            &MetadataValue::CommittedHead(CommittedHead {
+                height: anchor.height,
+                block_hash: anchor.id().0,
+                state_root: [0; 32],
+            }),
+        )
+        .unwrap();
+    store.write_synced(batch).unwrap();
+    root
+}
+
+fn secret(i: u8) -> [u8; 32] {
+    [0xc0 + i; 32]
+}
+
+fn member(i: u8) -> [u8; 32] {
+    public_key_from_secret(&secret(i)).unwrap()
+}
+
+fn free_address() -> Multiaddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    format!("/ip4/127.0.0.1/tcp/{port}").parse().unwrap()
+}
+
+async fn start(
+    i: u8,
+    listen: Multiaddr,
+    bootstrap: &[(u8, Multiaddr)],
+) -> (NetworkHandle, mpsc::Receiver<NetworkEvent>) {
+    let mut config = NetworkConfig::new(secret(i), listen);
+    config.members = (0..3).map(member).collect();
+    config.bootstrap = bootstrap
+        .iter()
+        .map(|(peer, address)| BootstrapPeer {
+            public_key: member(*peer),
+            address: address.clone(),
+        })
+        .collect();
+    config.reconnect_backoff_min_ms = 50;
+    config.reconnect_backoff_max_ms = 400;
+    config.request_timeout_ms = 5_000;
+    let (handle, events, _) = network::start(config).await.unwrap();
+    (handle, events)
+}
+
+/// How a serving peer behaves.
+#[derive(Clone, Copy, PartialEq)]
+enum Serving {
+    Honest,
+    /// Flips a byte of one value in every chunk.
+    CorruptChunks,
+    /// Answers manifests with a certificate from validators that are not the chain's.
+    ForgedManifest,
+}
+
+fn serve(
+    mut events: mpsc::Receiver<NetworkEvent>,
+    store: Store,
+    spec: ChainSpec,
+    behaviour: Serving,
+    served_chunks: Arc<Mutex<u64>>,
+) {
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            let NetworkEvent::Request { bytes, respond, .. } = event else {
+                continue;
+            };
+            let Some(Ok(request)) = SnapshotRequest::decode(&bytes) else {
+                continue;
+            };
+            let mut answer = answer(&store, &spec, &request);
+            match (&mut answer, behaviour) {
+                (SnapshotResponse::Chunk(chunk), Serving::CorruptChunks) => {
+                    chunk.leaves[0].1[0] ^= 1;
+                }
+                (SnapshotResponse::Manifest(manifest), Serving::ForgedManifest) => {
+                    let rogue: Vec<[u8; 32]> = (0..4).map(|i| [60 + i; 32]).collect();
+                    let mut forger = Certifier::new(&spec.consensus, &rogue);
+                    let (_, certificate) = forger.certify(VERSION, [1; 32]);
+                    manifest.anchor = certificate;
+                }
+                _ => {}
+            }
+            if matches!(answer, SnapshotResponse::Chunk(_)) {
+                *served_chunks.lock().unwrap() += 1;
+            }
+            let _ = respond.send(answer.encode());
+        }
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_peer_is_dropped_and_the_snapshot_completes_from_the_honest_one() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let spec = chain();
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let root = serving_store(dirs[0].path(), &spec);
+    assert_eq!(serving_store(dirs[1].path(), &spec), root);
+
+    let addresses: Vec<Multiaddr> = (0..2).map(|_| free_address()).collect();
+    let (_honest, honest_events) = start(0, addresses[0].clone(), &[]).await;
+    let (_corrupt, corrupt_events) = start(1, addresses[1].clone(), &[]).await;
+    let honest_chunks = Arc::new(Mutex::new(0));
+    let corrupt_chunks = Arc::new(Mutex::new(0));
+    let open = |i: usize| Store::open(dirs[i].path(), StoreConfig::default()).unwrap();
+    serve(
+        honest_events,
+        open(0),
+        spec.clone(),
+        Serving::Honest,
+        Arc::clone(&honest_chunks),
+    );
+    serve(
+        corrupt_events,
+        open(1),
+        spec.clone(),
+        Serving::CorruptChunks,
+        Arc::clone(&corrupt_chunks),
+    );
+
+    let (client, mut client_events) = start(
+        2,
+        free_address(),
+        &[(0, addresses[0].clone()), (1, addresses[1].clone())],
+    )
+    .await;
+    let peers: ConnectedPeers = Arc::default();
+    let tracked = Arc::clone(&peers);
+    tokio::spawn(async move {
+        while let Some(event) = client_events.recv().await {
+            match event {
+                NetworkEvent::PeerConnected { key } => {
+                    tracked.lock().unwrap().insert(key);
+                }
+                NetworkEvent::PeerDisconnected { key } => {
+                    tracked.lock().unwrap().remove(&key);
+                }
+                _ => {}
+            }
+        }
+    });
+    // Both servers connected before the sync starts, so the corrupt one is asked too.
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while peers.lock().unwrap().len() < 2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("peers connect");
+
+    let target = open(2);
+    let report = tokio::time::timeout(
+        Duration::from_secs(60),
+        state_sync(&target, &spec, &client, &peers, CHUNK_BYTES),
+    )
+    .await
+    .expect("state sync finishes")
+    .expect("state sync succeeds");
+    assert_eq!(report.version, VERSION);
+    assert!(
+        report.chunks_refused >= 1 && *corrupt_chunks.lock().unwrap() >= 1,
+        "the corrupt peer was never asked: {report:?}"
+    );
+    assert!(*honest_chunks.lock().unwrap() >= 1);
+    assert_eq!(
+        *corrupt_chunks.lock().unwrap(),
+        1,
+        "the corrupt peer was asked again after its first bad chunk"
+    );
+    let head = target.committed_head().unwrap().unwrap();
+    assert_eq!((head.height, head.state_root), (VERSION, root));
+    let tree = StateTree::new(target.tree_store());
+    assert_eq!(tree.root_at(VERSION).unwrap().0, root);
+    assert_eq!(
+        tree.get(b"key/2/999", VERSION).unwrap(),
+        Some(vec![2u8; 40])
+    );
+    // A second sync into the now non-empty store is refused.
+    assert!(
+        state_sync(&target, &spec, &client, &peers, CHUNK_BYTES)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_manifest_is_refused_and_never_restored() {
+    let spec = chain();
+    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    serving_store(dirs[0].path(), &spec);
+    let address = free_address();
+    let (_forger, forger_events) = start(0, address.clone(), &[]).await;
+    let store = Store::open(dirs[0].path(), StoreConfig::default()).unwrap();
+    serve(
+        forger_events,
+        store,
+        spec.clone(),
+        Serving::ForgedManifest,
+        Arc::default(),
+    );
+    let (client, mut client_events) = start(2, free_address(), &[(0, address)]).await;
+    let peers: ConnectedPeers = Arc::default();
+    let tracked = Arc::clone(&peers);
+    tokio::spawn(async move {
+        while let Some(event) = client_events.recv().await {
+            if let NetworkEvent::PeerConnected { key } = event {
+                tracked.lock().unwrap().insert(key);
+            }
+        }
+    });
+    let target = Store::open(dirs[1].path(), StoreConfig::default()).unwrap();
+    // The only peer lies: the sync keeps looking (it never restores unproven state).
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(3),
+        state_sync(&target, &spec, &client, &peers, CHUNK_BYTES),
+    )
+    .await;
+    assert!(outcome.is_err(), "the sync finished from a forged manifest");
+    assert_eq!(target.restore_progress().unwrap(), None);
+    assert_eq!(target.committed_head().unwrap(), None);
+}
