@@ -335,3 +335,60 @@ async fn a_forged_manifest_is_refused_and_never_restored() {
     assert_eq!(target.restore_progress().unwrap(), None);
     assert_eq!(target.committed_head().unwrap(), None);
 }
+
+#[test]
+fn hostile_snapshot_requests_get_bounded_answers_or_unavailable() {
+    let spec = chain();
+    let dir = tempfile::tempdir().unwrap();
+    serving_store(dir.path(), &spec);
+    let store = Store::open(dir.path(), StoreConfig::default()).unwrap();
+    let chunk = |version, start, max_bytes| {
+        answer(
+            &store,
+            &spec,
+            &SnapshotRequest::Chunk {
+                version,
+                start,
+                max_bytes,
+            },
+        )
+    };
+    // The server's caps, not the request's, bound the answer; a zero budget still gets a leaf.
+    let SnapshotResponse::Chunk(small) = chunk(VERSION, [0; 32], 1_000) else {
+        panic!("no chunk");
+    };
+    assert!(!small.leaves.is_empty() && small.payload_bytes() <= 1_000 + 72);
+    let SnapshotResponse::Chunk(whole) = chunk(VERSION, [0; 32], u32::MAX) else {
+        panic!("no chunk");
+    };
+    assert!(whole.leaves.len() <= yrd_node::host::state_sync::serve::SERVED_CHUNK_LEAVES);
+    assert!(whole.payload_bytes() <= yrd_node::storage::MAX_CHUNK_BYTES);
+    let SnapshotResponse::Chunk(one) = chunk(VERSION, [0; 32], 0) else {
+        panic!("no chunk");
+    };
+    assert_eq!(one.leaves.len(), 1);
+    // Versions never committed, past the end of the tree, or with no attesting block are
+    // refused with a reason, not served or panicked on.
+    for refused in [
+        chunk(VERSION + 100, [0; 32], 1_000),
+        chunk(u64::MAX, [0; 32], 1_000),
+        chunk(VERSION, [u8::MAX; 32], 1_000),
+        answer(
+            &store,
+            &spec,
+            &SnapshotRequest::Manifest { version: Some(0) },
+        ),
+        answer(
+            &store,
+            &spec,
+            &SnapshotRequest::Manifest {
+                version: Some(u64::MAX),
+            },
+        ),
+    ] {
+        assert!(
+            matches!(refused, SnapshotResponse::Unavailable(_)),
+            "{refused:?}"
+        );
+    }
+}

@@ -484,23 +484,32 @@ impl RestoreWriter {
         })
     }
 
-    /// The key hash after the rightmost leaf on disk (all zeros when none is).
-    fn resume_point(&self) -> Result<Hash32, StorageError> {
+    /// The rightmost leaf written so far, from the progress record.
+    fn rightmost_leaf(&self) -> Result<Option<(NodeKey, LeafNode)>, StorageError> {
         let Some(key) = self.progress()?.rightmost_leaf else {
-            return Ok([0; 32]);
+            return Ok(None);
         };
         match self.store.get::<TreeNodes>(&key)? {
-            Some(Node::Leaf(leaf)) => Ok(key_after(&leaf.key_hash().0).unwrap_or([u8::MAX; 32])),
+            Some(Node::Leaf(leaf)) => Ok(Some((key, leaf))),
             _ => Err(StorageError::Inconsistent(
                 "the restore's rightmost leaf is missing".into(),
             )),
         }
     }
+
+    /// The key hash after the rightmost leaf on disk (all zeros when none is).
+    fn resume_point(&self) -> Result<Hash32, StorageError> {
+        Ok(match self.rightmost_leaf()? {
+            Some((_, leaf)) => key_after(&leaf.key_hash().0).unwrap_or([u8::MAX; 32]),
+            None => [0; 32],
+        })
+    }
 }
 
+/// Reads go through the tree's own reader (the restore writes nothing it would not see).
 impl TreeReader for RestoreWriter {
     fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
-        Ok(self.store.get::<TreeNodes>(node_key)?)
+        self.store.tree_store().get_node_option(node_key)
     }
 
     fn get_value_option(
@@ -508,34 +517,22 @@ impl TreeReader for RestoreWriter {
         max_version: Version,
         key_hash: KeyHash,
     ) -> anyhow::Result<Option<OwnedValue>> {
-        Ok(self
-            .store
-            .get::<TreeLatestValues>(&key_hash.0)?
-            .filter(|(version, _)| *version <= max_version)
-            .and_then(|(_, value)| value))
+        self.store
+            .tree_store()
+            .get_value_option(max_version, key_hash)
     }
 
     fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
-        let Some(key) = self.progress()?.rightmost_leaf else {
-            return Ok(None);
-        };
-        match self.store.get::<TreeNodes>(&key)? {
-            Some(Node::Leaf(leaf)) => Ok(Some((key, leaf))),
-            _ => anyhow::bail!("the restore's rightmost leaf is missing"),
-        }
+        Ok(self.rightmost_leaf()?)
     }
 }
 
 impl TreeWriter for RestoreWriter {
     fn write_node_batch(&self, node_batch: &NodeBatch) -> anyhow::Result<()> {
         let mut progress = self.progress()?;
-        let mut rightmost: Option<(KeyHash, NodeKey)> = match &progress.rightmost_leaf {
-            Some(key) => match self.store.get::<TreeNodes>(key)? {
-                Some(Node::Leaf(leaf)) => Some((leaf.key_hash(), key.clone())),
-                _ => None,
-            },
-            None => None,
-        };
+        let mut rightmost: Option<(KeyHash, NodeKey)> = self
+            .rightmost_leaf()?
+            .map(|(key, leaf)| (leaf.key_hash(), key));
         let mut batch = WriteBatch::new();
         for (key, node) in node_batch.nodes() {
             if key.version() != self.version {

@@ -135,7 +135,7 @@ pub async fn state_sync(
             .filter(|peer| !excluded.contains(peer))
             .collect();
         let Some(peer) = candidates.get(turn % candidates.len().max(1)).copied() else {
-            if resuming_nobody(&excluded, peers) {
+            if all_excluded(&excluded, peers) {
                 // Everyone was excluded: give them another chance after a pause (a peer that
                 // was merely busy recovers; a lying one is excluded again at once).
                 excluded.clear();
@@ -251,7 +251,7 @@ pub async fn state_sync(
     Ok(report)
 }
 
-fn resuming_nobody(excluded: &BTreeSet<[u8; 32]>, peers: &ConnectedPeers) -> bool {
+fn all_excluded(excluded: &BTreeSet<[u8; 32]>, peers: &ConnectedPeers) -> bool {
     let connected = connected(peers);
     !connected.is_empty() && connected.iter().all(|peer| excluded.contains(peer))
 }
@@ -351,8 +351,15 @@ struct Finish {
     epoch_changes: Vec<(Block, CommitCertificate)>,
 }
 
+/// A chunk's verdict, and where the restore stands after it.
+struct ChunkOutcome {
+    result: Result<(), ChunkError>,
+    next_start: Hash32,
+    done: bool,
+}
+
 enum RestoreCommand {
-    Add(SnapshotChunk, oneshot::Sender<Result<(), ChunkError>>),
+    Add(SnapshotChunk, oneshot::Sender<ChunkOutcome>),
     Finish(Box<Finish>, oneshot::Sender<Result<(), StorageError>>),
 }
 
@@ -362,7 +369,6 @@ struct Restorer {
     commands: mpsc::Sender<RestoreCommand>,
     next_start: Hash32,
     done: bool,
-    progress: Arc<Mutex<(Hash32, bool)>>,
 }
 
 fn gone() -> StorageError {
@@ -373,8 +379,6 @@ impl Restorer {
     async fn start(store: Store, version: u64, root: Hash32) -> Result<Self, StorageError> {
         let (commands, mut inbox) = mpsc::channel::<RestoreCommand>(1);
         let (ready, started) = oneshot::channel::<Result<Hash32, StorageError>>();
-        let progress_tx = Arc::new(Mutex::new(([0u8; 32], false)));
-        let progress = Arc::clone(&progress_tx);
         std::thread::Builder::new()
             .name("yrd-state-sync".into())
             .spawn(move || {
@@ -390,9 +394,11 @@ impl Restorer {
                     match command {
                         RestoreCommand::Add(chunk, reply) => {
                             let result = restore.add_chunk(chunk);
-                            *progress.lock().unwrap_or_else(PoisonError::into_inner) =
-                                (restore.next_start(), restore.is_done());
-                            let _ = reply.send(result);
+                            let _ = reply.send(ChunkOutcome {
+                                result,
+                                next_start: restore.next_start(),
+                                done: restore.is_done(),
+                            });
                         }
                         RestoreCommand::Finish(finish, reply) => {
                             let result = store.finish_restore(
@@ -415,7 +421,6 @@ impl Restorer {
             commands,
             next_start,
             done: false,
-            progress: progress_tx,
         })
     }
 
@@ -436,10 +441,10 @@ impl Restorer {
             .send(RestoreCommand::Add(chunk, reply))
             .await
             .map_err(|_| gone())?;
-        let result = answer.await.map_err(|_| gone())?;
-        (self.next_start, self.done) =
-            *self.progress.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(result)
+        let outcome = answer.await.map_err(|_| gone())?;
+        self.next_start = outcome.next_start;
+        self.done = outcome.done;
+        Ok(outcome.result)
     }
 
     async fn finish(self, finish: Finish) -> Result<(), StorageError> {
