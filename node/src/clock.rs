@@ -13,3 +13,47 @@ pub fn unix_ms() -> u64 {
         .map(|elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
 }
+
+/// Where a node reads "now" (ms since the Unix epoch): the wall clock in a running node
+/// ([`SystemClock`]), a virtual clock in the simulator. The host, admission, sync serving and the
+/// RPC read it through [`crate::host::shared::Shared::now_ms`], never the system time directly.
+pub trait Clock: std::fmt::Debug + Send + Sync + 'static {
+    /// Now, in ms since the Unix epoch.
+    fn unix_ms(&self) -> u64;
+}
+
+/// The wall clock ([`unix_ms`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn unix_ms(&self) -> u64 {
+        unix_ms()
+    }
+}
+
+/// A clock that starts at `start_ms` and advances with the async runtime's monotonic clock
+/// (`tokio::time::Instant`), so a runtime with paused time (the simulator) moves it only as
+/// virtual time passes.
+#[derive(Debug, Clone, Copy)]
+pub struct RuntimeClock {
+    start_ms: u64,
+    origin: tokio::time::Instant,
+}
+
+impl RuntimeClock {
+    /// A clock reading `start_ms` now.
+    pub fn starting_at(start_ms: u64) -> Self {
+        Self {
+            start_ms,
+            origin: tokio::time::Instant::now(),
+        }
+    }
+}
+
+impl Clock for RuntimeClock {
+    fn unix_ms(&self) -> u64 {
+        let elapsed = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.start_ms.saturating_add(elapsed)
+    }
+}

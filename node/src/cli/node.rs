@@ -16,7 +16,6 @@ use yrd_node::host::state_sync::client::ConnectedPeers;
 use yrd_node::host::{Host, restart};
 use yrd_node::mempool::Mempool;
 use yrd_node::network::{self, NetworkConfig, NetworkEvent};
-use yrd_node::rpc::views::HeadInfo;
 use yrd_node::storage::{Store, StoreConfig};
 use yrd_verifier::chain_spec::ChainSpec;
 
@@ -128,25 +127,7 @@ async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<
     }
     let state = restart::open_state(&store, &chain)?;
     let start = restart::start_state(&store, &chain, &state)?;
-    let head = match store.committed_head()? {
-        Some(h) => HeadInfo {
-            height: h.height,
-            block_id: h.block_hash,
-            parent_id: start.committed_tip.parent_id.0,
-            state_root: h.state_root,
-            block_time_ms: start.committed_tip.timestamp_ms,
-            epoch: start.committed_tip.epoch,
-            round: start.committed_tip.round,
-            tx_count: 0,
-        },
-        None => HeadInfo {
-            height: 0,
-            block_id: chain.consensus.header().id().0,
-            state_root: chain.consensus.state_root,
-            block_time_ms: chain.genesis.genesis_time_ms,
-            ..HeadInfo::default()
-        },
-    };
+    let head = restart::start_head(&store, &chain, &start)?;
     let is_validator = start
         .validator_set
         .validators

@@ -13,9 +13,10 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use yrd_contracts::{SignedTx, TxError};
 
+use super::port::HostNetwork;
 use super::shared::{PendingTx, Refusal, Shared};
 use crate::mempool::{Admission, GroupKey, MempoolError};
-use crate::network::{GossipTicket, GossipVerdict, NetworkHandle};
+use crate::network::{GossipTicket, GossipVerdict};
 
 /// Most gossiped transactions waiting for admission. Beyond it a delivery is dropped (not
 /// forwarded, no penalty: the relay did nothing wrong) and counted in `gossip_txs_dropped`.
@@ -38,9 +39,9 @@ pub struct GossipedTx {
 /// thread (signature checks are the costly part) and passes each verdict back to the network,
 /// which forwards only what was admitted. Consensus messages never wait behind it: the host loop
 /// only queues a transaction here ([`queue_gossiped`]).
-pub fn spawn_gossip_ingress(
+pub fn spawn_gossip_ingress<N: HostNetwork>(
     shared: Arc<Shared>,
-    network: NetworkHandle,
+    network: N,
 ) -> mpsc::Sender<GossipedTx> {
     let (tx, rx) = mpsc::channel(GOSSIP_INGRESS_QUEUE);
     tokio::spawn(run_gossip_ingress(rx, shared, network));
@@ -68,10 +69,10 @@ pub fn queue_gossiped(
     }
 }
 
-async fn run_gossip_ingress(
+async fn run_gossip_ingress<N: HostNetwork>(
     mut queue: mpsc::Receiver<GossipedTx>,
     shared: Arc<Shared>,
-    network: NetworkHandle,
+    network: N,
 ) {
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
@@ -242,7 +243,7 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
     let admission = Admission {
         next_nonce,
         height: head.height,
-        now_ms: crate::clock::unix_ms(),
+        now_ms: shared.now_ms(),
         group,
     };
     let result = pool.insert(pending, admission);

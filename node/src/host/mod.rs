@@ -20,6 +20,7 @@ pub mod execute;
 pub mod histogram;
 pub mod ingress;
 pub mod observer_follow;
+pub mod port;
 pub mod restart;
 pub mod rpc_backend;
 pub mod shared;
@@ -41,6 +42,7 @@ use yrd_contracts::state::State;
 use crate::mempool::Commit;
 use crate::network::{Channel, NetworkEvent, NetworkHandle};
 use crate::storage::{RocksTreeStore, StorageError};
+pub use port::HostNetwork;
 use shared::{PendingTx, Shared};
 
 /// The state tree is pruned to its window (`[storage] keep_versions`) after every this many
@@ -111,13 +113,14 @@ struct DeferredPayload {
     batching: bool,
 }
 
-/// The host loop's state.
-pub struct Host {
+/// The host loop's state, generic over its network ([`NetworkHandle`] in a node, a simulated one
+/// in the simulator).
+pub struct Host<N: HostNetwork = NetworkHandle> {
     core: Core,
     me: PublicKey,
     state: State<RocksTreeStore>,
     shared: Arc<Shared>,
-    network: NetworkHandle,
+    network: N,
     /// Inputs generated locally (messages to self, payloads), processed before anything else.
     local: VecDeque<Input>,
     internal_tx: mpsc::Sender<Input>,
@@ -130,10 +133,10 @@ pub struct Host {
     /// registered observers' ([`Host::refresh_membership`]).
     members: BTreeSet<[u8; 32]>,
     /// When this host last committed a block (for the block-interval histogram).
-    last_commit: Option<std::time::Instant>,
+    last_commit: Option<tokio::time::Instant>,
     config: HostConfig,
     /// When the core entered its current round (the batching interval runs from here).
-    round_started: std::time::Instant,
+    round_started: tokio::time::Instant,
     /// What the uncommitted chain under a new proposal spends (see [`Host::build_payload`]).
     chain_ahead: chain_ahead::ChainAheadCache,
     deferred_tx: mpsc::Sender<DeferredPayload>,
@@ -146,7 +149,7 @@ pub struct Host {
     snapshot_server: state_sync::serve::SnapshotServer,
 }
 
-impl std::fmt::Debug for Host {
+impl<N: HostNetwork> std::fmt::Debug for Host<N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Host")
             .field("me", &self.me)
@@ -154,13 +157,13 @@ impl std::fmt::Debug for Host {
     }
 }
 
-impl Host {
+impl<N: HostNetwork> Host<N> {
     /// A host around a started core (see [`restart::start_state`]).
     pub fn new(
         core: Core,
         state: State<RocksTreeStore>,
         shared: Arc<Shared>,
-        network: NetworkHandle,
+        network: N,
         config: HostConfig,
     ) -> Self {
         let (internal_tx, internal_rx) = mpsc::channel(INTERNAL_INPUT_CAPACITY);
@@ -195,7 +198,7 @@ impl Host {
             members: BTreeSet::new(),
             last_commit: None,
             config,
-            round_started: std::time::Instant::now(),
+            round_started: tokio::time::Instant::now(),
             chain_ahead: chain_ahead::ChainAheadCache::default(),
             deferred_tx,
             deferred_rx,
@@ -342,7 +345,7 @@ impl Host {
                         committed_height,
                         uncommitted,
                     },
-                    now_ms: crate::clock::unix_ms(),
+                    now_ms: self.shared.now_ms(),
                     respond,
                 });
             }
@@ -362,10 +365,10 @@ impl Host {
     async fn step(&mut self, input: Input) -> Result<(), HostError> {
         let kind = input_kind(&input);
         let round_before = self.core.round();
-        let ready: Ready = self.core.step(crate::clock::unix_ms(), input);
+        let ready: Ready = self.core.step(self.shared.now_ms(), input);
         let round = self.core.round();
         if round != round_before {
-            self.round_started = std::time::Instant::now();
+            self.round_started = tokio::time::Instant::now();
             let m = self.core.metrics();
             tracing::debug!(
                 round,
@@ -545,7 +548,7 @@ impl Host {
                         included: &settled,
                         signers: &executed.tx_signers,
                         height: head.height,
-                        now_ms: crate::clock::unix_ms(),
+                        now_ms: self.shared.now_ms(),
                     };
                     pool.remove_committed(commit, |signer| {
                         yrd_contracts::query::next_nonce(&reader, signer).unwrap_or(0)
@@ -553,11 +556,11 @@ impl Host {
                     self.shared.remember_evictions(pool.take_evicted());
                 }
                 let _ = self.shared.heads.send(head);
-                let now_ms = crate::clock::unix_ms();
+                let now_ms = self.shared.now_ms();
                 self.shared
                     .commit_latency
                     .observe(now_ms.saturating_sub(block.header.timestamp_ms) as f64 / 1_000.0);
-                if let Some(previous) = self.last_commit.replace(std::time::Instant::now()) {
+                if let Some(previous) = self.last_commit.replace(tokio::time::Instant::now()) {
                     self.shared
                         .block_interval
                         .observe(previous.elapsed().as_secs_f64());

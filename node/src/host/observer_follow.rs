@@ -15,8 +15,8 @@ use tokio::sync::mpsc;
 use yrd_consensus::types::BlockId;
 use yrd_consensus::{ConsensusMessage, Input, PublicKey, SyncRequest};
 
+use super::port::HostNetwork;
 use super::shared::Shared;
-use crate::network::NetworkHandle;
 
 /// Pause between pulls while the observer is at the validators' tip (and after a failed pull).
 pub const OBSERVER_POLL_MS: u64 = 250;
@@ -24,9 +24,9 @@ pub const OBSERVER_POLL_MS: u64 = 250;
 const APPLY_WAIT: Duration = Duration::from_secs(2);
 
 /// Starts the pull loop; it ends when the host's input channel closes.
-pub fn spawn_observer_follow(
+pub fn spawn_observer_follow<N: HostNetwork>(
     shared: Arc<Shared>,
-    network: NetworkHandle,
+    network: N,
     inputs: mpsc::Sender<Input>,
     me: PublicKey,
 ) {
@@ -34,6 +34,10 @@ pub fn spawn_observer_follow(
         let mut turn = 0usize;
         let mut heads = shared.head.subscribe();
         loop {
+            // The host stopped (or crashed, in the simulator): let go of the shared state.
+            if inputs.is_closed() {
+                return;
+            }
             let validators: Vec<[u8; 32]> = shared.validator_keys();
             if validators.contains(&me.0) || validators.is_empty() {
                 tokio::time::sleep(Duration::from_millis(OBSERVER_POLL_MS)).await;

@@ -8,6 +8,7 @@ use yrd_contracts::state::State;
 use yrd_verifier::chain_spec::ChainSpec;
 
 use super::epochs::EpochHistory;
+use crate::rpc::views::HeadInfo;
 use crate::storage::{CommittedBlockWrite, RocksTreeStore, StorageError, Store};
 
 /// How many recent committed headers (for leader reputation) and executed roots (for the
@@ -107,6 +108,34 @@ pub fn open_state(store: &Store, chain: &ChainSpec) -> Result<State<RocksTreeSto
 /// first round and (when the tip is the reconfiguration block) the ended epoch's set rebuilt from
 /// the stored reconfiguration blocks ([`EpochHistory`]), and for every recent executed height the
 /// set its state scheduled, by the same rule a running host applies after each commit.
+/// The committed head the node starts from, as the RPC shows it: the stored head, or the genesis
+/// block when nothing is committed yet.
+pub fn start_head(
+    store: &Store,
+    chain: &ChainSpec,
+    start: &StartState,
+) -> Result<HeadInfo, RestartError> {
+    Ok(match store.committed_head()? {
+        Some(head) => HeadInfo {
+            height: head.height,
+            block_id: head.block_hash,
+            parent_id: start.committed_tip.parent_id.0,
+            state_root: head.state_root,
+            block_time_ms: start.committed_tip.timestamp_ms,
+            epoch: start.committed_tip.epoch,
+            round: start.committed_tip.round,
+            tx_count: 0,
+        },
+        None => HeadInfo {
+            height: 0,
+            block_id: chain.consensus.header().id().0,
+            state_root: chain.consensus.state_root,
+            block_time_ms: chain.genesis.genesis_time_ms,
+            ..HeadInfo::default()
+        },
+    })
+}
+
 pub fn start_state(
     store: &Store,
     chain: &ChainSpec,

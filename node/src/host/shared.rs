@@ -13,6 +13,7 @@ use yrd_contracts::state::State;
 use yrd_contracts::{SignedTx, StateReader};
 use yrd_verifier::chain_spec::ChainSpec;
 
+use crate::clock::{Clock, SystemClock};
 use crate::mempool::{EvictReason, Mempool, MempoolError, PoolTx};
 use crate::rpc::views::{HeadInfo, LicenceStatusChange};
 use crate::storage::{RocksTreeStore, Store};
@@ -131,18 +132,31 @@ pub struct Shared {
     pub commit_latency: super::histogram::Histogram,
     /// Seconds between consecutive commits here.
     pub block_interval: super::histogram::Histogram,
+    /// Where "now" is read ([`Shared::now_ms`]).
+    clock: Arc<dyn Clock>,
 }
 
 /// Capacity of the subscription broadcast channels.
 pub const SUBSCRIPTION_CHANNEL_CAPACITY: usize = 1_024;
 
 impl Shared {
-    /// Shared state around an opened store.
+    /// Shared state around an opened store, reading the wall clock.
     pub fn new(
         chain: ChainSpec,
         store: Store,
         mempool: Mempool<PendingTx>,
         head: HeadInfo,
+    ) -> Self {
+        Self::with_clock(chain, store, mempool, head, Arc::new(SystemClock))
+    }
+
+    /// Shared state reading `clock` (the simulator passes a virtual one).
+    pub fn with_clock(
+        chain: ChainSpec,
+        store: Store,
+        mempool: Mempool<PendingTx>,
+        head: HeadInfo,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         let (head_tx, _) = watch::channel(head);
         let (validators, _) = watch::channel(chain.consensus.validator_set.clone());
@@ -165,7 +179,13 @@ impl Shared {
             pruning: std::sync::atomic::AtomicBool::new(false),
             commit_latency: super::histogram::Histogram::new(super::histogram::SECONDS_BUCKETS),
             block_interval: super::histogram::Histogram::new(super::histogram::SECONDS_BUCKETS),
+            clock,
         }
+    }
+
+    /// Now, in ms since the Unix epoch: the node's one reading of the clock.
+    pub fn now_ms(&self) -> u64 {
+        self.clock.unix_ms()
     }
 
     /// The latest committed head.

@@ -75,6 +75,18 @@ pub struct GossipTicket {
     pub(crate) source: PeerId,
 }
 
+impl GossipTicket {
+    /// A ticket for a delivery that did not come through gossipsub (the simulator's network):
+    /// `id` names the delivery and `relay` (a member's key) the member it came from. `None` if
+    /// `relay` is not an ed25519 public key.
+    pub fn detached(id: u64, relay: &PublicKeyBytes) -> Option<Self> {
+        Some(Self {
+            message_id: libp2p::gossipsub::MessageId::new(&id.to_be_bytes()),
+            source: super::identity::peer_id_from_public_key(relay).ok()?,
+        })
+    }
+}
+
 /// The host's verdict on a gossiped transaction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GossipVerdict {

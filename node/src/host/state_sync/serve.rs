@@ -50,7 +50,7 @@ impl SnapshotServer {
         respond: oneshot::Sender<Vec<u8>>,
     ) {
         let counters = &self.shared.counters;
-        let now_ms = crate::clock::unix_ms();
+        let now_ms = self.shared.now_ms();
         {
             let mut budgets = self.budgets.lock().unwrap_or_else(PoisonError::into_inner);
             budgets.forget_idle(now_ms);
@@ -76,7 +76,7 @@ impl SnapshotServer {
             budgets
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .charge(from, bytes.len(), crate::clock::unix_ms());
+                .charge(from, bytes.len(), shared.now_ms());
             shared
                 .counters
                 .snapshot_requests_served

@@ -1,0 +1,153 @@
+//! Command-line runner of the real-host simulator (`yrd_tests::hostsim`).
+//!
+//! ```text
+//! host-sim [--seeds N] [--start S] [--threads T] [--workload-ms W]   run seeds S..S+N
+//! host-sim --seed S [--log]                                          one seed, with its details
+//! ```
+//!
+//! Exits non-zero when any run has a violation, after printing the seed and the replay command.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use yrd_tests::hostsim::{HostSimOptions, HostSimReport, replay_command, run_host_seed};
+
+struct Args {
+    seeds: u64,
+    start: u64,
+    single: Option<u64>,
+    threads: usize,
+    log: bool,
+    options: HostSimOptions,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        seeds: 20,
+        start: 0,
+        single: None,
+        threads: 2,
+        log: false,
+        options: HostSimOptions::default(),
+    };
+    let mut iter = std::env::args().skip(1);
+    while let Some(arg) = iter.next() {
+        let mut value = |name: &str| -> Result<u64, String> {
+            iter.next()
+                .ok_or(format!("{name} needs a value"))?
+                .parse::<u64>()
+                .map_err(|e| format!("{name}: {e}"))
+        };
+        match arg.as_str() {
+            "--seeds" => args.seeds = value("--seeds")?,
+            "--start" => args.start = value("--start")?,
+            "--seed" => args.single = Some(value("--seed")?),
+            "--threads" => args.threads = value("--threads")?.max(1) as usize,
+            "--workload-ms" => args.options.workload_ms = value("--workload-ms")?,
+            "--settle-ms" => args.options.settle_ms = value("--settle-ms")?,
+            "--log" => args.log = true,
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(args)
+}
+
+fn summary(report: &HostSimReport) -> String {
+    format!(
+        "heights {}..{}, {} txs ({} acknowledged, {} resent), {} crashes, {} isolations, \
+         {} deliveries ({} dropped),{} {:.1} s virtual in {:.1} s",
+        report.min_height,
+        report.max_height,
+        report.transactions,
+        report.acknowledged,
+        report.resubmitted,
+        report.crashes,
+        report.isolations,
+        report.delivered,
+        report.dropped,
+        report
+            .byzantine
+            .map(|node| format!(
+                " node {node} Byzantine ({} reports),",
+                report.byzantine_reported
+            ))
+            .unwrap_or_default(),
+        report.virtual_ms as f64 / 1_000.0,
+        report.wall.as_secs_f64()
+    )
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(error) => {
+            eprintln!("{error}");
+            std::process::exit(2);
+        }
+    };
+    if args.log {
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            )
+            .init();
+    }
+    if let Some(seed) = args.single {
+        let report = run_host_seed(seed, args.options);
+        println!("seed {seed}: {}", summary(&report));
+        if let Some(refusal) = &report.first_refusal {
+            println!("  first refusal: {refusal}");
+        }
+        if report.violations.is_empty() {
+            println!("seed {seed}: ok");
+            return;
+        }
+        for violation in &report.violations {
+            println!("  {violation}");
+        }
+        println!("FAILED seed {seed}; replay: {}", replay_command(seed));
+        std::process::exit(1);
+    }
+    let started = Instant::now();
+    let next = AtomicU64::new(args.start);
+    let end = args.start.saturating_add(args.seeds);
+    let failed: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..args.threads {
+            scope.spawn(|| {
+                loop {
+                    let seed = next.fetch_add(1, Ordering::Relaxed);
+                    if seed >= end {
+                        break;
+                    }
+                    let report = run_host_seed(seed, args.options);
+                    println!("seed {seed}: {}", summary(&report));
+                    if !report.violations.is_empty() {
+                        for violation in &report.violations {
+                            println!("  {violation}");
+                        }
+                        println!("FAILED seed {seed}; replay: {}", replay_command(seed));
+                        if let Ok(mut list) = failed.lock() {
+                            list.push(seed);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let failed = failed.into_inner().unwrap_or_default();
+    println!(
+        "real-host simulation of {} seeds ({}..{}) in {:.1}s: {} passed, {} failed",
+        args.seeds,
+        args.start,
+        end,
+        started.elapsed().as_secs_f64(),
+        args.seeds - failed.len() as u64,
+        failed.len()
+    );
+    if !failed.is_empty() {
+        std::process::exit(1);
+    }
+}

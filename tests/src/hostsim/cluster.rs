@@ -1,0 +1,215 @@
+//! The simulated nodes: each is the real host (`yrd_node::host::Host`) over its own RocksDB
+//! directory, started, crashed and restarted as a process would be — a restart reopens the same
+//! directory through the node's own restart path (`host::restart`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ed25519_dalek::SigningKey;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use yrd_consensus::{Core, Ed25519Signer};
+use yrd_contracts::types::ProvinceCode;
+use yrd_contracts::{ChainId, Genesis, GenesisAuthority, Parameters};
+use yrd_node::clock::Clock;
+use yrd_node::config::ConsensusSection;
+use yrd_node::host::shared::Shared;
+use yrd_node::host::{Host, HostError, restart};
+use yrd_node::mempool::{Mempool, MempoolConfig};
+use yrd_node::storage::{Store, StoreConfig};
+use yrd_verifier::chain_spec::ChainSpec;
+
+use super::fabric::SharedFabric;
+
+/// The genesis time of every simulated chain (the virtual clock starts here).
+pub const GENESIS_TIME_MS: u64 = 1_767_225_600_000;
+/// The four member provinces.
+pub const PROVINCES: [ProvinceCode; 4] = [
+    ProvinceCode::SHANGHAI,
+    ProvinceCode::JIANGSU,
+    ProvinceCode::ZHEJIANG,
+    ProvinceCode::ANHUI,
+];
+/// How long a restart waits for the crashed instance to let go of its database.
+const RELEASE_WAIT: Duration = Duration::from_secs(30);
+
+/// Why a simulated node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// Opening the database failed (for longer than [`RELEASE_WAIT`]).
+    #[error("opening the database: {0}")]
+    Open(String),
+    /// The node's restart path refused the directory.
+    #[error("restart: {0}")]
+    Restart(#[from] restart::RestartError),
+}
+
+/// An authority's signing key (deterministic per province index).
+pub fn authority_key(index: usize) -> SigningKey {
+    SigningKey::from_bytes(&[0xA0 + index as u8; 32])
+}
+
+/// A validator's node key (deterministic per province index).
+pub fn validator_key(index: usize) -> SigningKey {
+    SigningKey::from_bytes(&[0xB0 + index as u8; 32])
+}
+
+/// The chain of every run: four provinces, one validator each.
+pub fn chain_spec() -> ChainSpec {
+    let genesis = Genesis {
+        chain_id: ChainId("yrd-host-sim".into()),
+        genesis_time_ms: GENESIS_TIME_MS,
+        authorities: PROVINCES
+            .iter()
+            .enumerate()
+            .map(|(index, province)| GenesisAuthority {
+                province: *province,
+                authority_key: authority_key(index).verifying_key().to_bytes(),
+                validator_keys: vec![validator_key(index).verifying_key().to_bytes()],
+            })
+            .collect(),
+        parameters: Parameters::default(),
+    };
+    // The genesis above is fixed and valid; a failure here is a bug in this file.
+    #[allow(clippy::expect_used)]
+    ChainSpec::from_genesis(genesis).expect("the simulator's genesis is valid")
+}
+
+/// A running instance of a node.
+struct Running {
+    shared: Arc<Shared>,
+    task: JoinHandle<Result<(), HostError>>,
+    _stop: oneshot::Sender<()>,
+}
+
+/// One simulated node: its key, its data directory, and its running instance if up.
+pub struct SimNode {
+    /// The node key.
+    pub key: SigningKey,
+    dir: PathBuf,
+    running: Option<Running>,
+    /// How many times it was crashed.
+    pub crashes: u32,
+}
+
+impl SimNode {
+    /// A node that has not started yet, keeping its data in `dir`.
+    pub fn new(key: SigningKey, dir: PathBuf) -> Self {
+        Self {
+            key,
+            dir,
+            running: None,
+            crashes: 0,
+        }
+    }
+
+    /// The node's public key.
+    pub fn public_key(&self) -> [u8; 32] {
+        self.key.verifying_key().to_bytes()
+    }
+
+    /// The running instance's shared state (what the RPC would read), if up.
+    pub fn shared(&self) -> Option<&Arc<Shared>> {
+        self.running.as_ref().map(|running| &running.shared)
+    }
+
+    /// Whether the node is running (a host that stopped with an error counts as down).
+    pub fn is_up(&self) -> bool {
+        self.running
+            .as_ref()
+            .is_some_and(|running| !running.task.is_finished())
+    }
+
+    /// A host that ended by itself, and how (a fatal host error is a finding).
+    pub async fn take_failure(&mut self) -> Option<String> {
+        let finished = self
+            .running
+            .as_ref()
+            .is_some_and(|running| running.task.is_finished());
+        if !finished {
+            return None;
+        }
+        let running = self.running.take()?;
+        Some(match running.task.await {
+            Ok(Ok(())) => "the host stopped by itself".to_string(),
+            Ok(Err(error)) => format!("the host failed: {error}"),
+            Err(error) => format!("the host task ended abnormally: {error}"),
+        })
+    }
+
+    /// Starts the node from its directory, as `yrd node` does: open the store, rebuild the start
+    /// state from it, and run the real host on the simulated network.
+    pub async fn start(
+        &mut self,
+        chain: &ChainSpec,
+        fabric: &SharedFabric,
+        clock: Arc<dyn Clock>,
+        consensus: &ConsensusSection,
+    ) -> Result<(), NodeError> {
+        let store = open_when_released(&self.dir).await?;
+        let state = restart::open_state(&store, chain)?;
+        let start = restart::start_state(&store, chain, &state)?;
+        let head = restart::start_head(&store, chain, &start)?;
+        let shared = Arc::new(Shared::with_clock(
+            chain.clone(),
+            store,
+            Mempool::new(MempoolConfig::default()),
+            head,
+            clock,
+        ));
+        let me = self.public_key();
+        let events = fabric.attach(me);
+        let core = Core::new(
+            consensus.core_config(),
+            Box::new(Ed25519Signer::from_secret_bytes(&self.key.to_bytes())),
+        );
+        let host = Host::new(
+            core,
+            state,
+            Arc::clone(&shared),
+            fabric.handle(me),
+            consensus.host_config(),
+        );
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(host.run(start, events, async move {
+            let _ = stopped.await;
+        }));
+        self.running = Some(Running {
+            shared,
+            task,
+            _stop: stop,
+        });
+        Ok(())
+    }
+
+    /// Kills the running instance mid-flight: its host task is dropped wherever it was, what
+    /// was in flight to it is lost, and its mempool with it. What it wrote stays (a process
+    /// crash; the power cut that also loses unsynced writes is not modelled here).
+    pub fn crash(&mut self, fabric: &SharedFabric) {
+        if let Some(running) = self.running.take() {
+            running.task.abort();
+            fabric.detach(self.public_key());
+            self.crashes += 1;
+        }
+    }
+}
+
+/// Opens the store, waiting (in virtual time) while a crashed instance's tasks still hold it.
+async fn open_when_released(dir: &std::path::Path) -> Result<Store, NodeError> {
+    let config = StoreConfig {
+        // Nothing simulated loses unsynced writes, so syncing them would only cost time.
+        sync_block_commits: false,
+        ..StoreConfig::default()
+    };
+    let deadline = tokio::time::Instant::now() + RELEASE_WAIT;
+    loop {
+        match Store::open(dir, config.clone()) {
+            Ok(store) => return Ok(store),
+            Err(error) if tokio::time::Instant::now() >= deadline => {
+                return Err(NodeError::Open(error.to_string()));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
