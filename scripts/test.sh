@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The project's test command: formatting, lints and the whole test suite.
+# The project's test command: formatting, lints and the tests.
 #
-#   scripts/test.sh            # what CI runs
+#   scripts/test.sh --all      # what CI runs: everything, the slow multi-process suites included
+#   scripts/test.sh            # the fast default: everything except tests named `slow::…` (the
+#                              # multi-process cluster tests and the bench smoke test, which start
+#                              # real `yrd` processes and run on real time)
 #
 # Builds go to $CARGO_TARGET_DIR (default: ~/.cache/yrd-target) so that repeated runs and fresh
 # clones share one warm build. A cold run compiles RocksDB's C++ twice (lints, tests), ~40 minutes on two
@@ -12,6 +15,14 @@
 # fails that way, the directory is emptied once and the step re-run from cold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+all=false
+for arg in "$@"; do
+    case "$arg" in
+        --all) all=true ;;
+        *) echo "usage: scripts/test.sh [--all]" >&2; exit 2 ;;
+    esac
+done
 
 scripts/ensure-deps.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/yrd-target}"
@@ -46,5 +57,10 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 step cargo check -p yrd-verifier --target wasm32-unknown-unknown --locked
 
-echo "==> cargo test"
-step cargo test --workspace --locked
+if $all; then
+    echo "==> cargo test (all suites, slow ones included)"
+    step cargo test --workspace --locked
+else
+    echo "==> cargo test (fast suites; scripts/test.sh --all adds the slow::… ones)"
+    step cargo test --workspace --locked -- --skip slow::
+fi

@@ -52,15 +52,20 @@ fn smoke(scenarios: &[&str]) {
     }
 }
 
-#[test]
-fn every_bench_scenario_runs_at_smoke_size_and_writes_its_report() {
-    smoke(&[
-        "verify",
-        "query",
-        "batch",
-        "scale",
-        "throughput",
-        "flood",
-        "catchup",
-    ]);
+/// Slow (release-size work on real time): named `slow::…`, run by `scripts/test.sh --all`.
+mod slow {
+    use super::smoke;
+
+    #[test]
+    fn every_bench_scenario_runs_at_smoke_size_and_writes_its_report() {
+        smoke(&[
+            "verify",
+            "query",
+            "batch",
+            "scale",
+            "throughput",
+            "flood",
+            "catchup",
+        ]);
+    }
 }

@@ -9,17 +9,15 @@
 #[path = "cluster/harness.rs"]
 mod harness;
 
-#[path = "cluster/availability_tests.rs"]
-mod availability_tests;
-#[path = "cluster/backup_tests.rs"]
-mod backup_tests;
-#[path = "cluster/epoch_tests.rs"]
-mod epoch_tests;
-#[path = "cluster/licence_flow_tests.rs"]
-mod licence_flow_tests;
-#[path = "cluster/observer_tests.rs"]
-mod observer_tests;
-#[path = "cluster/refusal_tests.rs"]
-mod refusal_tests;
-#[path = "cluster/state_sync_tests.rs"]
-mod state_sync_tests;
+/// Every test here is slow (processes, real time): named `slow::…`, so that `scripts/test.sh`
+/// skips them and `scripts/test.sh --all` (what CI runs) includes them.
+#[path = "cluster"]
+mod slow {
+    mod availability_tests;
+    mod backup_tests;
+    mod epoch_tests;
+    mod licence_flow_tests;
+    mod observer_tests;
+    mod refusal_tests;
+    mod state_sync_tests;
+}
