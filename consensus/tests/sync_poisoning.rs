@@ -108,6 +108,8 @@ fn forged_far_targets_do_not_stop_sync_to_a_genuine_certificate() {
     // Whatever the forger made this node ask, it asked only the forger.
     assert!(forged_requests.iter().all(|(peer, _)| *peer == FORGER));
     assert!(core.metrics().certificates_rejected_from(&net.keys[FORGER]) >= 3);
+    // What the node reports as the highest certified height (`node_getStatus`) ignores them.
+    assert_eq!(core.highest_certified_height(), 0);
 
     // A genuine certificate: validator 0's highest QC, on block 7 of a chain this node lacks.
     let chain: Vec<CommittedBlock> = synced_chain(&net, 6);
@@ -130,6 +132,9 @@ fn forged_far_targets_do_not_stop_sync_to_a_genuine_certificate() {
         "no sync request to the genuine target: {requested:?}"
     );
     assert_eq!(core.round(), 8, "entered the round after the certificate");
+    // The verified certificate names block 7 (the one that commits block 6): the node knows it
+    // is that far behind.
+    assert_eq!(core.highest_certified_height(), 7);
 
     // The honest peer answers; the node catches up.
     let ready = core.step(

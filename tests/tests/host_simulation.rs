@@ -13,9 +13,11 @@ fn fast_set_of_real_host_seeds() {
     let mut failures = Vec::new();
     let mut crashes = 0;
     let mut byzantine_runs = 0;
+    let mut syncing_seen = 0;
     for seed in FAST_SET {
         let report = run_host_seed(seed, HostSimOptions::default());
         crashes += report.crashes;
+        syncing_seen += report.syncing_seen;
         if report.byzantine.is_some() {
             byzantine_runs += 1;
             // The corrupt member's answers were noticed, not silently used.
@@ -42,4 +44,6 @@ fn fast_set_of_real_host_seeds() {
         byzantine_runs >= 2,
         "only {byzantine_runs} runs with a corrupting member"
     );
+    // A node that restarts or reconnects behind says so (`node_getStatus`, `/health`).
+    assert!(syncing_seen > 0, "no node ever reported itself syncing");
 }

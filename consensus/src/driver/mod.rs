@@ -216,6 +216,19 @@ impl Core {
         self.state.as_ref().map(|s| &s.highest_qc)
     }
 
+    /// The highest height this node knows to be certified: its highest QC's, or a higher block
+    /// it is fetching because a certificate verified here names it. Unverified claims (a later
+    /// epoch's messages, before the epoch change is known) never count, so a peer cannot make
+    /// the node look far behind.
+    pub fn highest_certified_height(&self) -> u64 {
+        self.state.as_ref().map_or(0, |s| {
+            let qc = s.highest_qc.vote_data.height;
+            s.sync
+                .highest_verified_height()
+                .map_or(qc, |target| target.max(qc))
+        })
+    }
+
     /// The current validator set.
     pub fn validator_set(&self) -> Option<&ValidatorSet> {
         self.state.as_ref().map(|s| &s.validators)

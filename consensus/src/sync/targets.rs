@@ -83,6 +83,15 @@ pub(crate) struct SyncTracker {
 }
 
 impl SyncTracker {
+    /// The highest height among the targets taken from verified certificates.
+    pub(crate) fn highest_verified_height(&self) -> Option<u64> {
+        self.targets
+            .values()
+            .filter(|target| target.is_verified())
+            .map(|target| target.height)
+            .max()
+    }
+
     /// Start tracking `target` at `height`; true when a first request should go out now (a new
     /// target, or a hint just confirmed by a verified certificate).
     pub(crate) fn track(

@@ -366,6 +366,8 @@ impl<N: HostNetwork> Host<N> {
         let kind = input_kind(&input);
         let round_before = self.core.round();
         let ready: Ready = self.core.step(self.shared.now_ms(), input);
+        self.shared
+            .note_known_height(self.core.highest_certified_height());
         let round = self.core.round();
         if round != round_before {
             self.round_started = tokio::time::Instant::now();

@@ -380,8 +380,8 @@ impl RpcBackend for NodeBackend {
                 NodeRole::Observer
             },
             head,
-            syncing: false,
-            highest_known_height: head.height,
+            syncing: self.shared.is_syncing(),
+            highest_known_height: self.shared.highest_known_height().max(head.height),
             peer_count: self.shared.connected_peers().len() as u32,
             mempool_txs: pool.len() as u32,
             mempool_bytes: pool.bytes() as u64,

@@ -134,7 +134,14 @@ pub struct Shared {
     pub block_interval: super::histogram::Histogram,
     /// Where "now" is read ([`Shared::now_ms`]).
     clock: Arc<dyn Clock>,
+    /// The highest certified height this node has learnt of ([`Shared::note_known_height`]).
+    highest_known: std::sync::atomic::AtomicU64,
 }
+
+/// A node whose committed head is more than this many blocks below the highest certified
+/// height it knows of reports itself as syncing. In steady operation the highest certificate is
+/// one or two blocks above the committed head (a block commits once a child of it is certified).
+pub const SYNCING_LAG_BLOCKS: u64 = 3;
 
 /// Capacity of the subscription broadcast channels.
 pub const SUBSCRIPTION_CHANNEL_CAPACITY: usize = 1_024;
@@ -180,7 +187,28 @@ impl Shared {
             commit_latency: super::histogram::Histogram::new(super::histogram::SECONDS_BUCKETS),
             block_interval: super::histogram::Histogram::new(super::histogram::SECONDS_BUCKETS),
             clock,
+            highest_known: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// Records that a block at `height` is certified (the host passes its core's
+    /// `highest_certified_height` after every step); the highest known height only grows.
+    pub fn note_known_height(&self, height: u64) {
+        self.highest_known
+            .fetch_max(height, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The highest certified height known: at least the committed head's.
+    pub fn highest_known_height(&self) -> u64 {
+        self.highest_known
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .max(self.head().height)
+    }
+
+    /// Whether the node is catching up: its head is more than [`SYNCING_LAG_BLOCKS`] below the
+    /// highest certified height it knows of.
+    pub fn is_syncing(&self) -> bool {
+        self.highest_known_height() > self.head().height.saturating_add(SYNCING_LAG_BLOCKS)
     }
 
     /// Now, in ms since the Unix epoch: the node's one reading of the clock.

@@ -187,6 +187,7 @@ async fn health(ctx: &Arc<RpcContext>) -> (u16, String) {
                 "status": "ok",
                 "height": status.head.height,
                 "syncing": status.syncing,
+                "highestKnownHeight": status.highest_known_height,
                 "peerCount": status.peer_count,
             }))
         })

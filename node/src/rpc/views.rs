@@ -216,9 +216,11 @@ pub struct NodeStatus {
     pub role: NodeRole,
     /// The latest committed block.
     pub head: HeadInfo,
-    /// Whether the node is catching up.
+    /// Whether the node is catching up: its head is more than `SYNCING_LAG_BLOCKS` (3) below
+    /// `highest_known_height`.
     pub syncing: bool,
-    /// Highest height seen from peers.
+    /// The highest height this node knows to be certified (its highest QC's, or a block it is
+    /// fetching because a certificate it verified names it); at least the head's.
     pub highest_known_height: u64,
     /// Connected peers.
     pub peer_count: u32,

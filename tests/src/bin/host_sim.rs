@@ -56,7 +56,7 @@ fn parse_args() -> Result<Args, String> {
 fn summary(report: &HostSimReport) -> String {
     format!(
         "heights {}..{}, {} txs ({} acknowledged, {} resent), {} crashes, {} isolations, \
-         {} deliveries ({} dropped),{} {:.1} s virtual in {:.1} s",
+         {} deliveries ({} dropped),{} syncing seen {} times, {:.1} s virtual in {:.1} s",
         report.min_height,
         report.max_height,
         report.transactions,
@@ -73,6 +73,7 @@ fn summary(report: &HostSimReport) -> String {
                 report.byzantine_reported
             ))
             .unwrap_or_default(),
+        report.syncing_seen,
         report.virtual_ms as f64 / 1_000.0,
         report.wall.as_secs_f64()
     )

@@ -10,7 +10,9 @@
 //!   node's committed history (its client sending it again while it is not, as a client does);
 //! - **no committed transaction left in a pool**: the mempool/commit race;
 //! - **no host failure**: no host stopped with an error (execution, storage, restart);
-//! - **no false accusation**: no honest node reported another as sending invalid data.
+//! - **no false accusation**: no honest node reported another as sending invalid data;
+//! - **honest status**: at the end no node reports itself syncing, and none knows of a certified
+//!   height above the highest any node committed plus the blocks in flight.
 //!
 //! In a third of the runs one member is Byzantine on the wire: every answer it gives to a sync
 //! request or an observer pull is corrupted (cut short, a byte flipped, or noise), and it sends
@@ -74,6 +76,8 @@ pub struct HostSimReport {
     pub byzantine: Option<usize>,
     /// Reports the others made about it.
     pub byzantine_reported: usize,
+    /// Workload steps at which some running node reported itself syncing (`node_getStatus`).
+    pub syncing_seen: u32,
     /// Network deliveries, seeded drops, refusals.
     pub delivered: u64,
     /// Deliveries lost to a seeded drop.
@@ -188,6 +192,13 @@ async fn run(seed: u64, options: HostSimOptions) -> HostSimReport {
         }
         clients.resubmit_stale(&mut client_rng, &nodes, &fabric, now);
         collect_failures(&mut nodes, &mut report).await;
+        if nodes
+            .iter()
+            .filter_map(SimNode::shared)
+            .any(|shared| shared.is_syncing())
+        {
+            report.syncing_seen += 1;
+        }
         if let Some(bad) = byzantine
             && fault_rng.chance(100_000)
         {
@@ -381,6 +392,21 @@ fn check(
         let Some(shared) = node.shared() else {
             continue;
         };
+        if shared.is_syncing() {
+            report.violations.push(format!(
+                "status: node {index} reports syncing after the run settled (head {}, highest known {})",
+                shared.head().height,
+                shared.highest_known_height()
+            ));
+        }
+        // A certified height is at most a few blocks above the highest committed one.
+        if shared.highest_known_height() > report.max_height + 3 {
+            report.violations.push(format!(
+                "status: node {index} knows of certified height {} above every node's head {}",
+                shared.highest_known_height(),
+                report.max_height
+            ));
+        }
         let missing = acknowledged
             .iter()
             .filter(|hash| !shared.store.has_transaction(hash).unwrap_or(false))
