@@ -217,12 +217,10 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
         return Err(AdmitError::Invalid(e));
     }
     let group = refuse_unregistered_signer(shared, &tx, hash)?;
-    // From here to the insert, under the pool's lock. The host stores a block, then under this
-    // lock publishes the new head and removes the block's transactions from the pool. So a
-    // transaction committed while it was being checked above is either already in the store or
-    // below the head state's next nonce (refused here), or still to be removed by that commit
-    // (inserted here first). Checked outside the lock, a commit could fall between the checks
-    // and the insert and leave a committed transaction in the pool for good.
+    // From here to the insert, under the pool's lock: the admission side of the invariant that
+    // a committed transaction never stays in the pool (`Shared::publish_commit` explains it).
+    // Checked outside the lock, a commit could fall between the checks and the insert and leave
+    // a committed transaction in the pool for good.
     let mut pool = shared.mempool();
     let committed = shared
         .store

@@ -20,6 +20,7 @@ pub mod execute;
 pub mod histogram;
 pub mod ingress;
 pub mod observer_follow;
+pub mod pacing;
 pub mod port;
 pub mod restart;
 pub mod rpc_backend;
@@ -39,7 +40,6 @@ use yrd_consensus::{Core, Input, Output, PublicKey, Ready};
 use yrd_contracts::payload::encode_payload;
 use yrd_contracts::state::State;
 
-use crate::mempool::Commit;
 use crate::network::{Channel, NetworkEvent, NetworkHandle};
 use crate::storage::{RocksTreeStore, StorageError};
 pub use port::HostNetwork;
@@ -529,34 +529,19 @@ impl<N: HostNetwork> Host<N> {
                     durable,
                 )?;
                 let head = executed.head;
-                let state = &self.state;
-                {
-                    let reader = state.snapshot_at(head.height);
-                    let mut pool = self.shared.mempool();
-                    // The new head is published under the pool's lock, before the pool forgets
-                    // the block's transactions: admission checks a transaction against the store
-                    // and the head's state under this same lock (`ingress::admit`), so whichever
-                    // side goes first, a committed transaction never stays in the pool.
-                    self.shared.head.send_replace(head);
-                    // Transactions the block held out of nonce order stay: they are not settled.
-                    let settled: Vec<[u8; 32]> = executed
-                        .outcome
-                        .receipts
-                        .iter()
-                        .filter(|receipt| receipt.settles())
-                        .map(|receipt| receipt.tx_hash)
-                        .collect();
-                    let commit = Commit {
-                        included: &settled,
-                        signers: &executed.tx_signers,
-                        height: head.height,
-                        now_ms: self.shared.now_ms(),
-                    };
-                    pool.remove_committed(commit, |signer| {
+                // Transactions the block held out of nonce order stay: they are not settled.
+                let settled: Vec<[u8; 32]> = executed
+                    .outcome
+                    .receipts
+                    .iter()
+                    .filter(|receipt| receipt.settles())
+                    .map(|receipt| receipt.tx_hash)
+                    .collect();
+                let reader = self.state.snapshot_at(head.height);
+                self.shared
+                    .publish_commit(head, &settled, &executed.tx_signers, |signer| {
                         yrd_contracts::query::next_nonce(&reader, signer).unwrap_or(0)
                     });
-                    self.shared.remember_evictions(pool.take_evicted());
-                }
                 let _ = self.shared.heads.send(head);
                 let now_ms = self.shared.now_ms();
                 self.shared
@@ -668,16 +653,22 @@ impl<N: HostNetwork> Host<N> {
     /// transactions fills blocks instead of producing one tiny block per arrival), or for the
     /// empty-block delay when nothing waits.
     fn payload_requested(&mut self, request: DeferredPayload) -> Option<Input> {
-        let interval = self.config.min_block_interval;
-        let elapsed = self.round_started.elapsed();
         let (payload, tx_count, carrying) = self.build_payload(request.height, request.max_bytes);
-        if !request.batching && !interval.is_zero() && elapsed < interval {
-            // Counted on the payload, not the mempool: waiting transactions that cannot go in
-            // yet (their signers' earlier ones are in uncommitted blocks) must not cut the
-            // interval short.
-            if tx_count > 0 && tx_count < self.config.max_block_txs {
+        let pacing = pacing::Pacing {
+            max_block_txs: self.config.max_block_txs,
+            min_block_interval: self.config.min_block_interval,
+            empty_block_delay: self.config.empty_block_delay,
+        };
+        // Counted on the payload, not the mempool: waiting transactions that cannot go in yet
+        // (their signers' earlier ones are in uncommitted blocks) must not cut a wait short.
+        let candidate = pacing::Candidate { tx_count, carrying };
+        match pacing.decide(candidate, self.round_started.elapsed(), request.batching) {
+            pacing::Decision::Ready => Some(Input::PayloadReady {
+                round: request.round,
+                payload,
+            }),
+            pacing::Decision::WaitForBatch(wait) => {
                 let tx = self.deferred_tx.clone();
-                let wait = interval.saturating_sub(elapsed);
                 tokio::spawn(async move {
                     tokio::time::sleep(wait).await;
                     let _ = tx
@@ -687,20 +678,16 @@ impl<N: HostNetwork> Host<N> {
                         })
                         .await;
                 });
-                return None;
+                None
+            }
+            pacing::Decision::WaitForTransactions(_) => {
+                self.defer_payload(DeferredPayload {
+                    batching: false,
+                    ..request
+                });
+                None
             }
         }
-        if tx_count == 0 && !carrying && !self.config.empty_block_delay.is_zero() {
-            self.defer_payload(DeferredPayload {
-                batching: false,
-                ..request
-            });
-            return None;
-        }
-        Some(Input::PayloadReady {
-            round: request.round,
-            payload,
-        })
     }
 
     /// Build the payload later: after the empty-block delay, or as soon as a transaction arrives.

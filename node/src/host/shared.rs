@@ -290,6 +290,36 @@ impl Shared {
     }
 
     /// Remember transactions the mempool evicted, so `tx_getStatus` says `rejected` and why.
+    /// Publishes a stored block's head and forgets its settled transactions from the pool: the
+    /// one place the commit side of the mempool/commit race is handled.
+    ///
+    /// The invariant: *a committed transaction never stays in the pool.* Admission
+    /// (`ingress::admit`) checks a transaction against the store and the head's state and
+    /// inserts it under the pool's lock; here the head is published and the block's transactions
+    /// removed under that same lock, after the block is in the store. Whichever side takes the
+    /// lock first, a transaction committed while it was being admitted is either refused by
+    /// admission (already in the store, or below the new head's next nonce) or inserted before
+    /// this removal runs. `next_nonce` reads the state at the new head (for the signers whose
+    /// held transactions the block made stale).
+    pub fn publish_commit(
+        &self,
+        head: HeadInfo,
+        settled: &[[u8; 32]],
+        signers: &[[u8; 32]],
+        next_nonce: impl Fn(&[u8; 32]) -> u64,
+    ) {
+        let mut pool = self.mempool();
+        self.head.send_replace(head);
+        let commit = crate::mempool::Commit {
+            included: settled,
+            signers,
+            height: head.height,
+            now_ms: self.now_ms(),
+        };
+        pool.remove_committed(commit, next_nonce);
+        self.remember_evictions(pool.take_evicted());
+    }
+
     pub fn remember_evictions(&self, evicted: Vec<([u8; 32], EvictReason)>) {
         for (hash, reason) in evicted {
             let code = match reason {
