@@ -15,7 +15,8 @@ use jsonrpsee::core::BoxError;
 use jsonrpsee::server::{HttpBody, HttpRequest, HttpResponse};
 use serde_json::json;
 use tower::{Layer, Service};
-use yrd_contracts::StateReader;
+use yrd_verifier::ProvenQuery;
+use yrd_verifier::query::DidParams;
 
 use super::context::RpcContext;
 use super::did_http::{self, DidHttpResponse, IDENTIFIERS_PATH};
@@ -216,22 +217,38 @@ async fn resolve_did(
     query: Option<&str>,
     accept: Option<&str>,
 ) -> DidHttpResponse {
-    let (did, version, representation) = match did_http::parse_request(raw_did, query, accept) {
+    let request = match did_http::parse_request(raw_did, query, accept) {
         Ok(request) => request,
         Err(answer) => return answer,
     };
+    let url = request.is_url();
+    let proven_query = ProvenQuery::DidResolve(DidParams {
+        did: request.did,
+        version_id: request.version,
+    });
     let answer = ctx
         .run_blocking(move |ctx| {
-            let state = ctx.backend.state_at(None)?;
-            let reader: &dyn StateReader = &*state;
-            Ok(did_http::resolve(reader, &did, version, representation))
+            crate::proof::collect::prove(&*ctx.backend, proven_query).map(|(_, answer)| answer)
         })
         .await;
     match answer {
-        Ok(answer) => answer,
-        Err(error @ RpcError::Busy { .. }) => {
-            did_http::error_response(503, "internalError", &error.to_string())
+        Ok(answer) => did_http::respond(&request, &answer),
+        Err(error @ RpcError::Busy { .. }) => did_http::error_answer(
+            did_http::ErrorType::InternalError,
+            &error.to_string(),
+            url,
+            Some(503),
+            None,
+        ),
+        Err(error) => {
+            tracing::warn!(%error, "DID resolution failed");
+            did_http::error_answer(
+                did_http::ErrorType::InternalError,
+                &public_message(&error),
+                url,
+                None,
+                None,
+            )
         }
-        Err(error) => did_http::error_response(503, "internalError", &public_message(&error)),
     }
 }

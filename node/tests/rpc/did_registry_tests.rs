@@ -2,6 +2,7 @@
 
 use serde_json::json;
 use yrd_node::rpc::error::{INVALID_PARAMS, NOT_FOUND};
+use yrd_verifier::{ProvenAnswer, verify_answer};
 
 use crate::raw;
 use crate::{Harness, call_err, error_data, still_serving, within};
@@ -187,38 +188,57 @@ async fn issuers_types_and_policies() {
 
 #[tokio::test]
 async fn did_resolution_http_binding() {
+    // The cases of the W3C did-resolution test suite's HTTP(S) binding tests (10-bindings),
+    // reproduced here against the node (the suite itself is JavaScript), plus the ledger proof.
     within(async {
         let harness = Harness::start().await;
         let f = &harness.fixture;
         let addr = harness.addr;
         let path = |did: &str| format!("/1.0/identifiers/{did}");
+        let error_type = |name: &str| format!("https://www.w3.org/ns/did#{name}");
 
-        let found = raw::get(addr, &path(&f.issuer_did.to_string()), None).await;
-        assert_eq!(found.status, 200);
-        assert_eq!(
-            found.header("content-type"),
-            Some("application/did-resolution")
-        );
-        let body = found.json();
-        assert_eq!(body["didDocument"]["id"], f.issuer_did.to_string());
-        assert_eq!(body["didDocumentMetadata"]["deactivated"], false);
-        assert!(body["didResolutionMetadata"].is_object());
+        for accept in [Some("application/did-resolution"), None] {
+            let found = raw::get(addr, &path(&f.issuer_did.to_string()), accept).await;
+            assert_eq!(found.status, 200);
+            let content_type = found.header("content-type").unwrap().to_owned();
+            assert_eq!(content_type, "application/did-resolution");
+            let body = found.json();
+            assert_eq!(body["didDocument"]["id"], f.issuer_did.to_string());
+            assert_eq!(body["didDocumentMetadata"]["deactivated"], false);
+            // The header's value includes the metadata's contentType.
+            let metadata_type = body["didResolutionMetadata"]["contentType"]
+                .as_str()
+                .unwrap();
+            assert_eq!(metadata_type, "application/did");
+            assert!(content_type.contains(metadata_type));
+            // The ledger proof verifies against the genesis file and proves this document.
+            let proof: ProvenAnswer =
+                serde_json::from_value(body["didResolutionMetadata"]["ledgerProof"].clone())
+                    .unwrap();
+            verify_answer(&f.node.spec, &proof).unwrap();
+            assert_eq!(proof.value["didDocument"], body["didDocument"]);
+        }
 
-        let document = raw::get(
+        for (accept, media_type) in [
+            ("application/did", "application/did"),
+            ("application/did+ld+json", "application/did+ld+json"),
+        ] {
+            let document = raw::get(addr, &path(&f.issuer_did.to_string()), Some(accept)).await;
+            assert_eq!(document.status, 200);
+            assert_eq!(document.header("content-type"), Some(media_type));
+            let doc = document.json();
+            assert_eq!(doc["id"], f.issuer_did.to_string());
+            assert_eq!(doc["@context"][0], "https://www.w3.org/ns/did/v1");
+            assert!(doc.get("didResolutionMetadata").is_none());
+        }
+        // A DID representation not offered: 406, the suite then tries the next one.
+        let json_only = raw::get(
             addr,
             &path(&f.issuer_did.to_string()),
-            Some("application/did+ld+json"),
+            Some("application/did+json"),
         )
         .await;
-        assert_eq!(document.status, 200);
-        assert_eq!(
-            document.header("content-type"),
-            Some("application/did+ld+json")
-        );
-        let doc = document.json();
-        assert_eq!(doc["id"], f.issuer_did.to_string());
-        assert_eq!(doc["@context"][0], "https://www.w3.org/ns/did/v1");
-        assert!(doc.get("didDocument").is_none());
+        assert_eq!(json_only.status, 406);
 
         let encoded = f.issuer_did.to_string().replace(':', "%3A");
         assert_eq!(raw::get(addr, &path(&encoded), None).await.status, 200);
@@ -237,22 +257,43 @@ async fn did_resolution_http_binding() {
         assert_eq!(body["didDocumentMetadata"]["deactivated"], true);
         assert_eq!(body["didDocument"]["id"], f.firm_did.to_string());
 
-        for (did, status, error) in [
+        let unknown = yrd_contracts::DidId([0x42; 16]).to_string();
+        for (did, status, name) in [
+            (unknown.clone(), 404, "NOT_FOUND"),
+            ("did:yrd:0OIl".to_owned(), 400, "INVALID_DID"),
+            ("not-a-did".to_owned(), 400, "INVALID_DID"),
+            ("did:example".to_owned(), 400, "INVALID_DID"),
             (
-                yrd_contracts::DidId([0x42; 16]).to_string(),
-                404,
-                "notFound",
+                "did:web:example.com".to_owned(),
+                501,
+                "METHOD_NOT_SUPPORTED",
             ),
-            ("did:yrd:0OIl".to_owned(), 400, "invalidDid"),
-            ("not-a-did".to_owned(), 400, "invalidDid"),
-            ("did:web:example.com".to_owned(), 501, "methodNotSupported"),
+            (
+                "did:unsupported:123456789abcdefghi".to_owned(),
+                501,
+                "METHOD_NOT_SUPPORTED",
+            ),
         ] {
-            let reply = raw::get(addr, &path(&did), None).await;
+            let reply = raw::get(addr, &path(&did), Some("application/did-resolution")).await;
             assert_eq!(reply.status, status, "{did}");
+            assert_eq!(
+                reply.header("content-type"),
+                Some("application/did-resolution")
+            );
             let body = reply.json();
-            assert_eq!(body["didResolutionMetadata"]["error"], error, "{did}");
+            let error = &body["didResolutionMetadata"]["error"];
+            assert_eq!(error["type"], error_type(name), "{did}");
+            assert!(error["title"].is_string() && error["detail"].is_string());
             assert!(body["didDocument"].is_null());
+            assert!(body["didDocumentMetadata"].is_object());
         }
+        // Not found is proven too: the proof of absence verifies.
+        let absent = raw::get(addr, &path(&unknown), None).await.json();
+        let proof: ProvenAnswer =
+            serde_json::from_value(absent["didResolutionMetadata"]["ledgerProof"].clone()).unwrap();
+        verify_answer(&f.node.spec, &proof).unwrap();
+        assert!(proof.value.is_null());
+
         let missing_version = raw::get(
             addr,
             &format!("{}?versionId=9", path(&f.issuer_did.to_string())),
@@ -263,9 +304,69 @@ async fn did_resolution_http_binding() {
         let html = raw::get(addr, &path(&f.issuer_did.to_string()), Some("text/html")).await;
         assert_eq!(html.status, 406);
         assert_eq!(
-            html.json()["didResolutionMetadata"]["error"],
-            "representationNotSupported"
+            html.json()["didResolutionMetadata"]["error"]["type"],
+            error_type("REPRESENTATION_NOT_SUPPORTED")
         );
+
+        // A DID URL: the verification method, under a relationship it is listed in only.
+        let document = raw::get(
+            addr,
+            &path(&f.issuer_did.to_string()),
+            Some("application/did"),
+        )
+        .await
+        .json();
+        let method_id = document["verificationMethod"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let listed = ["authentication", "assertionMethod", "capabilityInvocation"]
+            .into_iter()
+            .find(|relationship| {
+                document[*relationship]
+                    .as_array()
+                    .is_some_and(|refs| refs.iter().any(|r| r == method_id.as_str()))
+            })
+            .unwrap();
+        let url_path = path(&method_id.replace('#', "%23"));
+        let dereferenced = raw::get(addr, &url_path, None).await;
+        assert_eq!(dereferenced.status, 200);
+        assert_eq!(
+            dereferenced.header("content-type"),
+            Some("application/did-url-dereferencing")
+        );
+        let body = dereferenced.json();
+        assert_eq!(body["contentStream"]["id"], method_id);
+        assert!(body["contentMetadata"].is_object());
+        assert!(body["dereferencingMetadata"]["contentType"].is_string());
+        let listed_reply = raw::get(
+            addr,
+            &format!("{url_path}?verificationRelationship={listed}"),
+            Some("application/did-url-dereferencing"),
+        )
+        .await;
+        assert_eq!(listed_reply.status, 200);
+        let unlisted = raw::get(
+            addr,
+            &format!("{url_path}?verificationRelationship=keyAgreement"),
+            None,
+        )
+        .await;
+        assert_eq!(unlisted.status, 404);
+        let body = unlisted.json();
+        assert!(body["contentStream"].is_null());
+        assert_eq!(
+            body["dereferencingMetadata"]["error"]["type"],
+            error_type("NOT_FOUND")
+        );
+        let bad_option = raw::get(
+            addr,
+            &format!("{url_path}?verificationRelationship=owner"),
+            None,
+        )
+        .await;
+        assert_eq!(bad_option.status, 400);
+
         let post = raw::http(addr, "POST", &path(&f.issuer_did.to_string()), &[], b"").await;
         assert_eq!(post.status, 405);
         still_serving(addr).await;
