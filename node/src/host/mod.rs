@@ -17,7 +17,6 @@ pub mod batch_leaves;
 pub mod chain_ahead;
 pub mod epochs;
 pub mod execute;
-pub mod histogram;
 pub mod ingress;
 pub mod observer_follow;
 pub mod pacing;

@@ -390,7 +390,7 @@ impl RpcBackend for NodeBackend {
     }
 
     fn extra_metrics(&self) -> String {
-        super::histogram::render_timings(&self.shared.commit_latency, &self.shared.block_interval)
+        crate::histogram::render_timings(&self.shared.commit_latency, &self.shared.block_interval)
     }
 
     fn peers(&self) -> Result<Vec<PeerView>, BackendError> {

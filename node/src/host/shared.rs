@@ -129,9 +129,9 @@ pub struct Shared {
     /// Set while a state-tree pruning runs.
     pub pruning: std::sync::atomic::AtomicBool,
     /// Seconds from a block's timestamp (its proposer's clock) to its commit here.
-    pub commit_latency: super::histogram::Histogram,
+    pub commit_latency: crate::histogram::Histogram,
     /// Seconds between consecutive commits here.
-    pub block_interval: super::histogram::Histogram,
+    pub block_interval: crate::histogram::Histogram,
     /// Where "now" is read ([`Shared::now_ms`]).
     clock: Arc<dyn Clock>,
     /// The highest certified height this node has learnt of ([`Shared::note_known_height`]).
@@ -184,8 +184,8 @@ impl Shared {
             connected_peers: Mutex::new(std::collections::BTreeSet::new()),
             tx_arrived: tokio::sync::Notify::new(),
             pruning: std::sync::atomic::AtomicBool::new(false),
-            commit_latency: super::histogram::Histogram::new(super::histogram::SECONDS_BUCKETS),
-            block_interval: super::histogram::Histogram::new(super::histogram::SECONDS_BUCKETS),
+            commit_latency: crate::histogram::Histogram::new(crate::histogram::SECONDS_BUCKETS),
+            block_interval: crate::histogram::Histogram::new(crate::histogram::SECONDS_BUCKETS),
             clock,
             highest_known: std::sync::atomic::AtomicU64::new(0),
         }

@@ -8,6 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::histogram::{Histogram, RPC_SECONDS_BUCKETS};
 
 /// Content type of the exposition.
 pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -59,6 +62,8 @@ impl HttpRoute {
 pub struct RpcMetrics {
     known_methods: BTreeSet<String>,
     requests: Mutex<BTreeMap<(String, bool), u64>>,
+    /// Call latency per method label (the known methods and `unknown`: a bounded label set).
+    latency: BTreeMap<String, Histogram>,
     errors: Mutex<BTreeMap<i32, u64>>,
     http_routes: Mutex<BTreeMap<(HttpRoute, u16), u64>>,
     rpc_http_statuses: Mutex<BTreeMap<u16, u64>>,
@@ -83,8 +88,16 @@ fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K, delta_up: bool) {
 impl RpcMetrics {
     /// Counters for the given registered method names.
     pub fn new(known_methods: impl IntoIterator<Item = String>) -> Self {
+        let known_methods: BTreeSet<String> = known_methods.into_iter().collect();
+        let latency = known_methods
+            .iter()
+            .cloned()
+            .chain([UNKNOWN_METHOD_LABEL.to_owned()])
+            .map(|label| (label, Histogram::new(RPC_SECONDS_BUCKETS)))
+            .collect();
         Self {
-            known_methods: known_methods.into_iter().collect(),
+            known_methods,
+            latency,
             ..Self::default()
         }
     }
@@ -98,13 +111,13 @@ impl RpcMetrics {
         }
     }
 
-    /// One call finished; `error_code` is `None` on success.
-    pub fn record_call(&self, method: &str, error_code: Option<i32>) {
-        bump(
-            &self.requests,
-            (self.method_label(method), error_code.is_none()),
-            true,
-        );
+    /// One call finished after `elapsed`; `error_code` is `None` on success.
+    pub fn record_call(&self, method: &str, error_code: Option<i32>, elapsed: Duration) {
+        let label = self.method_label(method);
+        if let Some(histogram) = self.latency.get(&label) {
+            histogram.observe(elapsed.as_secs_f64());
+        }
+        bump(&self.requests, (label, error_code.is_none()), true);
         if let Some(code) = error_code {
             bump(&self.errors, code, true);
         }
@@ -183,6 +196,19 @@ impl RpcMetrics {
                     "yrd_rpc_requests_total{{method=\"{method}\",outcome=\"{outcome}\"}} {value}"
                 );
             }
+        }
+        header(
+            &mut out,
+            "yrd_rpc_request_duration_seconds",
+            "histogram",
+            "Seconds from a JSON-RPC call's arrival at the method dispatcher to its answer, by method (calls that were made).",
+        );
+        for (method, histogram) in &self.latency {
+            histogram.write_samples(
+                &mut out,
+                "yrd_rpc_request_duration_seconds",
+                &format!("method=\"{method}\""),
+            );
         }
         header(
             &mut out,
@@ -306,14 +332,31 @@ mod tests {
     #[test]
     fn unknown_methods_share_one_label() {
         let metrics = RpcMetrics::new(["chain_getHead".to_owned()]);
-        metrics.record_call("chain_getHead", None);
-        metrics.record_call("made_up_1", Some(-32601));
-        metrics.record_call("made_up_2", Some(-32601));
+        metrics.record_call("chain_getHead", None, Duration::from_micros(700));
+        metrics.record_call("made_up_1", Some(-32601), Duration::from_millis(3));
+        metrics.record_call("made_up_2", Some(-32601), Duration::from_millis(3));
         let text = metrics.render();
         assert!(text.contains("yrd_rpc_requests_total{method=\"chain_getHead\",outcome=\"ok\"} 1"));
         assert!(text.contains("yrd_rpc_requests_total{method=\"unknown\",outcome=\"error\"} 2"));
         assert!(text.contains("yrd_rpc_errors_total{code=\"-32601\"} 2"));
         assert!(!text.contains("made_up"));
+        // Latency per method: the unknown ones share one histogram too.
+        assert!(text.contains(
+            "yrd_rpc_request_duration_seconds_bucket{method=\"chain_getHead\",le=\"0.001\"} 1"
+        ));
+        assert!(text.contains(
+            "yrd_rpc_request_duration_seconds_bucket{method=\"unknown\",le=\"0.0025\"} 0"
+        ));
+        assert!(text.contains("yrd_rpc_request_duration_seconds_count{method=\"unknown\"} 2"));
+        let lines = text.lines().map(|line| Ok(line.to_owned()));
+        let scrape = prometheus_parse::Scrape::parse(lines).unwrap();
+        let histograms = scrape
+            .samples
+            .iter()
+            .filter(|s| s.metric == "yrd_rpc_request_duration_seconds")
+            .filter(|s| matches!(s.value, prometheus_parse::Value::Histogram(_)))
+            .count();
+        assert_eq!(histograms, 2, "one per method label");
     }
 
     #[test]

@@ -71,8 +71,9 @@ where
         let metrics = Arc::clone(&self.metrics);
         async move {
             let method = request.method_name().to_owned();
+            let started = std::time::Instant::now();
             let response = inner.call(request).await;
-            metrics.record_call(&method, response.as_error_code());
+            metrics.record_call(&method, response.as_error_code(), started.elapsed());
             response
         }
     }

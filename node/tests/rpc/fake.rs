@@ -477,7 +477,7 @@ impl RpcBackend for FakeNode {
 
     fn extra_metrics(&self) -> String {
         // The node's timing series, empty: the fake commits nothing.
-        use yrd_node::host::histogram::{Histogram, SECONDS_BUCKETS, render_timings};
+        use yrd_node::histogram::{Histogram, SECONDS_BUCKETS, render_timings};
         render_timings(
             &Histogram::new(SECONDS_BUCKETS),
             &Histogram::new(SECONDS_BUCKETS),

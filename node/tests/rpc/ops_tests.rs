@@ -159,6 +159,23 @@ async fn metrics_count_requests_errors_connections_and_routes() {
         );
         assert_eq!(exposition.types["yrd_rpc_connections_active"], "gauge");
         assert_eq!(exposition.types["yrd_rpc_requests_total"], "counter");
+        // Latency per method: both chain_getHead calls are counted, within the last bucket.
+        assert_eq!(
+            exposition.types["yrd_rpc_request_duration_seconds"],
+            "histogram"
+        );
+        assert_eq!(
+            sample("yrd_rpc_request_duration_seconds_count{method=\"chain_getHead\"}"),
+            2.0
+        );
+        assert_eq!(
+            sample("yrd_rpc_request_duration_seconds_bucket{method=\"chain_getHead\",le=\"+Inf\"}"),
+            2.0
+        );
+        assert_eq!(
+            sample("yrd_rpc_request_duration_seconds_count{method=\"chain_getBlock\"}"),
+            1.0
+        );
         assert!(
             !reply.body.contains("made_up_method"),
             "client text leaked into labels"

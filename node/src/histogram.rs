@@ -11,6 +11,11 @@ pub const SECONDS_BUCKETS: &[f64] = &[
     0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
 ];
 
+/// Bucket bounds in seconds for RPC call latency: from half a millisecond to five seconds.
+pub const RPC_SECONDS_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
 /// The node's timing histograms as `/metrics` shows them: commit latency and block interval.
 pub fn render_timings(commit_latency: &Histogram, block_interval: &Histogram) -> String {
     let mut out = commit_latency.render(
@@ -70,17 +75,34 @@ impl Histogram {
         let mut out = String::new();
         let _ = writeln!(out, "# HELP {name} {help}");
         let _ = writeln!(out, "# TYPE {name} histogram");
+        self.write_samples(&mut out, name, "");
+        out
+    }
+
+    /// This histogram's sample lines under `name`, each with `labels` (`key="value",…`, already
+    /// escaped; empty for none) before `le`. The caller writes `# HELP` and `# TYPE` once per
+    /// family.
+    pub fn write_samples(&self, out: &mut String, name: &str, labels: &str) {
+        let prefix = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{labels},")
+        };
         let mut cumulative = 0u64;
         for (bound, bucket) in self.bounds.iter().zip(&self.buckets) {
             cumulative = cumulative.saturating_add(bucket.load(Ordering::Relaxed));
-            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
+            let _ = writeln!(out, "{name}_bucket{{{prefix}le=\"{bound}\"}} {cumulative}");
         }
         let count = self.count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(out, "{name}_bucket{{{prefix}le=\"+Inf\"}} {count}");
         let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-        let _ = writeln!(out, "{name}_sum {sum}");
-        let _ = writeln!(out, "{name}_count {count}");
-        out
+        let braces = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
+        let _ = writeln!(out, "{name}_sum{braces} {sum}");
+        let _ = writeln!(out, "{name}_count{braces} {count}");
     }
 }
 
