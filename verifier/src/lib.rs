@@ -14,6 +14,7 @@
 //! only decline to answer. `docs/PROOFS.md` specifies every byte.
 
 pub mod chain_spec;
+pub mod epochs;
 pub mod query;
 pub mod vc;
 pub mod verdict;

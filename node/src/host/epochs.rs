@@ -1,15 +1,9 @@
 //! Which validator set votes, derived from the chain itself: the set the state schedules for the
-//! next epoch (read after every commit), and on restart the sets of every epoch so far, rebuilt
-//! from the stored reconfiguration blocks (never from the genesis file alone).
-//!
-//! The schedule rule, used alike by a running host and by a restart so that both report the same
-//! `next_validator_set` for every executed height: after executing a block of epoch `e` under the
-//! set `S_e`, the state's validator list `L` schedules a change iff `L`'s keys differ from `S_e`'s;
-//! the scheduled set is `L` with equal power in epoch `e + 1`. A change that lands while an earlier
-//! one is being handed over (after the reconfiguration block was proposed, before it committed) is
-//! therefore scheduled again in the new epoch rather than forgotten.
+//! next epoch (read after every commit, by the rule in `yrd_verifier::epochs`), and on restart the
+//! sets of every epoch so far, rebuilt from the stored reconfiguration blocks (never from the
+//! genesis file alone). The running host and a restart call the same rule, so both report the
+//! same `next_validator_set` for every executed height.
 
-use yrd_consensus::PublicKey;
 use yrd_consensus::epoch::next_epoch_set;
 use yrd_consensus::types::ValidatorSet;
 use yrd_contracts::reader::StateReader;
@@ -17,29 +11,20 @@ use yrd_contracts::reader::StateReader;
 use super::restart::{RestartError, committed_block};
 use crate::storage::Store;
 
-/// The set the state scheduled for the epoch after `current`'s, if it differs from `current`.
-/// A state whose validator list cannot be read or makes no valid set schedules nothing (and is
-/// logged): the ledger's own rules never produce one.
+/// The set the state scheduled for the epoch after `current`'s, if it differs from `current`
+/// (`yrd_verifier::epochs::scheduled_next_set`). A state whose validator list cannot be read or
+/// makes no valid set schedules nothing, and is logged: the ledger's own rules never produce one.
 pub fn scheduled_next_set(
     reader: &impl StateReader,
     current: &ValidatorSet,
 ) -> Option<ValidatorSet> {
-    let keys = match yrd_contracts::query::next_validator_keys(reader) {
-        Ok(keys) => keys,
-        Err(error) => {
-            tracing::error!(%error, epoch = current.epoch, "reading the validator list failed");
-            return None;
-        }
-    };
-    let keys: Vec<PublicKey> = keys.into_iter().map(PublicKey).collect();
-    let next = match ValidatorSet::equal_power(current.epoch.saturating_add(1), &keys) {
+    match yrd_verifier::epochs::scheduled_next_set(reader, current) {
         Ok(next) => next,
         Err(error) => {
-            tracing::error!(%error, epoch = current.epoch, "the validator list makes no valid set");
-            return None;
+            tracing::error!(%error, epoch = current.epoch, "no next validator set derived");
+            None
         }
-    };
-    (next.validators != current.validators).then_some(next)
+    }
 }
 
 /// One epoch after the first: where it started and who votes in it.
@@ -139,53 +124,5 @@ impl EpochHistory {
             1 => Some(&self.genesis),
             n => self.changes.get(n - 2).map(|change| &change.validator_set),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use yrd_contracts::reader::MapReader;
-    use yrd_contracts::records::{ValidatorList, ValidatorRecord};
-    use yrd_contracts::types::ProvinceCode;
-
-    use super::*;
-
-    fn set(epoch: u64, keys: &[u8]) -> ValidatorSet {
-        let keys: Vec<PublicKey> = keys.iter().map(|k| PublicKey([*k; 32])).collect();
-        ValidatorSet::equal_power(epoch, &keys).unwrap()
-    }
-
-    fn state_with(keys: &[u8]) -> MapReader {
-        let list = ValidatorList {
-            validators: keys
-                .iter()
-                .map(|k| ValidatorRecord {
-                    key: [*k; 32],
-                    province: ProvinceCode(310000),
-                    added_height: 1,
-                })
-                .collect(),
-        };
-        let record = yrd_contracts::codec::encode(&list);
-        MapReader([(yrd_contracts::keys::validator_list(), record)].into())
-    }
-
-    #[test]
-    fn the_same_keys_in_another_order_schedule_nothing() {
-        assert_eq!(
-            scheduled_next_set(&state_with(&[3, 1, 2]), &set(0, &[1, 2, 3])),
-            None
-        );
-    }
-
-    #[test]
-    fn other_keys_schedule_them_for_the_next_epoch() {
-        let next = scheduled_next_set(&state_with(&[1, 2]), &set(4, &[1, 2, 3]));
-        assert_eq!(next, Some(set(5, &[1, 2])));
-    }
-
-    #[test]
-    fn a_state_without_a_usable_list_schedules_nothing() {
-        assert_eq!(scheduled_next_set(&state_with(&[]), &set(0, &[1])), None);
     }
 }
