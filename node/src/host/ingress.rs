@@ -126,8 +126,26 @@ async fn run_gossip_ingress<N: HostNetwork>(
     }
 }
 
+/// The committed state or the store could not be read during admission (a node fault, never
+/// the transaction's): the caller is told the node is not accepting transactions now.
+#[derive(Debug, thiserror::Error)]
+pub enum StateUnavailable {
+    /// The store failed.
+    #[error("reading the store: {0}")]
+    Store(#[from] crate::storage::StorageError),
+    /// The committed state could not be opened at the head.
+    #[error("opening the committed state: {0}")]
+    Open(#[from] yrd_contracts::BlockError),
+    /// A query over it failed.
+    #[error("reading the committed state: {0}")]
+    Query(#[from] yrd_contracts::query::QueryError),
+    /// A read of it failed.
+    #[error("reading the committed state: {0}")]
+    Read(#[from] yrd_contracts::ReadError),
+}
+
 /// Why a transaction was not admitted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum AdmitError {
     /// It failed a ledger rule that admission checks (encoding, chain id, signature, size).
     #[error("{0}")]
@@ -148,7 +166,7 @@ pub enum AdmitError {
     Mempool(MempoolError),
     /// The latest state could not be read.
     #[error("state unavailable: {0}")]
-    State(String),
+    State(#[from] StateUnavailable),
 }
 
 impl AdmitError {
@@ -202,7 +220,7 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
     let committed = shared
         .store
         .has_transaction(&hash)
-        .map_err(|e| AdmitError::State(e.to_string()))?;
+        .map_err(StateUnavailable::from)?;
     if committed || shared.mempool().contains(&hash) {
         return Err(AdmitError::Mempool(MempoolError::Duplicate(hash)));
     }
@@ -225,7 +243,7 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
     let committed = shared
         .store
         .has_transaction(&hash)
-        .map_err(|e| AdmitError::State(e.to_string()))?;
+        .map_err(StateUnavailable::from)?;
     if committed {
         return Err(AdmitError::Mempool(MempoolError::Duplicate(hash)));
     }
@@ -235,8 +253,8 @@ fn admit_inner(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> 
         .with_state_at(head.height, |reader| {
             yrd_contracts::query::next_nonce(&super::shared::DynReader(reader), &signer)
         })
-        .map_err(|e| AdmitError::State(e.to_string()))?
-        .map_err(|e| AdmitError::State(e.to_string()))?;
+        .map_err(StateUnavailable::from)?
+        .map_err(StateUnavailable::from)?;
     let pending = PendingTx { tx, bytes, hash };
     let admission = Admission {
         next_nonce,
@@ -283,8 +301,8 @@ fn refuse_unregistered_signer(
                 )
             })
         })
-        .map_err(|e| AdmitError::State(e.to_string()))?
-        .map_err(|e| AdmitError::State(e.to_string()))?;
+        .map_err(StateUnavailable::from)?
+        .map_err(StateUnavailable::from)?;
     if may_submit {
         return Ok(group.flatten());
     }

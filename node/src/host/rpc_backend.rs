@@ -206,7 +206,12 @@ impl RpcBackend for NodeBackend {
             Err(error @ AdmitError::WrongChain { .. }) => Err(SubmitError::NotAdmitted {
                 reason: error.to_string(),
             }),
-            Err(AdmitError::State(reason)) => Err(SubmitError::NotAccepting { reason }),
+            Err(AdmitError::State(fault)) => {
+                tracing::warn!(%fault, "transaction not admitted: node fault");
+                Err(SubmitError::NotAccepting {
+                    reason: fault.to_string(),
+                })
+            }
         }
     }
 
