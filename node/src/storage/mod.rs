@@ -54,7 +54,8 @@ pub use config::{
 pub use error::StorageError;
 pub use node_key::MAX_NIBBLES;
 pub use snapshot::{
-    ChunkError, MAX_CHUNK_BYTES, MAX_CHUNK_LEAVES, SnapshotChunk, SnapshotRestore, key_after,
+    ChunkError, MAX_CHUNK_BYTES, MAX_CHUNK_LEAVES, RangeChunk, SnapshotChunk, SnapshotRestore,
+    key_after,
 };
 pub use store::{MAX_VOTED_BLOCKS_ON_START, SCHEMA_VERSION, Store};
 pub use table::{KeyCodec, Table};

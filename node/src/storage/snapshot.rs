@@ -62,6 +62,16 @@ impl SnapshotChunk {
     }
 }
 
+/// A chunk of a key range (see [`Store::snapshot_chunk_range`]).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RangeChunk {
+    /// The leaves served, `None` when the range holds none at or after its start.
+    pub chunk: Option<SnapshotChunk>,
+    /// True when the range holds no leaf after the ones served (the server's word: a false
+    /// claim leaves a gap that the next range's first chunk fails to prove).
+    pub range_done: bool,
+}
+
 /// Why a chunk was refused. A refused chunk changes nothing on disk.
 #[derive(Debug, thiserror::Error)]
 pub enum ChunkError {
@@ -130,6 +140,21 @@ impl Store {
         max_leaves: usize,
         max_bytes: usize,
     ) -> Result<Option<SnapshotChunk>, StorageError> {
+        self.snapshot_chunk_range(version, start, None, max_leaves, max_bytes)
+            .map(|range| range.chunk)
+    }
+
+    /// As [`Store::snapshot_chunk`], but only leaves below `end` (exclusive; `None`: no bound),
+    /// and whether the range `[start, end)` holds no leaf after the ones served. A chunk's
+    /// `last` still means the last leaf of the whole tree.
+    pub fn snapshot_chunk_range(
+        &self,
+        version: Version,
+        start: Hash32,
+        end: Option<Hash32>,
+        max_leaves: usize,
+        max_bytes: usize,
+    ) -> Result<RangeChunk, StorageError> {
         self.check_version_readable(version)?;
         let latest = self.committed_tree_version()?;
         if latest.is_none_or(|latest| version > latest) {
@@ -145,19 +170,29 @@ impl Store {
                 .map_err(tree_error)?;
         let mut leaves: Vec<(Hash32, Vec<u8>)> = Vec::new();
         let mut bytes = 0usize;
+        // Until a leaf is seen after the ones taken, the tree and the range end with them.
         let mut last = true;
+        let mut range_done = true;
         for entry in iterator.by_ref() {
             let (key, value) = entry.map_err(tree_error)?;
+            if end.is_some_and(|end| key.0 >= end) {
+                last = false;
+                break;
+            }
             let size = value.len().saturating_add(32);
             if !leaves.is_empty() && (leaves.len() >= max_leaves || bytes + size > max_bytes) {
                 last = false;
+                range_done = false;
                 break;
             }
             bytes = bytes.saturating_add(size);
             leaves.push((key.0, value));
         }
         let Some((last_key, _)) = leaves.last() else {
-            return Ok(None);
+            return Ok(RangeChunk {
+                chunk: None,
+                range_done: true,
+            });
         };
         let tree = JellyfishMerkleTree::<_, Blake3Hasher>::new(reader.as_ref());
         let proof = tree
@@ -165,12 +200,15 @@ impl Store {
             .map_err(tree_error)?;
         let proof = borsh::to_vec(&proof)
             .map_err(|e| StorageError::Inconsistent(format!("encode range proof: {e}")))?;
-        Ok(Some(SnapshotChunk {
-            version,
-            leaves,
-            proof,
-            last,
-        }))
+        Ok(RangeChunk {
+            chunk: Some(SnapshotChunk {
+                version,
+                leaves,
+                proof,
+                last,
+            }),
+            range_done,
+        })
     }
 
     /// The restore in progress, if a state sync was started and not finished.

@@ -308,3 +308,97 @@ fn chunks_respect_their_limits_and_uncommitted_versions_are_not_served() {
         "not committed"
     );
 }
+
+/// The chunks of `[start, end)`, in order, and whether the server said the range ended.
+fn range_chunks(
+    store: &Store,
+    version: u64,
+    (mut start, end): ([u8; 32], Option<[u8; 32]>),
+    max_leaves: usize,
+) -> Vec<SnapshotChunk> {
+    let mut chunks = Vec::new();
+    loop {
+        let range = store
+            .snapshot_chunk_range(version, start, end, max_leaves, usize::MAX)
+            .unwrap();
+        if let Some(chunk) = range.chunk {
+            let last = chunk.leaves.last().unwrap().0;
+            assert!(chunk.leaves.first().unwrap().0 >= start);
+            assert!(
+                end.is_none_or(|end| last < end),
+                "a leaf past the range's end"
+            );
+            chunks.push(chunk);
+            match key_after(&last) {
+                Some(next) if !range.range_done => start = next,
+                _ => return chunks,
+            }
+        } else {
+            assert!(range.range_done);
+            return chunks;
+        }
+    }
+}
+
+#[test]
+fn ranges_applied_in_key_order_restore_the_root_and_a_false_range_end_is_caught_at_the_next_range()
+{
+    let (from, to, lied) = (
+        TempDir::new().unwrap(),
+        TempDir::new().unwrap(),
+        TempDir::new().unwrap(),
+    );
+    let (source, root, live) = source(from.path(), 4, 300);
+    let version = 3;
+    let mut middle = [0u8; 32];
+    middle[0] = 0x80;
+    let first = range_chunks(&source, version, ([0; 32], Some(middle)), 23);
+    let second = range_chunks(&source, version, (middle, None), 23);
+    assert!(first.len() > 1 && second.len() > 1);
+    // The ranges split the tree's leaves exactly: the same leaves as one walk.
+    let leaves = |chunks: &[SnapshotChunk]| -> Vec<[u8; 32]> {
+        chunks
+            .iter()
+            .flat_map(|c| c.leaves.iter().map(|(k, _)| *k))
+            .collect()
+    };
+    let mut both = leaves(&first);
+    both.extend(leaves(&second));
+    assert_eq!(both, leaves(&all_chunks(&source, version, 23)));
+    assert!(second.last().unwrap().last, "the tree's last leaf says so");
+    assert!(first.iter().all(|c| !c.last));
+
+    let target = open(to.path());
+    let mut restore = target.begin_restore(version, root.0).unwrap();
+    for chunk in first.iter().chain(&second).cloned() {
+        restore.add_chunk(chunk).unwrap();
+    }
+    assert!(restore.is_done());
+    finish(&target, restore, version, root.0);
+    check_restored(&target, version, root, &live);
+
+    // A server that ends the first range early (drops its last chunk) leaves a gap: the second
+    // range's first chunk does not prove, and nothing of it is written.
+    let target = open(lied.path());
+    let mut restore = target.begin_restore(version, root.0).unwrap();
+    for chunk in first[..first.len() - 1].iter().cloned() {
+        restore.add_chunk(chunk).unwrap();
+    }
+    let standing = restore.next_start();
+    assert!(matches!(
+        restore.add_chunk(second[0].clone()),
+        Err(ChunkError::Proof(_))
+    ));
+    // The restore stands where it stood, or where its last write left it (a little further
+    // back); from there, one chunk at a time completes it.
+    assert!(restore.next_start() <= standing);
+    while !restore.is_done() {
+        let chunk = source
+            .snapshot_chunk(version, restore.next_start(), 23, usize::MAX)
+            .unwrap()
+            .unwrap();
+        restore.add_chunk(chunk).unwrap();
+    }
+    finish(&target, restore, version, root.0);
+    check_restored(&target, version, root, &live);
+}

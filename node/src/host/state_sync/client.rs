@@ -23,6 +23,7 @@ use yrd_consensus::{Block, CommitCertificate};
 use yrd_verifier::chain_spec::ChainSpec;
 
 use super::manifest::{VerifiedManifest, verify_manifest};
+use super::ranges;
 use super::wire::{SnapshotRequest, SnapshotResponse};
 use crate::network::NetworkHandle;
 use crate::storage::{ChunkError, Hash32, MAX_CHUNK_BYTES, SnapshotChunk, StorageError, Store};
@@ -127,6 +128,20 @@ pub async fn state_sync(
         chunks_refused: 0,
         elapsed: Duration::ZERO,
     };
+    if !restore.is_done() {
+        fetch_in_parallel(
+            &mut restore,
+            manifest.version,
+            network,
+            peers,
+            chunk_bytes,
+            &mut excluded,
+            &mut report,
+        )
+        .await?;
+    }
+    // One chunk at a time from the peers in turn: all of it with fewer than two peers, else
+    // whatever the parallel phase left.
     let mut turn = 0usize;
     let mut last_log = Instant::now();
     while !restore.is_done() {
@@ -163,7 +178,7 @@ pub async fn state_sync(
                 excluded.insert(peer);
                 continue;
             }
-            Ok(SnapshotResponse::Manifest(_)) | Err(_) => {
+            Ok(SnapshotResponse::Manifest(_) | SnapshotResponse::Range(_)) | Err(_) => {
                 refuse(
                     network,
                     peer,
@@ -251,6 +266,111 @@ pub async fn state_sync(
     Ok(report)
 }
 
+/// The parallel phase ([`super::ranges`]): with two or more usable peers, the rest of the key
+/// space is fetched as ranges at once and applied in order. Returns when the restore is done or
+/// the phase stopped (a refused chunk, a range nobody serves); the caller goes on one chunk at a
+/// time from where the restore stands.
+async fn fetch_in_parallel(
+    restore: &mut Restorer,
+    version: u64,
+    network: &NetworkHandle,
+    peers: &ConnectedPeers,
+    chunk_bytes: u32,
+    excluded: &mut BTreeSet<[u8; 32]>,
+    report: &mut StateSyncReport,
+) -> Result<(), StateSyncError> {
+    let candidates: Vec<[u8; 32]> = connected(peers)
+        .into_iter()
+        .filter(|peer| !excluded.contains(peer))
+        .collect();
+    if candidates.len() < 2 {
+        return Ok(());
+    }
+    let ranges = ranges::split_ranges(restore.next_start(), candidates.len());
+    let chunk_bytes = chunk_bytes.clamp(1, MAX_CHUNK_BYTES as u32);
+    let mut receivers = Vec::with_capacity(ranges.len());
+    let mut tasks = Vec::with_capacity(ranges.len());
+    for (index, range) in ranges.into_iter().enumerate() {
+        // Range i asks peer i first, then the others in turn.
+        let mut order = candidates.clone();
+        order.rotate_left(index % candidates.len());
+        let (items, receiver) = mpsc::channel(ranges::RANGE_BUFFER_CHUNKS);
+        tasks.push(ranges::spawn_range(
+            network.clone(),
+            order,
+            version,
+            range,
+            chunk_bytes,
+            items,
+        ));
+        receivers.push(receiver);
+    }
+    tracing::info!(
+        ranges = receivers.len(),
+        "state sync: fetching ranges from several peers at once"
+    );
+    let outcome = apply_ranges(restore, &mut receivers, network, excluded, report).await;
+    for task in tasks {
+        task.abort();
+    }
+    outcome
+}
+
+/// Applies the ranges' chunks in key order until the restore is done, every range ended, or a
+/// chunk or range failed (see [`fetch_in_parallel`]).
+async fn apply_ranges(
+    restore: &mut Restorer,
+    receivers: &mut [mpsc::Receiver<ranges::RangeItem>],
+    network: &NetworkHandle,
+    excluded: &mut BTreeSet<[u8; 32]>,
+    report: &mut StateSyncReport,
+) -> Result<(), StateSyncError> {
+    for (index, receiver) in receivers.iter_mut().enumerate() {
+        // The first chunk applied from a later range also tests the earlier range's claim that
+        // it had ended.
+        let mut at_boundary = index > 0;
+        loop {
+            let item = receiver.recv().await;
+            match item {
+                Some(ranges::RangeItem::Chunk { chunk, peer }) => {
+                    let (leaves, bytes) = (chunk.leaves.len() as u64, chunk.payload_bytes() as u64);
+                    match restore.add_chunk(chunk).await? {
+                        Ok(()) => {
+                            report.leaves += leaves;
+                            report.bytes += bytes;
+                            at_boundary = false;
+                        }
+                        Err(ChunkError::Storage(error)) => return Err(error.into()),
+                        Err(error) if at_boundary => {
+                            tracing::warn!(%error, range = index, "state sync: the first chunk of a range does not prove (it, or the previous range's end, is false); going on one chunk at a time");
+                            report.chunks_refused += 1;
+                            return Ok(());
+                        }
+                        Err(error) => {
+                            tracing::warn!(peer = %hex::encode(peer), %error, "state sync: chunk refused; going on one chunk at a time");
+                            refuse(network, peer, excluded, report, "bad state-sync chunk").await;
+                            return Ok(());
+                        }
+                    }
+                    if restore.is_done() {
+                        return Ok(());
+                    }
+                }
+                Some(ranges::RangeItem::Done) => break,
+                Some(ranges::RangeItem::Failed { peer, reason }) => {
+                    tracing::info!(range = index, %reason, "state sync: a range was not fetched; going on one chunk at a time");
+                    if let Some(peer) = peer {
+                        refuse(network, peer, excluded, report, &reason).await;
+                    }
+                    return Ok(());
+                }
+                None => return Ok(()),
+            }
+        }
+    }
+    Ok(())
+}
+
 fn all_excluded(excluded: &BTreeSet<[u8; 32]>, peers: &ConnectedPeers) -> bool {
     let connected = connected(peers);
     !connected.is_empty() && connected.iter().all(|peer| excluded.contains(peer))
@@ -314,7 +434,7 @@ async fn find_manifest(
                 Ok(SnapshotResponse::Unavailable(reason)) => {
                     tracing::info!(peer = %hex::encode(peer), %reason, "state sync: peer offers no snapshot");
                 }
-                Ok(SnapshotResponse::Chunk(_)) | Err(_) => {
+                Ok(SnapshotResponse::Chunk(_) | SnapshotResponse::Range(_)) | Err(_) => {
                     excluded.insert(*peer);
                     let _ = network
                         .report_invalid(*peer, "malformed state-sync answer")

@@ -7,11 +7,14 @@
 //!   syncing node against the genesis file.
 //! - [`serve`]: answering peers, off the consensus loop and within a byte budget per peer.
 //! - [`client`]: fetching, checking and restoring, resumable after a crash.
+//! - [`ranges`]: fetching key ranges from several peers at once, the restore still taking every
+//!   chunk in order and checking it on arrival.
 //!
 //! The chunks themselves and their range proofs are the store's
 //! ([`crate::storage::Store::snapshot_chunk`], [`crate::storage::SnapshotRestore`]).
 
 pub mod client;
 pub mod manifest;
+pub mod ranges;
 pub mod serve;
 pub mod wire;

@@ -110,5 +110,18 @@ pub fn answer(store: &Store, chain: &ChainSpec, request: &SnapshotRequest) -> Sn
                 Err(error) => SnapshotResponse::unavailable(error),
             }
         }
+        SnapshotRequest::ChunkRange {
+            version,
+            start,
+            end,
+            max_bytes,
+        } => {
+            let max_bytes = (*max_bytes as usize).min(MAX_CHUNK_BYTES);
+            match store.snapshot_chunk_range(*version, *start, *end, SERVED_CHUNK_LEAVES, max_bytes)
+            {
+                Ok(range) => SnapshotResponse::Range(range),
+                Err(error) => SnapshotResponse::unavailable(error),
+            }
+        }
     }
 }

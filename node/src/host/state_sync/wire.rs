@@ -11,7 +11,7 @@ use yrd_consensus::CommitCertificate;
 use yrd_consensus::codec::CodecError;
 use yrd_consensus::types::CommittedBlock;
 
-use crate::storage::{Hash32, SnapshotChunk};
+use crate::storage::{Hash32, RangeChunk, SnapshotChunk};
 
 /// First byte of a state-sync request payload.
 pub const SNAPSHOT_REQUEST_TAG: u8 = 0xA0;
@@ -36,6 +36,18 @@ pub enum SnapshotRequest {
         version: u64,
         /// First key hash wanted.
         start: Hash32,
+        /// Bytes of leaves wanted (the server caps it).
+        max_bytes: u32,
+    },
+    /// As `Chunk`, but only leaves below `end` (exclusive): one range of a snapshot fetched from
+    /// several peers at once.
+    ChunkRange {
+        /// The state version.
+        version: u64,
+        /// First key hash wanted.
+        start: Hash32,
+        /// First key hash not wanted (`None`: to the end of the tree).
+        end: Option<Hash32>,
         /// Bytes of leaves wanted (the server caps it).
         max_bytes: u32,
     },
@@ -66,6 +78,9 @@ pub enum SnapshotResponse {
     Chunk(SnapshotChunk),
     /// The peer cannot serve this (version pruned, nothing committed yet, ...).
     Unavailable(String),
+    /// The answer to `ChunkRange`: leaves of the range (none if it holds none from `start` on)
+    /// and whether the range ends with them.
+    Range(RangeChunk),
 }
 
 impl SnapshotRequest {
@@ -116,6 +131,13 @@ mod tests {
         let bytes = request.encode();
         assert_eq!(bytes[0], SNAPSHOT_REQUEST_TAG);
         assert_eq!(SnapshotRequest::decode(&bytes), Some(Ok(request)));
+        let range = SnapshotRequest::ChunkRange {
+            version: 7,
+            start: [3; 32],
+            end: Some([0x80; 32]),
+            max_bytes: 1 << 20,
+        };
+        assert_eq!(SnapshotRequest::decode(&range.encode()), Some(Ok(range)));
         // A block-sync request (a consensus message, tag 4) is not one.
         assert_eq!(SnapshotRequest::decode(&[4, 0, 0]), None);
         assert_eq!(SnapshotRequest::decode(&[]), None);
