@@ -29,6 +29,55 @@ pub fn render_timings(commit_latency: &Histogram, block_interval: &Histogram) ->
     out
 }
 
+/// The storage engine's series as `/metrics` shows them.
+pub fn render_engine(stats: &crate::storage::EngineStats) -> String {
+    let mut out = String::new();
+    let series: [(&str, &str, &str, u64); 6] = [
+        (
+            "yrd_db_sst_bytes",
+            "gauge",
+            "Bytes of RocksDB SST files on disk, all tables.",
+            stats.sst_bytes,
+        ),
+        (
+            "yrd_db_pending_compaction_bytes",
+            "gauge",
+            "Bytes RocksDB estimates compaction still has to rewrite (a backlog that keeps growing slows writes).",
+            stats.pending_compaction_bytes,
+        ),
+        (
+            "yrd_db_running_compactions",
+            "gauge",
+            "RocksDB compactions running now.",
+            stats.running_compactions,
+        ),
+        (
+            "yrd_db_memtable_bytes",
+            "gauge",
+            "Bytes held in RocksDB memtables, all tables.",
+            stats.memtable_bytes,
+        ),
+        (
+            "yrd_tree_cache_hits_total",
+            "counter",
+            "State-tree node reads answered by the node cache.",
+            stats.tree_cache_hits,
+        ),
+        (
+            "yrd_tree_cache_misses_total",
+            "counter",
+            "State-tree node reads that went to the database (hit rate: hits / (hits + misses)).",
+            stats.tree_cache_misses,
+        ),
+    ];
+    for (name, kind, help, value) in series {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} {kind}");
+        let _ = writeln!(out, "{name} {value}");
+    }
+    out
+}
+
 /// A histogram of seconds.
 #[derive(Debug)]
 pub struct Histogram {

@@ -395,7 +395,15 @@ impl RpcBackend for NodeBackend {
     }
 
     fn extra_metrics(&self) -> String {
-        crate::histogram::render_timings(&self.shared.commit_latency, &self.shared.block_interval)
+        let mut out = crate::histogram::render_timings(
+            &self.shared.commit_latency,
+            &self.shared.block_interval,
+        );
+        match self.shared.store.engine_stats() {
+            Ok(stats) => out.push_str(&crate::histogram::render_engine(&stats)),
+            Err(error) => tracing::warn!(%error, "reading the storage engine's figures failed"),
+        }
+        out
     }
 
     fn peers(&self) -> Result<Vec<PeerView>, BackendError> {

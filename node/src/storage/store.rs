@@ -69,6 +69,26 @@ pub(crate) struct StoreInner {
     /// never go stale, except through pruning, which empties the cache.
     pub(crate) tree_node_cache:
         Option<moka::sync::Cache<jmt::storage::NodeKey, jmt::storage::Node>>,
+    /// Tree-node reads the node cache answered, and those it sent to disk.
+    pub(crate) tree_cache_hits: std::sync::atomic::AtomicU64,
+    pub(crate) tree_cache_misses: std::sync::atomic::AtomicU64,
+}
+
+/// What the storage engine reports about itself, summed over the tables, for `/metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Bytes of SST files on disk (`rocksdb.total-sst-files-size`).
+    pub sst_bytes: u64,
+    /// Bytes compaction estimates it still has to rewrite (`rocksdb.estimate-pending-compaction-bytes`).
+    pub pending_compaction_bytes: u64,
+    /// Compactions running now.
+    pub running_compactions: u64,
+    /// Bytes held in memtables.
+    pub memtable_bytes: u64,
+    /// Tree-node reads answered by the node cache.
+    pub tree_cache_hits: u64,
+    /// Tree-node reads that went to disk (cache enabled).
+    pub tree_cache_misses: u64,
 }
 
 impl std::fmt::Debug for Store {
@@ -191,6 +211,8 @@ impl Store {
                         .eviction_policy(moka::policy::EvictionPolicy::lru())
                         .build()
                 }),
+                tree_cache_hits: std::sync::atomic::AtomicU64::new(0),
+                tree_cache_misses: std::sync::atomic::AtomicU64::new(0),
                 config,
             }),
         };
@@ -535,6 +557,45 @@ impl Store {
             }
         }
         Ok(false)
+    }
+
+    /// The engine's own figures, summed over the tables (a few property reads per table).
+    pub fn engine_stats(&self) -> Result<EngineStats, StorageError> {
+        let mut stats = EngineStats {
+            tree_cache_hits: self
+                .inner
+                .tree_cache_hits
+                .load(std::sync::atomic::Ordering::Relaxed),
+            tree_cache_misses: self
+                .inner
+                .tree_cache_misses
+                .load(std::sync::atomic::Ordering::Relaxed),
+            ..EngineStats::default()
+        };
+        for table in ALL_TABLES.iter().copied() {
+            let cf = self.cf(table)?;
+            let read = |property: &str| -> Result<u64, StorageError> {
+                Ok(self
+                    .inner
+                    .db
+                    .property_int_value_cf(cf, property)
+                    .map_err(StorageError::backend("property", table))?
+                    .unwrap_or(0))
+            };
+            stats.sst_bytes = stats
+                .sst_bytes
+                .saturating_add(read("rocksdb.total-sst-files-size")?);
+            stats.pending_compaction_bytes = stats
+                .pending_compaction_bytes
+                .saturating_add(read("rocksdb.estimate-pending-compaction-bytes")?);
+            stats.running_compactions = stats
+                .running_compactions
+                .saturating_add(read("rocksdb.num-running-compactions")?);
+            stats.memtable_bytes = stats
+                .memtable_bytes
+                .saturating_add(read("rocksdb.cur-size-all-mem-tables")?);
+        }
+        Ok(stats)
     }
 
     /// Flush memtables and the WAL to disk (used before checkpoints and on shutdown).

@@ -167,8 +167,14 @@ impl Store {
             return self.get::<TreeNodes>(node_key);
         };
         if let Some(node) = cache.get(node_key) {
+            self.inner
+                .tree_cache_hits
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return Ok(Some(node));
         }
+        self.inner
+            .tree_cache_misses
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let node = self.get::<TreeNodes>(node_key)?;
         if let Some(node) = &node
             && cacheable(node_key, node)

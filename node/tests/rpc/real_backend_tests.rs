@@ -111,6 +111,23 @@ async fn the_real_backend_answers_genesis_reads_and_proves_them() {
                     && matches!(s.value, prometheus_parse::Value::Histogram(_)))
         );
 
+        // The storage engine's figures: the genesis state was written, so SST files or
+        // memtables hold bytes; the proof above read tree nodes through the node cache.
+        let gauge = |name: &str| {
+            scrape
+                .samples
+                .iter()
+                .find(|s| s.metric == name)
+                .map(|s| match s.value {
+                    prometheus_parse::Value::Gauge(v) | prometheus_parse::Value::Counter(v) => v,
+                    _ => f64::NAN,
+                })
+                .unwrap_or_else(|| panic!("no {name} in\n{}", metrics.body))
+        };
+        assert!(gauge("yrd_db_sst_bytes") + gauge("yrd_db_memtable_bytes") > 0.0);
+        assert!(gauge("yrd_db_pending_compaction_bytes") >= 0.0);
+        assert!(gauge("yrd_tree_cache_hits_total") + gauge("yrd_tree_cache_misses_total") > 0.0);
+
         server.stop().await;
         network.shutdown().await;
     })
