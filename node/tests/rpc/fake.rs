@@ -476,12 +476,14 @@ impl RpcBackend for FakeNode {
     }
 
     fn extra_metrics(&self) -> String {
-        // The node's timing series, empty: the fake commits nothing.
-        use yrd_node::histogram::{Histogram, SECONDS_BUCKETS, render_timings};
-        render_timings(
+        // The node's timing and storage series, empty: the fake commits and stores nothing.
+        use yrd_node::histogram::{Histogram, SECONDS_BUCKETS, render_engine, render_timings};
+        let mut out = render_timings(
             &Histogram::new(SECONDS_BUCKETS),
             &Histogram::new(SECONDS_BUCKETS),
-        )
+        );
+        out.push_str(&render_engine(&yrd_node::storage::EngineStats::default()));
+        out
     }
 
     fn node_status(&self) -> Result<NodeStatus, BackendError> {
