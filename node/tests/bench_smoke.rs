@@ -66,6 +66,7 @@ mod slow {
             "throughput",
             "flood",
             "catchup",
+            "statesync",
         ]);
     }
 }

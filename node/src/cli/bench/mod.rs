@@ -13,6 +13,7 @@ pub mod net;
 pub mod query;
 pub mod report;
 pub mod scale;
+pub mod statesync;
 pub mod throughput;
 pub mod verify;
 
@@ -63,6 +64,8 @@ pub enum Scenario {
     Batch(batch::BatchArgs),
     /// A wiped node catching up many blocks.
     Catchup(catchup::CatchupArgs),
+    /// A new node restoring a certified snapshot from one peer, then from two at once.
+    Statesync(statesync::StateSyncArgs),
 }
 
 /// What every scenario gets.
@@ -86,6 +89,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         Scenario::Scale(_) => "scale",
         Scenario::Batch(_) => "batch",
         Scenario::Catchup(_) => "catchup",
+        Scenario::Statesync(_) => "statesync",
     };
     let (work_dir, remove) = match &args.work_dir {
         Some(dir) => (dir.join(name), false),
@@ -113,6 +117,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         Scenario::Scale(a) => scale::run(a, &common),
         Scenario::Batch(a) => batch::run(a, &common),
         Scenario::Catchup(a) => catchup::run(a, &common),
+        Scenario::Statesync(a) => statesync::run(a, &common),
     };
     match report {
         Ok(report) => {
