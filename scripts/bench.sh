@@ -2,7 +2,7 @@
 # The benchmark suite (docs/PERFORMANCE.md): builds the release binary and runs one scenario, or
 # all of them in turn. Each prints a table and writes target/bench/<scenario>.json.
 #
-#   scripts/bench.sh verify|query|throughput|flood|scale|batch|catchup [scenario options]
+#   scripts/bench.sh verify|query|throughput|flood|scale|batch|catchup|statesync [scenario options]
 #   scripts/bench.sh all                    # every scenario, default sizes
 #   scripts/bench.sh throughput --smoke     # tiny size: checks it runs, figures mean nothing
 #   scripts/bench.sh scale --help           # a scenario's options
@@ -16,7 +16,7 @@ cargo build --release --locked -p yrd-node --bin yrd
 yrd="$CARGO_TARGET_DIR/release/yrd"
 if [ "${1:-}" = "all" ]; then
   shift
-  for scenario in verify query batch scale throughput flood catchup; do
+  for scenario in verify query batch scale throughput flood catchup statesync; do
     "$yrd" bench "$scenario" "$@"
   done
 else
