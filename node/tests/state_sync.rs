@@ -323,6 +323,27 @@ async fn two_honest_peers_serve_ranges_in_parallel_and_the_root_is_restored() {
     assert_eq!((head.height, head.state_root), (VERSION, sync.root));
     let tree = StateTree::new(sync.target.tree_store());
     assert_eq!(tree.root_at(VERSION).unwrap().0, sync.root);
+    // The amnesia guard: the synced node starts with a safety floor above every round the
+    // chain had certified (the manifest's anchor), so a wiped validator cannot vote again in a
+    // round it may have voted in before.
+    // The restored head's block is certified in an earlier round than the anchor that attests
+    // its root, whose round plus the margin is the floor.
+    let target_round = sync
+        .target
+        .get::<yrd_node::storage::tables::Blocks>(&VERSION)
+        .unwrap()
+        .unwrap()
+        .header
+        .round;
+    let margin = yrd_node::host::state_sync::client::VOTE_MARGIN_ROUNDS;
+    let safety = sync.target.safety_data().unwrap().unwrap();
+    assert!(
+        safety.last_voted_round > target_round + margin
+            && safety.last_voted_round <= target_round + margin + 8,
+        "floor {} for a head certified in round {target_round}",
+        safety.last_voted_round
+    );
+    assert_eq!(safety.highest_timeout_round, safety.last_voted_round);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
