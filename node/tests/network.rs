@@ -647,3 +647,26 @@ async fn full_event_channel_drops_and_counts_without_stalling() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bootstrap_peer_given_by_dns_name_is_dialled() {
+    bounded(async {
+        // A listens on a known loopback port; B knows it only as `/dns4/localhost/tcp/<port>`.
+        let address = reserve_port();
+        let port = address
+            .iter()
+            .find_map(|protocol| match protocol {
+                libp2p::multiaddr::Protocol::Tcp(port) => Some(port),
+                _ => None,
+            })
+            .unwrap();
+        let mut a_config = config(1, &[1, 2], &[]);
+        a_config.listen_address = address;
+        let a = start(a_config).await;
+        let by_name: Multiaddr = format!("/dns4/localhost/tcp/{port}").parse().unwrap();
+        let b = start(config(2, &[1, 2], &[(1, &by_name)])).await;
+        eventually(|| async { connected_keys(&b.handle).await.contains(&a.key) }).await;
+        eventually(|| async { connected_keys(&a.handle).await.contains(&b.key) }).await;
+    })
+    .await;
+}

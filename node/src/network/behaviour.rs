@@ -131,6 +131,10 @@ pub(crate) fn build_swarm(
             yamux::Config::default,
         )
         .map_err(|err| NetworkError::Transport(format!("noise: {err}")))?
+        // `/dns4/…` and `/dns6/…` bootstrap addresses resolve through the system's resolver
+        // configuration; who may connect is still decided by the key, not the name.
+        .with_dns()
+        .map_err(|err| NetworkError::Transport(format!("dns: {err}")))?
         .with_behaviour(|_| behaviour)
         .map_err(|err| NetworkError::Transport(format!("behaviour: {err}")))?
         .with_swarm_config(|swarm_config| {
