@@ -25,6 +25,10 @@ pub struct GenesisArgs {
     /// Where to write genesis.json.
     #[arg(long, short)]
     pub out: PathBuf,
+    /// Replace an existing file at `--out`. Without it an existing genesis is never overwritten:
+    /// a chain is its genesis, and a new one (another time, another key) is another chain.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,6 +52,12 @@ struct ProvinceSpec {
 
 /// Build a genesis from the spec file and write it.
 pub fn run(args: &GenesisArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        args.force || !args.out.exists(),
+        "{} already exists: a chain is its genesis file, and writing a new one makes another \
+         chain; keep it, choose another --out, or add --force to replace it",
+        args.out.display()
+    );
     let text = std::fs::read_to_string(&args.spec)
         .with_context(|| format!("reading {}", args.spec.display()))?;
     let spec: Spec =
@@ -94,4 +104,46 @@ pub fn write_genesis(genesis: &Genesis, out: &Path) -> anyhow::Result<()> {
         hex::encode(spec.consensus.state_root)
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_existing_genesis_is_replaced_only_with_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = dir.path().join("provinces.toml");
+        let key = |seed: u8| {
+            hex::encode(
+                ed25519_dalek::SigningKey::from_bytes(&[seed; 32])
+                    .verifying_key()
+                    .to_bytes(),
+            )
+        };
+        std::fs::write(
+            &spec,
+            format!(
+                "chain_id = \"yrd-test\"\ngenesis_time_ms = 1750000000000\n\
+                 [[provinces]]\nprovince = 310000\nauthority_key = \"{}\"\nvalidator_keys = [\"{}\"]\n",
+                key(1),
+                key(2)
+            ),
+        )
+        .unwrap();
+        let out = dir.path().join("genesis.json");
+        let args = |force| GenesisArgs {
+            spec: spec.clone(),
+            out: out.clone(),
+            force,
+        };
+        run(&args(false)).unwrap();
+        let first = std::fs::read(&out).unwrap();
+        std::fs::write(&out, b"the chain's genesis").unwrap();
+        let error = run(&args(false)).unwrap_err().to_string();
+        assert!(error.contains("already exists"), "{error}");
+        assert_eq!(std::fs::read(&out).unwrap(), b"the chain's genesis");
+        run(&args(true)).unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), first);
+    }
 }
