@@ -546,17 +546,22 @@ impl Store {
                 "rocksdb.compaction-pending",
                 "rocksdb.num-running-compactions",
             ] {
-                let value = self
-                    .inner
-                    .db
-                    .property_int_value_cf(self.cf(table)?, property)
-                    .map_err(StorageError::backend("property", table))?;
-                if value.unwrap_or(0) > 0 {
+                if self.table_property(table, property)? > 0 {
                     return Ok(true);
                 }
             }
         }
         Ok(false)
+    }
+
+    /// An integer property RocksDB reports for one table (0 when it reports none).
+    fn table_property(&self, table: &'static str, property: &str) -> Result<u64, StorageError> {
+        Ok(self
+            .inner
+            .db
+            .property_int_value_cf(self.cf(table)?, property)
+            .map_err(StorageError::backend("property", table))?
+            .unwrap_or(0))
     }
 
     /// The engine's own figures, summed over the tables (a few property reads per table).
@@ -573,15 +578,7 @@ impl Store {
             ..EngineStats::default()
         };
         for table in ALL_TABLES.iter().copied() {
-            let cf = self.cf(table)?;
-            let read = |property: &str| -> Result<u64, StorageError> {
-                Ok(self
-                    .inner
-                    .db
-                    .property_int_value_cf(cf, property)
-                    .map_err(StorageError::backend("property", table))?
-                    .unwrap_or(0))
-            };
+            let read = |property: &str| self.table_property(table, property);
             stats.sst_bytes = stats
                 .sst_bytes
                 .saturating_add(read("rocksdb.total-sst-files-size")?);
