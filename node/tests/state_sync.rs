@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use yrd_consensus::types::Block;
 use yrd_contracts::tree::StateTree;
 use yrd_contracts::types::ProvinceCode;
 use yrd_contracts::{ChainId, Genesis, GenesisAuthority, Parameters};
@@ -20,11 +19,8 @@ use yrd_node::network::{
     self, BootstrapPeer, Multiaddr, NetworkConfig, NetworkEvent, NetworkHandle,
     public_key_from_secret,
 };
-use yrd_node::proof::certify::Certifier;
-use yrd_node::storage::tables::{
-    BlockHashIndex, Blocks, Certificates, CommittedHead, Metadata, MetadataKey, MetadataValue,
-};
-use yrd_node::storage::{RangeChunk, Store, StoreConfig, WriteBatch};
+use yrd_node::proof::certify::{Certifier, store_certified_blocks};
+use yrd_node::storage::{RangeChunk, Store, StoreConfig};
 use yrd_verifier::chain_spec::ChainSpec;
 
 /// Small chunks, so the restore takes dozens of them and every peer is asked.
@@ -91,34 +87,11 @@ fn serving_store(dir: &std::path::Path, spec: &ChainSpec) -> [u8; 32] {
     let (target, target_certificate) = certifier.certify(VERSION - 1, [9; 32]);
     assert_eq!(target.height, VERSION);
     let (anchor, anchor_certificate) = certifier.certify(VERSION, root);
-    let mut batch = WriteBatch::new();
-    for (header, certificate) in [
-        (&target, &target_certificate),
-        (&anchor, &anchor_certificate),
-    ] {
-        let block = Block {
-            header: header.clone(),
-            payload: Vec::new(),
-        };
-        batch.put::<Blocks>(&header.height, &block).unwrap();
-        batch
-            .put::<Certificates>(&header.height, certificate)
-            .unwrap();
-        batch
-            .put::<BlockHashIndex>(&header.id().0, &header.height)
-            .unwrap();
-    }
-    batch
-        .put::<Metadata>(
-            &MetadataKey::CommittedHead,
-            &MetadataValue::CommittedHead(CommittedHead {
-                height: anchor.height,
-                block_hash: anchor.id().0,
-                state_root: [0; 32],
-            }),
-        )
-        .unwrap();
-    store.write_synced(batch).unwrap();
+    store_certified_blocks(
+        &store,
+        &[(target, target_certificate), (anchor, anchor_certificate)],
+    )
+    .unwrap();
     root
 }
 

@@ -117,3 +117,39 @@ impl Certifier {
         self.parent_qc = QuorumCert::root(self.parent.vote_data());
     }
 }
+
+/// Writes certified `blocks` (with empty payloads) into `store` as a serving node holds them —
+/// each block, its commit certificate and its hash index entry — and makes the last one the
+/// committed head (its state root left zero: only the tree versions a test or benchmark wrote
+/// itself are meant to be read). A snapshot server built this way answers state-sync manifests
+/// for any tree version a block attests.
+pub fn store_certified_blocks(
+    store: &crate::storage::Store,
+    blocks: &[(BlockHeader, CommitCertificate)],
+) -> Result<(), crate::storage::StorageError> {
+    use crate::storage::WriteBatch;
+    use crate::storage::tables::{
+        BlockHashIndex, Blocks, Certificates, CommittedHead, Metadata, MetadataKey, MetadataValue,
+    };
+    let mut batch = WriteBatch::new();
+    for (header, certificate) in blocks {
+        let block = yrd_consensus::types::Block {
+            header: header.clone(),
+            payload: Vec::new(),
+        };
+        batch.put::<Blocks>(&header.height, &block)?;
+        batch.put::<Certificates>(&header.height, certificate)?;
+        batch.put::<BlockHashIndex>(&header.id().0, &header.height)?;
+    }
+    if let Some((head, _)) = blocks.last() {
+        batch.put::<Metadata>(
+            &MetadataKey::CommittedHead,
+            &MetadataValue::CommittedHead(CommittedHead {
+                height: head.height,
+                block_hash: head.id().0,
+                state_root: [0; 32],
+            }),
+        )?;
+    }
+    store.write_synced(batch)
+}

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use serde_json::json;
 use tokio::sync::mpsc;
-use yrd_consensus::types::Block;
 use yrd_contracts::tree::StateTree;
 use yrd_node::host::state_sync::client::{CHUNK_REQUEST_BYTES, ConnectedPeers, state_sync};
 use yrd_node::host::state_sync::serve::answer;
@@ -21,11 +20,8 @@ use yrd_node::network::{
     self, BootstrapPeer, Multiaddr, NetworkConfig, NetworkEvent, NetworkHandle,
     public_key_from_secret,
 };
-use yrd_node::proof::certify::Certifier;
-use yrd_node::storage::tables::{
-    BlockHashIndex, Blocks, Certificates, CommittedHead, Metadata, MetadataKey, MetadataValue,
-};
-use yrd_node::storage::{Store, StoreConfig, WriteBatch};
+use yrd_node::proof::certify::{Certifier, store_certified_blocks};
+use yrd_node::storage::{Store, StoreConfig};
 use yrd_verifier::chain_spec::ChainSpec;
 
 use super::Common;
@@ -202,28 +198,10 @@ fn build_snapshot(
     }
     store.commit_staged_tree()?;
     let (anchor, anchor_certificate) = certifier.certify(version, root);
-    let mut batch = WriteBatch::new();
-    for (header, certificate) in [
-        (&target, &target_certificate),
-        (&anchor, &anchor_certificate),
-    ] {
-        let block = Block {
-            header: header.clone(),
-            payload: Vec::new(),
-        };
-        batch.put::<Blocks>(&header.height, &block)?;
-        batch.put::<Certificates>(&header.height, certificate)?;
-        batch.put::<BlockHashIndex>(&header.id().0, &header.height)?;
-    }
-    batch.put::<Metadata>(
-        &MetadataKey::CommittedHead,
-        &MetadataValue::CommittedHead(CommittedHead {
-            height: anchor.height,
-            block_hash: anchor.id().0,
-            state_root: [0; 32],
-        }),
+    store_certified_blocks(
+        &store,
+        &[(target, target_certificate), (anchor, anchor_certificate)],
     )?;
-    store.write_synced(batch)?;
     Ok((version, root))
 }
 
