@@ -427,18 +427,6 @@ fn parse_did_text(text: &str, url: bool) -> Result<DidId, DidHttpResponse> {
 /// version (`answer.value` is the resolution, or null when there is none).
 pub fn respond(request: &DidRequest, answer: &ProvenAnswer) -> DidHttpResponse {
     let url = request.is_url();
-    let proof = match serde_json::to_value(answer) {
-        Ok(proof) => proof,
-        Err(error) => {
-            return error_answer(
-                ErrorType::InternalError,
-                &error.to_string(),
-                url,
-                None,
-                None,
-            );
-        }
-    };
     let value = &answer.value;
     if value.is_null() {
         let what = request.version.map_or_else(
@@ -453,6 +441,24 @@ pub fn respond(request: &DidRequest, answer: &ProvenAnswer) -> DidHttpResponse {
             Some(answer),
         );
     }
+    // The proof goes into the metadata of a result; a bare document or method carries none, so
+    // it is serialized only for a result.
+    let proof = if matches!(request.representation, Representation::Bare(_)) {
+        Value::Null
+    } else {
+        match serde_json::to_value(answer) {
+            Ok(proof) => proof,
+            Err(error) => {
+                return error_answer(
+                    ErrorType::InternalError,
+                    &error.to_string(),
+                    url,
+                    None,
+                    None,
+                );
+            }
+        }
+    };
     let document = &value["didDocument"];
     let document_metadata = value["didDocumentMetadata"].clone();
     let status = if document_metadata["deactivated"] == Value::Bool(true) {
