@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The benchmark suite (docs/PERFORMANCE.md): builds the release binary and runs one scenario, or
-# all of them in turn. Each prints a table and writes target/bench/<scenario>.json.
+# The benchmark suite (docs/PERFORMANCE.md): builds the release binaries (`yrd` and the suite's own
+# `yrd-bench`, which `yrd bench` runs) and runs one scenario, or all of them in turn. Each prints a
+# table and writes target/bench/<scenario>.json.
 #
 #   scripts/bench.sh verify|query|throughput|flood|scale|batch|catchup|statesync [scenario options]
 #   scripts/bench.sh all                    # every scenario, default sizes
@@ -11,8 +12,8 @@ cd "$(dirname "$0")/.."
 
 scripts/ensure-deps.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/yrd-target}"
-echo "==> building yrd (release)"
-cargo build --release --locked -p yrd-node --bin yrd
+echo "==> building yrd and yrd-bench (release)"
+cargo build --release --locked -p yrd-node --bin yrd -p yrd-bench
 yrd="$CARGO_TARGET_DIR/release/yrd"
 if [ "${1:-}" = "all" ]; then
   shift

@@ -106,7 +106,7 @@ pub async fn call(
 ) -> Result<Value, ErrorObjectOwned> {
     let request = json!({ "jsonrpc": "2.0", "id": 7, "method": method, "params": params });
     let reply = raw::post(addr, &request.to_string()).await;
-    let body = reply.json();
+    let body = reply.json().expect("a JSON body");
     assert_eq!(body["jsonrpc"], "2.0", "{body}");
     if let Some(error) = body.get("error") {
         return Err(serde_json::from_value(error.clone()).unwrap());

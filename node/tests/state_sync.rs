@@ -19,8 +19,8 @@ use yrd_node::network::{
     self, BootstrapPeer, Multiaddr, NetworkConfig, NetworkEvent, NetworkHandle,
     public_key_from_secret,
 };
-use yrd_node::proof::certify::{Certifier, store_certified_blocks};
 use yrd_node::storage::{RangeChunk, Store, StoreConfig};
+use yrd_testkit::{Certifier, store_certified_blocks};
 use yrd_verifier::chain_spec::ChainSpec;
 
 /// Small chunks, so the restore takes dozens of them and every peer is asked.

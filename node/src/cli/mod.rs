@@ -73,7 +73,8 @@ pub enum Command {
     /// Check a verifiable answer offline against the genesis file, or ask a node about a
     /// licence and check its answer (docs/PROOFS.md).
     Verify(verify::VerifyArgs),
-    /// Run a benchmark scenario and write target/bench/<scenario>.json (docs/PERFORMANCE.md).
+    /// Run a benchmark scenario and write target/bench/<scenario>.json (docs/PERFORMANCE.md):
+    /// runs the `yrd-bench` binary beside this one with the same arguments.
     Bench(bench::BenchArgs),
     /// Back up a stopped node's database: a checkpoint and a manifest of every file's blake3.
     Backup {
@@ -121,6 +122,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Restore { from, config } => backup::restore(&from, &config),
         Command::Tx(args) => tx::run(args),
         Command::Verify(args) => verify::run(args),
-        Command::Bench(args) => bench::run(args),
+        Command::Bench(args) => bench::run(args, &cli.log_format, cli.verbose),
     }
 }

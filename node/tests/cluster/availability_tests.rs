@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::harness::{Cluster, Rpc, Signer, serial, submit, timestamp_payload};
+use crate::harness::{Cluster, Rpc, RpcExt, Signer, chain, serial, timestamp_payload};
 
 const WAIT: Duration = Duration::from_secs(60);
 /// Transactions the load generator submits per second (spread over the nodes it is given).
@@ -27,13 +27,13 @@ fn steady_load(
         let mut turn = 0usize;
         let pause = Duration::from_millis(1_000 / LOAD_PER_SECOND);
         while !stop.load(Ordering::SeqCst) {
-            let tx = signer.sign(timestamp_payload(signer.next_nonce), 100_000);
+            let tx = signer.sign(&chain(), timestamp_payload(signer.next_nonce), 100_000);
             // The same transaction goes to the next node until one acknowledges it: a nonce gap
             // would hold back every later transaction of this signer.
             loop {
                 let rpc = &targets[turn % targets.len()];
                 turn += 1;
-                match submit(rpc, &tx) {
+                match rpc.submit(&tx) {
                     Ok(hash) => {
                         acknowledged.push(hash);
                         break;
@@ -136,8 +136,11 @@ fn two_of_four_down_stops_commits_without_divergence_and_one_back_resumes_them()
     std::thread::sleep(Duration::from_secs(3));
     let halted = [cluster.height(0), cluster.height(1)];
     let mut signer = Signer::new(cluster.authority_key("shanghai"), 0);
-    let tx = signer.sign(timestamp_payload(1), 100_000);
-    let hash = submit(&cluster.rpc(0), &tx).expect("a node without quorum still admits");
+    let tx = signer.sign(&chain(), timestamp_payload(1), 100_000);
+    let hash = cluster
+        .rpc(0)
+        .submit(&tx)
+        .expect("a node without quorum still admits");
     std::thread::sleep(Duration::from_secs(5));
     assert_eq!(
         [cluster.height(0), cluster.height(1)],

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use yrd_contracts::licence_id::{LicenceId, licence_commitment};
 
-use crate::harness::{Cluster, serial};
+use crate::harness::{Cluster, RpcExt, serial};
 
 const A: usize = 0;
 const B: usize = 1;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::harness::{Cluster, serial};
+use crate::harness::{Cluster, RpcExt, serial};
 
 const WAIT: Duration = Duration::from_secs(60);
 

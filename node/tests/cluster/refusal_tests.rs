@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::harness::{Cluster, serial, sign_with_nonce, submit, timestamp_payload};
+use yrd_testkit::sign_tx;
+
+use crate::harness::{Cluster, RpcExt, chain, serial, timestamp_payload};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -72,18 +74,22 @@ fn outsider_key_cannot_join_and_bad_transactions_and_requests_are_refused() {
         .expect("counter");
 
     // Forged: a signature bit flipped, and a body changed after signing.
-    let mut forged = sign_with_nonce(&key, 0, timestamp_payload(10), 100_000);
+    let mut forged = sign_tx(&chain(), &key, 0, timestamp_payload(10), 100_000);
     forged.signature[5] ^= 0x01;
-    let error = submit(&rpc, &forged).expect_err("a forged signature is refused");
+    let error = rpc
+        .submit(&forged)
+        .expect_err("a forged signature is refused");
     assert_eq!(error.code, -33010, "{error:?}");
     assert_eq!(error.data["name"], "BadSignature", "{error:?}");
-    let mut altered = sign_with_nonce(&key, 0, timestamp_payload(11), 100_000);
+    let mut altered = sign_tx(&chain(), &key, 0, timestamp_payload(11), 100_000);
     altered.body.payload = timestamp_payload(12);
-    let error = submit(&rpc, &altered).expect_err("an altered body is refused");
+    let error = rpc
+        .submit(&altered)
+        .expect_err("an altered body is refused");
     assert_eq!(error.data["code"], 106, "{error:?}");
 
     // Not canonical: trailing bytes after a valid envelope.
-    let good = sign_with_nonce(&key, 0, timestamp_payload(13), 100_000);
+    let good = sign_tx(&chain(), &key, 0, timestamp_payload(13), 100_000);
     let mut trailing = good.to_bytes();
     trailing.push(0);
     let error = rpc
@@ -94,20 +100,25 @@ fn outsider_key_cannot_join_and_bad_transactions_and_requests_are_refused() {
     // Another chain's transaction.
     let mut other_chain = good.body.clone();
     other_chain.chain_id = yrd_contracts::ChainId("another-chain".into());
-    let error = submit(&rpc, &other_chain.sign(&key)).expect_err("wrong chain is refused");
+    let error = rpc
+        .submit(&other_chain.sign(&key))
+        .expect_err("wrong chain is refused");
     assert_eq!(error.code, -33013, "{error:?}");
 
     // Replayed: once committed, the same bytes (at any node) and the same nonce are refused.
-    let hash = submit(&rpc, &good).expect("a good transaction is admitted");
+    let hash = rpc.submit(&good).expect("a good transaction is admitted");
     cluster.wait_committed(0, &hash, WAIT);
     for i in 0..4 {
         let status = cluster.wait_committed(i, &hash, WAIT);
         assert_eq!(status["receipt"]["code"], 0, "{status}");
-        let error = submit(&cluster.rpc(i), &good).expect_err("a replay is refused");
+        let error = cluster
+            .rpc(i)
+            .submit(&good)
+            .expect_err("a replay is refused");
         assert_eq!(error.code, -33012, "node {i}: {error:?}");
     }
-    let reused = sign_with_nonce(&key, 0, timestamp_payload(14), 100_000);
-    let error = submit(&rpc, &reused).expect_err("a spent nonce is refused");
+    let reused = sign_tx(&chain(), &key, 0, timestamp_payload(14), 100_000);
+    let error = rpc.submit(&reused).expect_err("a spent nonce is refused");
     assert_eq!(error.code, -33010, "{error:?}");
     assert_eq!(error.data["name"], "BadNonce", "{error:?}");
 
@@ -154,8 +165,8 @@ fn outsider_key_cannot_join_and_bad_transactions_and_requests_are_refused() {
     // The node keeps serving and committing.
     let height = cluster.height(0);
     cluster.wait_height(0, height + 2, WAIT);
-    let next = sign_with_nonce(&key, 1, timestamp_payload(15), 100_000);
-    let hash = submit(&rpc, &next).expect("still admitting");
+    let next = sign_tx(&chain(), &key, 1, timestamp_payload(15), 100_000);
+    let hash = rpc.submit(&next).expect("still admitting");
     cluster.wait_committed(3, &hash, WAIT);
     assert!(cluster.is_running(0));
 }
@@ -168,8 +179,8 @@ fn anonymous_tx_submit_is_refused_before_the_mempool_and_creates_no_state() {
     // A fresh key: no issuer, authority, validator or DID role anywhere in state.
     let anonymous = ed25519_dalek::SigningKey::from_bytes(&[0x5a; 32]);
     let signer = hex::encode(anonymous.verifying_key().to_bytes());
-    let tx = sign_with_nonce(&anonymous, 0, timestamp_payload(20), 100_000);
-    let error = submit(&rpc, &tx).expect_err("a role-less signer is refused");
+    let tx = sign_tx(&chain(), &anonymous, 0, timestamp_payload(20), 100_000);
+    let error = rpc.submit(&tx).expect_err("a role-less signer is refused");
     assert_eq!(error.code, -33010, "{error:?}");
     assert_eq!(error.data["code"], 109, "{error:?}");
     assert_eq!(error.data["name"], "UnregisteredSigner", "{error:?}");

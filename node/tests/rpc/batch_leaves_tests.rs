@@ -14,7 +14,9 @@ use yrd_node::rpc::RpcConfig;
 use yrd_node::rpc::batch_leaves::sign_batch_leaves;
 use yrd_node::rpc::error::{BATCH_LEAVES_NOT_SIGNED, BATCH_LEAVES_QUOTA, NOT_FOUND};
 
-use crate::fake::sign;
+use yrd_testkit::sign_tx;
+
+use crate::fake::EXPIRY_HEIGHT;
 use crate::fixture::{Fixture, UNCONDITIONAL_TYPE, issuer_uscc, key};
 use crate::{Harness, error_data, test_config, within};
 
@@ -24,7 +26,7 @@ fn accredit_second_issuer(fixture: &Fixture) -> (SigningKey, Uscc) {
     let uscc = Uscc::with_check_character("91310000MA1FL0002").unwrap();
     let did = DidId::derive(&fixture.shanghai.verifying_key().to_bytes(), 9);
     let outcome = fixture.node.commit(&[
-        sign(
+        sign_tx(
             &fixture.chain,
             &fixture.shanghai,
             9,
@@ -33,8 +35,9 @@ fn accredit_second_issuer(fixture: &Fixture) -> (SigningKey, Uscc) {
                 controller_key: issuer.verifying_key().to_bytes(),
                 services: Vec::new(),
             }),
+            EXPIRY_HEIGHT,
         ),
-        sign(
+        sign_tx(
             &fixture.chain,
             &fixture.shanghai,
             10,
@@ -44,6 +47,7 @@ fn accredit_second_issuer(fixture: &Fixture) -> (SigningKey, Uscc) {
                 uscc: uscc.clone(),
                 licence_types: vec![LicenceTypeCode(UNCONDITIONAL_TYPE.into())],
             }),
+            EXPIRY_HEIGHT,
         ),
     ]);
     assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
@@ -58,7 +62,7 @@ fn anchor_batch(
     leaves: &[[u8; 32]],
 ) -> BatchTree {
     let tree = BatchTree::build(leaves.to_vec()).unwrap();
-    let outcome = fixture.node.commit(&[sign(
+    let outcome = fixture.node.commit(&[sign_tx(
         &fixture.chain,
         issuer,
         nonce,
@@ -67,6 +71,7 @@ fn anchor_batch(
             count: leaves.len() as u64,
             licence_type: LicenceTypeCode(UNCONDITIONAL_TYPE.into()),
         }),
+        EXPIRY_HEIGHT,
     )]);
     assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
     tree

@@ -10,7 +10,9 @@ use yrd_contracts::{ChainId, SignedTx};
 use yrd_node::rpc::error::{DUPLICATE_TX, INVALID_PARAMS, MEMPOOL_FULL, NOT_FOUND, TX_REJECTED};
 use yrd_node::rpc::{HeadInfo, NodeStatus};
 
-use crate::fake::{FakeNode, GENESIS_TIME_MS, sign};
+use yrd_testkit::sign_tx;
+
+use crate::fake::{EXPIRY_HEIGHT, FakeNode, GENESIS_TIME_MS};
 use crate::fixture::{Fixture, genesis, suspend};
 use crate::{Harness, call_err, error_data, still_serving, test_config, within};
 
@@ -199,11 +201,12 @@ async fn invalid_transactions_are_rejected_with_their_tx_error() {
             assert!(data["message"].as_str().is_some_and(|m| !m.is_empty()));
         };
         // Stale nonce: the issuer's nonce 0 was used by the fixture.
-        let stale = sign(
+        let stale = sign_tx(
             &fixture.chain,
             &fixture.issuer,
             0,
             suspend(fixture.unconditional),
+            EXPIRY_HEIGHT,
         );
         expect(
             call_err(addr, "tx_submit", json!([tx_hex(&stale)])).await,
@@ -212,24 +215,33 @@ async fn invalid_transactions_are_rejected_with_their_tx_error() {
         );
         // Bad signature.
         let forged = crate::fixture::key(99);
-        let mut tx = sign(
+        let mut tx = sign_tx(
             &fixture.chain,
             &fixture.issuer,
             3,
             suspend(fixture.unconditional),
+            EXPIRY_HEIGHT,
         );
-        tx.signature = sign(&fixture.chain, &forged, 3, suspend(fixture.unconditional)).signature;
+        tx.signature = sign_tx(
+            &fixture.chain,
+            &forged,
+            3,
+            suspend(fixture.unconditional),
+            EXPIRY_HEIGHT,
+        )
+        .signature;
         expect(
             call_err(addr, "tx_submit", json!([tx_hex(&tx)])).await,
             106,
             "BadSignature",
         );
         // Wrong chain.
-        let other_chain = sign(
+        let other_chain = sign_tx(
             &ChainId("other".into()),
             &fixture.issuer,
             3,
             suspend(fixture.unconditional),
+            EXPIRY_HEIGHT,
         );
         expect(
             call_err(addr, "tx_submit", json!([tx_hex(&other_chain)])).await,

@@ -202,7 +202,7 @@ async fn did_resolution_http_binding() {
             assert_eq!(found.status, 200);
             let content_type = found.header("content-type").unwrap().to_owned();
             assert_eq!(content_type, "application/did-resolution");
-            let body = found.json();
+            let body = found.json().expect("a JSON body");
             assert_eq!(body["didDocument"]["id"], f.issuer_did.to_string());
             assert_eq!(body["didDocumentMetadata"]["deactivated"], false);
             // The header's value includes the metadata's contentType.
@@ -226,7 +226,7 @@ async fn did_resolution_http_binding() {
             let document = raw::get(addr, &path(&f.issuer_did.to_string()), Some(accept)).await;
             assert_eq!(document.status, 200);
             assert_eq!(document.header("content-type"), Some(media_type));
-            let doc = document.json();
+            let doc = document.json().expect("a JSON body");
             assert_eq!(doc["id"], f.issuer_did.to_string());
             assert_eq!(doc["@context"][0], "https://www.w3.org/ns/did/v1");
             assert!(doc.get("didResolutionMetadata").is_none());
@@ -249,11 +249,14 @@ async fn did_resolution_http_binding() {
         )
         .await;
         assert_eq!(old.status, 200);
-        assert_eq!(old.json()["didDocumentMetadata"]["versionId"], "1");
+        assert_eq!(
+            old.json().expect("a JSON body")["didDocumentMetadata"]["versionId"],
+            "1"
+        );
 
         let deactivated = raw::get(addr, &path(&f.firm_did.to_string()), None).await;
         assert_eq!(deactivated.status, 410);
-        let body = deactivated.json();
+        let body = deactivated.json().expect("a JSON body");
         assert_eq!(body["didDocumentMetadata"]["deactivated"], true);
         assert_eq!(body["didDocument"]["id"], f.firm_did.to_string());
 
@@ -280,7 +283,7 @@ async fn did_resolution_http_binding() {
                 reply.header("content-type"),
                 Some("application/did-resolution")
             );
-            let body = reply.json();
+            let body = reply.json().expect("a JSON body");
             let error = &body["didResolutionMetadata"]["error"];
             assert_eq!(error["type"], error_type(name), "{did}");
             assert!(error["title"].is_string() && error["detail"].is_string());
@@ -288,7 +291,10 @@ async fn did_resolution_http_binding() {
             assert!(body["didDocumentMetadata"].is_object());
         }
         // Not found is proven too: the proof of absence verifies.
-        let absent = raw::get(addr, &path(&unknown), None).await.json();
+        let absent = raw::get(addr, &path(&unknown), None)
+            .await
+            .json()
+            .expect("a JSON body");
         let proof: ProvenAnswer =
             serde_json::from_value(absent["didResolutionMetadata"]["ledgerProof"].clone()).unwrap();
         verify_answer(&f.node.spec, &proof).unwrap();
@@ -304,7 +310,7 @@ async fn did_resolution_http_binding() {
         let html = raw::get(addr, &path(&f.issuer_did.to_string()), Some("text/html")).await;
         assert_eq!(html.status, 406);
         assert_eq!(
-            html.json()["didResolutionMetadata"]["error"]["type"],
+            html.json().expect("a JSON body")["didResolutionMetadata"]["error"]["type"],
             error_type("REPRESENTATION_NOT_SUPPORTED")
         );
 
@@ -315,7 +321,8 @@ async fn did_resolution_http_binding() {
             Some("application/did"),
         )
         .await
-        .json();
+        .json()
+        .expect("a JSON body");
         let method_id = document["verificationMethod"][0]["id"]
             .as_str()
             .unwrap()
@@ -335,7 +342,7 @@ async fn did_resolution_http_binding() {
             dereferenced.header("content-type"),
             Some("application/did-url-dereferencing")
         );
-        let body = dereferenced.json();
+        let body = dereferenced.json().expect("a JSON body");
         assert_eq!(body["contentStream"]["id"], method_id);
         assert!(body["contentMetadata"].is_object());
         assert!(body["dereferencingMetadata"]["contentType"].is_string());
@@ -353,7 +360,7 @@ async fn did_resolution_http_binding() {
         )
         .await;
         assert_eq!(unlisted.status, 404);
-        let body = unlisted.json();
+        let body = unlisted.json().expect("a JSON body");
         assert!(body["contentStream"].is_null());
         assert_eq!(
             body["dereferencingMetadata"]["error"]["type"],

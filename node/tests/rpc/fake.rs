@@ -8,13 +8,9 @@ use std::sync::{Arc, Condvar, Mutex, RwLock};
 use ed25519_dalek::SigningKey;
 use tokio::sync::broadcast;
 use yrd_contracts::tree::MemoryTreeStore;
-use yrd_contracts::tx::TxPayload;
 use yrd_contracts::types::TxHash;
-use yrd_contracts::{
-    BlockContext, ChainId, ReadError, SignedTx, State, StateReader, TxBody, TxError,
-};
+use yrd_contracts::{BlockContext, ChainId, ReadError, SignedTx, State, StateReader, TxError};
 use yrd_node::host::batch_leaves;
-use yrd_node::proof::certify::Certifier;
 use yrd_node::rpc::backend::{
     BatchInclusion, BatchLeavesError, LeavesSubmission, ProofAnchor, ProverHandle,
 };
@@ -22,6 +18,7 @@ use yrd_node::rpc::{
     BackendError, BlockRef, BlockView, HeadInfo, LicenceStatusChange, NodeRole, NodeStatus,
     PeerView, ReceiptView, RpcBackend, StateHandle, StoredTx, SubmitError, TxStatus,
 };
+use yrd_testkit::Certifier;
 use yrd_verifier::chain_spec::ChainSpec;
 
 /// The latest certified anchor: (state version, header, certificate).
@@ -525,16 +522,4 @@ impl RpcBackend for FakeNode {
     fn subscribe_licence_status(&self) -> broadcast::Receiver<LicenceStatusChange> {
         self.statuses.subscribe()
     }
-}
-
-/// Signs `payload` as `key` with `nonce` for `chain`.
-pub fn sign(chain: &ChainId, key: &SigningKey, nonce: u64, payload: TxPayload) -> SignedTx {
-    TxBody {
-        chain_id: chain.clone(),
-        signer: key.verifying_key().to_bytes(),
-        nonce,
-        expiry_height: EXPIRY_HEIGHT,
-        payload,
-    }
-    .sign(key)
 }

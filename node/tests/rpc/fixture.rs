@@ -14,7 +14,9 @@ use yrd_contracts::tx::{
 use yrd_contracts::types::{DataClass, Digest32, LicenceTypeCode, ProvinceCode};
 use yrd_contracts::{ChainId, DidId, Genesis, GenesisAuthority, Parameters, SignedTx};
 
-use super::fake::{FakeNode, GENESIS_TIME_MS, sign};
+use yrd_testkit::sign_tx;
+
+use super::fake::{EXPIRY_HEIGHT, FakeNode, GENESIS_TIME_MS};
 
 pub const UNCONDITIONAL_TYPE: &str = "U1";
 pub const CONDITIONAL_TYPE: &str = "C1";
@@ -144,47 +146,54 @@ impl Fixture {
         let stranger_did = DidId::derive(&sh, 6);
 
         assert_all_succeeded(&node.commit(&[
-            sign(
+            sign_tx(
                 &chain,
                 &shanghai,
                 0,
                 licence_type(UNCONDITIONAL_TYPE, DataClass::Unconditional),
+                EXPIRY_HEIGHT,
             ),
-            sign(
+            sign_tx(
                 &chain,
                 &shanghai,
                 1,
                 licence_type(CONDITIONAL_TYPE, DataClass::Conditional),
+                EXPIRY_HEIGHT,
             ),
-            sign(
+            sign_tx(
                 &chain,
                 &shanghai,
                 2,
                 licence_type(NON_OPEN_TYPE, DataClass::NonOpen),
+                EXPIRY_HEIGHT,
             ),
-            sign(
+            sign_tx(
                 &chain,
                 &shanghai,
                 3,
                 did_create(SubjectKind::Issuer, &issuer),
+                EXPIRY_HEIGHT,
             ),
-            sign(
+            sign_tx(
                 &chain,
                 &shanghai,
                 4,
                 did_create(SubjectKind::Verifier, &verifier),
+                EXPIRY_HEIGHT,
             ),
-            sign(
+            sign_tx(
                 &chain,
                 &shanghai,
                 5,
                 did_create(SubjectKind::Organisation, &firm),
+                EXPIRY_HEIGHT,
             ),
-            sign(
+            sign_tx(
                 &chain,
                 &shanghai,
                 6,
                 did_create(SubjectKind::Verifier, &stranger),
+                EXPIRY_HEIGHT,
             ),
         ]));
         let mut types: Vec<LicenceTypeCode> = [UNCONDITIONAL_TYPE, CONDITIONAL_TYPE, NON_OPEN_TYPE]
@@ -193,7 +202,7 @@ impl Fixture {
             .collect();
         types.sort();
         assert_all_succeeded(&node.commit(&[
-            sign(
+            sign_tx(
                 &chain,
                 &shanghai,
                 7,
@@ -203,16 +212,18 @@ impl Fixture {
                     uscc: issuer_uscc(),
                     licence_types: types,
                 }),
+                EXPIRY_HEIGHT,
             ),
-            sign(
+            sign_tx(
                 &chain,
                 &shanghai,
                 8,
                 TxPayload::RegisterVerifier {
                     verifier: verifier_did,
                 },
+                EXPIRY_HEIGHT,
             ),
-            sign(
+            sign_tx(
                 &chain,
                 &jiangsu,
                 0,
@@ -221,25 +232,40 @@ impl Fixture {
                     issuing_province: ProvinceCode::SHANGHAI,
                     condition: None,
                 }),
+                EXPIRY_HEIGHT,
             ),
         ]));
         let (unconditional, conditional, non_open) = ([0xa1; 32], [0xc1; 32], [0xe1; 32]);
-        let anchor_tx = sign(
+        let anchor_tx = sign_tx(
             &chain,
             &issuer,
             0,
             anchor(unconditional, UNCONDITIONAL_TYPE),
+            EXPIRY_HEIGHT,
         );
         assert_all_succeeded(&node.commit(&[
             anchor_tx.clone(),
-            sign(&chain, &issuer, 1, anchor(conditional, CONDITIONAL_TYPE)),
-            sign(&chain, &issuer, 2, anchor(non_open, NON_OPEN_TYPE)),
+            sign_tx(
+                &chain,
+                &issuer,
+                1,
+                anchor(conditional, CONDITIONAL_TYPE),
+                EXPIRY_HEIGHT,
+            ),
+            sign_tx(
+                &chain,
+                &issuer,
+                2,
+                anchor(non_open, NON_OPEN_TYPE),
+                EXPIRY_HEIGHT,
+            ),
         ]));
-        assert_all_succeeded(&node.commit(&[sign(
+        assert_all_succeeded(&node.commit(&[sign_tx(
             &chain,
             &firm,
             0,
             TxPayload::DidDeactivate { did: firm_did },
+            EXPIRY_HEIGHT,
         )]));
         Self {
             node,
@@ -264,7 +290,13 @@ impl Fixture {
 
     /// Signs a transaction of the issuer with its next nonce.
     pub fn issuer_tx(&mut self, payload: TxPayload) -> SignedTx {
-        let tx = sign(&self.chain, &self.issuer, self.issuer_nonce, payload);
+        let tx = sign_tx(
+            &self.chain,
+            &self.issuer,
+            self.issuer_nonce,
+            payload,
+            EXPIRY_HEIGHT,
+        );
         self.issuer_nonce += 1;
         tx
     }

@@ -34,7 +34,7 @@ async fn malformed_requests_get_json_rpc_errors_and_the_server_keeps_serving() {
         ];
         for (body, code) in cases {
             let reply = raw::post(addr, body).await;
-            let json = reply.json();
+            let json = reply.json().expect("a JSON body");
             assert_eq!(json["error"]["code"], code, "{body:?} -> {json}");
             assert_eq!(json["jsonrpc"], "2.0");
             still_serving(addr).await;
@@ -69,10 +69,10 @@ async fn request_body_limit_over_http_and_websocket() {
         let addr = harness.addr;
         let at_limit = raw::post(addr, &request_of_size(1_024)).await;
         assert_eq!(at_limit.status, 200);
-        assert_eq!(at_limit.json()["result"]["height"], 4);
+        assert_eq!(at_limit.json().expect("a JSON body")["result"]["height"], 4);
         let over = raw::post(addr, &request_of_size(1_025)).await;
         assert_eq!(over.status, 413);
-        let error = over.json();
+        let error = over.json().expect("a JSON body");
         assert_eq!(error["error"]["code"], -32007);
         assert!(error["id"].is_null());
         still_serving(addr).await;
@@ -109,13 +109,19 @@ async fn batch_length_limit() {
         };
         let harness = Harness::start_with(config, Fixture::build()).await;
         let addr = harness.addr;
-        let at_limit = raw::post(addr, &batch_of(3)).await.json();
+        let at_limit = raw::post(addr, &batch_of(3))
+            .await
+            .json()
+            .expect("a JSON body");
         let answers = at_limit.as_array().expect("a batch answer");
         assert_eq!(answers.len(), 3);
         assert!(answers.iter().all(|a| a["result"]["height"] == 4));
-        let over = raw::post(addr, &batch_of(4)).await.json();
+        let over = raw::post(addr, &batch_of(4))
+            .await
+            .json()
+            .expect("a JSON body");
         assert_eq!(over["error"]["code"], -32010, "{over}");
-        let empty = raw::post(addr, "[]").await.json();
+        let empty = raw::post(addr, "[]").await.json().expect("a JSON body");
         assert_eq!(empty["error"]["code"], -32600, "{empty}");
         // A batch mixing a good call, an unknown method and an invalid entry answers each.
         let mixed = json!([
@@ -123,7 +129,10 @@ async fn batch_length_limit() {
             { "jsonrpc": "2.0", "id": 2, "method": "nope" },
             { "foo": "bar" },
         ]);
-        let mixed = raw::post(addr, &mixed.to_string()).await.json();
+        let mixed = raw::post(addr, &mixed.to_string())
+            .await
+            .json()
+            .expect("a JSON body");
         let mixed = mixed.as_array().unwrap();
         assert_eq!(mixed.len(), 3);
         assert_eq!(mixed[1]["error"]["code"], -32601);
@@ -138,7 +147,10 @@ async fn batch_length_limit() {
             Fixture::build(),
         )
         .await;
-        let refused = raw::post(disabled.addr, &batch_of(1)).await.json();
+        let refused = raw::post(disabled.addr, &batch_of(1))
+            .await
+            .json()
+            .expect("a JSON body");
         assert_eq!(refused["error"]["code"], -32005, "{refused}");
         still_serving(disabled.addr).await;
     })

@@ -19,7 +19,7 @@ async fn health_reports_height_and_sync_state() {
                 .unwrap()
                 .starts_with("application/json")
         );
-        let body = reply.json();
+        let body = reply.json().expect("a JSON body");
         assert_eq!(body["status"], "ok");
         assert_eq!(body["height"], 4);
         assert_eq!(body["syncing"], false);

@@ -1,35 +1,15 @@
-//! Byte-level HTTP/1.1 and WebSocket clients, for requests a well-behaved client library would
-//! refuse to send (malformed JSON, oversized bodies, wrong content types).
+//! Byte-level clients, for requests a well-behaved client library would refuse to send (malformed
+//! JSON, oversized bodies, wrong content types): HTTP/1.1 through `yrd_testkit::http`, panicking
+//! on a transport failure as a test should, and a minimal WebSocket client.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+pub use yrd_testkit::http::HttpReply;
 
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A parsed HTTP response.
-#[derive(Debug)]
-pub struct HttpReply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-impl HttpReply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
-    }
-}
 
 /// Sends one request with `Connection: close` and reads the whole answer.
 pub async fn http(
@@ -39,23 +19,9 @@ pub async fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> HttpReply {
-    let mut stream = tokio::time::timeout(IO_TIMEOUT, TcpStream::connect(addr))
+    yrd_testkit::http::request_async(addr, method, path, headers, body)
         .await
-        .unwrap()
-        .unwrap();
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    stream.write_all(request.as_bytes()).await.unwrap();
-    stream.write_all(body).await.unwrap();
-    let mut raw = Vec::new();
-    tokio::time::timeout(IO_TIMEOUT, stream.read_to_end(&mut raw))
-        .await
-        .unwrap()
-        .unwrap();
-    parse_http(&raw)
+        .unwrap_or_else(|e| panic!("{method} {path} at {addr}: {e}"))
 }
 
 /// A JSON-RPC POST of `body`.
@@ -74,55 +40,6 @@ pub async fn post(addr: SocketAddr, body: &str) -> HttpReply {
 pub async fn get(addr: SocketAddr, path: &str, accept: Option<&str>) -> HttpReply {
     let headers: Vec<(&str, &str)> = accept.map(|a| vec![("Accept", a)]).unwrap_or_default();
     http(addr, "GET", path, &headers, b"").await
-}
-
-fn parse_http(raw: &[u8]) -> HttpReply {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("no header end");
-    let head = std::str::from_utf8(&raw[..split]).unwrap();
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    let mut body = raw[split + 4..].to_vec();
-    let chunked = headers.iter().any(|(n, v)| {
-        n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
-    });
-    if chunked {
-        body = dechunk(&body);
-    }
-    HttpReply {
-        status,
-        headers,
-        body: String::from_utf8(body).unwrap(),
-    }
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = data.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16)
-                .unwrap();
-        data = &data[line_end + 2..];
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&data[..size]);
-        data = &data[size + 2..];
-    }
 }
 
 /// A minimal WebSocket client: text frames only, client frames masked as RFC 6455 requires.

@@ -16,7 +16,7 @@ use yrd_contracts::tx::{
     AnchorBatch, AnchorLicence, LicenceStatusChange, LicenceTarget, StatusReason, TxPayload,
 };
 use yrd_contracts::types::LicenceTypeCode;
-use yrd_node::proof::certify::Certifier;
+use yrd_testkit::Certifier;
 use yrd_verifier::chain_spec::ChainSpec;
 use yrd_verifier::verdict::describe;
 use yrd_verifier::{HexBytes, ProvenAnswer, verify_answer};

@@ -1,20 +1,50 @@
 //! Every benchmark scenario at smoke size, so the suite cannot rot: each runs end to end with the
-//! real binary (networks of real `yrd node` processes where the scenario has one), prints its
+//! real binaries (networks of real `yrd node` processes where the scenario has one), prints its
 //! table and writes a JSON report holding figures, targets and the machine's reference figures.
 //! The figures of a smoke run mean nothing; `yrd bench <scenario>` without `--smoke` measures.
+//!
+//! `yrd-bench` runs the `yrd` binary beside it. Cargo builds this package's own binary for these
+//! tests but not another package's, so `yrd` must be built into the same folder:
+//! `cargo test --workspace` does that (the node's own tests need it), as does
+//! `cargo build -p yrd-node --bin yrd`.
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
 
+/// The benchmark binary Cargo built for these tests.
+const YRD_BENCH: &str = env!("CARGO_BIN_EXE_yrd-bench");
+
+/// The `yrd` binary beside it.
+fn yrd() -> PathBuf {
+    let yrd = std::path::Path::new(YRD_BENCH)
+        .with_file_name(format!("yrd{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        yrd.is_file(),
+        "{} is not built: run `cargo build -p yrd-node --bin yrd` (or `cargo test --workspace`)",
+        yrd.display()
+    );
+    yrd
+}
+
 fn smoke(scenarios: &[&str]) {
     let out = tempfile::tempdir().expect("temporary folder");
-    for &scenario in scenarios {
-        let output = Command::new(env!("CARGO_BIN_EXE_yrd"))
-            .args(["bench", scenario, "--smoke", "--out-dir"])
+    let yrd = yrd();
+    for (n, &scenario) in scenarios.iter().enumerate() {
+        // The first through `yrd bench` (the forwarder in the node binary), the rest directly.
+        let mut command = if n == 0 {
+            let mut command = Command::new(&yrd);
+            command.arg("bench");
+            command
+        } else {
+            Command::new(YRD_BENCH)
+        };
+        let output = command
+            .args([scenario, "--smoke", "--out-dir"])
             .arg(out.path())
             .output()
-            .expect("running yrd bench");
+            .expect("running the benchmark");
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(

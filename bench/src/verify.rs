@@ -5,16 +5,16 @@ use std::time::{Duration, Instant};
 
 use yrd_contracts::tree::MemoryTreeStore;
 use yrd_contracts::types::ProvinceCode;
-use yrd_node::proof::certify::Certifier;
 use yrd_node::proof::collect::prove_with;
 use yrd_node::rpc::backend::ProofAnchor;
+use yrd_testkit::Certifier;
 use yrd_verifier::query::{LicenceVerifyParams, ProvenQuery};
 use yrd_verifier::{ProvenAnswer, verify_answer};
 
-use super::Common;
-use super::chain::{Builder, validator_seeds};
-use super::net::commitment;
-use super::report::Report;
+use crate::Common;
+use crate::chain::{Builder, validator_seeds};
+use crate::net::commitment;
+use crate::report::Report;
 
 /// `yrd bench verify` arguments.
 #[derive(Debug, clap::Args)]
@@ -54,7 +54,7 @@ pub fn run(args: &VerifyArgs, common: &Common) -> anyhow::Result<Report> {
     let mut built: Vec<ProvenAnswer> = Vec::with_capacity(answers);
     for i in 0..answers as u64 {
         let query = ProvenQuery::LicenceVerify(LicenceVerifyParams {
-            issuer: super::net::issuer_uscc(0),
+            issuer: crate::net::issuer_uscc(0),
             commitment: commitment(0, (i * 7_919) % licences.max(1)),
             region: ProvinceCode::JIANGSU,
             verifier_did: None,

@@ -14,12 +14,13 @@ use yrd_contracts::types::LicenceTypeCode;
 use yrd_verifier::chain_spec::ChainSpec;
 use yrd_verifier::{Evaluation, ProvenAnswer, verify_answer};
 
-use super::Common;
-use super::net::{
-    BENCH_TYPE, LocalNet, commitment, runtime, setup_issuers, submit, wait_committed,
+use crate::Common;
+use crate::net::{
+    self, BENCH_EXPIRY_HEIGHT, BENCH_TYPE, commitment, runtime, setup_issuers, submit,
+    wait_committed,
 };
-use super::query::bulk_tweaks;
-use super::report::{Report, Target};
+use crate::query::bulk_tweaks;
+use crate::report::{Report, Target};
 
 /// `yrd bench batch` arguments.
 #[derive(Debug, clap::Args)]
@@ -50,15 +51,15 @@ pub fn run(args: &BatchArgs, common: &Common) -> anyhow::Result<Report> {
             args.proven_sample,
         )
     };
-    let net = LocalNet::start(&common.work_dir.join("net"), 1, &bulk_tweaks())?;
-    let spec = ChainSpec::load(&net.dir.join("genesis.json"))?;
-    let client = net.client(0)?;
+    let net = net::start(&common.work_dir.join("net"), 1, 0, &bulk_tweaks())?;
+    let spec = ChainSpec::load(&net.dir().join("genesis.json"))?;
+    let client = net::node_client(&net, 0)?;
     let runtime = runtime()?;
     let mut issuer = runtime
         .block_on(setup_issuers(
             &client,
             &net.chain_id,
-            net.authority("shanghai")?,
+            net.authority_key("shanghai")?,
             1,
         ))?
         .pop()
@@ -87,8 +88,7 @@ pub fn run(args: &BatchArgs, common: &Common) -> anyhow::Result<Report> {
                     root: tree.root(),
                     count: leaves.len() as u64,
                     licence_type: LicenceTypeCode(BENCH_TYPE.into()),
-                }),
-            );
+                }), BENCH_EXPIRY_HEIGHT);
             last = submit(&client, &tx).await?;
         }
         let anchored_height = wait_committed(&client, &last, Duration::from_secs(120)).await?;
@@ -96,7 +96,7 @@ pub fn run(args: &BatchArgs, common: &Common) -> anyhow::Result<Report> {
         // Leave the leaves with the node.
         for (_, leaves, tree) in &batches {
             let hex_leaves: Vec<String> = leaves.iter().map(hex::encode).collect();
-            let uscc = super::net::issuer_uscc(0);
+            let uscc = crate::net::issuer_uscc(0);
             let signature = yrd_node::rpc::batch_leaves::sign_batch_leaves(
                 &issuer.key,
                 &net.chain_id,
@@ -122,7 +122,7 @@ pub fn run(args: &BatchArgs, common: &Common) -> anyhow::Result<Report> {
             let i = (k * 7_919) % total;
             let c = commitment(3, i);
             let inclusion: Value = client
-                .request("batch_getInclusionProof", rpc_params![super::net::issuer_uscc(0).to_string(), hex::encode(c)])
+                .request("batch_getInclusionProof", rpc_params![crate::net::issuer_uscc(0).to_string(), hex::encode(c)])
                 .await
                 .context("batch_getInclusionProof")?;
             let proof: BatchProof = serde_json::from_value(inclusion["proof"].clone())?;
@@ -139,7 +139,7 @@ pub fn run(args: &BatchArgs, common: &Common) -> anyhow::Result<Report> {
                         .request(
                             "licence_verify",
                             rpc_params![
-                                super::net::issuer_uscc(0).to_string(),
+                                crate::net::issuer_uscc(0).to_string(),
                                 hex::encode(c),
                                 310_000,
                                 Option::<String>::None,

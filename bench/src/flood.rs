@@ -27,10 +27,12 @@ use serde::Serialize;
 use serde_json::json;
 use yrd_contracts::ChainId;
 
-use super::Common;
-use super::net::{self, Account, LocalNet, Tweaks};
-use super::report::{Report, Target, quantile};
-use super::throughput::{Seen, lock, observe};
+use crate::Common;
+use yrd_testkit::{LocalNet, Signer};
+
+use crate::net::{self, BENCH_EXPIRY_HEIGHT};
+use crate::report::{Report, Target, quantile};
+use crate::throughput::{Seen, lock, observe};
 
 /// Validators of the bench network.
 const NODES: usize = 4;
@@ -115,16 +117,12 @@ pub fn run(args: &FloodArgs, common: &Common) -> anyhow::Result<Report> {
     let params = Params::new(args, common.smoke)?;
     // The RPC server must not be what refuses the flood: its limits are raised, the mempool's
     // are the defaults.
-    let tweaks = Tweaks {
-        consensus: String::new(),
-        rpc: net::LOAD_RPC_LIMITS.to_owned(),
-        mempool: String::new(),
-    };
+    let tweaks = net::load_rpc_limits();
     eprintln!(
         "starting a local {NODES}-validator network in {} ...",
         common.work_dir.display()
     );
-    let net = LocalNet::start(&common.work_dir.join("net"), NODES, &tweaks)?;
+    let net = net::start(&common.work_dir.join("net"), NODES, 0, &tweaks)?;
     let runtime = net::runtime()?;
     let outcome = runtime.block_on(measure(&net, &params))?;
     Ok(report(common, &params, &outcome))
@@ -174,7 +172,7 @@ struct Prepared {
 }
 
 fn sign_many(
-    account: &mut Account,
+    account: &mut Signer,
     chain: &ChainId,
     run: u64,
     first: u64,
@@ -183,7 +181,11 @@ fn sign_many(
     let from_ms = yrd_node::clock::unix_ms();
     (0..count as u64)
         .map(|i| {
-            let tx = account.sign(chain, net::anchor(net::commitment(run, first + i), from_ms));
+            let tx = account.sign(
+                chain,
+                net::anchor(net::commitment(run, first + i), from_ms),
+                BENCH_EXPIRY_HEIGHT,
+            );
             Prepared {
                 hash: hex::encode(tx.hash()),
                 hex: hex::encode(tx.to_bytes()),
@@ -366,7 +368,7 @@ fn settle(
 /// Returns each accepted transaction's hash and send time, and the refusals.
 async fn honest(
     client: HttpClient,
-    mut account: Account,
+    mut account: Signer,
     chain: ChainId,
     every: Duration,
     stop: Arc<AtomicBool>,
@@ -413,12 +415,17 @@ async fn honest(
 
 async fn measure(net: &LocalNet, params: &Params) -> anyhow::Result<Outcome> {
     let clients: Vec<HttpClient> = (0..NODES)
-        .map(|i| net.client(i))
+        .map(|i| net::node_client(net, i))
         .collect::<anyhow::Result<_>>()?;
     eprintln!("accrediting the flooder and the honest issuer ...");
-    let mut issuers = net::setup_issuers(&clients[0], &net.chain_id, net.authority("shanghai")?, 2)
-        .await
-        .context("setting up the issuers")?;
+    let mut issuers = net::setup_issuers(
+        &clients[0],
+        &net.chain_id,
+        net.authority_key("shanghai")?,
+        2,
+    )
+    .await
+    .context("setting up the issuers")?;
     let honest_account = issuers.pop().context("two issuers")?;
     let mut flooder = issuers.pop().context("two issuers")?;
 

@@ -1,34 +1,50 @@
-//! `yrd bench <scenario>`: the benchmark suite. Each scenario prints a table and writes
-//! `<out-dir>/<scenario>.json` with its figures, the machine's own reference figures measured in
-//! the same run (ed25519 and blake3 ceilings), and each target's ratio. `--smoke` runs a scenario
-//! at a tiny size so CI can check it still works; its figures mean nothing. docs/PERFORMANCE.md
-//! describes the method and keeps the latest figures.
+//! `yrd-bench <scenario>` (also run as `yrd bench <scenario>`, which forwards to this binary): the
+//! benchmark suite. Each scenario prints a table and writes `<out-dir>/<scenario>.json` with its
+//! figures, the machine's own reference figures measured in the same run (ed25519 and blake3
+//! ceilings), and each target's ratio. `--smoke` runs a scenario at a tiny size so CI can check it
+//! still works; its figures mean nothing. The scenarios that run a network start the `yrd` binary
+//! found beside this one. docs/PERFORMANCE.md describes the method and keeps the latest figures.
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
-pub mod batch;
-pub mod catchup;
-pub mod chain;
-pub mod flood;
-pub mod machine;
-pub mod net;
-pub mod query;
-pub mod report;
-pub mod scale;
-pub mod statesync;
-pub mod throughput;
-pub mod verify;
+mod batch;
+mod catchup;
+mod chain;
+mod flood;
+mod machine;
+mod net;
+mod query;
+mod report;
+mod scale;
+mod statesync;
+mod throughput;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Subcommand};
+use anyhow::bail;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+use yrd_node::rpc::verification_log::TARGET as VERIFICATION_LOG_TARGET;
 
 use self::machine::Machine;
 use self::report::Report;
 
-/// `yrd bench` arguments.
-#[derive(Debug, Args)]
+/// yrd-ledger's benchmark suite (docs/PERFORMANCE.md).
+#[derive(Debug, Parser)]
+#[command(name = "yrd-bench", version, about)]
 pub struct BenchArgs {
+    /// Log format: human or json.
+    #[arg(long, global = true, default_value = "human")]
+    pub log_format: String,
+    /// Debug-level logs.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
     /// The scenario.
     #[command(subcommand)]
     pub scenario: Scenario,
@@ -79,8 +95,48 @@ pub struct Common {
     pub work_dir: PathBuf,
 }
 
-/// Run `yrd bench`.
-pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+fn main() -> ExitCode {
+    let args = BenchArgs::parse();
+    let outcome = init_logging(&args.log_format, args.verbose).and_then(|()| run(args));
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to stderr, as `yrd` does: `RUST_LOG` if set, else info (debug with `--verbose`); never the
+/// verification log.
+fn init_logging(format: &str, verbose: bool) -> anyhow::Result<()> {
+    let from_env = std::env::var("RUST_LOG").ok();
+    let base = match from_env.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(directives) => directives.to_owned(),
+        None => {
+            let level = if verbose { "debug" } else { "info" };
+            format!("{level},libp2p=warn,jsonrpsee=warn,hyper=warn")
+        }
+    };
+    let directives = format!("{base},{VERIFICATION_LOG_TARGET}=off");
+    let filter = match EnvFilter::try_new(&directives) {
+        Ok(filter) => filter,
+        Err(error) => bail!("RUST_LOG {from_env:?} is not a valid log filter: {error}"),
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    match format {
+        "human" => builder.init(),
+        "json" => builder.json().flatten_event(true).init(),
+        other => bail!("--log-format must be human or json, not {other:?}"),
+    }
+    Ok(())
+}
+
+/// Run a scenario.
+fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let name = match &args.scenario {
         Scenario::Verify(_) => "verify",
         Scenario::Query(_) => "query",

@@ -11,9 +11,11 @@ use jsonrpsee::core::params::ArrayParams;
 use jsonrpsee::rpc_params;
 use serde_json::{Value, json};
 
-use super::Common;
-use super::net::{self, LocalNet, Tweaks, anchor, commitment, runtime, setup_issuers, submit};
-use super::report::{Report, Target, quantile};
+use crate::Common;
+use yrd_testkit::{ConfigTweaks, LocalNet};
+
+use crate::net::{self, BENCH_EXPIRY_HEIGHT, anchor, commitment, runtime, setup_issuers, submit};
+use crate::report::{Report, Target, quantile};
 
 /// `yrd bench query` arguments.
 #[derive(Debug, clap::Args)]
@@ -30,19 +32,22 @@ pub struct QueryArgs {
 }
 
 /// Tweaks of a single bench node that takes a bulk load.
-pub fn bulk_tweaks() -> Tweaks {
-    Tweaks {
-        consensus: "empty_block_delay_ms = 50\n".into(),
-        rpc: "max_batch_len = 1000\nmax_request_body_bytes = 268435456\n\
-              max_response_body_bytes = 268435456\nmax_concurrent_backend_calls = 64\n\
-              max_connections = 1024\n"
-            .into(),
-        mempool: "max_txs = 400000\nmax_bytes = 536870912\nmax_txs_per_signer = 400000\n\
-                  max_nonce_gap = 400000\nmax_gapped_txs_per_signer = 400000\n\
-                  max_lifetime_blocks = 1000000\n\
-                  max_lifetime_ms = 86400000\nmax_gapped_age_ms = 86400000\n"
-            .into(),
-    }
+pub fn bulk_tweaks() -> ConfigTweaks {
+    ConfigTweaks::new()
+        .set("consensus", "empty_block_delay_ms", 50)
+        .set("rpc", "max_batch_len", 1000)
+        .set("rpc", "max_request_body_bytes", 268_435_456)
+        .set("rpc", "max_response_body_bytes", 268_435_456)
+        .set("rpc", "max_concurrent_backend_calls", 64)
+        .set("rpc", "max_connections", 1024)
+        .set("mempool", "max_txs", 400_000)
+        .set("mempool", "max_bytes", 536_870_912)
+        .set("mempool", "max_txs_per_signer", 400_000)
+        .set("mempool", "max_nonce_gap", 400_000)
+        .set("mempool", "max_gapped_txs_per_signer", 400_000)
+        .set("mempool", "max_lifetime_blocks", 1_000_000)
+        .set("mempool", "max_lifetime_ms", 86_400_000)
+        .set("mempool", "max_gapped_age_ms", 86_400_000)
 }
 
 /// Anchor `count` licences (`commitment(run, 0..count)`) through node 0, spread over
@@ -53,14 +58,23 @@ pub async fn bulk_anchor(
     count: u64,
     issuers: usize,
 ) -> anyhow::Result<()> {
-    let client = net.client(0)?;
-    let mut accounts =
-        setup_issuers(&client, &net.chain_id, net.authority("shanghai")?, issuers).await?;
+    let client = net::node_client(net, 0)?;
+    let mut accounts = setup_issuers(
+        &client,
+        &net.chain_id,
+        net.authority_key("shanghai")?,
+        issuers,
+    )
+    .await?;
     let now = yrd_node::clock::unix_ms();
     let mut txs = Vec::with_capacity(count as usize);
     for i in 0..count {
         let account = &mut accounts[(i % issuers as u64) as usize];
-        txs.push(account.sign(&net.chain_id, anchor(commitment(run, i), now)));
+        txs.push(account.sign(
+            &net.chain_id,
+            anchor(commitment(run, i), now),
+            BENCH_EXPIRY_HEIGHT,
+        ));
     }
     let last: Vec<String> = txs
         .iter()
@@ -88,7 +102,7 @@ pub async fn bulk_anchor(
     for hash in &last {
         height = height.max(net::wait_committed(client, hash, Duration::from_secs(600)).await?);
     }
-    super::batch::wait_certified(client, height).await?;
+    crate::batch::wait_certified(client, height).await?;
     eprintln!(
         "  {count} anchorings committed in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -145,8 +159,8 @@ pub fn run(args: &QueryArgs, common: &Common) -> anyhow::Result<Report> {
     } else {
         (args.licences, args.clients, args.seconds)
     };
-    let net = LocalNet::start(&common.work_dir.join("net"), 1, &bulk_tweaks())?;
-    let url = net.nodes[0].rpc_url.clone();
+    let net = net::start(&common.work_dir.join("net"), 1, 0, &bulk_tweaks())?;
+    let url = net.nodes[0].rpc_url();
     let runtime = runtime()?;
     runtime.block_on(bulk_anchor(&net, 1, licences, 10))?;
     let n = licences.max(1);

@@ -17,7 +17,9 @@ use yrd_contracts::{
 };
 use yrd_verifier::chain_spec::ChainSpec;
 
-use super::net::{Account, BENCH_TYPE, anchor, commitment};
+use yrd_testkit::{Signer, sign_tx};
+
+use crate::net::{BENCH_EXPIRY_HEIGHT, BENCH_TYPE, anchor, commitment};
 
 /// Block time of the genesis.
 pub const GENESIS_TIME_MS: u64 = 1_750_000_000_000;
@@ -70,7 +72,7 @@ pub struct Builder<S: TreeStore> {
     /// The state.
     pub state: State<S>,
     /// The issuer anchoring every licence.
-    pub issuer: Account,
+    pub issuer: Signer,
     /// Licences anchored so far.
     pub anchored: u64,
     /// Runs after each block.
@@ -94,7 +96,7 @@ impl<S: TreeStore> Builder<S> {
         Self {
             spec,
             state,
-            issuer: Account::from_seed(7, 0),
+            issuer: Signer::from_seed(7, 0),
             anchored: 0,
             on_block,
         }
@@ -104,9 +106,9 @@ impl<S: TreeStore> Builder<S> {
     pub fn setup(&mut self) -> anyhow::Result<()> {
         let builder = self;
         let chain = builder.spec.genesis.chain_id.clone();
-        let mut authority = Account {
+        let mut authority = Signer {
             key: authority_key(0),
-            nonce: 0,
+            next_nonce: 0,
         };
         let code = LicenceTypeCode(BENCH_TYPE.into());
         let txs = vec![
@@ -119,6 +121,7 @@ impl<S: TreeStore> Builder<S> {
                     data_class: DataClass::Unconditional,
                     on_issuer_revoked: Default::default(),
                 }),
+                BENCH_EXPIRY_HEIGHT,
             ),
             authority.sign(
                 &chain,
@@ -127,15 +130,17 @@ impl<S: TreeStore> Builder<S> {
                     controller_key: builder.issuer.key.verifying_key().to_bytes(),
                     services: Vec::new(),
                 }),
+                BENCH_EXPIRY_HEIGHT,
             ),
             authority.sign(
                 &chain,
                 TxPayload::AccreditIssuer(AccreditIssuer {
                     issuer_key: builder.issuer.key.verifying_key().to_bytes(),
                     issuer_did: DidId::derive(&authority.key.verifying_key().to_bytes(), 1),
-                    uscc: super::net::issuer_uscc(0),
+                    uscc: crate::net::issuer_uscc(0),
                     licence_types: vec![code],
                 }),
+                BENCH_EXPIRY_HEIGHT,
             ),
         ];
         let outcome = builder.apply(&txs)?;
@@ -204,7 +209,7 @@ impl<S: TreeStore> Builder<S> {
         let job = SignJob {
             chain: self.spec.genesis.chain_id.clone(),
             key: self.issuer.key.clone(),
-            first_nonce: self.issuer.nonce,
+            first_nonce: self.issuer.next_nonce,
             first_licence: self.anchored,
             threads: threads.max(1) as u64,
         };
@@ -231,7 +236,7 @@ impl<S: TreeStore> Builder<S> {
                     "anchors refused: {:?}",
                     outcome.errors.first()
                 );
-                self.issuer.nonce += txs.len() as u64;
+                self.issuer.next_nonce += txs.len() as u64;
                 self.anchored += txs.len() as u64;
             }
             Ok(())
@@ -268,13 +273,12 @@ impl SignJob {
                         let end = (offset + (t + 1) * per).min(offset + count);
                         (start..end)
                             .map(|i| {
-                                let mut account = Account {
-                                    key: self.key.clone(),
-                                    nonce: self.first_nonce + i,
-                                };
-                                let tx = account.sign(
+                                let tx = sign_tx(
                                     &self.chain,
+                                    &self.key,
+                                    self.first_nonce + i,
                                     anchor(commitment(0, self.first_licence + i), GENESIS_TIME_MS),
+                                    BENCH_EXPIRY_HEIGHT,
                                 );
                                 let admitted = tx.verify_signature().is_ok().then(|| tx.hash());
                                 (tx, admitted)

@@ -28,11 +28,13 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-use yrd_contracts::{ChainId, TxBody};
+use yrd_contracts::ChainId;
 
-use super::Common;
-use super::net::{self, Account, LocalNet, Tweaks};
-use super::report::{Report, Target, quantile};
+use crate::Common;
+use yrd_testkit::{ConfigTweaks, LocalNet, Signer, sign_tx};
+
+use crate::net;
+use crate::report::{Report, Target, quantile};
 
 /// Validators of the bench network.
 const NODES: usize = 4;
@@ -89,7 +91,7 @@ struct Params {
 }
 
 impl Params {
-    fn new(args: &ThroughputArgs, smoke: bool, tweaks: &Tweaks) -> anyhow::Result<Self> {
+    fn new(args: &ThroughputArgs, smoke: bool, tweaks: &ConfigTweaks) -> anyhow::Result<Self> {
         let (issuers, start, step_secs, drain_secs, steps) = if smoke {
             (4, 20.0, 2.0, 5.0, 2)
         } else {
@@ -126,38 +128,37 @@ impl Params {
             drain_secs,
             batch: args.batch,
             concurrency: args.concurrency,
-            tweaks: BTreeMap::from([
-                ("consensus", tweaks.consensus.clone()),
-                ("rpc", tweaks.rpc.clone()),
-                ("mempool", tweaks.mempool.clone()),
-            ]),
+            tweaks: ["consensus", "rpc", "mempool"]
+                .into_iter()
+                .map(|table| Ok((table, net::table_text(tweaks, table)?)))
+                .collect::<anyhow::Result<_>>()?,
         })
     }
 }
 
 /// Run the scenario.
 pub fn run(args: &ThroughputArgs, common: &Common) -> anyhow::Result<Report> {
-    let tweaks = Tweaks {
-        consensus: String::new(),
-        rpc: net::LOAD_RPC_LIMITS.to_owned(),
-        mempool: "max_txs = 2000000\nmax_bytes = 2147483648\nmax_txs_per_signer = 1000000\n\
-                  max_nonce_gap = 1000000\nmax_gapped_txs_per_signer = 1000000\n\
-                  max_lifetime_blocks = 1000000\n\
-                  max_lifetime_ms = 86400000\nmax_gapped_age_ms = 86400000\n"
-            .to_owned(),
-    };
+    let tweaks = net::load_rpc_limits()
+        .set("mempool", "max_txs", 2_000_000)
+        .set("mempool", "max_bytes", 2_147_483_648_i64)
+        .set("mempool", "max_txs_per_signer", 1_000_000)
+        .set("mempool", "max_nonce_gap", 1_000_000)
+        .set("mempool", "max_gapped_txs_per_signer", 1_000_000)
+        .set("mempool", "max_lifetime_blocks", 1_000_000)
+        .set("mempool", "max_lifetime_ms", 86_400_000)
+        .set("mempool", "max_gapped_age_ms", 86_400_000);
     let params = Params::new(args, common.smoke, &tweaks)?;
     eprintln!(
         "starting a local {NODES}-validator network in {} ...",
         common.work_dir.display()
     );
-    let mut net = LocalNet::start_with_observers(
+    let mut net = net::start(
         &common.work_dir.join("net"),
         NODES,
         params.observers,
         &tweaks,
     )?;
-    let observers = net.add_observers()?;
+    let observers = net::start_observers(&mut net)?;
     if observers > 0 {
         eprintln!("{observers} observer(s) registered and following");
     }
@@ -182,7 +183,7 @@ struct Prepared {
 /// Sign `count` anchorings with global indexes `first..first + count`; index `g` is signed by
 /// issuer `g % issuers.len()` with its next nonce. Signing runs on every core.
 fn prepare(
-    issuers: &mut [Account],
+    issuers: &mut [Signer],
     chain: &ChainId,
     run: u64,
     from_ms: u64,
@@ -194,8 +195,8 @@ fn prepare(
     let plan: Vec<(usize, u64)> = (0..count as u64)
         .map(|g| {
             let who = ((first + g) % m as u64) as usize;
-            let nonce = issuers[who].nonce;
-            issuers[who].nonce += 1;
+            let nonce = issuers[who].next_nonce;
+            issuers[who].next_nonce += 1;
             (who, nonce)
         })
         .collect();
@@ -215,15 +216,13 @@ fn prepare(
                         .enumerate()
                         .map(|(j, &(who, nonce))| {
                             let global = first + (part * chunk + j) as u64;
-                            let key = &keys[who];
-                            let tx = TxBody {
-                                chain_id: chain.clone(),
-                                signer: key.verifying_key().to_bytes(),
+                            let tx = sign_tx(
+                                chain,
+                                &keys[who],
                                 nonce,
-                                expiry_height: net::BENCH_EXPIRY_HEIGHT,
-                                payload: net::anchor(net::commitment(run, global), from_ms),
-                            }
-                            .sign(key);
+                                net::anchor(net::commitment(run, global), from_ms),
+                                net::BENCH_EXPIRY_HEIGHT,
+                            );
                             Prepared {
                                 hash: hex::encode(tx.hash()),
                                 hex: hex::encode(tx.to_bytes()),
@@ -612,13 +611,13 @@ struct NodeCounters {
 /// Set up the issuers, then run the steps until one degrades.
 async fn search(net: &LocalNet, params: &Params) -> anyhow::Result<Outcome> {
     let clients: Vec<HttpClient> = (0..NODES)
-        .map(|i| net.client(i))
+        .map(|i| net::node_client(net, i))
         .collect::<anyhow::Result<_>>()?;
     eprintln!("accrediting {} issuers ...", params.issuers);
     let mut issuers = net::setup_issuers(
         &clients[0],
         &net.chain_id,
-        net.authority("shanghai")?,
+        net.authority_key("shanghai")?,
         params.issuers,
     )
     .await
@@ -638,7 +637,7 @@ async fn search(net: &LocalNet, params: &Params) -> anyhow::Result<Outcome> {
         observer,
         batch: params.batch,
         concurrency: params.concurrency,
-        net_dir: format!("{}/", net.dir.display()),
+        net_dir: format!("{}/", net.dir().display()),
     };
     let result = run_steps(&load, &mut issuers, &net.chain_id, params).await;
     stop.store(true, Ordering::Relaxed);
@@ -654,7 +653,7 @@ async fn search(net: &LocalNet, params: &Params) -> anyhow::Result<Outcome> {
 
 async fn run_steps(
     load: &Load,
-    issuers: &mut [Account],
+    issuers: &mut [Signer],
     chain: &ChainId,
     params: &Params,
 ) -> anyhow::Result<Outcome> {

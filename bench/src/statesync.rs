@@ -20,13 +20,13 @@ use yrd_node::network::{
     self, BootstrapPeer, Multiaddr, NetworkConfig, NetworkEvent, NetworkHandle,
     public_key_from_secret,
 };
-use yrd_node::proof::certify::{Certifier, store_certified_blocks};
 use yrd_node::storage::{Store, StoreConfig};
+use yrd_testkit::{Certifier, store_certified_blocks};
 use yrd_verifier::chain_spec::ChainSpec;
 
-use super::Common;
-use super::chain::{genesis, validator_seeds};
-use super::report::{Report, Target};
+use crate::Common;
+use crate::chain::{genesis, validator_seeds};
+use crate::report::{Report, Target};
 
 /// `yrd bench statesync` arguments.
 #[derive(Debug, clap::Args)]

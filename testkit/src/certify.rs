@@ -124,11 +124,11 @@ impl Certifier {
 /// itself are meant to be read). A snapshot server built this way answers state-sync manifests
 /// for any tree version a block attests.
 pub fn store_certified_blocks(
-    store: &crate::storage::Store,
+    store: &yrd_node::storage::Store,
     blocks: &[(BlockHeader, CommitCertificate)],
-) -> Result<(), crate::storage::StorageError> {
-    use crate::storage::WriteBatch;
-    use crate::storage::tables::{
+) -> Result<(), yrd_node::storage::StorageError> {
+    use yrd_node::storage::WriteBatch;
+    use yrd_node::storage::tables::{
         BlockHashIndex, Blocks, Certificates, CommittedHead, Metadata, MetadataKey, MetadataValue,
     };
     let mut batch = WriteBatch::new();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Serialize;
 
-use super::machine::Machine;
+use crate::machine::Machine;
 
 /// One measured figure.
 #[derive(Debug, Clone, Serialize)]

@@ -14,9 +14,11 @@ use jsonrpsee::http_client::HttpClient;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::Common;
-use super::net::{self, LocalNet, Tweaks};
-use super::report::{Report, Target};
+use crate::Common;
+use yrd_testkit::ConfigTweaks;
+
+use crate::net;
+use crate::report::{Report, Target};
 
 /// Validators of the bench network.
 const NODES: usize = 4;
@@ -62,10 +64,7 @@ struct Sample {
 
 /// Run the scenario.
 pub fn run(args: &CatchupArgs, common: &Common) -> anyhow::Result<Report> {
-    let tweaks = Tweaks {
-        consensus: "empty_block_delay_ms = 0\n".to_owned(),
-        ..Tweaks::default()
-    };
+    let tweaks = ConfigTweaks::new().set("consensus", "empty_block_delay_ms", 0);
     let params = Params {
         nodes: NODES,
         blocks: if common.smoke { 200 } else { args.blocks },
@@ -75,7 +74,7 @@ pub fn run(args: &CatchupArgs, common: &Common) -> anyhow::Result<Report> {
         } else {
             args.stall_secs.max(1)
         },
-        consensus_tweaks: tweaks.consensus.clone(),
+        consensus_tweaks: net::table_text(&tweaks, "consensus")?,
     };
     if params.blocks == 0 {
         bail!("--blocks must be at least 1");
@@ -95,10 +94,10 @@ pub fn run(args: &CatchupArgs, common: &Common) -> anyhow::Result<Report> {
         "starting a local {NODES}-validator network in {} ...",
         common.work_dir.display()
     );
-    let mut net = LocalNet::start(&common.work_dir.join("net"), NODES, &tweaks)?;
+    let mut net = net::start(&common.work_dir.join("net"), NODES, 0, &tweaks)?;
     let runtime = net::runtime()?;
     let clients: Vec<HttpClient> = (0..NODES)
-        .map(|i| net.client(i))
+        .map(|i| net::node_client(&net, i))
         .collect::<anyhow::Result<_>>()?;
 
     // Phase 1: build the chain.
@@ -111,7 +110,7 @@ pub fn run(args: &CatchupArgs, common: &Common) -> anyhow::Result<Report> {
     });
 
     // Phase 2: wipe node 3 and start it again.
-    net.stop(WIPED);
+    net::stop(&mut net, WIPED);
     let target = runtime.block_on(others_height(&clients));
     if target == 0 {
         bail!("no node answered its head after stopping node {WIPED}");
@@ -122,12 +121,12 @@ pub fn run(args: &CatchupArgs, common: &Common) -> anyhow::Result<Report> {
         "node {WIPED} stopped and its data deleted; the others are at height {target}; restarting it ..."
     );
     let restarted = Instant::now();
-    net.restart(WIPED)?;
+    net::restart(&mut net, WIPED)?;
     let catchup = runtime.block_on(catch_up(&clients, target, restarted, &limits));
     let catchup = match catchup {
         Ok(catchup) => catchup,
         Err(error) => {
-            let log = net.dir.join(&net.nodes[WIPED].name).join("node.log");
+            let log = net.nodes[WIPED].log_file();
             return Err(error.context(format!(
                 "catching up node {WIPED} (its log: {})",
                 log.display()

@@ -13,16 +13,16 @@ use yrd_consensus::CommitCertificate;
 use yrd_consensus::types::{Block, BlockHeader, ExecutedState, QuorumCert, VoteData};
 use yrd_contracts::query::licence_verify;
 use yrd_contracts::types::ProvinceCode;
-use yrd_node::proof::certify::Certifier;
 use yrd_node::proof::collect::prove_with;
 use yrd_node::rpc::backend::ProofAnchor;
 use yrd_node::storage::{CommittedBlockWrite, CommittedTransaction, Store, StoreConfig};
+use yrd_testkit::Certifier;
 use yrd_verifier::query::{LicenceVerifyParams, ProvenQuery};
 
-use super::Common;
-use super::chain::{Builder, validator_seeds};
-use super::net::commitment;
-use super::report::{Report, Target, dir_bytes, peak_rss_bytes, quantile};
+use crate::Common;
+use crate::chain::{Builder, validator_seeds};
+use crate::net::commitment;
+use crate::report::{Report, Target, dir_bytes, peak_rss_bytes, quantile};
 
 /// Longest wait for background compactions to finish before the reads of a size are timed.
 const SETTLE_MAX_SECS: u64 = 600;
@@ -51,7 +51,7 @@ pub fn run(args: &ScaleArgs, common: &Common) -> anyhow::Result<Report> {
     anyhow::ensure!(sizes.windows(2).all(|w| w[0] < w[1]), "--sizes must ascend");
     let db = common.work_dir.join("db");
     let store = Store::open(&db, StoreConfig::default()).context("opening the database")?;
-    let spec = yrd_verifier::chain_spec::ChainSpec::from_genesis(super::chain::genesis())?;
+    let spec = yrd_verifier::chain_spec::ChainSpec::from_genesis(crate::chain::genesis())?;
     let state = yrd_node::host::restart::open_state(&store, &spec)?;
     let genesis_header = spec.consensus.header();
     let hook_store = store.clone();
@@ -145,7 +145,7 @@ pub fn run(args: &ScaleArgs, common: &Common) -> anyhow::Result<Report> {
         let version = builder.state.version();
         let root = builder.state.root().map_err(|e| anyhow::anyhow!("{e}"))?;
         let snapshot = builder.state.snapshot_at(version);
-        let issuer = super::net::issuer_uscc(0);
+        let issuer = crate::net::issuer_uscc(0);
         let mut plain = Vec::with_capacity(queries as usize);
         let mut i = 1u64;
         for _ in 0..queries {
