@@ -32,6 +32,8 @@
 //! | former member | `0f ‖ province u32` | `FormerMemberRecord` (its last removal) |
 //! | data-class history | `10 ‖ code` | `DataClassHistory` (absent: the class never changed) |
 //! | issuer by USCC | `11 ‖ USCC[18]` | `PublicKeyBytes`: the issuer key accredited under it |
+//! | status-list counter | `12 ‖ USCC[18]` | `u64`: the issuer's next status-list index (absent = 0) |
+//! | status-list entry | `13 ‖ USCC[18] ‖ index u64` | `Digest32`: the commitment holding that index |
 //!
 //! Licences and batches are keyed by the issuing agency's USCC first (ADR 009): a question about
 //! a licence names the issuer its identifier names, and no other issuer's record can answer it.
@@ -81,6 +83,10 @@ pub mod table {
     pub const DATA_CLASS_HISTORY: u8 = 0x10;
     /// Issuer USCC to issuer key.
     pub const ISSUER_USCC: u8 = 0x11;
+    /// Each issuer's next status-list index.
+    pub const STATUS_LIST_COUNTER: u8 = 0x12;
+    /// Status-list index to licence commitment, per issuer.
+    pub const STATUS_LIST_ENTRY: u8 = 0x13;
 }
 
 fn key(table: u8, parts: &[&[u8]]) -> Vec<u8> {
@@ -175,9 +181,20 @@ pub fn licence_history(issuer: &Uscc, commitment: &Digest32, seq: u32) -> Vec<u8
 pub fn batch(issuer: &Uscc, root: &Digest32) -> Vec<u8> {
     key(table::BATCH, &[&issuer.to_bytes(), root])
 }
-/// `0f ‖ USCC`.
+/// `11 ‖ USCC`.
 pub fn issuer_by_uscc(uscc: &Uscc) -> Vec<u8> {
     key(table::ISSUER_USCC, &[&uscc.to_bytes()])
+}
+/// `12 ‖ USCC`: the issuer's next status-list index.
+pub fn status_list_counter(uscc: &Uscc) -> Vec<u8> {
+    key(table::STATUS_LIST_COUNTER, &[&uscc.to_bytes()])
+}
+/// `13 ‖ USCC ‖ index`: the commitment of the issuer's licence at status-list `index`.
+pub fn status_list_entry(uscc: &Uscc, index: u64) -> Vec<u8> {
+    key(
+        table::STATUS_LIST_ENTRY,
+        &[&uscc.to_bytes(), &index.to_be_bytes()],
+    )
 }
 /// `09 ‖ recognising ‖ issuing ‖ code`.
 pub fn policy(recognising: ProvinceCode, issuing: ProvinceCode, code: &LicenceTypeCode) -> Vec<u8> {
@@ -266,5 +283,13 @@ mod tests {
             "105431"
         );
         assert_eq!(timestamp(&[1; 32], &[2; 32]).len(), 65);
+        assert_eq!(
+            hex::encode(status_list_counter(&uscc)),
+            format!("12{}", hex::encode("91310000MA1FL0001R"))
+        );
+        assert_eq!(
+            hex::encode(status_list_entry(&uscc, 258)),
+            format!("13{}0000000000000102", hex::encode("91310000MA1FL0001R"))
+        );
     }
 }

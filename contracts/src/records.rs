@@ -286,6 +286,11 @@ pub struct LicenceRecord {
     pub anchored_height: u64,
     /// Number of history events (the next event's sequence number).
     pub history_len: u32,
+    /// The licence's index in its issuer's status lists (`keys::status_list_entry`): assigned
+    /// from the issuer's counter when the record is first written (anchored, or imported from a
+    /// batch), never changed and never reused. A batch member with no record of its own yet has
+    /// none; records built for it in answers carry 0 and callers must not show it.
+    pub status_index: u64,
 }
 
 /// The part of a licence that decides its disclosure, in a state leaf of its own

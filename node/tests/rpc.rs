@@ -27,6 +27,8 @@ mod ops_tests;
 mod proof_tests;
 #[path = "rpc/real_backend_tests.rs"]
 mod real_backend_tests;
+#[path = "rpc/status_list_tests.rs"]
+mod status_list_tests;
 #[path = "rpc/subscription_tests.rs"]
 mod subscription_tests;
 #[path = "rpc/vector_tests.rs"]

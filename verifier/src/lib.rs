@@ -16,6 +16,7 @@
 pub mod chain_spec;
 pub mod epochs;
 pub mod query;
+pub mod status_list;
 pub mod vc;
 pub mod verdict;
 pub mod verify;

@@ -241,3 +241,27 @@ pub fn verify_proof(secured: &Value, public_key: &[u8; 32]) -> Result<(), VcErro
     key.verify_strict(&data, &Signature::from_bytes(&split.signature))
         .map_err(|_| VcError::BadSignature)
 }
+
+/// `ms` since the Unix epoch as an RFC 3339 UTC timestamp with second precision (the form of
+/// `validFrom` and `created`).
+pub fn rfc3339_utc(ms: u64) -> String {
+    let secs = ms / 1_000;
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil from days (proleptic Gregorian), after H. Hinnant's algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}

@@ -18,18 +18,24 @@
 //!
 //! Transitions: active → suspended → active (reinstate); active or suspended → revoked (final);
 //! renew sets a new validity window on an active or suspended licence, keeping its status.
+//!
+//! Status-list indexes: when a licence record is first written (anchored, or imported from a
+//! batch) it takes its issuer's next index from the counter `keys::status_list_counter`, and the
+//! index is mapped back to the commitment (`keys::status_list_entry`). The counter only grows, so
+//! an index is never reused; it depends only on the order of transactions in blocks, so every
+//! node assigns the same one. A transaction that fails writes neither.
 
 use super::{ApplyError, TxCx};
 use crate::error::TxError;
 use crate::keys;
+use crate::licence_id::Uscc;
 use crate::limits::MAX_LICENCE_HISTORY;
 use crate::records::{
     BatchRecord, EventActor, IssuerRecord, LicenceEvent, LicenceEventKind, LicenceRecord,
     LicenceStatus, LicenceStatusLeaf, LicenceValidityLeaf,
 };
 use crate::tx::{AnchorBatch, AnchorLicence, LicenceTarget, StatusReason};
-use crate::types::LicenceTypeCode;
-use crate::types::ProvinceCode;
+use crate::types::{Digest32, LicenceTypeCode, ProvinceCode};
 
 /// The status change a transaction asks for.
 #[derive(Debug, Clone, Copy)]
@@ -80,6 +86,7 @@ pub(crate) fn anchor(cx: &mut TxCx<'_>, a: &AnchorLicence) -> Result<(), ApplyEr
         .into());
     }
     let validity = Some((a.valid_from_ms, a.valid_until_ms));
+    let status_index = assign_status_index(cx, &issuer.uscc, &a.commitment)?;
     let record = LicenceRecord {
         commitment: a.commitment,
         issuer_uscc: issuer.uscc.clone(),
@@ -92,6 +99,7 @@ pub(crate) fn anchor(cx: &mut TxCx<'_>, a: &AnchorLicence) -> Result<(), ApplyEr
         batch_root: None,
         anchored_height: cx.height,
         history_len: 1,
+        status_index,
     };
     let event = LicenceEvent {
         kind: LicenceEventKind::Anchored,
@@ -108,6 +116,23 @@ pub(crate) fn anchor(cx: &mut TxCx<'_>, a: &AnchorLicence) -> Result<(), ApplyEr
     );
     put_licence(cx, key, &record, Leaves::All);
     Ok(())
+}
+
+/// Takes the issuer's next status-list index for `commitment`: writes the entry and advances the
+/// counter (module doc).
+fn assign_status_index(
+    cx: &mut TxCx<'_>,
+    uscc: &Uscc,
+    commitment: &Digest32,
+) -> Result<u64, ApplyError> {
+    let counter_key = keys::status_list_counter(uscc);
+    let index = cx.get::<u64>(&counter_key)?.unwrap_or(0);
+    let next = index.checked_add(1).ok_or(TxError::ArithmeticOverflow {
+        what: "status-list index",
+    })?;
+    cx.put(counter_key, &next);
+    cx.put(keys::status_list_entry(uscc, index), commitment);
+    Ok(index)
 }
 
 /// Which leaves of a licence a write refreshes besides its record.
@@ -343,6 +368,7 @@ fn import_from_batch(
         }
         .into());
     }
+    let status_index = assign_status_index(cx, &batch.issuer_uscc, &commitment)?;
     Ok(LicenceRecord {
         commitment,
         issuer_uscc: batch.issuer_uscc,
@@ -355,6 +381,7 @@ fn import_from_batch(
         batch_root: Some(batch.root),
         anchored_height: batch.anchored_height,
         history_len: 0,
+        status_index,
     })
 }
 

@@ -161,6 +161,9 @@ pub struct LicenceDetails {
     pub batch_root: Option<String>,
     /// Number of status events.
     pub history_length: u32,
+    /// The licence's index in its issuer's status lists (`statusListIndex`); `None` for a batch
+    /// member that has no record of its own yet.
+    pub status_list_index: Option<u64>,
 }
 
 /// The answer to `licence_verify`.
@@ -343,6 +346,8 @@ pub fn licence_verify_in_batch(
             batch_root: Some(b.root),
             anchored_height: b.anchored_height,
             history_len: 0,
+            // Not stored: no index yet (the record's doc); `details` shows none for it.
+            status_index: 0,
         })
         .map(|record| (record.gate(), Source::Batch(record)));
     verify_record(reader, commitment, found, verifier_region, verifier_did)
@@ -509,6 +514,7 @@ fn verify_record(
     };
     match answer.disclosure {
         Disclosure::Full => {
+            let stored = matches!(source, Source::Stored { .. });
             let record = source.record(reader, commitment)?;
             let valid = valid(record.status, record.validity);
             answer.valid = Some(valid);
@@ -534,6 +540,7 @@ fn verify_record(
                 anchored_height: record.anchored_height,
                 batch_root: record.batch_root.map(hex::encode),
                 history_length: record.history_len,
+                status_list_index: stored.then_some(record.status_index),
             });
         }
         Disclosure::ValidityOnly => {

@@ -10,6 +10,7 @@ mod did;
 mod licence;
 mod lookup;
 mod signer;
+mod status_list;
 
 pub use data_class::{effective_data_class, stricter};
 pub use did::did_resolve;
@@ -26,6 +27,9 @@ pub use lookup::{
 };
 
 pub use signer::{SignerRole, signer_may_submit, signer_province, signer_role};
+pub use status_list::{
+    ListedStatus, StatusListEntries, StatusListError, status_list_counter, status_list_entries,
+};
 
 use crate::reader::ReadError;
 

@@ -178,10 +178,11 @@ async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<
         Mempool::new(config.mempool),
         head,
     ));
-    let backend = Arc::new(yrd_node::host::rpc_backend::NodeBackend::new(
-        Arc::clone(&shared),
-        network.clone(),
-    ));
+    let backend = Arc::new(
+        yrd_node::host::rpc_backend::NodeBackend::new(Arc::clone(&shared), network.clone())
+            .with_status_list_signer(key.clone())
+            .context("the status-list signer")?,
+    );
     let rpc = yrd_node::rpc::start(config.rpc.clone(), backend)
         .await
         .context("starting JSON-RPC")?;

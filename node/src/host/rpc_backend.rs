@@ -37,6 +37,8 @@ pub struct NodeBackend {
     /// The proof anchor of the latest committed height (every proven answer until the next
     /// commit carries the same header, certificate and epoch changes).
     anchor_cache: Arc<std::sync::Mutex<Option<(u64, ProofAnchor)>>>,
+    /// The node key, to sign status-list credentials with (`None`: lists are not served).
+    signing_key: Option<Arc<ed25519_dalek::SigningKey>>,
 }
 
 impl NodeBackend {
@@ -47,7 +49,24 @@ impl NodeBackend {
             network,
             batch_cache: Arc::default(),
             anchor_cache: Arc::default(),
+            signing_key: None,
         }
+    }
+
+    /// This backend, signing status-list credentials with `key`, which must be the node key the
+    /// network runs with (its public half is what `node_getStatus` reports and what verifiers
+    /// look up among validators and observers). A different key is refused.
+    pub fn with_status_list_signer(
+        mut self,
+        key: ed25519_dalek::SigningKey,
+    ) -> Result<Self, BackendError> {
+        if key.verifying_key().to_bytes() != self.network.local_public_key() {
+            return Err(BackendError::Internal(
+                "the status-list signing key is not the node key".to_owned(),
+            ));
+        }
+        self.signing_key = Some(Arc::new(key));
+        Ok(self)
     }
 
     /// The province whose validator this node is, if it is one.
@@ -369,6 +388,10 @@ impl RpcBackend for NodeBackend {
 
     fn node_key(&self) -> [u8; 32] {
         self.network.local_public_key()
+    }
+
+    fn status_list_signer(&self) -> Option<&ed25519_dalek::SigningKey> {
+        self.signing_key.as_deref()
     }
 
     fn node_status(&self) -> Result<NodeStatus, BackendError> {

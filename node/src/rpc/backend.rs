@@ -195,6 +195,13 @@ pub trait RpcBackend: Send + Sync + 'static {
     /// This node's network key (`node_getStatus.nodeKey`), which verifier signatures name.
     fn node_key(&self) -> [u8; 32];
 
+    /// The key this node signs status-list credentials with (its node key, whose public half is
+    /// [`RpcBackend::node_key`]); `None` when it has none to sign with, and then
+    /// `GET /status/…` answers 503.
+    fn status_list_signer(&self) -> Option<&ed25519_dalek::SigningKey> {
+        None
+    }
+
     /// This node's status.
     fn node_status(&self) -> Result<NodeStatus, BackendError>;
 

@@ -44,6 +44,13 @@ pub const MAX_COUNT_CEILING: u64 = 1_000_000;
 pub const MAX_AUTH_CLOCK_SKEW_MS_CEILING: u64 = 3_600_000;
 /// Ceiling of `auth_replay_cache_entries`.
 pub const MAX_AUTH_REPLAY_CACHE_ENTRIES_CEILING: u64 = 10_000_000;
+/// Default [`RpcConfig::status_list_max_entries`]: 1 Mi licences per issuer (a list of 128 KiB
+/// before compression; building it reads about four state keys per licence).
+pub const DEFAULT_STATUS_LIST_MAX_ENTRIES: u64 = 1024 * 1024;
+/// Highest accepted [`RpcConfig::status_list_max_entries`]: the most bits a verifier decodes
+/// (`yrd_verifier::status_list::MAX_LIST_BYTES` × 8).
+pub const STATUS_LIST_MAX_ENTRIES_CEILING: u64 =
+    (yrd_verifier::status_list::MAX_LIST_BYTES as u64) * 8;
 /// Default [`RpcConfig::connection_buffer_messages`].
 pub const DEFAULT_CONNECTION_BUFFER_MESSAGES: u32 = 256;
 
@@ -90,6 +97,10 @@ pub struct RpcConfig {
     /// `batch_submitLeaves`, over all its batches. Over it: error `-33041`. At most
     /// [`MAX_BATCH_LEAVES_PER_ISSUER_CEILING`].
     pub max_batch_leaves_per_issuer: u64,
+    /// Most entries (licences) of one issuer that `GET /status/{uscc}/{purpose}` lists. An
+    /// issuer with more gets HTTP 503 (`LIST_TOO_LARGE`). At most
+    /// [`STATUS_LIST_MAX_ENTRIES_CEILING`].
+    pub status_list_max_entries: u64,
 }
 
 impl Default for RpcConfig {
@@ -110,6 +121,7 @@ impl Default for RpcConfig {
             auth_replay_cache_entries_per_did: DEFAULT_AUTH_REPLAY_CACHE_ENTRIES_PER_DID,
             connection_buffer_messages: DEFAULT_CONNECTION_BUFFER_MESSAGES,
             max_batch_leaves_per_issuer: DEFAULT_MAX_BATCH_LEAVES_PER_ISSUER,
+            status_list_max_entries: DEFAULT_STATUS_LIST_MAX_ENTRIES,
         }
     }
 }
@@ -205,6 +217,12 @@ impl RpcConfig {
                 1,
                 MAX_BATCH_LEAVES_PER_ISSUER_CEILING,
             ),
+            (
+                "status_list_max_entries",
+                self.status_list_max_entries,
+                1,
+                STATUS_LIST_MAX_ENTRIES_CEILING,
+            ),
         ];
         for (field, value, min, max) in limits {
             if value < min {
@@ -283,6 +301,26 @@ mod tests {
         );
         let parsed: RpcConfig = toml::from_str("max_batch_leaves_per_issuer = 10").unwrap();
         assert_eq!(parsed.max_batch_leaves_per_issuer, 10);
+    }
+
+    #[test]
+    fn status_list_cap_is_refused_at_zero_and_above_the_ceiling() {
+        let with = |status_list_max_entries| RpcConfig {
+            status_list_max_entries,
+            ..RpcConfig::default()
+        };
+        assert_eq!(
+            with(0).validate().unwrap_err().field,
+            "status_list_max_entries"
+        );
+        assert_eq!(with(STATUS_LIST_MAX_ENTRIES_CEILING).validate(), Ok(()));
+        assert_eq!(
+            with(STATUS_LIST_MAX_ENTRIES_CEILING + 1)
+                .validate()
+                .unwrap_err()
+                .field,
+            "status_list_max_entries"
+        );
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub struct RpcContext {
     pub node_key: [u8; 32],
     /// `rpc.discover`'s answer.
     pub openrpc: serde_json::Value,
+    /// Signed status lists per (height, issuer, purpose) (`super::status_http`).
+    pub status_lists: super::status_http::ListCache,
     backend_calls: Arc<Semaphore>,
 }
 
@@ -61,6 +63,7 @@ impl RpcContext {
             config,
             metrics,
             openrpc,
+            status_lists: super::status_http::new_cache(),
         })
     }
 

@@ -6,8 +6,9 @@
 //! paths could otherwise bypass them:
 //!
 //! - `state_getProof` reads any state key. It refuses every key of a licence-keyed table
-//!   ([`LICENCE_TABLES`]: licence records `06`, their histories `07`, batch records `08`) for
-//!   every caller, with `-33020`. Refusing by table is the only rule that needs no state read
+//!   ([`LICENCE_TABLES`]: licence records `06`, their histories `07`, batch records `08`, and the
+//!   status-list entries `13`, which map an issuer's index to a commitment and would let anyone
+//!   enumerate an issuer's commitments) for every caller, with `-33020`. Refusing by table is the only rule that needs no state read
 //!   and leaks nothing: deciding per key would mean reading the record to learn its type, and the
 //!   answer "refused" versus "absent" would then itself tell whether the licence exists. Tables
 //!   keyed by something other than a licence stay served: the data-class history (`10`) is keyed
@@ -32,12 +33,18 @@ use yrd_contracts::keys::table;
 
 /// State tables whose keys name a licence (or a batch of licences). `state_getProof` refuses
 /// every key whose first byte is one of these.
-pub const LICENCE_TABLES: [u8; 3] = [table::LICENCE, table::LICENCE_HISTORY, table::BATCH];
+pub const LICENCE_TABLES: [u8; 4] = [
+    table::LICENCE,
+    table::LICENCE_HISTORY,
+    table::BATCH,
+    table::STATUS_LIST_ENTRY,
+];
 
 /// The `-33020` message of a refused `state_getProof`.
 pub const LICENCE_KEY_REFUSED: &str = "state_getProof does not serve keys of the licence tables \
-     (06 licence, 07 licence history, 08 batch) to anyone: ask licence_verify, licence_get or \
-     licence_getHistory, which apply the licence type's data class to the caller";
+     (06 licence, 07 licence history, 08 batch, 13 status-list entry) to anyone: ask \
+     licence_verify, licence_get or licence_getHistory, which apply the licence type's data \
+     class to the caller";
 
 /// Whether `key` lies in a licence-keyed table.
 pub fn is_licence_key(key: &[u8]) -> bool {
@@ -96,6 +103,10 @@ mod tests {
         assert!(is_licence_key(&keys::licence(&uscc, &[1; 32])));
         assert!(is_licence_key(&keys::licence_history(&uscc, &[1; 32], 0)));
         assert!(is_licence_key(&keys::batch(&uscc, &[1; 32])));
+        assert!(is_licence_key(&keys::status_list_entry(&uscc, 0)));
+        // The counter says how many licences the issuer has given a record, which its signed
+        // anchoring transactions already show.
+        assert!(!is_licence_key(&keys::status_list_counter(&uscc)));
         let code = LicenceTypeCode("U1".into());
         assert!(!is_licence_key(&keys::licence_type(&code)));
         assert!(!is_licence_key(&keys::data_class_history(&code)));

@@ -1,5 +1,6 @@
 //! Plain HTTP routes served in front of JSON-RPC on the same port, as a tower layer:
-//! `GET /health`, `GET /metrics` and the DID Resolution binding `GET /1.0/identifiers/{did}`.
+//! `GET /health`, `GET /metrics`, the DID Resolution binding `GET /1.0/identifiers/{did}` and the
+//! status lists `GET /status/{uscc}/{purpose}` (`super::status_http`).
 //! Every other request goes to JSON-RPC unchanged (its HTTP status is counted).
 //!
 //! These routes do not count against `max_connections` (they never reach the JSON-RPC service);
@@ -65,6 +66,9 @@ enum Route {
         query: Option<String>,
         accept: Option<String>,
     },
+    StatusList {
+        path: String,
+    },
     WrongMethod(HttpRoute),
 }
 
@@ -76,6 +80,8 @@ fn route_of(request: &HttpRequest) -> Option<Route> {
         HttpRoute::Metrics
     } else if path.starts_with(IDENTIFIERS_PATH) {
         HttpRoute::DidResolution
+    } else if path.starts_with(yrd_verifier::status_list::STATUS_PATH) {
+        HttpRoute::StatusList
     } else {
         return None;
     };
@@ -93,6 +99,9 @@ fn route_of(request: &HttpRequest) -> Option<Route> {
                 .get(header::ACCEPT)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
+        },
+        HttpRoute::StatusList => Route::StatusList {
+            path: path.to_owned(),
         },
     })
 }
@@ -169,6 +178,15 @@ async fn serve(ctx: &Arc<RpcContext>, route: Route) -> HttpResponse {
             let answer = resolve_did(ctx, &raw_did, query.as_deref(), accept.as_deref()).await;
             (
                 HttpRoute::DidResolution,
+                answer.status,
+                answer.content_type,
+                answer.body,
+            )
+        }
+        Route::StatusList { path } => {
+            let answer = super::status_http::serve(ctx, &path).await;
+            (
+                HttpRoute::StatusList,
                 answer.status,
                 answer.content_type,
                 answer.body,

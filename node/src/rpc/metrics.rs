@@ -45,6 +45,8 @@ pub enum HttpRoute {
     Metrics,
     /// `GET /1.0/identifiers/{did}`.
     DidResolution,
+    /// `GET /status/{uscc}/{purpose}`.
+    StatusList,
 }
 
 impl HttpRoute {
@@ -53,6 +55,7 @@ impl HttpRoute {
             HttpRoute::Health => "health",
             HttpRoute::Metrics => "metrics",
             HttpRoute::DidResolution => "did_resolution",
+            HttpRoute::StatusList => "status_list",
         }
     }
 }

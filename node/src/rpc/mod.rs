@@ -29,6 +29,7 @@ pub mod middleware;
 pub mod node_metrics;
 pub mod params;
 pub mod server;
+pub mod status_http;
 pub mod verification_log;
 pub mod views;
 
