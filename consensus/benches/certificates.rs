@@ -5,8 +5,7 @@
 //!   signing, verification and bookkeeping in one thread.
 //! - `verify_commit_certificate/n`: what a light client pays per verified commit.
 //!
-//! The simulator's `sim bench` mode reports the same with network latency, rounds-to-commit and
-//! commit latency in message delays.
+//! Figures with a network, execution and storage are `yrd bench`'s (docs/PERFORMANCE.md).
 
 use std::collections::VecDeque;
 
@@ -117,6 +116,7 @@ fn run(cluster: &mut Cluster, blocks: u64) -> Option<CommitCertificate> {
                 }
                 Output::ScheduleTimer { .. }
                 | Output::RequestSync { .. }
+                | Output::PeerMisbehaved { .. }
                 | Output::EpochChange { .. } => {}
             }
         }

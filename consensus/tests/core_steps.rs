@@ -769,3 +769,63 @@ fn an_observer_commits_pulled_blocks_only_with_valid_certificates_and_never_vote
     );
     assert_eq!(core.metrics().timeouts_sent, 0);
 }
+
+/// The peers `ready` asks the host to report, and why.
+fn reported(ready: &yrd_consensus::Ready) -> Vec<(yrd_consensus::PublicKey, &'static str)> {
+    ready
+        .outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::PeerMisbehaved { peer, reason } => Some((*peer, *reason)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_sync_answer_that_proves_its_server_faulty_is_reported_and_a_stale_one_is_not() {
+    // Rule: a sync server whose answer cannot come from an honest node is reported to the
+    // network (its standing drops, so catch-up turns to others); an answer that may merely be
+    // stale is dropped without blame.
+    let net = Net::new(4);
+    let honest = synced_chain(&net, 6);
+    let mut core = net.core(3);
+    assert!(reported(&feed_committed(&mut core, &net, honest.clone())).is_empty());
+
+    // The block after the tip, with a payload its certified header does not commit to.
+    let mut altered = honest.clone();
+    altered[2].block.payload.push(0xBD);
+    let mut core = net.core(3);
+    let ready = feed_committed(&mut core, &net, altered);
+    assert_eq!(commits(&ready).len(), 2);
+    assert_eq!(reported(&ready).len(), 1);
+    assert_eq!(reported(&ready)[0].0, net.keys[0]);
+
+    // A forged certificate on the block after the tip.
+    let mut forged = honest.clone();
+    forged[0].certificate.qc.signatures[0].1 = honest[1].certificate.qc.signatures[0].1;
+    let mut core = net.core(3);
+    assert_eq!(reported(&feed_committed(&mut core, &net, forged)).len(), 1);
+
+    // Blocks that do not follow the tip (an answer to an older request): not blamed.
+    let mut core = net.core(3);
+    let _ = feed_committed(&mut core, &net, honest[..3].to_vec());
+    let ready = feed_committed(&mut core, &net, honest[4..].to_vec());
+    assert!(reported(&ready).is_empty());
+
+    // Above the block limit.
+    let limit = Net::config().sync_max_blocks_per_response;
+    let mut core = net.core(3);
+    let b1 = honest[0].block.clone();
+    let ready = core.step(
+        T0,
+        Input::SyncResponse {
+            from: net.keys[0],
+            response: Box::new(yrd_consensus::SyncResponse {
+                committed: Vec::new(),
+                uncommitted: vec![b1; limit + 1],
+            }),
+        },
+    );
+    assert_eq!(reported(&ready).len(), 1);
+}

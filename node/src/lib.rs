@@ -11,6 +11,7 @@
 pub mod clock;
 pub mod config;
 pub mod config_limits;
+pub mod consensus_metrics;
 pub mod histogram;
 pub mod host;
 pub mod keys;

@@ -200,6 +200,16 @@ pub enum Output {
         /// What to ask for.
         request: SyncRequest,
     },
+    /// `peer` sent something that proves it faulty (a sync answer whose block, next in line
+    /// after this node's committed tip, does not match its own certificate or whose certificate
+    /// does not verify; or an answer above the size limit). The host tells the network, which
+    /// lowers the peer's standing; nothing from the answer past that point was used.
+    PeerMisbehaved {
+        /// The peer.
+        peer: PublicKey,
+        /// What it did.
+        reason: &'static str,
+    },
     /// A block committed (emitted in height order, each height once). The host stores it with
     /// its certificate, executes it and reports [`Input::Executed`].
     Commit {

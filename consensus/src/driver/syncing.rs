@@ -73,6 +73,10 @@ impl Running {
             .saturating_add(response.uncommitted.len());
         if total > cx.config.sync_max_blocks_per_response {
             bump(&mut cx.metrics.sync_responses_rejected);
+            cx.outputs.push(Output::PeerMisbehaved {
+                peer: from,
+                reason: "sync answer above the block limit",
+            });
             return;
         }
         let start_height = self.tree.root().height;
@@ -100,6 +104,14 @@ impl Running {
                     .is_ok());
             if !linked || !certified {
                 bump(&mut cx.metrics.sync_responses_rejected);
+                // The next block after the tip must carry its own valid certificate: an honest
+                // server's never fails that (an unlinked block may just be a stale answer).
+                if linked {
+                    cx.outputs.push(Output::PeerMisbehaved {
+                        peer: from,
+                        reason: "sync answer with a block its certificate does not prove",
+                    });
+                }
                 break;
             }
             let Some(root_qc) = committed

@@ -365,6 +365,9 @@ impl<N: HostNetwork> Host<N> {
         let kind = input_kind(&input);
         let round_before = self.core.round();
         let ready: Ready = self.core.step(self.shared.now_ms(), input);
+        if let Ok(mut published) = self.shared.consensus.lock() {
+            published.clone_from(self.core.metrics());
+        }
         self.shared
             .note_known_height(self.core.highest_certified_height());
         let round = self.core.round();
@@ -518,6 +521,12 @@ impl<N: HostNetwork> Host<N> {
                         }
                     }
                 });
+            }
+            Output::PeerMisbehaved { peer, reason } => {
+                tracing::warn!(peer = %hex::encode(peer.0), reason, "peer misbehaved");
+                if let Err(error) = self.network.report_invalid(peer.0, reason).await {
+                    tracing::debug!(peer = %hex::encode(peer.0), %error, "report not delivered");
+                }
             }
             Output::Commit { block, certificate } => {
                 let executed = execute::execute_and_store(

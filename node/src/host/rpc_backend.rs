@@ -422,6 +422,9 @@ impl RpcBackend for NodeBackend {
             &self.shared.commit_latency,
             &self.shared.block_interval,
         );
+        if let Ok(consensus) = self.shared.consensus.lock() {
+            out.push_str(&crate::consensus_metrics::render_consensus(&consensus));
+        }
         match self.shared.store.engine_stats() {
             Ok(stats) => out.push_str(&crate::histogram::render_engine(&stats)),
             Err(error) => tracing::warn!(%error, "reading the storage engine's figures failed"),

@@ -132,6 +132,8 @@ pub struct Shared {
     pub commit_latency: crate::histogram::Histogram,
     /// Seconds between consecutive commits here.
     pub block_interval: crate::histogram::Histogram,
+    /// The consensus core's counters as of its last step (published by the host).
+    pub consensus: Mutex<yrd_consensus::Metrics>,
     /// Where "now" is read ([`Shared::now_ms`]).
     clock: Arc<dyn Clock>,
     /// The highest certified height this node has learnt of ([`Shared::note_known_height`]).
@@ -184,6 +186,7 @@ impl Shared {
             connected_peers: Mutex::new(std::collections::BTreeSet::new()),
             tx_arrived: tokio::sync::Notify::new(),
             pruning: std::sync::atomic::AtomicBool::new(false),
+            consensus: Mutex::new(yrd_consensus::Metrics::default()),
             commit_latency: crate::histogram::Histogram::new(crate::histogram::SECONDS_BUCKETS),
             block_interval: crate::histogram::Histogram::new(crate::histogram::SECONDS_BUCKETS),
             clock,
