@@ -1,11 +1,9 @@
 //! Cross-crate tests of yrd-ledger.
 //!
-//! [`sim`] is the deterministic consensus simulator: it drives the real `yrd-consensus` core of
-//! every node over a simulated network, clock and store, with faults and Byzantine validators, all
-//! drawn from one `u64` seed.
-//!
-//! [`hostsim`] drives the real node hosts (`yrd-node`) the same way: real execution, storage and
-//! restart, on a simulated network and a virtual clock.
+//! [`hostsim`] is the deterministic simulator: it drives the real node hosts (`yrd-node`: the
+//! consensus core inside the node's own loop, execution by the contracts, storage on RocksDB,
+//! restart, sync serving, admission) over a simulated network and a virtual clock, with faults
+//! and Byzantine validators, all drawn from one `u64` seed.
 
 pub mod hostsim;
-pub mod sim;
+pub mod rng;

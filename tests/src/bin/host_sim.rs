@@ -3,6 +3,11 @@
 //! ```text
 //! host-sim [--seeds N] [--start S] [--threads T] [--workload-ms W]   run seeds S..S+N
 //! host-sim --seed S [--log]                                          one seed, with its details
+//!   forcing what a seed would draw:
+//!   --behaviour NAME     a Byzantine validator of this behaviour (Silent, Equivocator, …)
+//!   --validators N       N genesis validators (4 to 8)
+//!   --add-validator      governance adds a validator
+//!   --remove-validator   governance removes one (the Byzantine one if there is one)
 //! ```
 //!
 //! Exits non-zero when any run has a violation, after printing the seed and the replay command.
@@ -11,7 +16,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use yrd_tests::hostsim::{HostSimOptions, HostSimReport, replay_command, run_host_seed};
+use yrd_tests::hostsim::{Behaviour, HostSimOptions, HostSimReport, run_host_seed};
 
 struct Args {
     seeds: u64,
@@ -46,6 +51,19 @@ fn parse_args() -> Result<Args, String> {
             "--threads" => args.threads = value("--threads")?.max(1) as usize,
             "--workload-ms" => args.options.workload_ms = value("--workload-ms")?,
             "--settle-ms" => args.options.settle_ms = value("--settle-ms")?,
+            "--validators" => {
+                args.options.overrides.validators = Some(value("--validators")? as usize)
+            }
+            "--add-validator" => args.options.overrides.add_validator = Some(true),
+            "--remove-validator" => args.options.overrides.add_validator = Some(false),
+            "--behaviour" => {
+                let name = iter.next().ok_or("--behaviour needs a value")?;
+                let behaviour = Behaviour::from_name(&name).ok_or(format!(
+                    "unknown behaviour {name}; one of {:?}",
+                    Behaviour::BYZANTINE
+                ))?;
+                args.options.overrides.behaviour = Some(behaviour);
+            }
             "--log" => args.log = true,
             other => return Err(format!("unknown argument {other}")),
         }
@@ -55,27 +73,28 @@ fn parse_args() -> Result<Args, String> {
 
 fn summary(report: &HostSimReport) -> String {
     format!(
-        "heights {}..{}, {} txs ({} acknowledged, {} resent), {} crashes, {} isolations, \
-         {} deliveries ({} dropped),{} syncing seen {} times, {:.1} s virtual in {:.1} s",
+        "heights {}..{} (epoch {}), {} txs ({} acknowledged, {} resent), {} crashes ({} wipes), {} isolations, \
+         {} partitions, {} deliveries ({} dropped, {} doubled), {} rewritten, {} reports of the \
+         Byzantine member, syncing seen {} times, {:.1} s virtual in {:.1} s [{}]",
         report.min_height,
         report.max_height,
+        report.epoch,
         report.transactions,
         report.acknowledged,
         report.resubmitted,
         report.crashes,
+        report.wipes,
         report.isolations,
+        report.partitions,
         report.delivered,
         report.dropped,
-        report
-            .byzantine
-            .map(|node| format!(
-                " node {node} Byzantine ({} reports),",
-                report.byzantine_reported
-            ))
-            .unwrap_or_default(),
+        report.duplicated,
+        report.rewritten,
+        report.byzantine_reported,
         report.syncing_seen,
         report.virtual_ms as f64 / 1_000.0,
-        report.wall.as_secs_f64()
+        report.wall.as_secs_f64(),
+        report.description,
     )
 }
 
@@ -108,7 +127,7 @@ fn main() {
         for violation in &report.violations {
             println!("  {violation}");
         }
-        println!("FAILED seed {seed}; replay: {}", replay_command(seed));
+        println!("FAILED seed {seed}; replay: {}", report.replay);
         std::process::exit(1);
     }
     let started = Instant::now();
@@ -129,7 +148,7 @@ fn main() {
                         for violation in &report.violations {
                             println!("  {violation}");
                         }
-                        println!("FAILED seed {seed}; replay: {}", replay_command(seed));
+                        println!("FAILED seed {seed}; replay: {}", report.replay);
                         if let Ok(mut list) = failed.lock() {
                             list.push(seed);
                         }

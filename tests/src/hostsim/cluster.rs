@@ -55,8 +55,15 @@ pub fn validator_key(index: usize) -> SigningKey {
     SigningKey::from_bytes(&[0xB0 + index as u8; 32])
 }
 
-/// The chain of every run: four provinces, one validator each.
-pub fn chain_spec() -> ChainSpec {
+/// The province operating validator `index` (the fifth to seventh validators are a second one
+/// of Shanghai, Jiangsu and Zhejiang).
+pub fn province_of_validator(index: usize) -> usize {
+    index % PROVINCES.len()
+}
+
+/// The chain of a run: four provinces and `validators` validators (4 to 8), validator `i`
+/// operated by province [`province_of_validator`]`(i)`.
+pub fn chain_spec(validators: usize) -> ChainSpec {
     let genesis = Genesis {
         chain_id: ChainId("yrd-host-sim".into()),
         genesis_time_ms: GENESIS_TIME_MS,
@@ -66,7 +73,10 @@ pub fn chain_spec() -> ChainSpec {
             .map(|(index, province)| GenesisAuthority {
                 province: *province,
                 authority_key: authority_key(index).verifying_key().to_bytes(),
-                validator_keys: vec![validator_key(index).verifying_key().to_bytes()],
+                validator_keys: (0..validators)
+                    .filter(|v| province_of_validator(*v) == index)
+                    .map(|v| validator_key(v).verifying_key().to_bytes())
+                    .collect(),
             })
             .collect(),
         parameters: Parameters::default(),
@@ -83,8 +93,11 @@ struct Running {
     _stop: oneshot::Sender<()>,
 }
 
-/// One simulated node: its key, its data directory, and its running instance if up.
+/// One simulated node: its instance index on the network, its key, its data directory, and
+/// its running instance if up.
 pub struct SimNode {
+    /// Its index on the simulated network.
+    pub instance: usize,
     /// The node key.
     pub key: SigningKey,
     dir: PathBuf,
@@ -95,8 +108,9 @@ pub struct SimNode {
 
 impl SimNode {
     /// A node that has not started yet, keeping its data in `dir`.
-    pub fn new(key: SigningKey, dir: PathBuf) -> Self {
+    pub fn new(instance: usize, key: SigningKey, dir: PathBuf) -> Self {
         Self {
+            instance,
             key,
             dir,
             running: None,
@@ -159,7 +173,7 @@ impl SimNode {
             clock,
         ));
         let me = self.public_key();
-        let events = fabric.attach(me);
+        let events = fabric.attach(self.instance, me);
         let core = Core::new(
             consensus.core_config(),
             Box::new(Ed25519Signer::from_secret_bytes(&self.key.to_bytes())),
@@ -168,7 +182,7 @@ impl SimNode {
             core,
             state,
             Arc::clone(&shared),
-            fabric.handle(me),
+            fabric.handle(self.instance, me),
             consensus.host_config(),
         );
         let (stop, stopped) = oneshot::channel::<()>();
@@ -189,8 +203,27 @@ impl SimNode {
     pub fn crash(&mut self, fabric: &SharedFabric) {
         if let Some(running) = self.running.take() {
             running.task.abort();
-            fabric.detach(self.public_key());
+            fabric.detach(self.instance);
             self.crashes += 1;
+        }
+    }
+
+    /// Wipes the data folder of a crashed node: it restarts from genesis with its key and no
+    /// memory of what it voted (amnesia, or an operator replacing a disk).
+    pub async fn wipe(&mut self) -> Result<(), NodeError> {
+        let deadline = tokio::time::Instant::now() + RELEASE_WAIT;
+        // A crashed instance's blocking tasks may still hold the database for a moment.
+        loop {
+            let held = Store::open(&self.dir, StoreConfig::default()).is_err() && self.dir.exists();
+            if !held || tokio::time::Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        match std::fs::remove_dir_all(&self.dir) {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(NodeError::Open(format!("wiping: {error}"))),
         }
     }
 }

@@ -15,7 +15,7 @@ use yrd_node::mempool::MempoolError;
 
 use super::cluster::{SimNode, authority_key};
 use super::fabric::SharedFabric;
-use crate::sim::rng::SimRng;
+use crate::rng::SimRng;
 
 /// Highest block height a simulated transaction may be included at.
 const EXPIRY_HEIGHT: u64 = 50_000;
@@ -84,7 +84,7 @@ impl Clients {
         }
     }
 
-    /// One authority signs its next transaction and sends it to a running node.
+    /// One authority signs its next transaction (a new DID) and sends it to a running node.
     pub fn submit_new(
         &mut self,
         rng: &mut SimRng,
@@ -93,25 +93,38 @@ impl Clients {
         now_ms: u64,
     ) {
         let account_index = rng.index(self.accounts.len());
-        let Some(account) = self.accounts.get_mut(account_index) else {
-            return;
-        };
         self.made += 1;
         let mut controller = [0u8; 32];
         controller[..8].copy_from_slice(&self.made.to_le_bytes());
         controller[8] = 0xC0;
+        let payload = TxPayload::DidCreate(DidCreate {
+            subject: SubjectKind::Organisation,
+            controller_key: SigningKey::from_bytes(&controller)
+                .verifying_key()
+                .to_bytes(),
+            services: Vec::new(),
+        });
+        self.submit(account_index, payload, rng, nodes, fabric, now_ms);
+    }
+
+    /// Authority `account_index` signs `payload` as its next transaction and sends it to a
+    /// running node; returns its hash.
+    pub fn submit(
+        &mut self,
+        account_index: usize,
+        payload: TxPayload,
+        rng: &mut SimRng,
+        nodes: &[SimNode],
+        fabric: &SharedFabric,
+        now_ms: u64,
+    ) -> Option<[u8; 32]> {
+        let account = self.accounts.get_mut(account_index)?;
         let body = TxBody {
             chain_id: self.chain_id.clone(),
             signer: account.key.verifying_key().to_bytes(),
             nonce: account.next_nonce,
             expiry_height: EXPIRY_HEIGHT,
-            payload: TxPayload::DidCreate(DidCreate {
-                subject: SubjectKind::Organisation,
-                controller_key: SigningKey::from_bytes(&controller)
-                    .verifying_key()
-                    .to_bytes(),
-                services: Vec::new(),
-            }),
+            payload,
         };
         account.next_nonce += 1;
         let signed = body.sign(&account.key);
@@ -126,6 +139,7 @@ impl Clients {
             },
         );
         self.send(hash, rng, nodes, fabric, now_ms);
+        Some(hash)
     }
 
     /// Sends again every transaction that has waited too long without committing at the node
@@ -181,7 +195,7 @@ impl Clients {
             Ok(_) => {
                 entry.acknowledged = true;
                 self.stats.admitted += 1;
-                let network = fabric.handle(nodes[index].public_key());
+                let network = fabric.handle(nodes[index].instance, nodes[index].public_key());
                 let bytes = entry.bytes.clone();
                 tokio::spawn(async move {
                     let _ = network.publish_transaction(bytes).await;

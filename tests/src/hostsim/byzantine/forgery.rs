@@ -1,5 +1,5 @@
 //! Messages no honest node sends: floods naming later epochs and far heights, timeouts carrying
-//! invalid QCs, maximal sync requests, and wrong or truncated sync responses.
+//! invalid QCs, maximal sync requests, wrong or truncated sync responses, and noise.
 
 use yrd_consensus::types::payload_digest;
 use yrd_consensus::{
@@ -7,9 +7,7 @@ use yrd_consensus::{
     SyncRequest, SyncResponse, TimeoutMsg, Vote, VoteData,
 };
 
-use super::ByzantineState;
-use crate::sim::node::Destination;
-use crate::sim::scenario::Behaviour;
+use super::{Behaviour, ByzantineState};
 
 /// Copies of each invalid-QC timeout the spammer sends.
 const INVALID_QC_COPIES: usize = 3;
@@ -48,13 +46,13 @@ fn lone_qc(signer: &Ed25519Signer, epoch: u64, round: u64, height: u64, id: Bloc
 }
 
 /// Future-epoch / far-height flooder: with each proposal or timeout it sends, five forgeries to
-/// everyone — a vote, a timeout and a proposal of later epochs at the largest heights, a sync
+/// the same recipient — a vote, a timeout and a proposal of later epochs at the largest heights, a sync
 /// info and a far-future proposal of this epoch whose QCs name far heights.
 pub(super) fn far_flood(
     signer: &Ed25519Signer,
     state: &mut ByzantineState,
     message: &ConsensusMessage,
-) -> Vec<(Destination, ConsensusMessage)> {
+) -> Vec<ConsensusMessage> {
     let Some((epoch, round)) = epoch_and_round(message) else {
         return Vec::new();
     };
@@ -91,9 +89,6 @@ pub(super) fn far_flood(
         ))));
     }
     forged
-        .into_iter()
-        .map(|m| (Destination::Everyone, m))
-        .collect()
 }
 
 /// Invalid-QC timeout spammer: with each proposal or timeout it sends, a few copies of a validly
@@ -102,7 +97,7 @@ pub(super) fn far_flood(
 pub(super) fn invalid_qc_timeouts(
     signer: &Ed25519Signer,
     message: &ConsensusMessage,
-) -> Vec<(Destination, ConsensusMessage)> {
+) -> Vec<ConsensusMessage> {
     let qc = match message {
         ConsensusMessage::Proposal(p) => p.block.header.parent_qc.clone(),
         ConsensusMessage::Timeout(t) => t.highest_qc.clone(),
@@ -121,41 +116,22 @@ pub(super) fn invalid_qc_timeouts(
     let round = round.max(bad.round() + 1);
     let timeout = TimeoutMsg::sign(epoch, round, bad, None, signer);
     (0..INVALID_QC_COPIES)
-        .map(|_| {
-            (
-                Destination::Everyone,
-                ConsensusMessage::Timeout(Box::new(timeout.clone())),
-            )
-        })
+        .map(|_| ConsensusMessage::Timeout(Box::new(timeout.clone())))
         .collect()
 }
 
 /// Sync abuser, asking side: with each proposal or timeout it sends, a request for everything
-/// (from height 1 to the largest height) to every other instance.
-pub(super) fn maximal_sync_requests(
-    me: usize,
-    instances: usize,
+/// (from height 1 to the largest height) to the same recipient.
+pub(super) fn maximal_sync_request(
     state: &mut ByzantineState,
     message: &ConsensusMessage,
-) -> Vec<(Destination, ConsensusMessage)> {
-    if epoch_and_round(message).is_none() {
-        return Vec::new();
-    }
-    let target = forged_id(state);
-    (0..instances)
-        .filter(|i| *i != me)
-        .map(|i| {
-            let request = SyncRequest {
-                from_height: 1,
-                target,
-                target_height: u64::MAX,
-            };
-            (
-                Destination::Instance(i),
-                ConsensusMessage::SyncRequest(request),
-            )
-        })
-        .collect()
+) -> Option<ConsensusMessage> {
+    epoch_and_round(message)?;
+    Some(ConsensusMessage::SyncRequest(SyncRequest {
+        from_height: 1,
+        target: forged_id(state),
+        target_height: u64::MAX,
+    }))
 }
 
 /// The sync response a node with `behaviour` serves for `request` when the honest answer is
@@ -193,4 +169,18 @@ pub fn serve_sync(
             response
         }
     }
+}
+
+/// A corrupted answer: cut short, one byte flipped, or replaced by noise, as `draw` picks.
+pub fn corrupt_bytes(mut answer: Vec<u8>, draw: u64) -> Vec<u8> {
+    let len = answer.len();
+    match draw % 3 {
+        0 => answer.truncate(len / 2),
+        1 if len > 0 => {
+            let at = (draw >> 8) as usize % len;
+            answer[at] ^= 0x5A;
+        }
+        _ => answer = draw.to_le_bytes().repeat(1 + (draw >> 60) as usize),
+    }
+    answer
 }

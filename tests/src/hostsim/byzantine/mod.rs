@@ -1,13 +1,17 @@
-//! Byzantine wrappers: they rewrite what an otherwise honest core sends.
+//! Byzantine members: a real host whose traffic is rewritten on its way out, by the network
+//! port it sends through ([`super::fabric`]). The host itself runs the protocol honestly; what
+//! reaches the others is what a faulty or malicious member would send.
 //!
-//! Amnesia (restart without safety data) lives in the node harness's start state and Twins in the
-//! way the simulator builds nodes; the behaviours here act on outgoing messages ([`rewrite_send`])
-//! and, for the sync abuser, on the sync responses a node serves ([`serve_sync`]).
-//!
+//! - [`Behaviour`]: what the member does.
+//! - [`rewrite`]: the messages it really sends when its host sends one consensus message to one
+//!   validator (the host sends a broadcast as one send per validator).
 //! - [`forgery`]: messages no honest node sends — far-epoch and far-height floods, timeouts
-//!   carrying invalid QCs, maximal sync requests and wrong or truncated sync responses.
+//!   carrying invalid QCs, maximal sync requests, wrong or truncated sync answers, noise.
 //! - [`selective`]: honest messages sent to the wrong few — a leader withholding its proposal
 //!   from some validators, a validator voting only for its own proposals.
+//!
+//! Amnesia (a member restarted from a wiped data folder) and Twins (two running hosts sharing
+//! one validator key) are made by the run itself ([`super::run`]).
 
 mod forgery;
 mod selective;
@@ -17,15 +21,68 @@ use std::collections::BTreeSet;
 use yrd_consensus::types::payload_digest;
 use yrd_consensus::{BlockId, ConsensusMessage, Ed25519Signer, Proposal, Vote, VoteData};
 
-pub use forgery::serve_sync;
+pub use forgery::{corrupt_bytes, serve_sync};
 
-use super::node::Destination;
-use super::scenario::Behaviour;
+/// How a member behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Behaviour {
+    /// Follows the protocol.
+    Honest,
+    /// Runs the protocol but never sends anything, nor answers.
+    Silent,
+    /// As leader, sends one proposal to half the validators and a different one to the others.
+    Equivocator,
+    /// Votes twice every time: once as the protocol says and once for a block that does not exist.
+    DoubleVoter,
+    /// Is wiped and restarted with the same key: it forgets what it voted.
+    Amnesiac,
+    /// Two running hosts sharing one validator key, each over its own data folder (Twins).
+    Twin,
+    /// With every proposal and timeout, floods forgeries naming later epochs and far heights
+    /// (sync-target poisoning).
+    FutureFlooder,
+    /// Re-sends validly signed timeouts carrying an invalid QC.
+    InvalidQcSpammer,
+    /// As leader, sends its proposal to only some validators.
+    WithholdingLeader,
+    /// Votes only for its own proposals.
+    SelfishVoter,
+    /// Asks every peer for every block up to the largest height, and serves empty, truncated or
+    /// altered sync answers.
+    SyncAbuser,
+    /// Corrupts every answer it gives to a request (cut short, a byte flipped, or noise) and
+    /// sends noise as consensus messages now and then.
+    Garbler,
+}
 
-/// What a Byzantine node remembers between the messages it rewrites.
+impl Behaviour {
+    /// Every Byzantine behaviour, in the order runs draw them from.
+    pub const BYZANTINE: [Behaviour; 11] = [
+        Behaviour::Silent,
+        Behaviour::Equivocator,
+        Behaviour::DoubleVoter,
+        Behaviour::Amnesiac,
+        Behaviour::Twin,
+        Behaviour::FutureFlooder,
+        Behaviour::InvalidQcSpammer,
+        Behaviour::WithholdingLeader,
+        Behaviour::SelfishVoter,
+        Behaviour::SyncAbuser,
+        Behaviour::Garbler,
+    ];
+
+    /// The behaviour named `name` (as `Debug` prints it), for replaying a forced behaviour.
+    pub fn from_name(name: &str) -> Option<Behaviour> {
+        Self::BYZANTINE
+            .into_iter()
+            .find(|behaviour| format!("{behaviour:?}").eq_ignore_ascii_case(name))
+    }
+}
+
+/// What a Byzantine member remembers between the messages it rewrites.
 #[derive(Clone, Debug, Default)]
 pub struct ByzantineState {
-    /// Blocks this node proposed (recent ones), for the selfish voter.
+    /// Blocks it proposed (recent ones), for the selfish voter.
     pub own_blocks: BTreeSet<BlockId>,
     /// Forgeries made so far: makes each forged message different.
     pub forged: u64,
@@ -34,83 +91,94 @@ pub struct ByzantineState {
 /// Recent own blocks remembered.
 const OWN_BLOCKS_KEPT: usize = 64;
 
-/// Who a Byzantine node is and what it can do, for the wrappers.
+/// What leaves a Byzantine member for one recipient.
+#[derive(Clone, Debug)]
+pub enum Wire {
+    /// A one-way consensus message.
+    Message(ConsensusMessage),
+    /// A request (whose answer it ignores).
+    Request(ConsensusMessage),
+}
+
+/// Who a Byzantine member is, for the rewriting.
 pub struct Sender<'a> {
     /// Its behaviour.
     pub behaviour: Behaviour,
-    /// A signer with its key.
+    /// A signer with its validator key.
     pub signer: &'a Ed25519Signer,
-    /// Its instance index.
+    /// Its running instance's index.
     pub me: usize,
-    /// Number of node instances.
-    pub instances: usize,
     /// Its memory.
     pub state: &'a mut ByzantineState,
 }
 
-/// The messages a node really sends when its core asks to send `message` to `to`.
-pub fn rewrite_send(
-    sender: Sender<'_>,
-    to: Destination,
-    message: ConsensusMessage,
-) -> Vec<(Destination, ConsensusMessage)> {
+/// What member `sender` really sends to the instance `to` when its host sends `message` there.
+pub fn rewrite(sender: Sender<'_>, to: usize, message: ConsensusMessage) -> Vec<Wire> {
     let Sender {
         behaviour,
         signer,
         me,
-        instances,
         state,
     } = sender;
+    let one = |message| vec![Wire::Message(message)];
     match (behaviour, message) {
         (Behaviour::Silent, _) => Vec::new(),
-        (Behaviour::Equivocator, ConsensusMessage::Proposal(proposal))
-            if to == Destination::Everyone =>
-        {
-            let twin = conflicting_proposal(&proposal, signer);
-            (0..instances)
-                .map(|i| {
-                    let chosen = if i % 2 == me % 2 {
-                        proposal.clone()
-                    } else {
-                        twin.clone()
-                    };
-                    (Destination::Instance(i), ConsensusMessage::Proposal(chosen))
-                })
-                .collect()
+        (Behaviour::Equivocator, ConsensusMessage::Proposal(proposal)) => {
+            // Signatures are deterministic: every recipient of the other half gets the same twin.
+            if to % 2 == me % 2 {
+                one(ConsensusMessage::Proposal(proposal))
+            } else {
+                one(ConsensusMessage::Proposal(conflicting_proposal(
+                    &proposal, signer,
+                )))
+            }
         }
         (Behaviour::DoubleVoter, ConsensusMessage::Vote(vote)) => {
             let other = conflicting_vote(&vote, signer);
             vec![
-                (to.clone(), ConsensusMessage::Vote(vote)),
-                (to, ConsensusMessage::Vote(other)),
+                Wire::Message(ConsensusMessage::Vote(vote)),
+                Wire::Message(ConsensusMessage::Vote(other)),
             ]
         }
         (Behaviour::FutureFlooder, message) => {
-            let mut sends = forgery::far_flood(signer, state, &message);
-            sends.push((to, message));
+            let mut sends: Vec<Wire> = forgery::far_flood(signer, state, &message)
+                .into_iter()
+                .map(Wire::Message)
+                .collect();
+            sends.push(Wire::Message(message));
             sends
         }
         (Behaviour::InvalidQcSpammer, message) => {
-            let mut sends = forgery::invalid_qc_timeouts(signer, &message);
-            sends.push((to, message));
+            let mut sends: Vec<Wire> = forgery::invalid_qc_timeouts(signer, &message)
+                .into_iter()
+                .map(Wire::Message)
+                .collect();
+            sends.push(Wire::Message(message));
             sends
         }
         (Behaviour::SyncAbuser, message) => {
-            let mut sends = forgery::maximal_sync_requests(me, instances, state, &message);
-            sends.push((to, message));
+            let mut sends: Vec<Wire> = forgery::maximal_sync_request(state, &message)
+                .into_iter()
+                .map(Wire::Request)
+                .collect();
+            sends.push(Wire::Message(message));
             sends
         }
-        (Behaviour::WithholdingLeader, ConsensusMessage::Proposal(proposal))
-            if to == Destination::Everyone =>
-        {
-            selective::withheld_proposal(me, instances, proposal)
+        (Behaviour::WithholdingLeader, ConsensusMessage::Proposal(proposal)) => {
+            selective::withheld_proposal(to, proposal)
+                .map(Wire::Message)
+                .into_iter()
+                .collect()
         }
-        (Behaviour::SelfishVoter, message) => selective::selfish(state, to, message),
-        (_, message) => vec![(to, message)],
+        (Behaviour::SelfishVoter, message) => selective::selfish(state, message)
+            .map(Wire::Message)
+            .into_iter()
+            .collect(),
+        (_, message) => one(message),
     }
 }
 
-/// Remember a block this node proposed.
+/// Remember a block this member proposed.
 fn remember_own_block(state: &mut ByzantineState, id: BlockId) {
     state.own_blocks.insert(id);
     while state.own_blocks.len() > OWN_BLOCKS_KEPT {
