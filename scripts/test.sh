@@ -60,6 +60,8 @@ step cargo check -p yrd-verifier --target wasm32-unknown-unknown --locked
 if $all; then
     echo "==> cargo test (all suites, slow ones included)"
     step cargo test --workspace --locked
+    echo "==> RFC 8785 canonical JSON against an independent implementation (Python rfc8785)"
+    scripts/jcs-crosscheck.sh
 else
     echo "==> cargo test (fast suites; scripts/test.sh --all adds the slow::… ones)"
     step cargo test --workspace --locked -- --skip slow::
