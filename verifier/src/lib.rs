@@ -28,7 +28,7 @@ pub use query::{Evaluation, ProvenQuery, evaluate};
 pub use verify::{VerifiedAnswer, VerifyError, verify_answer};
 
 /// The `format` string of the answer envelope this version writes and reads.
-pub const ANSWER_FORMAT: &str = "yrd-answer/v3";
+pub const ANSWER_FORMAT: &str = "yrd-answer/v4";
 
 /// Most state reads one answer may carry (a `licence_getHistory` of a long history reads one key
 /// per event; [`query::MAX_PROVEN_HISTORY`] keeps that below this).

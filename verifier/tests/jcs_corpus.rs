@@ -144,9 +144,17 @@ fn canonical_forms_are_stable_and_written_for_the_independent_cross_check() {
         // Canonicalising the canonical form, or another serialisation of the same value, gives
         // the same bytes.
         let again: Value = serde_json::from_str(&ours).expect("canonical JSON parses");
-        assert_eq!(canonical(&again).expect("canonical form"), ours, "document {index}");
+        assert_eq!(
+            canonical(&again).expect("canonical form"),
+            ours,
+            "document {index}"
+        );
         let other: Value = serde_json::from_str(&reversed(document)).expect("it parses");
-        assert_eq!(canonical(&other).expect("canonical form"), ours, "document {index}");
+        assert_eq!(
+            canonical(&other).expect("canonical form"),
+            ours,
+            "document {index}"
+        );
         if let Some(dir) = &out {
             let input = reversed(document);
             std::fs::write(dir.join(format!("{index:02}.input.json")), input)

@@ -29,13 +29,15 @@ use yrd_consensus::SafetyData as SafetyDataRecord;
 /// [`super::tables::BatchLeafIndex`], with [`super::tables::BatchesKept`] and
 /// [`super::tables::BatchLeafUsage`]); 4 writes every licence record with its gate, status and
 /// validity leaves (`yrd_contracts::keys::LicencePart`), so that proofs open only what the
-/// disclosure allows. Versions 1 to 3 hold a chain in an earlier ledger format, which no
-/// migration can carry over (the state root of every block would change): they are refused with
+/// disclosure allows; 5 gives every licence record its issuer's status-list index
+/// (`LicenceRecord::status_index`, with the per-issuer counter and index map in contract state).
+/// Versions 1 to 4 hold a chain in an earlier ledger format, which no migration can carry over
+/// (the state root of every block would change): they are refused with
 /// [`StorageError::EarlierLedgerFormat`].
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The newest schema version written in a ledger format this release does not read.
-const LAST_EARLIER_FORMAT: u32 = 3;
+const LAST_EARLIER_FORMAT: u32 = 4;
 
 /// Most voted-for uncommitted blocks read back at start or pruned per commit. A validator votes
 /// once per round and uncommitted blocks are pruned at every commit, so a handful is normal.

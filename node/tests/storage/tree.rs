@@ -136,7 +136,7 @@ fn a_database_in_an_earlier_ledger_format_is_refused_not_migrated() {
     use yrd_node::storage::WriteBatch;
     use yrd_node::storage::tables::{Metadata, MetadataKey, MetadataValue};
 
-    for earlier in [1u32, 2, 3] {
+    for earlier in [1u32, 2, 3, 4] {
         let dir = TempDir::new().unwrap();
         {
             let store = Store::open(dir.path(), StoreConfig::default()).unwrap();
