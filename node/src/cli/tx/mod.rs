@@ -3,7 +3,8 @@
 //! The signer's next nonce, the chain id and the current height come from the node
 //! (`account_getNextNonce`, `node_getStatus`, `chain_getHead`) unless given; the transaction expires
 //! `--expiry-blocks` after the current height. `--dry-run` prints the signed transaction's hex and
-//! hash without submitting it.
+//! hash without submitting it. After the commit it waits (within `--wait-secs`) until the node's
+//! proven answers are read at the transaction's height, so that a proven read made next sees it.
 
 mod kinds;
 mod parse;
@@ -45,7 +46,7 @@ pub struct TxCommon {
     /// Print the signed transaction and do not submit it.
     #[arg(long, global = true)]
     pub dry_run: bool,
-    /// How long to wait for the commit, in seconds.
+    /// How long to wait for the commit (and for proven answers to cover it), in seconds.
     #[arg(long, global = true, default_value_t = 30)]
     pub wait_secs: u64,
 }
@@ -232,6 +233,11 @@ async fn wait_for(
         let state = status.get("status").and_then(|s| s.as_str()).unwrap_or("");
         match state {
             "committed" => {
+                if receipt_ok(&status)
+                    && let Some(height) = status.get("height").and_then(|h| h.as_u64())
+                {
+                    wait_provable(client, height, limit.saturating_sub(started.elapsed())).await;
+                }
                 println!("{}", serde_json::to_string_pretty(&status)?);
                 return Ok(if receipt_ok(&status) {
                     ExitCode::SUCCESS
@@ -252,6 +258,37 @@ async fn wait_for(
                 return Ok(ExitCode::from(EXIT_PENDING));
             }
             _ => tokio::time::sleep(Duration::from_millis(250)).await,
+        }
+    }
+}
+
+/// A state key every chain holds (the chain parameters, `00 02`): its proof's version is the
+/// height proven answers are read at.
+const ALWAYS_PRESENT_KEY: &str = "0002";
+
+/// Waits (at most `limit`) until the node's proven answers are read at `height` or later, so that
+/// a proven read made right after `yrd tx` returns sees the transaction: answers are read at the
+/// latest certified state, normally two blocks behind the head (docs/RPC.md). Says so on stderr
+/// when the limit runs out first; the transaction is committed either way.
+async fn wait_provable(client: &HttpClient, height: u64, limit: Duration) {
+    let started = Instant::now();
+    loop {
+        let proven: Option<u64> = client
+            .request::<serde_json::Value, _>("state_getProof", rpc_params![ALWAYS_PRESENT_KEY])
+            .await
+            .ok()
+            .and_then(|answer| answer.pointer("/proof/version").and_then(|v| v.as_u64()));
+        match proven {
+            Some(version) if version >= height => return,
+            _ if started.elapsed() >= limit => {
+                eprintln!(
+                    "committed at height {height}; proven answers still read an earlier height ({}): \
+                     they cover this transaction once the next blocks certify it",
+                    proven.map_or("unknown".to_string(), |v| v.to_string())
+                );
+                return;
+            }
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }
 }
