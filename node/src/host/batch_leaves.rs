@@ -16,7 +16,7 @@ use yrd_contracts::reader::read_record;
 use yrd_contracts::records::BatchRecord;
 use yrd_contracts::types::{ChainId, ProvinceCode};
 
-use crate::rpc::backend::BatchLeavesError;
+use crate::rpc::backend::{BackendError, BackendFault, BatchLeavesError};
 use crate::rpc::batch_leaves::{LeavesSubmission, batch_leaves_signature_verifies};
 use crate::storage::table::UsccKey;
 use crate::storage::{KeptBatch, Store};
@@ -35,10 +35,6 @@ pub struct LeavesPolicy<'a> {
     pub max_leaves_per_issuer: u64,
 }
 
-fn storage_fault(error: impl std::fmt::Display) -> BatchLeavesError {
-    BatchLeavesError::Internal(error.to_string())
-}
-
 /// Checks `submission` against the batch anchored in `state` and keeps its leaves in `store`.
 /// Returns the batch root.
 pub fn keep_batch_leaves(
@@ -53,17 +49,16 @@ pub fn keep_batch_leaves(
         signature,
     } = submission;
     if leaves.len() > MAX_LOCAL_BATCH_LEAVES {
-        return Err(BatchLeavesError::Invalid(format!(
-            "{} leaves; this node keeps batches of at most {MAX_LOCAL_BATCH_LEAVES}",
-            leaves.len()
-        )));
+        return Err(BatchLeavesError::TooManyLeaves {
+            leaves: leaves.len(),
+            max: MAX_LOCAL_BATCH_LEAVES,
+        });
     }
     let issuer_key = UsccKey::of(&issuer);
     let root = BatchTree::build(leaves.clone())
-        .map_err(|e| BatchLeavesError::Invalid(e.to_string()))?
+        .map_err(BatchLeavesError::Invalid)?
         .root();
-    let record: BatchRecord = read_record(state, &keys::batch(&issuer, &root))
-        .map_err(storage_fault)?
+    let record: BatchRecord = read_record(state, &keys::batch(&issuer, &root))?
         .ok_or(BatchLeavesError::NotAnchored { root })?;
     if let Some(local) = policy.local_province
         && local != record.province
@@ -84,9 +79,8 @@ pub fn keep_batch_leaves(
         tracing::info!(issuer = %issuer, root = %hex::encode(root), "batch leaves refused: not signed by the anchoring issuer");
         return Err(BatchLeavesError::NotSignedByIssuer { root });
     }
-    let kept = store
-        .keep_batch_leaves(&issuer_key, &root, &leaves, policy.max_leaves_per_issuer)
-        .map_err(storage_fault)?;
+    let kept =
+        store.keep_batch_leaves(&issuer_key, &root, &leaves, policy.max_leaves_per_issuer)?;
     match kept {
         KeptBatch::Kept { issuer_leaves } => {
             tracing::info!(issuer = %issuer, root = %hex::encode(root), leaves = leaves.len(), issuer_leaves, "kept batch leaves");
@@ -110,10 +104,8 @@ pub fn kept_leaf(
     store: &Store,
     issuer: &Uscc,
     commitment: &[u8; 32],
-) -> Result<Option<([u8; 32], u64)>, BatchLeavesError> {
-    store
-        .batch_leaf(&UsccKey::of(issuer), commitment)
-        .map_err(storage_fault)
+) -> Result<Option<([u8; 32], u64)>, BackendError> {
+    Ok(store.batch_leaf(&UsccKey::of(issuer), commitment)?)
 }
 
 /// The tree of `issuer`'s kept batch `root`, checked to be anchored under `issuer` in `state` and
@@ -123,19 +115,22 @@ pub fn kept_tree(
     state: &(impl StateReader + ?Sized),
     issuer: &Uscc,
     root: &[u8; 32],
-) -> Result<BatchTree, BatchLeavesError> {
-    let record: BatchRecord = read_record(state, &keys::batch(issuer, root))
-        .map_err(storage_fault)?
-        .ok_or_else(|| storage_fault("kept leaves of a batch that is not anchored"))?;
-    let leaves = store
-        .batch_leaves(&UsccKey::of(issuer), root, record.count)
-        .map_err(storage_fault)?;
-    let tree = BatchTree::build(leaves).map_err(storage_fault)?;
-    if tree.root() != *root {
-        return Err(storage_fault(format!(
-            "kept leaves of batch {} do not rebuild its root",
-            hex::encode(root)
-        )));
+) -> Result<BatchTree, BackendError> {
+    let root = *root;
+    let record: BatchRecord =
+        read_record(state, &keys::batch(issuer, &root))?.ok_or(BackendFault::KeptLeaves {
+            root,
+            problem: "no batch with this root is anchored",
+        })?;
+    let leaves = store.batch_leaves(&UsccKey::of(issuer), &root, record.count)?;
+    let tree =
+        BatchTree::build(leaves).map_err(|source| BackendFault::KeptTree { root, source })?;
+    if tree.root() != root {
+        return Err(BackendFault::KeptLeaves {
+            root,
+            problem: "they do not rebuild the root",
+        }
+        .into());
     }
     Ok(tree)
 }

@@ -8,7 +8,7 @@ use yrd_consensus::epoch::next_epoch_set;
 use yrd_consensus::types::ValidatorSet;
 use yrd_contracts::reader::StateReader;
 
-use super::restart::{RestartError, committed_block};
+use super::restart::{CorruptStore, RestartError, committed_block};
 use crate::storage::Store;
 
 /// The set the state scheduled for the epoch after `current`'s, if it differs from `current`
@@ -57,22 +57,26 @@ impl EpochHistory {
             let Some(height) = store.epoch_change_height(next_epoch)? else {
                 break;
             };
-            let corrupt = |reason: &str| RestartError::Corrupt {
-                what: format!("reconfiguration block of epoch {next_epoch} at height {height}"),
-                reason: reason.to_owned(),
+            let corrupt = |fault: CorruptStore| RestartError::Corrupt {
+                what: "reconfiguration block",
+                height,
+                fault,
             };
-            let block = committed_block(store, height)?.ok_or_else(|| corrupt("not stored"))?;
+            let block = committed_block(store, height)?
+                .ok_or_else(|| corrupt(CorruptStore::BlockMissing))?;
             let header = &block.block.header;
             if header.epoch != epoch {
-                return Err(corrupt("it is not a block of the epoch before"));
+                return Err(corrupt(CorruptStore::NotOfEpochBefore {
+                    epoch: next_epoch,
+                }));
             }
             let set = next_epoch_set(header)
                 .filter(|set| set.epoch == next_epoch && set.validate().is_ok())
-                .ok_or_else(|| corrupt("it does not hand over to a valid set of that epoch"))?;
+                .ok_or_else(|| corrupt(CorruptStore::InvalidHandOver { epoch: next_epoch }))?;
             if changes.last().is_some_and(|last| last.height >= height) {
-                return Err(corrupt(
-                    "it is not above the previous reconfiguration block",
-                ));
+                return Err(corrupt(CorruptStore::NotAbovePrevious {
+                    epoch: next_epoch,
+                }));
             }
             changes.push(EpochStart {
                 height,

@@ -4,7 +4,7 @@
 
 use yrd_consensus::types::{Block, BlockHeader, CommittedBlock, ValidatorSet};
 use yrd_consensus::{CommitCertificate, StartState};
-use yrd_contracts::state::State;
+use yrd_contracts::state::{BlockError, GenesisError, State};
 use yrd_verifier::chain_spec::ChainSpec;
 
 use super::epochs::EpochHistory;
@@ -21,27 +21,35 @@ pub enum RestartError {
     /// Reading the store failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
-    /// Stored bytes do not decode.
-    #[error("stored {what} is corrupt: {reason}")]
+    /// The store contradicts itself: a record the chain needs is missing or does not fit the
+    /// others.
+    #[error("stored {what} at height {height} is corrupt: {fault}")]
     Corrupt {
-        /// What was being read.
-        what: String,
-        /// Why it does not decode.
-        reason: String,
+        /// What was being read (`"committed head"`, `"reconfiguration block"`, ...).
+        what: &'static str,
+        /// Its height.
+        height: u64,
+        /// What is wrong with it.
+        fault: CorruptStore,
     },
     /// The data directory belongs to another chain.
     #[error(
-        "data directory holds chain with genesis {stored}, but the genesis file hashes to {expected}"
+        "data directory holds chain with genesis {}, but the genesis file hashes to {}",
+        hex::encode(.stored),
+        hex::encode(.expected)
     )]
     WrongChain {
         /// Genesis hash in the store.
-        stored: String,
+        stored: [u8; 32],
         /// Genesis hash of the file.
-        expected: String,
+        expected: [u8; 32],
     },
-    /// The state could not be opened or created.
-    #[error("state: {0}")]
-    State(String),
+    /// The genesis state could not be written.
+    #[error("writing the genesis state: {0}")]
+    Genesis(#[source] GenesisError),
+    /// The state could not be opened.
+    #[error("opening the state: {0}")]
+    OpenState(#[source] BlockError),
     /// A state sync into this data directory started and did not finish.
     #[error(
         "a state sync of version {version} into this data directory did not finish: start the \
@@ -53,8 +61,53 @@ pub enum RestartError {
     },
 }
 
+/// How the stored chain contradicts itself ([`RestartError::Corrupt`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CorruptStore {
+    /// The block or its certificate is missing.
+    #[error("block or certificate missing")]
+    BlockMissing,
+    /// The committed tip's epoch is neither the newest stored epoch nor the one it ends.
+    #[error(
+        "its epoch {tip_epoch} is neither the newest stored epoch {newest} nor the one it ends"
+    )]
+    TipEpoch {
+        /// The tip's epoch.
+        tip_epoch: u64,
+        /// The newest epoch the stored reconfiguration blocks started.
+        newest: u64,
+    },
+    /// The block's epoch was never started by a stored reconfiguration block.
+    #[error("its epoch {epoch} was never started")]
+    EpochNeverStarted {
+        /// The block's epoch.
+        epoch: u64,
+    },
+    /// A reconfiguration block is not a block of the epoch before the one it starts.
+    #[error("as reconfiguration block of epoch {epoch}, it is not a block of the epoch before")]
+    NotOfEpochBefore {
+        /// The epoch it should start.
+        epoch: u64,
+    },
+    /// A reconfiguration block does not hand over to a valid set of the epoch it starts.
+    #[error("it does not hand over to a valid set of epoch {epoch}")]
+    InvalidHandOver {
+        /// The epoch it should start.
+        epoch: u64,
+    },
+    /// A reconfiguration block is not above the previous one.
+    #[error(
+        "as reconfiguration block of epoch {epoch}, it is not above the previous reconfiguration \
+         block"
+    )]
+    NotAbovePrevious {
+        /// The epoch it should start.
+        epoch: u64,
+    },
+}
+
 /// A committed block with its certificate, from the store.
-pub fn committed_block(store: &Store, height: u64) -> Result<Option<CommittedBlock>, RestartError> {
+pub fn committed_block(store: &Store, height: u64) -> Result<Option<CommittedBlock>, StorageError> {
     let (Some(block), Some(certificate)) = (store.block(height)?, store.certificate(height)?)
     else {
         return Ok(None);
@@ -75,15 +128,12 @@ pub fn open_state(store: &Store, chain: &ChainSpec) -> Result<State<RocksTreeSto
     }
     match store.genesis_hash()? {
         Some(stored) if stored != expected => {
-            return Err(RestartError::WrongChain {
-                stored: hex::encode(stored),
-                expected: hex::encode(expected),
-            });
+            return Err(RestartError::WrongChain { stored, expected });
         }
         Some(_) => {}
         None => {
             let (_, root) = State::genesis(&chain.genesis, store.tree_store())
-                .map_err(|e| RestartError::State(e.to_string()))?;
+                .map_err(RestartError::Genesis)?;
             let block = Block {
                 header: genesis_header.clone(),
                 payload: Vec::new(),
@@ -101,7 +151,7 @@ pub fn open_state(store: &Store, chain: &ChainSpec) -> Result<State<RocksTreeSto
             tracing::info!(root = %hex::encode(root.0), block = %hex::encode(expected), "genesis written");
         }
     }
-    State::open(store.tree_store()).map_err(|e| RestartError::State(e.to_string()))
+    State::open(store.tree_store()).map_err(RestartError::OpenState)
 }
 
 /// What the consensus core restarts from: the committed tip in its epoch, with the validator set,
@@ -154,8 +204,9 @@ pub fn start_state(
     }
     let Some(tip) = committed_block(store, head.height)? else {
         return Err(RestartError::Corrupt {
-            what: format!("committed head {}", head.height),
-            reason: "block or certificate missing".into(),
+            what: "committed head",
+            height: head.height,
+            fault: CorruptStore::BlockMissing,
         });
     };
     start.committed_tip_qc = match tip.certificate.headers.get(1) {
@@ -178,11 +229,9 @@ pub fn start_state(
         && epochs.last_change().map(|change| change.height) == Some(head.height);
     if tip_epoch != newest && !tip_ends_its_epoch {
         return Err(RestartError::Corrupt {
-            what: format!("committed head {}", head.height),
-            reason: format!(
-                "its epoch {tip_epoch} is neither the newest stored epoch {newest} nor the one \
-                 it ends"
-            ),
+            what: "committed head",
+            height: head.height,
+            fault: CorruptStore::TipEpoch { tip_epoch, newest },
         });
     }
     tracing::info!(
@@ -250,8 +299,9 @@ fn scheduled_at(
 ) -> Result<Option<ValidatorSet>, RestartError> {
     let Some(epoch_set) = epochs.set_of(epoch) else {
         return Err(RestartError::Corrupt {
-            what: format!("committed block {height}"),
-            reason: format!("its epoch {epoch} was never started"),
+            what: "committed block",
+            height,
+            fault: CorruptStore::EpochNeverStarted { epoch },
         });
     };
     Ok(super::epochs::scheduled_next_set(

@@ -17,7 +17,7 @@ use super::shared::Shared;
 use crate::mempool::MempoolError;
 use crate::network::NetworkHandle;
 use crate::rpc::backend::{
-    BatchInclusion, BatchLeavesError, LeavesSubmission, ProofAnchor, ProverHandle,
+    BackendFault, BatchInclusion, BatchLeavesError, LeavesSubmission, ProofAnchor, ProverHandle,
 };
 use crate::rpc::views::{
     BlockRef, BlockView, CertificateView, HeadInfo, LicenceStatusChange, NodeCountersView,
@@ -25,6 +25,20 @@ use crate::rpc::views::{
 };
 use crate::rpc::{BackendError, RpcBackend, StateHandle, SubmitError};
 use crate::storage::RocksTreeStore;
+
+/// The key given to [`NodeBackend::with_status_list_signer`] is not the node key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the status-list signing key {} is not the node key {}",
+    hex::encode(.signer),
+    hex::encode(.node_key)
+)]
+pub struct SignerNotNodeKey {
+    /// The public half of the key given.
+    pub signer: [u8; 32],
+    /// The node key the network runs with.
+    pub node_key: [u8; 32],
+}
 
 /// The RPC backend of a running node.
 #[derive(Debug, Clone)]
@@ -59,11 +73,11 @@ impl NodeBackend {
     pub fn with_status_list_signer(
         mut self,
         key: ed25519_dalek::SigningKey,
-    ) -> Result<Self, BackendError> {
-        if key.verifying_key().to_bytes() != self.network.local_public_key() {
-            return Err(BackendError::Internal(
-                "the status-list signing key is not the node key".to_owned(),
-            ));
+    ) -> Result<Self, SignerNotNodeKey> {
+        let signer = key.verifying_key().to_bytes();
+        let node_key = self.network.local_public_key();
+        if signer != node_key {
+            return Err(SignerNotNodeKey { signer, node_key });
         }
         self.signing_key = Some(Arc::new(key));
         Ok(self)
@@ -91,14 +105,14 @@ impl NodeBackend {
                 latest,
             });
         }
-        State::open(self.shared.store.tree_store()).map_err(internal)
+        State::open(self.shared.store.tree_store())
+            .map_err(|e| BackendError::Internal(BackendFault::OpenState(e)))
     }
 
     /// The proof anchor at committed `height`, read from the store.
     fn read_proof_anchor(&self, height: u64) -> Result<ProofAnchor, BackendError> {
         let store = &self.shared.store;
-        let committed = super::restart::committed_block(store, height)
-            .map_err(internal)?
+        let committed = super::restart::committed_block(store, height)?
             .ok_or_else(|| BackendError::NotReady(format!("no committed block {height} yet")))?;
         let header = committed.block.header;
         let certificate = if header == self.shared.chain.consensus.header() {
@@ -110,15 +124,14 @@ impl NodeBackend {
         let mut epoch_changes = Vec::new();
         for epoch in first_epoch.saturating_add(1)..=header.epoch {
             let at = store
-                .epoch_change_height(epoch)
-                .map_err(internal)?
-                .ok_or_else(|| {
-                    internal(format!(
-                        "no reconfiguration block recorded for epoch {epoch}"
-                    ))
+                .epoch_change_height(epoch)?
+                .ok_or(BackendFault::Missing {
+                    what: "reconfiguration block of epoch",
+                    at: epoch,
                 })?;
-            let certificate = store.certificate(at).map_err(internal)?.ok_or_else(|| {
-                internal(format!("no certificate for reconfiguration block {at}"))
+            let certificate = store.certificate(at)?.ok_or(BackendFault::Missing {
+                what: "certificate of reconfiguration block",
+                at,
             })?;
             epoch_changes.push(certificate);
         }
@@ -138,8 +151,7 @@ impl NodeBackend {
             return Ok(Arc::clone(tree));
         }
         let state = self.state_at(None)?;
-        let tree =
-            batch_leaves::kept_tree(&self.shared.store, &*state, issuer, root).map_err(internal)?;
+        let tree = batch_leaves::kept_tree(&self.shared.store, &*state, issuer, root)?;
         let tree = Arc::new(tree);
         *cache = Some(Arc::clone(&tree));
         Ok(tree)
@@ -169,10 +181,6 @@ impl NodeBackend {
             connections_refused_limit: net.connections_refused_limit,
         }
     }
-}
-
-fn internal(error: impl std::fmt::Display) -> BackendError {
-    BackendError::Internal(error.to_string())
 }
 
 /// A state snapshot that owns its tree handle (the RPC keeps it across a blocking call).
@@ -255,12 +263,7 @@ impl RpcBackend for NodeBackend {
     }
 
     fn tx(&self, hash: &TxHash) -> Result<Option<StoredTx>, BackendError> {
-        let Some(stored) = self
-            .shared
-            .store
-            .transaction_by_hash(hash)
-            .map_err(internal)?
-        else {
+        let Some(stored) = self.shared.store.transaction_by_hash(hash)? else {
             return Ok(None);
         };
         let block_id = self
@@ -284,27 +287,22 @@ impl RpcBackend for NodeBackend {
         let store = &self.shared.store;
         let height = match at {
             BlockRef::Height(h) => h,
-            BlockRef::Id(id) => match store.height_of_block(&id).map_err(internal)? {
+            BlockRef::Id(id) => match store.height_of_block(&id)? {
                 Some(h) => h,
                 None => return Ok(None),
             },
         };
-        let Some(committed) = super::restart::committed_block(store, height).map_err(internal)?
-        else {
+        let Some(committed) = super::restart::committed_block(store, height)? else {
             return Ok(None);
         };
         let header = &committed.block.header;
         let txs =
             yrd_contracts::payload::decode_payload(&committed.block.payload).unwrap_or_default();
         let certificate = yrd_consensus::codec::encode(&committed.certificate);
-        let state_root = store
-            .state_root_at(height)
-            .map_err(internal)?
-            .ok_or_else(|| {
-                internal(format!(
-                    "no state root stored for committed height {height}"
-                ))
-            })?;
+        let state_root = store.state_root_at(height)?.ok_or(BackendFault::Missing {
+            what: "state root of committed height",
+            at: height,
+        })?;
         Ok(Some(BlockView {
             head: HeadInfo {
                 height,
@@ -360,9 +358,7 @@ impl RpcBackend for NodeBackend {
         submission: LeavesSubmission,
         max_leaves_per_issuer: u64,
     ) -> Result<[u8; 32], BatchLeavesError> {
-        let state = self
-            .state_at(None)
-            .map_err(|e| BatchLeavesError::Internal(e.to_string()))?;
+        let state = self.state_at(None).map_err(BatchLeavesError::State)?;
         let policy = batch_leaves::LeavesPolicy {
             chain_id: &self.shared.chain.genesis.chain_id,
             local_province: self.local_province(),
@@ -376,13 +372,12 @@ impl RpcBackend for NodeBackend {
         issuer: &Uscc,
         commitment: &[u8; 32],
     ) -> Result<Option<BatchInclusion>, BackendError> {
-        let Some((root, index)) =
-            batch_leaves::kept_leaf(&self.shared.store, issuer, commitment).map_err(internal)?
+        let Some((root, index)) = batch_leaves::kept_leaf(&self.shared.store, issuer, commitment)?
         else {
             return Ok(None);
         };
         let tree = self.batch_tree(issuer, &root)?;
-        let proof = tree.proof(index).map_err(internal)?;
+        let proof = tree.proof(index).map_err(BackendFault::InclusionProof)?;
         Ok(Some(BatchInclusion { root, proof }))
     }
 

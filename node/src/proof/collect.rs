@@ -9,7 +9,7 @@ use yrd_verifier::query::{EvalError, Evaluation, ProvenQuery, envelope_value, ev
 use yrd_verifier::{ANSWER_FORMAT, HexBytes, MAX_PROOF_READS, ProofEntry, ProvenAnswer, ReadProof};
 
 use crate::rpc::backend::{ProofAnchor, RpcBackend};
-use crate::rpc::error::RpcError;
+use crate::rpc::error::{InternalError, RpcError};
 
 /// Reads of one state version with their proofs.
 pub type Prover<'a> = dyn Fn(&[u8]) -> Result<(Option<Vec<u8>>, StateProof), ReadError> + 'a;
@@ -40,7 +40,7 @@ pub fn prove_with(
         EvalError::Query(e) => RpcError::from(e),
         EvalError::KeyTooLong { .. } => RpcError::param("key", error.to_string()),
         EvalError::HistoryTooLong { .. } => RpcError::ProofUnavailable(error.to_string()),
-        EvalError::Json(e) => RpcError::Internal(e),
+        EvalError::Json(_) => RpcError::Internal(InternalError::Eval(error)),
     })?;
     let reads = recorder.into_reads();
     if reads.len() > MAX_PROOF_READS {
@@ -51,11 +51,9 @@ pub fn prove_with(
     }
     let mut entries = Vec::with_capacity(reads.len());
     for (key, value, proof) in reads {
-        proof.verify(&root, &key, value.as_deref()).map_err(|e| {
-            tracing::error!(version, key = %hex::encode(&key), error = %e, "own state does not match the attested root");
-            RpcError::Internal(format!(
-                "this node's state at height {version} does not match the certified root: {e}"
-            ))
+        proof.verify(&root, &key, value.as_deref()).map_err(|source| {
+            tracing::error!(version, key = %hex::encode(&key), error = %source, "own state does not match the attested root");
+            RpcError::Internal(InternalError::StateMismatch { version, source })
         })?;
         entries.push(ProofEntry {
             key: HexBytes(key),

@@ -42,7 +42,7 @@ use yrd_contracts::reader::read_record;
 use yrd_contracts::records::{ChainRecord, DidDocumentRecord, DidHeadRecord};
 use yrd_contracts::types::{Digest32, Fragment, ProvinceCode};
 
-use super::error::RpcError;
+use super::error::{InternalError, RpcError};
 use super::params::{AuthParam, parse_hex64};
 
 /// Domain tag of the message a verifier signs.
@@ -222,7 +222,7 @@ impl ReplayCache {
         let mut guard = self
             .inner
             .lock()
-            .map_err(|_| RpcError::Internal("replay cache lock poisoned".into()))?;
+            .map_err(|_| RpcError::Internal(InternalError::Poisoned("replay cache")))?;
         let entries = &mut *guard;
         while let Some(first) = entries.by_expiry.first().copied() {
             if first.0 >= now_ms {
@@ -321,9 +321,8 @@ pub fn authenticate(
             auth.timestamp_ms, check.max_clock_skew_ms
         )));
     }
-    let chain: ChainRecord = read_record(reader, &keys::chain())
-        .map_err(|e| RpcError::Internal(e.to_string()))?
-        .ok_or_else(|| RpcError::Internal("the state has no chain record".into()))?;
+    let chain: ChainRecord = read_record(reader, &keys::chain())?
+        .ok_or(RpcError::Internal(InternalError::MissingRecord("chain")))?;
     let document = active_document(reader, did)?;
     let method_record = document
         .methods
@@ -373,16 +372,12 @@ fn check_version(version: Option<u32>) -> Result<(), RpcError> {
 }
 
 fn active_document(reader: &dyn StateReader, did: &DidId) -> Result<DidDocumentRecord, RpcError> {
-    let read_failed = |e: yrd_contracts::ReadError| RpcError::Internal(e.to_string());
-    let head: DidHeadRecord = read_record(reader, &keys::did_head(did))
-        .map_err(read_failed)?
+    let head: DidHeadRecord = read_record(reader, &keys::did_head(did))?
         .ok_or_else(|| RpcError::AuthFailed(format!("{did} not found")))?;
     let document: DidDocumentRecord =
-        read_record(reader, &keys::did_version(did, head.latest_version))
-            .map_err(read_failed)?
-            .ok_or_else(|| {
-                RpcError::AuthFailed(format!("{did} has no version {}", head.latest_version))
-            })?;
+        read_record(reader, &keys::did_version(did, head.latest_version))?.ok_or_else(|| {
+            RpcError::AuthFailed(format!("{did} has no version {}", head.latest_version))
+        })?;
     if document.deactivated {
         return Err(RpcError::AuthFailed(format!("{did} is deactivated")));
     }

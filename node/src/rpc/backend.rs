@@ -11,13 +11,16 @@ use tokio::sync::broadcast;
 use yrd_consensus::CommitCertificate;
 use yrd_consensus::types::BlockHeader;
 use yrd_contracts::TxError;
-use yrd_contracts::batch::BatchProof;
+use yrd_contracts::batch::{BatchError, BatchProof};
 use yrd_contracts::licence_id::Uscc;
+use yrd_contracts::state::BlockError;
 use yrd_contracts::tree::StateProof;
 use yrd_contracts::types::TxHash;
 use yrd_contracts::{ReadError, StateReader};
 
 pub use super::batch_leaves::LeavesSubmission;
+
+use crate::storage::StorageError;
 
 use super::views::{
     BlockRef, BlockView, HeadInfo, LicenceStatusChange, NodeStatus, PeerView, StoredTx, TxStatus,
@@ -52,7 +55,7 @@ pub struct BatchInclusion {
 }
 
 /// Why the node refused an issuer's batch leaves.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum BatchLeavesError {
     /// No batch with this root is anchored (at the latest committed height).
     #[error("no batch with root {} is anchored", hex::encode(.root))]
@@ -86,12 +89,23 @@ pub enum BatchLeavesError {
         /// The limit.
         max: u64,
     },
-    /// The leaves do not form a batch (empty, or too many for this node to keep).
+    /// More leaves than this node keeps for one batch.
+    #[error("{leaves} leaves; this node keeps batches of at most {max}")]
+    TooManyLeaves {
+        /// Leaves submitted.
+        leaves: usize,
+        /// The most this node keeps per batch.
+        max: usize,
+    },
+    /// The leaves do not form a batch (empty, for one).
     #[error("{0}")]
-    Invalid(String),
-    /// A storage fault.
+    Invalid(#[source] BatchError),
+    /// The latest state could not be read to check the anchoring.
+    #[error(transparent)]
+    State(BackendError),
+    /// A node fault while checking or keeping the leaves.
     #[error("internal: {0}")]
-    Internal(String),
+    Internal(#[from] BackendFault),
 }
 
 /// Why the node refused a submitted transaction.
@@ -129,7 +143,7 @@ pub enum SubmitError {
 }
 
 /// Why the backend could not answer a read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum BackendError {
     /// The asked state version is pruned or not yet written.
     #[error("state version {version} unavailable (kept: {oldest_kept}..={latest})")]
@@ -141,12 +155,80 @@ pub enum BackendError {
         /// Latest version.
         latest: u64,
     },
-    /// The node is not ready (starting, no genesis yet).
+    /// The node is not ready (starting, no genesis yet). A string: the message is composed for
+    /// the client (it is what `-33003` says), and there is no underlying error to carry.
     #[error("node not ready: {0}")]
     NotReady(String),
-    /// A storage or internal fault.
+    /// A node fault: the client sees only "internal error", the node's log sees this.
     #[error("internal: {0}")]
-    Internal(String),
+    Internal(#[from] BackendFault),
+}
+
+impl From<StorageError> for BackendError {
+    fn from(error: StorageError) -> Self {
+        BackendError::Internal(BackendFault::Storage(error))
+    }
+}
+
+impl From<ReadError> for BackendError {
+    fn from(error: ReadError) -> Self {
+        BackendError::Internal(BackendFault::Read(error))
+    }
+}
+
+impl From<StorageError> for BatchLeavesError {
+    fn from(error: StorageError) -> Self {
+        BatchLeavesError::Internal(BackendFault::Storage(error))
+    }
+}
+
+impl From<ReadError> for BatchLeavesError {
+    fn from(error: ReadError) -> Self {
+        BatchLeavesError::Internal(BackendFault::Read(error))
+    }
+}
+
+/// A node fault behind a backend answer: the store failed, or holds something it should not.
+/// Never the client's doing; it maps to the `internal` code (-33099) and its details stay in the
+/// node's log.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendFault {
+    /// The store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Reading the state failed.
+    #[error("reading the state: {0}")]
+    Read(#[from] ReadError),
+    /// The state could not be opened.
+    #[error("opening the state: {0}")]
+    OpenState(#[from] BlockError),
+    /// A record every committed chain has is not in the store.
+    #[error("no {what} {at} in the store")]
+    Missing {
+        /// What was being read (`"state root of committed height"`, ...).
+        what: &'static str,
+        /// The height or epoch it was read at.
+        at: u64,
+    },
+    /// Leaves this node keeps for a batch do not match the batch.
+    #[error("kept leaves of batch {}: {problem}", hex::encode(.root))]
+    KeptLeaves {
+        /// The batch root.
+        root: [u8; 32],
+        /// What is wrong with them.
+        problem: &'static str,
+    },
+    /// Leaves this node keeps for a batch do not build a tree.
+    #[error("kept leaves of batch {} do not build a tree: {source}", hex::encode(.root))]
+    KeptTree {
+        /// The batch root.
+        root: [u8; 32],
+        /// Why the tree was refused.
+        source: BatchError,
+    },
+    /// A rebuilt batch tree refused an inclusion proof of one of its leaves.
+    #[error("inclusion proof: {0}")]
+    InclusionProof(#[source] BatchError),
 }
 
 /// What the RPC server needs from the node. See the module doc for the blocking rules.

@@ -8,7 +8,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::auth::{AuthCheck, ReplayCache};
 use super::backend::RpcBackend;
 use super::config::RpcConfig;
-use super::error::RpcError;
+use super::error::{InternalError, RpcError};
 use super::metrics::RpcMetrics;
 
 /// The OpenRPC 1.3 description served by `rpc.discover` (hand-written; a test keeps it in step
@@ -98,7 +98,7 @@ impl RpcContext {
         let permit = Arc::clone(&self.backend_calls)
             .acquire_owned()
             .await
-            .map_err(|_| RpcError::Internal("backend call limiter closed".into()))?;
+            .map_err(|e| RpcError::Internal(InternalError::LimiterClosed(e)))?;
         self.spawn_with_permit(permit, work).await
     }
 
@@ -117,7 +117,7 @@ impl RpcContext {
             work(&this)
         })
         .await
-        .map_err(|e| RpcError::Internal(format!("backend task ended abnormally: {e}")))?
+        .map_err(RpcError::from)?
     }
 
     /// The clock and limits for one verifier authentication.

@@ -32,6 +32,12 @@ use serde_json::json;
 
 use super::backend::{BackendError, SubmitError};
 use yrd_contracts::query::QueryError;
+use yrd_contracts::tree::ProofError;
+use yrd_contracts::types::TxHash;
+use yrd_contracts::{ReadError, TxError};
+use yrd_verifier::query::EvalError;
+use yrd_verifier::status_list::StatusListError;
+use yrd_verifier::vc::VcError;
 
 /// JSON-RPC 2.0 "invalid params".
 pub const INVALID_PARAMS: i32 = -32602;
@@ -87,7 +93,7 @@ pub const APPLICATION_CODES: [i32; 16] = [
 ];
 
 /// A failed RPC call.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum RpcError {
     /// A parameter is malformed.
     #[error("invalid {param}: {reason}")]
@@ -143,7 +149,76 @@ pub enum RpcError {
     ProofUnavailable(String),
     /// Node fault.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[from] InternalError),
+}
+
+/// A node fault behind a failed call: never the caller's doing. The client sees only "internal
+/// error" with code -33099; the node's log gets this.
+#[derive(Debug, thiserror::Error)]
+pub enum InternalError {
+    /// Reading the state failed.
+    #[error("reading the state: {0}")]
+    Read(#[from] ReadError),
+    /// A query could not be evaluated (its answer did not serialize).
+    #[error("evaluating a query: {0}")]
+    Eval(#[source] EvalError),
+    /// An evaluated answer does not decode as the view it is served as.
+    #[error("the {what} answer does not decode: {source}")]
+    Answer {
+        /// The method whose answer it is.
+        what: &'static str,
+        /// Why it does not decode.
+        source: serde_json::Error,
+    },
+    /// A committed transaction in the store does not decode.
+    #[error("stored transaction {} does not decode: {source}", hex::encode(.hash))]
+    StoredTx {
+        /// Its hash.
+        hash: TxHash,
+        /// Why it does not decode.
+        source: TxError,
+    },
+    /// This node's own state does not match the root its committed header attests.
+    #[error("this node's state at height {version} does not match the certified root: {source}")]
+    StateMismatch {
+        /// The state version.
+        version: u64,
+        /// Why the proof of a read failed against the root.
+        source: ProofError,
+    },
+    /// A status list could not be built.
+    #[error("building a status list: {0}")]
+    StatusList(#[from] StatusListError),
+    /// Signing a credential failed.
+    #[error("signing a credential: {0}")]
+    Sign(#[from] VcError),
+    /// The limiter of backend calls is closed.
+    #[error("backend call limiter closed")]
+    LimiterClosed(#[from] tokio::sync::AcquireError),
+    /// A blocking backend task panicked or was cancelled.
+    #[error("backend task ended abnormally: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    /// A lock was poisoned by a holder that panicked.
+    #[error("{0} lock poisoned")]
+    Poisoned(&'static str),
+    /// The state lacks a record every chain's state has.
+    #[error("the state has no {0} record")]
+    MissingRecord(&'static str),
+    /// This code broke one of its own invariants.
+    #[error("{0}")]
+    Invariant(&'static str),
+}
+
+impl From<ReadError> for RpcError {
+    fn from(error: ReadError) -> Self {
+        RpcError::Internal(InternalError::Read(error))
+    }
+}
+
+impl From<tokio::task::JoinError> for RpcError {
+    fn from(error: tokio::task::JoinError) -> Self {
+        RpcError::Internal(InternalError::Task(error))
+    }
 }
 
 impl RpcError {
@@ -228,7 +303,7 @@ impl From<QueryError> for RpcError {
             QueryError::NoGenesis => {
                 RpcError::Backend(BackendError::NotReady("state has no genesis".to_owned()))
             }
-            QueryError::Read(e) => RpcError::Internal(e.to_string()),
+            QueryError::Read(e) => RpcError::from(e),
         }
     }
 }
@@ -286,7 +361,6 @@ pub fn tx_error_name(code: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use yrd_contracts::TxError;
     use yrd_contracts::types::ProvinceCode;
 
     /// The variant name as `Debug` prints it, so the table cannot drift from the enum.
@@ -466,7 +540,17 @@ mod tests {
         let data: serde_json::Value = serde_json::from_str(object.data().unwrap().get()).unwrap();
         assert_eq!(data["code"], 105);
         assert_eq!(data["name"], "BadNonce");
-        let internal = ErrorObjectOwned::from(RpcError::Internal("disk on fire at /var".into()));
+        let internal = ErrorObjectOwned::from(RpcError::Internal(InternalError::Invariant(
+            "disk on fire at /var",
+        )));
         assert_eq!(internal.message(), "internal error");
+        assert_eq!(internal.code(), INTERNAL);
+        let backend = BackendError::Internal(crate::rpc::backend::BackendFault::Missing {
+            what: "state root of committed height",
+            at: 7,
+        });
+        let internal = ErrorObjectOwned::from(RpcError::Backend(backend));
+        assert_eq!(internal.message(), "internal error");
+        assert_eq!(internal.code(), INTERNAL);
     }
 }

@@ -26,7 +26,7 @@ use yrd_verifier::status_list::{
 use yrd_verifier::vc;
 
 use super::context::RpcContext;
-use super::error::RpcError;
+use super::error::{InternalError, RpcError};
 
 /// `Content-Type` of a list.
 pub const LIST_MEDIA_TYPE: &str = "application/vc";
@@ -234,10 +234,10 @@ fn build(ctx: &RpcContext, uscc: &Uscc, purpose: StatusPurpose) -> Result<Arc<St
     let entries = status_list_entries(&state, uscc, ctx.config.status_list_max_entries)
         .map_err(Failure::List)?;
     let chain: ChainRecord = read_record(&state, &keys::chain())
-        .map_err(|e| RpcError::Internal(e.to_string()))?
-        .ok_or_else(|| RpcError::Internal("the state has no chain record".to_owned()))?;
+        .map_err(RpcError::from)?
+        .ok_or(RpcError::Internal(InternalError::MissingRecord("chain")))?;
     let mut list = Bitstring::new(entries.entries.len() as u64)
-        .map_err(|e| RpcError::Internal(e.to_string()))?;
+        .map_err(|e| RpcError::Internal(InternalError::StatusList(e)))?;
     for (index, entry) in entries.entries.iter().enumerate() {
         // A licence whose status is not public is set in every list (fail closed; module doc of
         // `yrd_contracts::query::status_list_entries`).
@@ -260,8 +260,8 @@ fn build(ctx: &RpcContext, uscc: &Uscc, purpose: StatusPurpose) -> Result<Arc<St
     let unsigned = list_credential(&scope, &list, entries.height, &valid_from, &public);
     let (_, method) = did_key(&public);
     let config = vc::proof_config(&unsigned, &method, &valid_from, "assertionMethod");
-    let signed: Value =
-        vc::add_proof(&unsigned, &config, signer).map_err(|e| RpcError::Internal(e.to_string()))?;
+    let signed: Value = vc::add_proof(&unsigned, &config, signer)
+        .map_err(|e| RpcError::Internal(InternalError::Sign(e)))?;
     let body = Arc::new(signed.to_string());
     ctx.status_lists.insert(cache_key, Arc::clone(&body));
     Ok(body)

@@ -453,15 +453,12 @@ impl RpcBackend for FakeNode {
         issuer: &yrd_contracts::licence_id::Uscc,
         commitment: &[u8; 32],
     ) -> Result<Option<BatchInclusion>, BackendError> {
-        let internal = |e: BatchLeavesError| BackendError::Internal(e.to_string());
-        let Some((root, index)) =
-            batch_leaves::kept_leaf(&self.leaf_store, issuer, commitment).map_err(internal)?
+        let Some((root, index)) = batch_leaves::kept_leaf(&self.leaf_store, issuer, commitment)?
         else {
             return Ok(None);
         };
         let state = self.state.read().unwrap();
-        let tree = batch_leaves::kept_tree(&self.leaf_store, &state.snapshot(), issuer, &root)
-            .map_err(internal)?;
+        let tree = batch_leaves::kept_tree(&self.leaf_store, &state.snapshot(), issuer, &root)?;
         Ok(Some(BatchInclusion {
             root,
             proof: tree.proof(index).unwrap(),

@@ -182,12 +182,6 @@ pub enum ServeError {
     Storage(#[from] StorageError),
 }
 
-impl From<crate::host::restart::RestartError> for ServeError {
-    fn from(error: crate::host::restart::RestartError) -> Self {
-        ServeError::Unavailable(error.to_string())
-    }
-}
-
 /// The manifest of `version` (or of the newest attested version) from this node's store.
 pub fn build_manifest(
     store: &Store,

@@ -12,7 +12,7 @@ use super::RpcHandlers;
 use super::subscriptions;
 use crate::rpc::api::{ChainApiServer, TxApiServer};
 use crate::rpc::disclosure;
-use crate::rpc::error::RpcError;
+use crate::rpc::error::{InternalError, RpcError};
 use crate::rpc::params::{BlockParam, parse_hex32, parse_tx_hex};
 use crate::rpc::views::{BlockRef, BlockView, HeadInfo, TxDetails, TxStatus};
 
@@ -79,12 +79,8 @@ impl ChainApiServer for RpcHandlers {
             kind: "transaction",
             id: hex::encode(hash),
         })?;
-        let tx = SignedTx::from_bytes(&stored.bytes).map_err(|e| {
-            RpcError::Internal(format!(
-                "stored transaction {} does not decode: {e}",
-                hex::encode(hash)
-            ))
-        })?;
+        let tx = SignedTx::from_bytes(&stored.bytes)
+            .map_err(|source| RpcError::Internal(InternalError::StoredTx { hash, source }))?;
         let payload_withheld = disclosure::payload_withheld(&tx.body.payload);
         let mut receipt = stored.receipt;
         if payload_withheld {

@@ -73,8 +73,7 @@ impl DidApiServer for RpcHandlers {
             .run_blocking(move |ctx| {
                 let state = ctx.backend.state_at(None)?;
                 let reader: &dyn StateReader = &*state;
-                let head: DidHeadRecord = read_record(reader, &keys::did_head(&did))
-                    .map_err(|e| RpcError::Internal(e.to_string()))?
+                let head: DidHeadRecord = read_record(reader, &keys::did_head(&did))?
                     .ok_or_else(|| not_found(&did, None))?;
                 let latest = head.latest_version;
                 if from > latest {

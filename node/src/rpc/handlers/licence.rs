@@ -26,7 +26,7 @@ use super::subscriptions::{self, StatusWatch};
 use crate::rpc::api::LicenceApiServer;
 use crate::rpc::auth::{AuthParams, authenticate};
 use crate::rpc::context::RpcContext;
-use crate::rpc::error::RpcError;
+use crate::rpc::error::{InternalError, RpcError};
 use crate::rpc::params::{AuthParam, ProvinceParam, parse_did, parse_hex32, parse_uscc};
 use crate::rpc::verification_log;
 use crate::rpc::views::MaybeProven;
@@ -44,7 +44,7 @@ pub(super) fn eval_error(error: EvalError) -> RpcError {
         EvalError::Query(e) => RpcError::from(e),
         EvalError::KeyTooLong { .. } => RpcError::param("key", error.to_string()),
         EvalError::HistoryTooLong { .. } => RpcError::ProofUnavailable(error.to_string()),
-        EvalError::Json(e) => RpcError::Internal(e),
+        EvalError::Json(_) => RpcError::Internal(InternalError::Eval(error)),
     }
 }
 
@@ -108,15 +108,23 @@ impl LicenceApiServer for RpcHandlers {
                 }
                 let answer = match evaluate(&query, &reader).map_err(eval_error)? {
                     Evaluation::Found(value) => {
-                        serde_json::from_value::<LicenceVerification>(value)
-                            .map_err(|e| RpcError::Internal(e.to_string()))?
+                        serde_json::from_value::<LicenceVerification>(value).map_err(|source| {
+                            RpcError::Internal(InternalError::Answer {
+                                what: "licence_verify",
+                                source,
+                            })
+                        })?
                     }
                     Evaluation::NotFound | Evaluation::Restricted(_) => {
-                        return Err(RpcError::Internal("licence_verify always answers".into()));
+                        return Err(RpcError::Internal(InternalError::Invariant(
+                            "licence_verify always answers",
+                        )));
                     }
                 };
                 let ProvenQuery::LicenceVerify(params) = &query else {
-                    return Err(RpcError::Internal("query changed kind".into()));
+                    return Err(RpcError::Internal(InternalError::Invariant(
+                        "query changed kind",
+                    )));
                 };
                 verification_log::record(
                     "licence_verify",

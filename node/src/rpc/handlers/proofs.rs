@@ -10,7 +10,7 @@ use yrd_verifier::{HexBytes, ProvenAnswer, ProvenQuery};
 
 use super::RpcHandlers;
 use crate::rpc::api::ProofApiServer;
-use crate::rpc::backend::{BatchLeavesError, LeavesSubmission};
+use crate::rpc::backend::{BackendError, BatchLeavesError, LeavesSubmission};
 use crate::rpc::disclosure;
 use crate::rpc::error::RpcError;
 use crate::rpc::params::{parse_hex32, parse_hex64, parse_uscc};
@@ -66,7 +66,9 @@ impl ProofApiServer for RpcHandlers {
                             kind: "anchored batch with these leaves' root",
                             id: error.to_string(),
                         },
-                        BatchLeavesError::OtherProvince { .. } | BatchLeavesError::Invalid(_) => {
+                        BatchLeavesError::OtherProvince { .. }
+                        | BatchLeavesError::TooManyLeaves { .. }
+                        | BatchLeavesError::Invalid(_) => {
                             RpcError::param("leaves", error.to_string())
                         }
                         BatchLeavesError::NotSignedByIssuer { .. } => {
@@ -79,7 +81,10 @@ impl ProofApiServer for RpcHandlers {
                                 max,
                             }
                         }
-                        BatchLeavesError::Internal(e) => RpcError::Internal(e),
+                        BatchLeavesError::State(e) => RpcError::Backend(e),
+                        BatchLeavesError::Internal(fault) => {
+                            RpcError::Backend(BackendError::Internal(fault))
+                        }
                     })
             })
             .await?;
