@@ -89,6 +89,9 @@ fn status_list_credential() -> Value {
 }
 
 /// The corners RFC 8785 specifies (its section 3.2.2 and appendix B examples, in spirit).
+// The literals are the specification's, written as it writes them: what JSON text parses to is
+// the point.
+#[allow(clippy::excessive_precision)]
 fn corners() -> Vec<Value> {
     vec![
         json!({"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000001, 1e-7, 1e21, 1e20,
