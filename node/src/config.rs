@@ -25,6 +25,9 @@
 //! [storage]
 //! keep_versions = 100000
 //! tree_node_cache_entries = 131072
+//!
+//! [state_sync]                           # only read with `yrd node --state-sync`
+//! chunk_bytes = 4194304
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -85,6 +88,9 @@ pub struct NodeConfig {
     /// Storage settings.
     #[serde(default)]
     pub storage: StorageSection,
+    /// How `--state-sync` fetches a snapshot.
+    #[serde(default)]
+    pub state_sync: StateSyncSection,
 }
 
 /// `[p2p]`: where to listen and whom to dial. The member set comes from the chain, not from here.
@@ -278,6 +284,40 @@ impl Default for StorageSection {
     }
 }
 
+/// `[state_sync]`: how `yrd node --state-sync` fetches a snapshot (the serving side's limits are
+/// `[consensus] sync_peer_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StateSyncSection {
+    /// Bytes of leaves asked for per chunk; a served chunk holds at least one leaf whatever the
+    /// size, and at most 16,384. Smaller chunks make every answer smaller on a slow or lossy link
+    /// (and a restore interrupted more often than it finishes loses less), at the cost of more
+    /// requests and range proofs.
+    pub chunk_bytes: u32,
+}
+
+impl Default for StateSyncSection {
+    fn default() -> Self {
+        Self {
+            chunk_bytes: crate::host::state_sync::client::CHUNK_REQUEST_BYTES,
+        }
+    }
+}
+
+impl StateSyncSection {
+    /// `chunk_bytes` from 1 byte (one leaf per chunk) to the largest chunk a peer serves.
+    pub fn validate(&self) -> Result<(), String> {
+        let most = crate::storage::MAX_CHUNK_BYTES;
+        if self.chunk_bytes == 0 || self.chunk_bytes as usize > most {
+            return Err(format!(
+                "state_sync.chunk_bytes = {} (from 1 to {most})",
+                self.chunk_bytes
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl NodeConfig {
     /// Refuse zero, absurd and inconsistent values in every section, naming the key.
     pub fn validate(&self) -> Result<(), String> {
@@ -296,6 +336,7 @@ impl NodeConfig {
         }
         self.consensus.validate()?;
         self.storage.validate()?;
+        self.state_sync.validate()?;
         self.mempool.validate().map_err(|e| e.to_string())?;
         self.rpc.validate().map_err(|e| e.to_string())?;
         self.p2p.validate()?;
@@ -452,6 +493,11 @@ mod tests {
                 "storage.tree_node_cache_entries",
             ),
             ("[rpc]\nmax_connections = 0\n", "rpc.max_connections"),
+            ("[state_sync]\nchunk_bytes = 0\n", "state_sync.chunk_bytes"),
+            (
+                "[state_sync]\nchunk_bytes = 8388609\n",
+                "state_sync.chunk_bytes",
+            ),
             (
                 "[rpc]\nauth_replay_cache_entries_per_did = 100001\n",
                 "rpc.auth_replay_cache_entries_per_did",

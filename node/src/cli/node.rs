@@ -113,7 +113,7 @@ async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<
         let peers = ConnectedPeers::default();
         let (host_events, syncing) = forward_events(events, Arc::clone(&peers));
         tokio::select! {
-            report = state_sync::client::state_sync(&store, &chain, &network, &peers, state_sync::client::CHUNK_REQUEST_BYTES) => {
+            report = state_sync::client::state_sync(&store, &chain, &network, &peers, config.state_sync.chunk_bytes) => {
                 report.context("state sync")?;
             }
             () = shutdown_signal() => {

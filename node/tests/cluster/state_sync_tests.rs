@@ -2,11 +2,12 @@
 //! (`yrd node --state-sync`), without replaying the blocks before it, then follows, serves proven
 //! reads that check against the genesis file, and restarts like any node.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
+use yrd_testkit::ConfigTweaks;
 
-use crate::harness::{Cluster, RpcExt, serial};
+use crate::harness::{Cluster, NAMES, RpcExt, Signer, chain, serial, timestamp_payload};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -109,4 +110,182 @@ fn an_observer_joins_by_state_sync_serves_proven_reads_and_restarts() {
     cluster.wait_height(observer, after, WAIT);
     let log = cluster.log_tail(observer, 200);
     assert!(log.contains("continuing from it"), "{log}");
+}
+
+/// Timestamps added before the state-sync drill: a leaf each.
+const STATE_LEAVES: u64 = 2_000;
+
+/// Fills the state with `per_signer` timestamping transactions from each province's authority
+/// (one leaf each), sent from one thread per authority straight to a node's `tx_submit`; returns
+/// when the last of each has committed.
+fn fill_state(cluster: &Cluster, per_signer: u64) {
+    std::thread::scope(|scope| {
+        let senders: Vec<_> = NAMES
+            .iter()
+            .enumerate()
+            .map(|(node, province)| {
+                let rpc = cluster.rpc(node);
+                let key = cluster.authority_key(province);
+                let nonce = rpc
+                    .next_nonce(&key.verifying_key().to_bytes())
+                    .expect("the authority's nonce");
+                scope.spawn(move || {
+                    let mut signer = Signer::new(key, nonce);
+                    let mut last = String::new();
+                    for _ in 0..per_signer {
+                        let seed = (node as u64) << 32 | signer.next_nonce;
+                        let tx = signer.sign(&chain(), timestamp_payload(seed), 100_000);
+                        let deadline = Instant::now() + WAIT;
+                        last = loop {
+                            match rpc.submit(&tx) {
+                                Ok(hash) => break hash,
+                                // Already in the pool (an earlier try got through).
+                                Err(e) if e.code == -33012 => break hex::encode(tx.hash()),
+                                // The signer's pending limit: wait for a block.
+                                Err(_) if Instant::now() < deadline => {
+                                    std::thread::sleep(Duration::from_millis(50));
+                                }
+                                Err(e) => panic!("tx_submit at node {node}: {e}"),
+                            }
+                        };
+                    }
+                    (node, last)
+                })
+            })
+            .collect();
+        for sender in senders {
+            let (node, last) = sender.join().expect("sender thread");
+            cluster.wait_committed(node, &last, WAIT);
+        }
+    });
+}
+
+/// Waits until the log of node `i`, from byte `from` on, holds `line`; returns that part of the
+/// log.
+fn wait_log(cluster: &Cluster, i: usize, from: usize, line: &str, timeout: Duration) -> String {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let log = std::fs::read(cluster.nodes[i].log_file()).unwrap_or_default();
+        let log = String::from_utf8_lossy(log.get(from..).unwrap_or_default()).into_owned();
+        if log.contains(line) {
+            return log;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "node {i} never logged {line:?}:\n{}",
+            cluster.log_tail(i, 30)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The length of node `i`'s log so far (restarts append to it).
+fn log_len(cluster: &Cluster, i: usize) -> usize {
+    std::fs::metadata(cluster.nodes[i].log_file()).map_or(0, |meta| meta.len() as usize)
+}
+
+#[test]
+fn a_state_sync_killed_mid_restore_resumes_after_restart_and_finishes() {
+    let _serial = serial();
+    let mut cluster = Cluster::running(1);
+    let observer = cluster.add_outsider();
+    let observer_hex = hex::encode(
+        yrd_node::keys::read_key_file(&cluster.path("outsider/node-key.json"))
+            .expect("observer key")
+            .verifying_key()
+            .to_bytes(),
+    );
+    let zhejiang = cluster.authority_key_file("zhejiang");
+    let registered = cluster.tx(
+        2,
+        &zhejiang,
+        &["register-observer", "--node-key", &observer_hex],
+    );
+    assert_eq!(registered["receipt"]["code"], 0, "{registered}");
+    fill_state(&cluster, STATE_LEAVES / NAMES.len() as u64);
+
+    // One leaf per chunk: thousands of requests, so the restore runs for a while.
+    ConfigTweaks::new()
+        .set("state_sync", "chunk_bytes", 1)
+        .apply(&cluster.nodes[observer].config)
+        .expect("tweaking the observer's configuration");
+    cluster.start_with(observer, &["--state-sync"]);
+    // Progress is logged once the first chunk is on disk: `kill -9` then, with more to come.
+    wait_log(&cluster, observer, 0, "state sync: progress", WAIT);
+    cluster.kill(observer);
+    let first = wait_log(&cluster, observer, 0, "state sync: progress", WAIT);
+    assert!(
+        !first.contains("state sync finished"),
+        "the restore finished before it could be interrupted:\n{first}"
+    );
+    assert!(first.contains("resumed=false"), "{first}");
+
+    // A start without `--state-sync` refuses the half-restored data folder.
+    let refused = cluster.yrd(&[
+        "node",
+        "--config",
+        cluster.nodes[observer].config.to_str().expect("utf-8 path"),
+    ]);
+    assert!(
+        !refused.status.success(),
+        "a half-restored data folder was opened without --state-sync"
+    );
+
+    // Restarted with the same data folder: it resumes the same version after the leaves on
+    // disk, finishes, and starts serving.
+    let from = log_len(&cluster, observer);
+    cluster.start_with(observer, &["--state-sync"]);
+    if let Err(e) = cluster.net.wait_serving(observer, WAIT) {
+        panic!("{e}");
+    }
+    let second = wait_log(&cluster, observer, from, "state sync finished", WAIT);
+    assert!(second.contains("resumed=true"), "{second}");
+    let field = |log: &str, line: &str, name: &str| {
+        log.lines()
+            .find(|l| l.contains(line))
+            .and_then(|l| l.split(&format!(" {name}=")).nth(1))
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no {name} in {line:?}:\n{log}"))
+    };
+    assert_eq!(
+        field(&first, "snapshot chosen", "version"),
+        field(&second, "snapshot chosen", "version"),
+        "the restart restored another version"
+    );
+    // It went on from where the killed run stood, not from the start of the key space.
+    let next = field(&second, "resuming after the leaves already on disk", "next");
+    assert_ne!(next, "00000000", "{second}");
+
+    // It reaches the chain's head and holds the same state.
+    let target = cluster.height(1) + 3;
+    cluster.wait_height(observer, target, WAIT);
+    cluster.wait_height(1, target, WAIT);
+    assert_eq!(
+        cluster.state_root_at(observer, target),
+        cluster.state_root_at(1, target)
+    );
+    // Its proven read (the observer list) passes `yrd verify` against the genesis file alone.
+    let answer = cluster
+        .rpc(observer)
+        .ok("state_getProof", json!({"key": "0007"}));
+    assert!(
+        answer["value"].to_string().contains(&observer_hex),
+        "{answer}"
+    );
+    let saved = cluster.path("observer-list-answer.json");
+    std::fs::write(&saved, answer.to_string()).expect("saving the answer");
+    let verified = cluster.yrd(&[
+        "verify",
+        "--genesis",
+        cluster.path("genesis.json").to_str().expect("utf-8 path"),
+        "--response",
+        saved.to_str().expect("utf-8 path"),
+    ]);
+    assert!(
+        verified.status.success(),
+        "yrd verify refused the resumed observer's answer: {}{}",
+        String::from_utf8_lossy(&verified.stdout),
+        String::from_utf8_lossy(&verified.stderr)
+    );
 }

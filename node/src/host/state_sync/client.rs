@@ -82,6 +82,32 @@ pub struct StateSyncReport {
     pub elapsed: Duration,
 }
 
+/// How often `state sync: progress` is logged while chunks arrive (and once after the first).
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// Logs `state sync: progress` after the first chunk applied, then every [`PROGRESS_EVERY`],
+/// whichever phase (ranges in parallel, or one chunk at a time) applied it.
+#[derive(Debug, Default)]
+struct Progress {
+    last: Option<Instant>,
+}
+
+impl Progress {
+    fn applied(&mut self, restore: &Restorer, report: &StateSyncReport) {
+        if self.last.is_some_and(|at| at.elapsed() < PROGRESS_EVERY) {
+            return;
+        }
+        self.last = Some(Instant::now());
+        tracing::info!(
+            version = report.version,
+            leaves = report.leaves,
+            megabytes = report.bytes / (1024 * 1024),
+            next = %hex::encode(&restore.next_start()[..4]),
+            "state sync: progress"
+        );
+    }
+}
+
 /// The peers this node is connected to, kept current by whoever reads the network events.
 pub type ConnectedPeers = Arc<Mutex<BTreeSet<[u8; 32]>>>;
 
@@ -95,8 +121,8 @@ fn connected(peers: &ConnectedPeers) -> Vec<[u8; 32]> {
 }
 
 /// Restore a snapshot into `store` (empty, or holding an unfinished restore) from the peers in
-/// `peers`, asking for about `chunk_bytes` of leaves per chunk ([`CHUNK_REQUEST_BYTES`] unless
-/// testing). Returns when the snapshot is the committed head.
+/// `peers`, asking for about `chunk_bytes` of leaves per chunk (`[state_sync] chunk_bytes`,
+/// [`CHUNK_REQUEST_BYTES`] by default). Returns when the snapshot is the committed head.
 pub async fn state_sync(
     store: &Store,
     chain: &ChainSpec,
@@ -121,6 +147,14 @@ pub async fn state_sync(
         "state sync: snapshot chosen"
     );
     let mut restore = Restorer::start(store.clone(), manifest.version, manifest.root).await?;
+    if resuming.is_some() {
+        tracing::info!(
+            version = manifest.version,
+            next = %hex::encode(&restore.next_start()[..4]),
+            "state sync: resuming after the leaves already on disk"
+        );
+    }
+    let mut progress = Progress::default();
     let mut report = StateSyncReport {
         version: manifest.version,
         leaves: 0,
@@ -137,13 +171,13 @@ pub async fn state_sync(
             chunk_bytes,
             &mut excluded,
             &mut report,
+            &mut progress,
         )
         .await?;
     }
     // One chunk at a time from the peers in turn: all of it with fewer than two peers, else
     // whatever the parallel phase left.
     let mut turn = 0usize;
-    let mut last_log = Instant::now();
     while !restore.is_done() {
         let candidates: Vec<[u8; 32]> = connected(peers)
             .into_iter()
@@ -210,16 +244,7 @@ pub async fn state_sync(
                 continue;
             }
         }
-        if last_log.elapsed() >= Duration::from_secs(5) {
-            last_log = Instant::now();
-            tracing::info!(
-                version = manifest.version,
-                leaves = report.leaves,
-                megabytes = report.bytes / (1024 * 1024),
-                next = %hex::encode(&restore.next_start()[..4]),
-                "state sync: progress"
-            );
-        }
+        progress.applied(&restore, &report);
     }
     let genesis_header = chain.consensus.header();
     let genesis = Block {
@@ -278,6 +303,7 @@ async fn fetch_in_parallel(
     chunk_bytes: u32,
     excluded: &mut BTreeSet<[u8; 32]>,
     report: &mut StateSyncReport,
+    progress: &mut Progress,
 ) -> Result<(), StateSyncError> {
     let candidates: Vec<[u8; 32]> = connected(peers)
         .into_iter()
@@ -309,7 +335,7 @@ async fn fetch_in_parallel(
         ranges = receivers.len(),
         "state sync: fetching ranges from several peers at once"
     );
-    let outcome = apply_ranges(restore, &mut receivers, network, excluded, report).await;
+    let outcome = apply_ranges(restore, &mut receivers, network, excluded, report, progress).await;
     for task in tasks {
         task.abort();
     }
@@ -324,6 +350,7 @@ async fn apply_ranges(
     network: &NetworkHandle,
     excluded: &mut BTreeSet<[u8; 32]>,
     report: &mut StateSyncReport,
+    progress: &mut Progress,
 ) -> Result<(), StateSyncError> {
     for (index, receiver) in receivers.iter_mut().enumerate() {
         // The first chunk applied from a later range also tests the earlier range's claim that
@@ -339,6 +366,7 @@ async fn apply_ranges(
                             report.leaves += leaves;
                             report.bytes += bytes;
                             at_boundary = false;
+                            progress.applied(restore, report);
                         }
                         Err(ChunkError::Storage(error)) => return Err(error.into()),
                         Err(error) if at_boundary => {
