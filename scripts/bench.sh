@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/yrd-target}"
 echo "==> building yrd and yrd-bench (release)"
-cargo build --release --locked -p yrd-node --bin yrd -p yrd-bench
+cargo build --release --locked -p yrd-node -p yrd-bench --bin yrd --bin yrd-bench
 yrd="$CARGO_TARGET_DIR/release/yrd"
 if [ "${1:-}" = "all" ]; then
   shift
