@@ -31,7 +31,9 @@ pub const PROVINCES: [ProvinceCode; 4] = [
     ProvinceCode::ZHEJIANG,
     ProvinceCode::ANHUI,
 ];
-/// How long a restart waits for the crashed instance to let go of its database.
+/// How long (in real time) a restart waits for the crashed instance to let go of its database.
+/// Real, not virtual: the instance's blocking tasks run on real threads, and virtual time jumps
+/// ahead whenever the runtime is idle.
 const RELEASE_WAIT: Duration = Duration::from_secs(30);
 
 /// Why a simulated node could not start.
@@ -211,14 +213,9 @@ impl SimNode {
     /// Wipes the data folder of a crashed node: it restarts from genesis with its key and no
     /// memory of what it voted (amnesia, or an operator replacing a disk).
     pub async fn wipe(&mut self) -> Result<(), NodeError> {
-        let deadline = tokio::time::Instant::now() + RELEASE_WAIT;
-        // A crashed instance's blocking tasks may still hold the database for a moment.
-        loop {
-            let held = Store::open(&self.dir, StoreConfig::default()).is_err() && self.dir.exists();
-            if !held || tokio::time::Instant::now() >= deadline {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        // Once the crashed instance has let go of the database, nothing writes there any more.
+        if self.dir.exists() {
+            drop(open_when_released(&self.dir).await?);
         }
         match std::fs::remove_dir_all(&self.dir) {
             Ok(()) => Ok(()),
@@ -235,14 +232,18 @@ async fn open_when_released(dir: &std::path::Path) -> Result<Store, NodeError> {
         sync_block_commits: false,
         ..StoreConfig::default()
     };
-    let deadline = tokio::time::Instant::now() + RELEASE_WAIT;
+    let deadline = std::time::Instant::now() + RELEASE_WAIT;
     loop {
         match Store::open(dir, config.clone()) {
             Ok(store) => return Ok(store),
-            Err(error) if tokio::time::Instant::now() >= deadline => {
+            Err(error) if std::time::Instant::now() >= deadline => {
                 return Err(NodeError::Open(error.to_string()));
             }
-            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(_) => {
+                // Let the runtime drop what the crash aborted, and the blocking threads finish.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                std::thread::sleep(Duration::from_millis(2));
+            }
         }
     }
 }

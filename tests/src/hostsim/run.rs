@@ -327,7 +327,10 @@ async fn run(seed: u64, options: HostSimOptions) -> HostSimReport {
                     fabric.inject(bad, to, noise);
                 }
             }
-            Some((bad, Behaviour::Amnesiac)) if now >= amnesia_at_ms && !nodes.retired[bad] => {
+            // Only a running member is wiped (one the fault schedule crashed restarts as it is).
+            Some((bad, Behaviour::Amnesiac))
+                if now >= amnesia_at_ms && !nodes.retired[bad] && nodes.all[bad].is_up() =>
+            {
                 // Wiped and restarted at once with the same key: everything it voted is forgotten.
                 nodes.all[bad].crash(&fabric);
                 report.crashes += 1;
@@ -610,7 +613,7 @@ async fn restart(
     consensus: &ConsensusSection,
     report: &mut HostSimReport,
 ) {
-    if nodes.retired[index] {
+    if nodes.retired[index] || nodes.all[index].is_up() {
         return;
     }
     if let Err(error) = nodes.all[index]
