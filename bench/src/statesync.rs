@@ -264,7 +264,7 @@ fn track(mut events: mpsc::Receiver<NetworkEvent>) -> ConnectedPeers {
                 return;
             };
             match event {
-                NetworkEvent::PeerConnected { key } => {
+                NetworkEvent::PeerConnected { key, .. } => {
                     set.insert(key);
                 }
                 NetworkEvent::PeerDisconnected { key } => {

@@ -494,7 +494,7 @@ async fn reported_invalid_peer_is_disconnected_banned_and_readmitted_after_the_b
         // After the ban, B's next re-dial is admitted again, with a clean score.
         next_matching(
             &mut a.events,
-            |event| matches!(event, NetworkEvent::PeerConnected { key } if *key == b.key),
+            |event| matches!(event, NetworkEvent::PeerConnected { key, .. } if *key == b.key),
         )
         .await;
         assert!(banned_at.elapsed() >= Duration::from_millis(BAN_MS));
@@ -543,7 +543,7 @@ async fn restarted_node_is_redialed_with_backoff() {
         for node in [&mut a, &mut c] {
             next_matching(
                 &mut node.events,
-                |event| matches!(event, NetworkEvent::PeerConnected { key } if *key == b.key),
+                |event| matches!(event, NetworkEvent::PeerConnected { key, .. } if *key == b.key),
             )
             .await;
         }
@@ -604,9 +604,11 @@ async fn full_event_channel_drops_and_counts_without_stalling() {
         let mut receiver_config = config(72, &[71, 72], &[(71, &a.address)]);
         receiver_config.event_channel_capacity = CAPACITY;
         let mut c = start(receiver_config).await;
+        // The connection event names the address the member connected from.
         next_matching(
             &mut c.events,
-            |event| matches!(event, NetworkEvent::PeerConnected { key } if *key == a.key),
+            |event| matches!(event, NetworkEvent::PeerConnected { key, address: Some(address) }
+                if *key == a.key && address.starts_with("/ip4/127.0.0.1/tcp/")),
         )
         .await;
         wait_for_mesh(&a.handle, &[c.key]).await;

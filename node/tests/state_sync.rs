@@ -241,7 +241,7 @@ async fn two_server_sync(behaviours: [Serving; 2]) -> TwoServerSync {
     tokio::spawn(async move {
         while let Some(event) = client_events.recv().await {
             match event {
-                NetworkEvent::PeerConnected { key } => {
+                NetworkEvent::PeerConnected { key, .. } => {
                     tracked.lock().unwrap().insert(key);
                 }
                 NetworkEvent::PeerDisconnected { key } => {
@@ -382,7 +382,7 @@ async fn a_forged_manifest_is_refused_and_never_restored() {
     let tracked = Arc::clone(&peers);
     tokio::spawn(async move {
         while let Some(event) = client_events.recv().await {
-            if let NetworkEvent::PeerConnected { key } = event {
+            if let NetworkEvent::PeerConnected { key, .. } = event {
                 tracked.lock().unwrap().insert(key);
             }
         }

@@ -244,7 +244,7 @@ fn forward_events(
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             let keep = match &event {
-                NetworkEvent::PeerConnected { key } => {
+                NetworkEvent::PeerConnected { key, .. } => {
                     peers
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)

@@ -348,13 +348,22 @@ impl<N: HostNetwork> Host<N> {
                     respond,
                 });
             }
-            NetworkEvent::PeerConnected { key } => {
-                tracing::info!(peer = %hex::encode(key), "peer connected");
+            NetworkEvent::PeerConnected { key, address } => {
+                tracing::info!(peer = %hex::encode(key), ?address, "peer connected");
                 self.shared.connected_peers().insert(key);
+                if let Ok(mut addresses) = self.shared.peer_addresses.lock() {
+                    match address {
+                        Some(address) => addresses.insert(key, address),
+                        None => addresses.remove(&key),
+                    };
+                }
             }
             NetworkEvent::PeerDisconnected { key } => {
                 tracing::info!(peer = %hex::encode(key), "peer disconnected");
                 self.shared.connected_peers().remove(&key);
+                if let Ok(mut addresses) = self.shared.peer_addresses.lock() {
+                    addresses.remove(&key);
+                }
             }
         }
         Ok(())

@@ -431,6 +431,12 @@ impl RpcBackend for NodeBackend {
         let validators = self.shared.validator_keys();
         let observers = self.shared.observers.borrow().clone();
         let connected = self.shared.connected_peers().clone();
+        let addresses = self
+            .shared
+            .peer_addresses
+            .lock()
+            .map(|addresses| addresses.clone())
+            .unwrap_or_default();
         let me = self.network.local_public_key();
         Ok(validators
             .iter()
@@ -439,7 +445,10 @@ impl RpcBackend for NodeBackend {
             .filter(|(k, _)| **k != me)
             .map(|(k, validator)| PeerView {
                 node_key: *k,
-                address: None,
+                address: connected
+                    .contains(k)
+                    .then(|| addresses.get(k).cloned())
+                    .flatten(),
                 connected: connected.contains(k),
                 validator,
             })

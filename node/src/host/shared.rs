@@ -124,6 +124,8 @@ pub struct Shared {
     pub counters: NodeCounters,
     /// Members currently connected (kept by the host from network events).
     pub connected_peers: Mutex<std::collections::BTreeSet<[u8; 32]>>,
+    /// The remote address of each connected member, as its connection reported it.
+    pub peer_addresses: Mutex<std::collections::BTreeMap<[u8; 32], String>>,
     /// Signalled whenever a transaction enters the mempool (ends an empty-block wait).
     pub tx_arrived: tokio::sync::Notify,
     /// Set while a state-tree pruning runs.
@@ -184,6 +186,7 @@ impl Shared {
             refusals: Mutex::new((BTreeMap::new(), VecDeque::new())),
             counters: NodeCounters::default(),
             connected_peers: Mutex::new(std::collections::BTreeSet::new()),
+            peer_addresses: Mutex::new(std::collections::BTreeMap::new()),
             tx_arrived: tokio::sync::Notify::new(),
             pruning: std::sync::atomic::AtomicBool::new(false),
             consensus: Mutex::new(yrd_consensus::Metrics::default()),

@@ -58,6 +58,8 @@ pub enum NetworkEvent {
     PeerConnected {
         /// The member's key.
         key: PublicKeyBytes,
+        /// The remote address of that connection (a multiaddr), when the transport knows it.
+        address: Option<String>,
     },
     /// The last connection to a member closed.
     PeerDisconnected {

@@ -160,8 +160,11 @@ impl SharedFabric {
             .filter_map(|(_, slot)| slot.events.clone().map(|events| (slot.key, events)))
             .collect();
         for (other, events) in others {
-            let _ = events.try_send(NetworkEvent::PeerConnected { key });
-            let _ = tx.try_send(NetworkEvent::PeerConnected { key: other });
+            let _ = events.try_send(NetworkEvent::PeerConnected { key, address: None });
+            let _ = tx.try_send(NetworkEvent::PeerConnected {
+                key: other,
+                address: None,
+            });
         }
         let slot = fabric.slots.entry(me).or_insert_with(|| Slot {
             key,

@@ -418,8 +418,11 @@ impl Driver {
                 if num_established.get() == 1 {
                     tracing::info!(peer = %peer_id, addr = %address, "peer connected");
                     self.peers
-                        .on_connected(peer_id, key, address, crate::clock::unix_ms());
-                    let _ = self.emit(NetworkEvent::PeerConnected { key });
+                        .on_connected(peer_id, key, address.clone(), crate::clock::unix_ms());
+                    let _ = self.emit(NetworkEvent::PeerConnected {
+                        key,
+                        address: Some(address.to_string()),
+                    });
                 }
             }
             SwarmEvent::ConnectionClosed {
