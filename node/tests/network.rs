@@ -605,11 +605,10 @@ async fn full_event_channel_drops_and_counts_without_stalling() {
         receiver_config.event_channel_capacity = CAPACITY;
         let mut c = start(receiver_config).await;
         // The connection event names the address the member connected from.
-        next_matching(
-            &mut c.events,
-            |event| matches!(event, NetworkEvent::PeerConnected { key, address: Some(address) }
-                if *key == a.key && address.starts_with("/ip4/127.0.0.1/tcp/")),
-        )
+        next_matching(&mut c.events, |event| {
+            matches!(event, NetworkEvent::PeerConnected { key, address: Some(address) }
+                if *key == a.key && address.starts_with("/ip4/127.0.0.1/tcp/"))
+        })
         .await;
         wait_for_mesh(&a.handle, &[c.key]).await;
 
