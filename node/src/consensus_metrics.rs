@@ -1,7 +1,7 @@
 //! The consensus core's counters in `GET /metrics`: what CometBFT and Aptos operators alert on —
 //! QCs and TCs formed, round timeouts, votes, refused and dropped messages, sync traffic and
 //! certificates refused per peer. Counted since the node's process started (the core's counters
-//! start at zero with it); the host publishes them after every core step.
+//! start at zero with it); the host publishes them at each round change and commit.
 
 use std::fmt::Write as _;
 

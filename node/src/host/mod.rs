@@ -374,12 +374,19 @@ impl<N: HostNetwork> Host<N> {
         let kind = input_kind(&input);
         let round_before = self.core.round();
         let ready: Ready = self.core.step(self.shared.now_ms(), input);
-        if let Ok(mut published) = self.shared.consensus.lock() {
-            published.clone_from(self.core.metrics());
-        }
         self.shared
             .note_known_height(self.core.highest_certified_height());
         let round = self.core.round();
+        let last_commit = ready
+            .outputs
+            .iter()
+            .rposition(|o| matches!(o, Output::Commit { .. }));
+        // The counters `/metrics` shows are copied once per round (or commit), not per message.
+        if (round != round_before || last_commit.is_some())
+            && let Ok(mut published) = self.shared.consensus.lock()
+        {
+            published.clone_from(self.core.metrics());
+        }
         if round != round_before {
             self.round_started = tokio::time::Instant::now();
             let m = self.core.metrics();
@@ -406,10 +413,6 @@ impl<N: HostNetwork> Host<N> {
         // A run of commits (catch-up delivers hundreds in one step) is synced to disk once, with
         // its last block; the earlier ones are atomic and ordered, and a crash loses at most a
         // suffix that is re-synced.
-        let last_commit = ready
-            .outputs
-            .iter()
-            .rposition(|o| matches!(o, Output::Commit { .. }));
         // A payload is built after the step's commits are executed: it reads the committed
         // state and the core's uncommitted chain, which must meet at the same tip.
         let mut payload_requests = Vec::new();

@@ -134,7 +134,8 @@ pub struct Shared {
     pub commit_latency: crate::histogram::Histogram,
     /// Seconds between consecutive commits here.
     pub block_interval: crate::histogram::Histogram,
-    /// The consensus core's counters as of its last step (published by the host).
+    /// The consensus core's counters as of the last round change or commit (published by the
+    /// host).
     pub consensus: Mutex<yrd_consensus::Metrics>,
     /// Where "now" is read ([`Shared::now_ms`]).
     clock: Arc<dyn Clock>,
