@@ -345,6 +345,23 @@ impl Fabric {
             .collect()
     }
 
+    /// What a Byzantine instance `me` really sends to `target` in place of the consensus message
+    /// `bytes` (`None`: `me` is honest, or the bytes are not a message, and they go as they are).
+    fn rewrite(&mut self, me: usize, target: usize, bytes: &[u8]) -> Option<Vec<Wire>> {
+        let rogue = self.slots.get_mut(&me)?.rogue.as_mut()?;
+        let message = ConsensusMessage::decode(bytes).ok()?;
+        Some(byzantine::rewrite(
+            byzantine::Sender {
+                behaviour: rogue.behaviour,
+                signer: &rogue.signer,
+                me,
+                state: &mut rogue.state,
+            },
+            target,
+            message,
+        ))
+    }
+
     /// Sends a one-way message from `from` to `to`, delivered twice now and then.
     fn send_message(
         &mut self,
@@ -501,26 +518,8 @@ impl HostNetwork for SimNet {
             let mut guard = self.lock();
             let fabric = &mut *guard;
             for target in fabric.instances_of(to, self.me) {
-                let rewritten = match fabric
-                    .slots
-                    .get_mut(&self.me)
-                    .and_then(|slot| slot.rogue.as_mut())
-                {
-                    Some(rogue) if channel == Channel::Consensus => {
-                        match ConsensusMessage::decode(&bytes) {
-                            Ok(message) => Some(byzantine::rewrite(
-                                byzantine::Sender {
-                                    behaviour: rogue.behaviour,
-                                    signer: &rogue.signer,
-                                    me: self.me,
-                                    state: &mut rogue.state,
-                                },
-                                target,
-                                message,
-                            )),
-                            Err(_) => None,
-                        }
-                    }
+                let rewritten = match channel {
+                    Channel::Consensus => fabric.rewrite(self.me, target, &bytes),
                     _ => None,
                 };
                 match rewritten {
