@@ -560,15 +560,14 @@ impl Governance {
         }
         // Done when every running node that stays sees the new set.
         let wanted = matches!(change, Reconfiguration::Add { .. });
+        // A removed Byzantine validator leaves with all its instances (both twins).
         let removed: Vec<usize> = match change {
-            Reconfiguration::Remove { victim, .. } => std::iter::once(victim)
-                .chain(
-                    byzantine
-                        .iter()
-                        .copied()
-                        .filter(|_| plan.byzantine.is_some_and(|(node, _)| node == victim)),
-                )
-                .collect(),
+            Reconfiguration::Remove { victim, .. }
+                if plan.byzantine.is_some_and(|(node, _)| node == victim) =>
+            {
+                byzantine.to_vec()
+            }
+            Reconfiguration::Remove { victim, .. } => vec![victim],
             Reconfiguration::Add { .. } => Vec::new(),
         };
         let staying: Vec<&SimNode> = nodes
