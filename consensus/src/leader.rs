@@ -20,6 +20,15 @@
 //! following round that is neither excluded nor inactive in the window (so an excluded slot never
 //! goes to a validator with no sign of life, such as one that never sent anything).
 //!
+//! Reputation only ever speeds up a working network; it must never be what keeps one from
+//! committing. Judged from a committed history that has stopped growing, it is frozen: with one
+//! honest validator excluded (say, after a partition) and another crashed, the slots can fall so
+//! that no three consecutive rounds have live leaders, and a two-chain commit needs three (one
+//! proposes, the next certifies it and proposes a child, the third certifies the child). So when
+//! nothing has committed for [`LeaderElection::stalled_after_rounds`] rounds (two rotations), the
+//! election falls back to plain round-robin, where at most a third of the power down always
+//! leaves such a run; the first commit brings reputation back with fresher history.
+//!
 //! Comparing failure with activity matters because votes go to the next leader: a silent or
 //! crashed leader also loses the block of the round before its own (nobody else saw that block's
 //! QC). The honest proposer of that block fails as often, but keeps signing QCs *after* its
@@ -141,10 +150,23 @@ impl LeaderElection {
         self.standing(round).0
     }
 
+    /// Rounds without any commit after which reputation is set aside for plain round-robin:
+    /// two full rotations of the set.
+    pub fn stalled_after_rounds(&self) -> u64 {
+        u64::try_from(self.validators.validators.len())
+            .unwrap_or(u64::MAX)
+            .saturating_mul(2)
+    }
+
     /// Validators excluded from leading `round`, and validators active in its window.
     fn standing(&self, round: u64) -> (BTreeSet<PublicKey>, BTreeSet<PublicKey>) {
         let mut excluded = BTreeSet::new();
         if self.window_rounds == 0 {
+            return (excluded, BTreeSet::new());
+        }
+        // A stalled chain: reputation's history is frozen and may be what stalls it.
+        let latest_commit = self.committed.keys().next_back().copied().unwrap_or(0);
+        if round.saturating_sub(latest_commit) > self.stalled_after_rounds() {
             return (excluded, BTreeSet::new());
         }
         let cutoff = round.saturating_sub(self.exclude_recent_rounds);
@@ -407,6 +429,49 @@ mod tests {
         }
         let excluded = election.excluded(18);
         assert_eq!(excluded.into_iter().collect::<Vec<_>>(), vec![key(4)]);
+    }
+
+    /// Seed 2628 of the simulator, in small: key(2) (honest) was excluded by failures settled
+    /// before the chain stalled, and key(3) has since crashed. Reputation's frozen schedule hands
+    /// key(2)'s slot to key(3), so live leaders come in runs of two and nothing can commit; once
+    /// the stall has lasted two rotations the plain rotation takes over, which has a run of three.
+    #[test]
+    fn a_stalled_chain_falls_back_to_plain_round_robin() {
+        let mut election = LeaderElection::new(four(), 1, 40, 10);
+        // key(2)'s own rounds (r % 4 == 1) fail while it is away.
+        for round in (1..=20).filter(|r| r % 4 != 1) {
+            commit(&mut election, round, &[key(2)]);
+        }
+        for round in 21..=24 {
+            commit(&mut election, round, &[]);
+        }
+        let latest = 24;
+        let stall = election.stalled_after_rounds();
+        assert_eq!(stall, 8);
+        // While the stall is young, key(2) is still excluded.
+        assert!(election.excluded(latest + 6).contains(&key(2)));
+        let live = |leader: PublicKey| leader != key(3);
+        let longest_live_run = |rounds: std::ops::RangeInclusive<u64>| {
+            let (mut best, mut run) = (0, 0);
+            for round in rounds {
+                run = if live(election.leader(round)) {
+                    run + 1
+                } else {
+                    0
+                };
+                best = best.max(run);
+            }
+            best
+        };
+        assert!(
+            longest_live_run(latest + 1..=latest + stall) < 3,
+            "the frozen schedule alone never gives three live leaders in a row"
+        );
+        for round in latest + stall + 1..=latest + 4 * stall {
+            assert!(election.excluded(round).is_empty());
+            assert_eq!(election.leader(round), election.base_leader(round));
+        }
+        assert!(longest_live_run(latest + stall + 1..=latest + 2 * stall) >= 3);
     }
 
     #[test]

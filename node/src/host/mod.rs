@@ -390,10 +390,29 @@ impl<N: HostNetwork> Host<N> {
         if round != round_before {
             self.round_started = tokio::time::Instant::now();
             let m = self.core.metrics();
+            let (qc_round, qc_height) = self
+                .core
+                .highest_qc()
+                .map_or((0, 0), |qc| (qc.round(), qc.vote_data.height));
+            let (preferred_round, locked_round) = self
+                .core
+                .safety_data()
+                .map_or((0, 0), |s| (s.preferred_round, s.locked_round));
             tracing::debug!(
                 round,
                 from = round_before,
                 after = kind,
+                epoch = self.core.epoch(),
+                leader = %self
+                    .core
+                    .leader_of(round)
+                    .map(|k| hex::encode(&k.0[..4]))
+                    .unwrap_or_default(),
+                committed = self.core.committed_height(),
+                qc_round,
+                qc_height,
+                preferred_round,
+                locked_round,
                 proposals_accepted = m.proposals_accepted,
                 proposals_rejected = m.proposals_rejected,
                 votes_sent = m.votes_sent,

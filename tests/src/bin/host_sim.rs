@@ -98,6 +98,18 @@ fn summary(report: &HostSimReport) -> String {
     )
 }
 
+/// Log timestamps on the run's virtual clock (seconds since the first event), so that a replayed
+/// seed's log lines up with its fault schedule.
+struct VirtualTime;
+
+impl tracing_subscriber::fmt::time::FormatTime for VirtualTime {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        static ORIGIN: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
+        let origin = ORIGIN.get_or_init(tokio::time::Instant::now);
+        write!(w, "{:9.3}s", origin.elapsed().as_secs_f64())
+    }
+}
+
 fn main() {
     let args = match parse_args() {
         Ok(args) => args,
@@ -108,6 +120,7 @@ fn main() {
     };
     if args.log {
         tracing_subscriber::fmt()
+            .with_timer(VirtualTime)
             .with_env_filter(
                 tracing_subscriber::EnvFilter::try_from_default_env()
                     .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

@@ -188,9 +188,14 @@ impl SimNode {
             consensus.host_config(),
         );
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(host.run(start, events, async move {
-            let _ = stopped.await;
-        }));
+        // Every log line of this host names its instance (`--log` replays read as per-node).
+        let span = tracing::info_span!("node", instance = self.instance);
+        let task = tokio::spawn(tracing::Instrument::instrument(
+            host.run(start, events, async move {
+                let _ = stopped.await;
+            }),
+            span,
+        ));
         self.running = Some(Running {
             shared,
             task,
