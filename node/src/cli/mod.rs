@@ -76,14 +76,24 @@ pub enum Command {
     /// Run a benchmark scenario and write target/bench/<scenario>.json (docs/PERFORMANCE.md):
     /// runs the `yrd-bench` binary beside this one with the same arguments.
     Bench(bench::BenchArgs),
-    /// Back up a stopped node's database: a checkpoint and a manifest of every file's blake3.
+    /// Back up a node's database: a RocksDB checkpoint holding whole committed blocks and a
+    /// manifest of every file's blake3. A running node writes it itself (asked through its admin
+    /// socket, `<data_dir>/admin.sock`; run this as the node's OS user); a stopped node's
+    /// database is read directly.
+    #[command(after_help = backup::BACKUP_HELP)]
     Backup {
         /// The node configuration file (its data directory and genesis).
-        #[arg(long, short)]
-        config: PathBuf,
-        /// The backup folder to create.
+        #[arg(long, short, required_unless_present = "data", conflicts_with = "data")]
+        config: Option<PathBuf>,
+        /// The node's data directory, instead of --config.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// The backup folder to create (it must not exist).
         #[arg(long)]
         out: PathBuf,
+        /// Seconds to wait for a running node's answer (checkpoint and hashing).
+        #[arg(long, default_value_t = 3600)]
+        timeout: u64,
     },
     /// Check a backup against its manifest and the node's genesis, and restore it into the node's
     /// (absent or empty) data directory.
@@ -118,7 +128,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Devnet(args) => devnet::run(&args),
         Command::Status { rpc } => status::run(&rpc),
         Command::Vc(command) => vc::run(command),
-        Command::Backup { config, out } => backup::backup(&config, &out),
+        Command::Backup {
+            config,
+            data,
+            out,
+            timeout,
+        } => backup::backup(
+            config.as_deref(),
+            data.as_deref(),
+            &out,
+            std::time::Duration::from_secs(timeout),
+        ),
         Command::Restore { from, config } => backup::restore(&from, &config),
         Command::Tx(args) => tx::run(args),
         Command::Verify(args) => verify::run(args),

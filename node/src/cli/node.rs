@@ -9,6 +9,7 @@ use std::sync::{Arc, PoisonError};
 use anyhow::Context;
 use tokio::sync::mpsc;
 use yrd_consensus::{Core, Ed25519Signer};
+use yrd_node::admin::AdminServer;
 use yrd_node::config::NodeConfig;
 use yrd_node::host::shared::Shared;
 use yrd_node::host::state_sync;
@@ -186,6 +187,18 @@ async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<
     let rpc = yrd_node::rpc::start(config.rpc.clone(), backend)
         .await
         .context("starting JSON-RPC")?;
+    // The local admin socket (`yrd backup` of the running node). Without it the node still runs;
+    // `yrd backup` then needs it stopped.
+    let admin = match AdminServer::start(&config.data_dir, shared.store.clone()) {
+        Ok(admin) => {
+            tracing::info!(path = %admin.path().display(), "admin socket listening");
+            Some(admin)
+        }
+        Err(error) => {
+            tracing::warn!(%error, "no admin socket: `yrd backup` needs the node stopped");
+            None
+        }
+    };
 
     let core = Core::new(
         config.consensus.core_config(),
@@ -199,6 +212,7 @@ async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<
         config.consensus.host_config(),
     );
     let result = host.run(start, events, shutdown_signal()).await;
+    drop(admin);
     rpc.stop().await;
     network.shutdown().await;
     shared.store.flush().ok();
