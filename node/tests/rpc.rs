@@ -13,6 +13,8 @@ mod raw;
 mod batch_leaves_tests;
 #[path = "rpc/chain_tests.rs"]
 mod chain_tests;
+#[path = "rpc/console_tests.rs"]
+mod console_tests;
 #[path = "rpc/did_registry_tests.rs"]
 mod did_registry_tests;
 #[path = "rpc/discovery_tests.rs"]

@@ -13,6 +13,7 @@
 //! node can neither invent a value nor misreport one (say, "active" for a revoked licence): it can
 //! only decline to answer. `docs/PROOFS.md` specifies every byte.
 
+pub mod browser;
 pub mod chain_spec;
 pub mod epochs;
 pub mod query;
@@ -20,6 +21,8 @@ pub mod status_list;
 pub mod vc;
 pub mod verdict;
 pub mod verify;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use yrd_contracts::tree::StateProof;

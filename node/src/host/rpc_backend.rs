@@ -385,6 +385,10 @@ impl RpcBackend for NodeBackend {
         self.network.local_public_key()
     }
 
+    fn genesis(&self) -> Option<&yrd_contracts::Genesis> {
+        Some(&self.shared.chain.genesis)
+    }
+
     fn status_list_signer(&self) -> Option<&ed25519_dalek::SigningKey> {
         self.signing_key.as_deref()
     }

@@ -284,6 +284,12 @@ pub trait RpcBackend: Send + Sync + 'static {
         None
     }
 
+    /// The genesis this node runs, which the web console serves (`GET /console/genesis.json`);
+    /// `None` by default, and then that path answers 404.
+    fn genesis(&self) -> Option<&yrd_contracts::Genesis> {
+        None
+    }
+
     /// This node's status.
     fn node_status(&self) -> Result<NodeStatus, BackendError>;
 

@@ -1,6 +1,7 @@
 //! Plain HTTP routes served in front of JSON-RPC on the same port, as a tower layer:
-//! `GET /health`, `GET /metrics`, the DID Resolution binding `GET /1.0/identifiers/{did}` and the
-//! status lists `GET /status/{uscc}/{purpose}` (`super::status_http`).
+//! `GET /health`, `GET /metrics`, the DID Resolution binding `GET /1.0/identifiers/{did}`, the
+//! status lists `GET /status/{uscc}/{purpose}` (`super::status_http`) and the web console
+//! `GET /console` (`super::console`).
 //! Every other request goes to JSON-RPC unchanged (its HTTP status is counted).
 //!
 //! These routes do not count against `max_connections` (they never reach the JSON-RPC service);
@@ -69,6 +70,9 @@ enum Route {
     StatusList {
         path: String,
     },
+    Console {
+        path: String,
+    },
     WrongMethod(HttpRoute),
 }
 
@@ -82,6 +86,8 @@ fn route_of(request: &HttpRequest) -> Option<Route> {
         HttpRoute::DidResolution
     } else if path.starts_with(yrd_verifier::status_list::STATUS_PATH) {
         HttpRoute::StatusList
+    } else if super::console::is_console_path(path) {
+        HttpRoute::Console
     } else {
         return None;
     };
@@ -101,6 +107,9 @@ fn route_of(request: &HttpRequest) -> Option<Route> {
                 .map(str::to_owned),
         },
         HttpRoute::StatusList => Route::StatusList {
+            path: path.to_owned(),
+        },
+        HttpRoute::Console => Route::Console {
             path: path.to_owned(),
         },
     })
@@ -182,6 +191,11 @@ async fn serve(ctx: &Arc<RpcContext>, route: Route) -> HttpResponse {
                 answer.content_type,
                 answer.body,
             )
+        }
+        Route::Console { path } => {
+            let (status, answer) = super::console::serve(&path, ctx.backend.genesis());
+            ctx.metrics.record_http(HttpRoute::Console, status);
+            return answer;
         }
         Route::StatusList { path } => {
             let answer = super::status_http::serve(ctx, &path).await;

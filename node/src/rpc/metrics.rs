@@ -47,6 +47,8 @@ pub enum HttpRoute {
     DidResolution,
     /// `GET /status/{uscc}/{purpose}`.
     StatusList,
+    /// `GET /console` and its files.
+    Console,
 }
 
 impl HttpRoute {
@@ -56,6 +58,7 @@ impl HttpRoute {
             HttpRoute::Metrics => "metrics",
             HttpRoute::DidResolution => "did_resolution",
             HttpRoute::StatusList => "status_list",
+            HttpRoute::Console => "console",
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod auth;
 pub mod backend;
 pub mod batch_leaves;
 pub mod config;
+pub mod console;
 pub mod context;
 pub mod did_http;
 pub mod disclosure;

@@ -469,6 +469,10 @@ impl RpcBackend for FakeNode {
         NODE_KEY
     }
 
+    fn genesis(&self) -> Option<&yrd_contracts::Genesis> {
+        Some(&self.spec.genesis)
+    }
+
     fn extra_metrics(&self) -> String {
         // The node's timing and storage series, empty: the fake commits and stores nothing.
         use yrd_node::histogram::{Histogram, SECONDS_BUCKETS, render_engine, render_timings};
