@@ -26,6 +26,12 @@ pub struct StoreConfig {
     /// often than RocksDB's block cache can serve cheaply (each read there is a lookup, a block
     /// decompression and a canonical decode). 0 disables the cache.
     pub tree_node_cache_entries: u64,
+    /// Keep write-ahead-log bytes in the process until a synced write (RocksDB's
+    /// `manual_wal_flush`). Off for nodes. The simulator turns
+    /// it on so that the files on disk hold exactly what was synced, and a power cut can be
+    /// modelled by cutting the log back to its size at the instant of the cut
+    /// (`tests/src/hostsim/cluster.rs`).
+    pub manual_wal_flush: bool,
 }
 
 /// Default [`StoreConfig::write_buffer_size_bytes`]: 32 MiB.
@@ -58,6 +64,7 @@ impl Default for StoreConfig {
             max_block_transactions: DEFAULT_MAX_BLOCK_TRANSACTIONS,
             sync_block_commits: true,
             tree_node_cache_entries: DEFAULT_TREE_NODE_CACHE_ENTRIES,
+            manual_wal_flush: false,
         }
     }
 }

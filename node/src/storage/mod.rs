@@ -57,7 +57,7 @@ pub use snapshot::{
     ChunkError, MAX_CHUNK_BYTES, MAX_CHUNK_LEAVES, RangeChunk, SnapshotChunk, SnapshotRestore,
     key_after,
 };
-pub use store::{EngineStats, MAX_VOTED_BLOCKS_ON_START, SCHEMA_VERSION, Store};
+pub use store::{CloseWatch, EngineStats, MAX_VOTED_BLOCKS_ON_START, SCHEMA_VERSION, Store};
 pub use table::{KeyCodec, Table};
 pub use tables::{ALL_TABLES, CommittedHead, Hash32, Height, TxLocation};
 pub use tree_store::{MAX_STAGED_VERSIONS, RocksTreeStore};

@@ -74,6 +74,30 @@ pub(crate) struct StoreInner {
     /// Tree-node reads the node cache answered, and those it sent to disk.
     pub(crate) tree_cache_hits: std::sync::atomic::AtomicU64,
     pub(crate) tree_cache_misses: std::sync::atomic::AtomicU64,
+    /// Raised once the database has closed. Declared last, so it drops after `db`.
+    pub(crate) closed: CloseNotice,
+}
+
+/// Sets its flag when dropped: as the last field of [`StoreInner`], once every clone of a store
+/// is gone and RocksDB has closed.
+pub(crate) struct CloseNotice(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for CloseNotice {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
+/// Tells, without keeping it open, whether a store's database has closed (every clone dropped
+/// and RocksDB's files released). See [`Store::close_watch`].
+#[derive(Debug, Clone)]
+pub struct CloseWatch(Arc<std::sync::atomic::AtomicBool>);
+
+impl CloseWatch {
+    /// True once the database has closed.
+    pub fn is_closed(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
+    }
 }
 
 /// What the storage engine reports about itself, summed over the tables, for `/metrics`.
@@ -108,6 +132,9 @@ fn db_options(config: &StoreConfig) -> Options {
     options.set_max_open_files(config.max_open_files);
     options.set_keep_log_file_num(8);
     options.set_paranoid_checks(true);
+    // Every write goes through the write-ahead log, so closing flushes no memtable: with manual
+    // flushing, the files hold only what was synced until the log writes its buffer at close.
+    options.set_manual_wal_flush(config.manual_wal_flush);
     options
 }
 
@@ -216,6 +243,7 @@ impl Store {
                 tree_cache_hits: std::sync::atomic::AtomicU64::new(0),
                 tree_cache_misses: std::sync::atomic::AtomicU64::new(0),
                 config,
+                closed: CloseNotice(Arc::new(std::sync::atomic::AtomicBool::new(false))),
             }),
         };
         store.check_schema_version()?;
@@ -390,6 +418,12 @@ impl Store {
             entries.push((decode_key::<T>(&key)?, decode_value::<T>(&key, &value)?));
         }
         Ok(entries)
+    }
+
+    /// A watch that tells when this database has closed, without keeping it open (whoever
+    /// touches the files of a crashed instance waits for it).
+    pub fn close_watch(&self) -> CloseWatch {
+        CloseWatch(Arc::clone(&self.inner.closed.0))
     }
 
     /// Apply `batch` atomically (WAL-logged, not synced: survives a process crash, and a power cut

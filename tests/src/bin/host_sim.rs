@@ -73,7 +73,9 @@ fn parse_args() -> Result<Args, String> {
 
 fn summary(report: &HostSimReport) -> String {
     format!(
-        "heights {}..{} (epoch {}), {} txs ({} acknowledged, {} resent), {} crashes ({} wipes), {} isolations, \
+        "heights {}..{} (epoch {}), {} txs ({} acknowledged, {} resent), {} crashes ({} power cuts losing {} unsynced bytes, \
+         {} wipes), \
+         {} isolations, \
          {} partitions, {} deliveries ({} dropped, {} doubled), {} rewritten, {} reports of the \
          Byzantine member, syncing seen {} times, {:.1} s virtual in {:.1} s [{}]",
         report.min_height,
@@ -83,6 +85,8 @@ fn summary(report: &HostSimReport) -> String {
         report.acknowledged,
         report.resubmitted,
         report.crashes,
+        report.power_cuts,
+        report.unsynced_bytes_lost,
         report.wipes,
         report.isolations,
         report.partitions,

@@ -17,7 +17,7 @@ use yrd_node::config::ConsensusSection;
 use yrd_node::host::shared::Shared;
 use yrd_node::host::{Host, HostError, restart};
 use yrd_node::mempool::{Mempool, MempoolConfig};
-use yrd_node::storage::{Store, StoreConfig};
+use yrd_node::storage::{CloseWatch, Store, StoreConfig};
 use yrd_verifier::chain_spec::ChainSpec;
 
 use super::fabric::SharedFabric;
@@ -106,17 +106,29 @@ pub struct SimNode {
     running: Option<Running>,
     /// How many times it was crashed.
     pub crashes: u32,
+    /// After a power cut: the write-ahead logs' sizes at the instant of the cut, and a watch on
+    /// the dead instance's database. The next start (or wipe) waits for that database to close,
+    /// then cuts each log back, so the unsynced writes are lost.
+    power_cut: Option<(Vec<(PathBuf, u64)>, CloseWatch)>,
+    /// Write-ahead-log bytes its power cuts took away (written, never synced).
+    pub unsynced_bytes_lost: u64,
+    /// Its store's `sync_block_commits` (an operator may turn it off).
+    sync_block_commits: bool,
 }
 
 impl SimNode {
-    /// A node that has not started yet, keeping its data in `dir`.
-    pub fn new(instance: usize, key: SigningKey, dir: PathBuf) -> Self {
+    /// A node that has not started yet, keeping its data in `dir`, syncing its block commits
+    /// to disk or not.
+    pub fn new(instance: usize, key: SigningKey, dir: PathBuf, sync_block_commits: bool) -> Self {
         Self {
             instance,
             key,
             dir,
             running: None,
             crashes: 0,
+            power_cut: None,
+            unsynced_bytes_lost: 0,
+            sync_block_commits,
         }
     }
 
@@ -163,7 +175,8 @@ impl SimNode {
         clock: Arc<dyn Clock>,
         consensus: &ConsensusSection,
     ) -> Result<(), NodeError> {
-        let store = open_when_released(&self.dir).await?;
+        self.lose_unsynced_writes().await?;
+        let store = open_when_released(&self.dir, self.sync_block_commits).await?;
         let state = restart::open_state(&store, chain)?;
         let start = restart::start_state(&store, chain, &state)?;
         let head = restart::start_head(&store, chain, &start)?;
@@ -206,7 +219,7 @@ impl SimNode {
 
     /// Kills the running instance mid-flight: its host task is dropped wherever it was, what
     /// was in flight to it is lost, and its mempool with it. What it wrote stays (a process
-    /// crash; the power cut that also loses unsynced writes is not modelled here).
+    /// crash; [`SimNode::power_cut`] also loses what was not synced).
     pub fn crash(&mut self, fabric: &SharedFabric) {
         if let Some(running) = self.running.take() {
             running.task.abort();
@@ -215,12 +228,78 @@ impl SimNode {
         }
     }
 
+    /// Cuts the power: like [`SimNode::crash`], and what was written but not synced is lost too.
+    /// The store keeps write-ahead-log bytes in the process until a synced write
+    /// (`StoreConfig::manual_wal_flush`), so the logs' sizes on disk now are exactly what was
+    /// synced; the dying instance still writes its buffered tail when it closes, and the next
+    /// start cuts that off again. (A write racing the cut on a blocking thread may be cut mid
+    /// record, as a real power cut would; the host that asked for it never runs again.)
+    pub fn power_cut(&mut self, fabric: &SharedFabric) {
+        let Some(running) = self.running.as_ref() else {
+            return;
+        };
+        let watch = running.shared.store.close_watch();
+        let logs = std::fs::read_dir(&self.dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter(|entry| entry.file_name().to_string_lossy().ends_with(".log"))
+                    .filter_map(|entry| Some((entry.path(), entry.metadata().ok()?.len())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.crash(fabric);
+        self.power_cut = Some((logs, watch));
+    }
+
+    /// After a power cut: waits (in real time) for the dead instance's database to close, then
+    /// cuts its write-ahead logs back to their sizes at the cut.
+    async fn lose_unsynced_writes(&mut self) -> Result<(), NodeError> {
+        let Some((logs, watch)) = self.power_cut.take() else {
+            return Ok(());
+        };
+        let deadline = std::time::Instant::now() + RELEASE_WAIT;
+        while !watch.is_closed() {
+            if std::time::Instant::now() >= deadline {
+                return Err(NodeError::Open(
+                    "the instance cut off by the power cut never closed its database".into(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        for (path, len) in logs {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .and_then(|file| {
+                    let written = file.metadata()?.len();
+                    file.set_len(len)?;
+                    Ok(written.saturating_sub(len))
+                });
+            match file {
+                Ok(lost) => {
+                    self.unsynced_bytes_lost = self.unsynced_bytes_lost.saturating_add(lost);
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => {
+                    return Err(NodeError::Open(format!(
+                        "cutting {} back after the power cut: {error}",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Wipes the data folder of a crashed node: it restarts from genesis with its key and no
     /// memory of what it voted (amnesia, or an operator replacing a disk).
     pub async fn wipe(&mut self) -> Result<(), NodeError> {
         // Once the crashed instance has let go of the database, nothing writes there any more.
+        self.lose_unsynced_writes().await?;
         if self.dir.exists() {
-            drop(open_when_released(&self.dir).await?);
+            drop(open_when_released(&self.dir, self.sync_block_commits).await?);
         }
         match std::fs::remove_dir_all(&self.dir) {
             Ok(()) => Ok(()),
@@ -231,10 +310,14 @@ impl SimNode {
 }
 
 /// Opens the store, waiting (in virtual time) while a crashed instance's tasks still hold it.
-async fn open_when_released(dir: &std::path::Path) -> Result<Store, NodeError> {
+async fn open_when_released(
+    dir: &std::path::Path,
+    sync_block_commits: bool,
+) -> Result<Store, NodeError> {
     let config = StoreConfig {
-        // Nothing simulated loses unsynced writes, so syncing them would only cost time.
-        sync_block_commits: false,
+        // What the disk holds is what was synced: a power cut loses the rest.
+        manual_wal_flush: true,
+        sync_block_commits,
         ..StoreConfig::default()
     };
     let deadline = std::time::Instant::now() + RELEASE_WAIT;

@@ -35,6 +35,9 @@ pub struct Plan {
     pub link: LinkFaults,
     /// The governance change, if any.
     pub reconfiguration: Option<Reconfiguration>,
+    /// An instance whose operator turned off `sync_block_commits`: a power cut can take its
+    /// last committed blocks, and it must come back below the height it had reached.
+    pub unsynced_commits: Option<usize>,
 }
 
 /// What a caller may force instead of drawing (to run one behaviour or one change on purpose).
@@ -82,11 +85,14 @@ impl Plan {
                 }
             }
         });
+        // Drawn last, so that the draws above stay what they were for every seed.
+        let unsynced_commits = rng.chance(500_000).then(|| rng.index(validators));
         Self {
             validators,
             byzantine,
             link,
             reconfiguration,
+            unsynced_commits,
         }
     }
 
@@ -98,7 +104,8 @@ impl Plan {
     /// One line saying what the plan does.
     pub fn describe(&self) -> String {
         format!(
-            "{} validators, byzantine {}, drop {} ppm, delay {}..{} ms, duplicates {} ppm, change {}",
+            "{} validators, byzantine {}, drop {} ppm, delay {}..{} ms, duplicates {} ppm, change {}, \
+             unsynced commits {}",
             self.validators,
             self.byzantine
                 .map_or("none".to_string(), |(node, b)| format!("{b:?} at {node}")),
@@ -108,6 +115,8 @@ impl Plan {
             self.link.duplicate_per_million,
             self.reconfiguration
                 .map_or("none".to_string(), |change| format!("{change:?}")),
+            self.unsynced_commits
+                .map_or("none".to_string(), |node| format!("at {node}")),
         )
     }
 }

@@ -96,6 +96,10 @@ pub struct HostSimReport {
     pub partitions: u32,
     /// Wipes of the amnesiac's data folder.
     pub wipes: u32,
+    /// Of the crashes, power cuts (which also lose what was written but not synced).
+    pub power_cuts: u32,
+    /// Bytes of the write-ahead logs the power cuts took away (written, never synced).
+    pub unsynced_bytes_lost: u64,
     /// The Byzantine validator and its behaviour, if any.
     pub byzantine: Option<(usize, Behaviour)>,
     /// Reports the others made about it.
@@ -243,6 +247,7 @@ async fn run(seed: u64, options: HostSimOptions) -> HostSimReport {
                     instance,
                     validator_key(*key),
                     dir.path().join(format!("node{instance}")),
+                    plan.unsynced_commits != Some(instance),
                 )
             })
             .collect(),
@@ -384,7 +389,13 @@ async fn run(seed: u64, options: HostSimOptions) -> HostSimReport {
                 if nodes.retired[node] {
                     next_fault_ms = now + 500;
                 } else if draw < 5 {
-                    nodes.all[node].crash(&fabric);
+                    // Half the crashes are power cuts, which also lose the unsynced writes.
+                    if fault_rng.below(2) == 0 {
+                        nodes.all[node].power_cut(&fabric);
+                        report.power_cuts += 1;
+                    } else {
+                        nodes.all[node].crash(&fabric);
+                    }
                     report.crashes += 1;
                     fault = Some(Fault::Crashed { node, until_ms });
                 } else if draw < 8 {
@@ -489,6 +500,7 @@ async fn run(seed: u64, options: HostSimOptions) -> HostSimReport {
     report.duplicated = stats.duplicated;
     report.rewritten = stats.rewritten;
     report.virtual_ms = now_ms();
+    report.unsynced_bytes_lost = nodes.all.iter().map(|node| node.unsynced_bytes_lost).sum();
     for node in &mut nodes.all {
         node.crash(&fabric);
     }
