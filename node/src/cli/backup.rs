@@ -85,6 +85,18 @@ pub fn backup(
                 .with_context(|| format!("backup by the node on {}", data_dir.display()));
         }
     }
+    // As the node refuses it online: a backup inside the data directory would go with it.
+    if let (Ok(data), Some(parent)) = (data_dir.canonicalize(), out.parent())
+        && parent
+            .canonicalize()
+            .is_ok_and(|parent| parent.starts_with(&data))
+    {
+        anyhow::bail!(
+            "{} is inside the node's data directory {}; write backups elsewhere",
+            out.display(),
+            data.display()
+        );
+    }
     let store = Store::open(&data_dir, store_config).with_context(|| {
         format!(
             "opening the database in {} (no node answers on {}, yet the database may be locked \
