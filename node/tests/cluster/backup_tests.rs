@@ -137,7 +137,8 @@ fn an_online_backup_of_a_running_node_restores_into_a_node_that_rejoins() {
     cluster.wait_height(0, moved_on, WAIT);
     cluster.wait_height(NODE, moved_on, WAIT);
 
-    // The same folder again, or one inside the data directory: refused, the node unaffected.
+    // The same folder again, or one inside the data directory (the node named by its data
+    // directory this time): refused, the node unaffected.
     let again = cluster.yrd(&["backup", "--config", &config, "--out", &backup_arg]);
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(!again.status.success());
@@ -145,8 +146,8 @@ fn an_online_backup_of_a_running_node_restores_into_a_node_that_rejoins() {
     let inside = data_dir.join("backup");
     let refused = cluster.yrd(&[
         "backup",
-        "--config",
-        &config,
+        "--data",
+        data_dir.to_str().expect("utf-8 path"),
         "--out",
         inside.to_str().expect("utf-8 path"),
     ]);
