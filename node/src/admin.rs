@@ -17,11 +17,12 @@
 //! A request is at most [`MAX_REQUEST_BYTES`] and must arrive within the request timeout; one
 //! backup is written at a time (a second request meanwhile is refused as `busy`), at most
 //! [`AdminLimits::max_connections`] connections are served at once, and the output folder must be
-//! an absolute path that does not exist, whose parent exists, outside the data directory. The
-//! backup itself ([`write_backup`]) runs on a blocking thread: the checkpoint holds the store's
-//! commit lock only while RocksDB links the files (so it holds whole committed blocks, and the
-//! manifest's height and state root are the ones the checkpoint holds), and the hashing happens
-//! after. Every refusal is counted ([`AdminServer::refused`]) and logged.
+//! an absolute path that does not exist, whose parent exists, outside the data directory but on
+//! its filesystem. The backup itself ([`write_backup`]) runs on a blocking thread. The checkpoint
+//! holds the store's commit lock while RocksDB flushes its memtables and links the files, so it
+//! holds whole committed blocks and the manifest's height and state root are the ones it holds;
+//! on another filesystem the links would be copies made under that lock, hence the rule. The
+//! hashing happens after. Every refusal is counted ([`AdminServer::refused`]) and logged.
 
 use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _, PermissionsExt as _};
 use std::path::{Component, Path, PathBuf};
@@ -488,6 +489,22 @@ impl Context {
             return Err(format!(
                 "{} is inside the node's data directory {}; write backups elsewhere",
                 out.display(),
+                data_dir.display()
+            ));
+        }
+        // On another filesystem RocksDB copies every table file instead of linking it, and block
+        // commits would wait for the whole copy.
+        let device = |path: &Path| {
+            std::fs::metadata(path)
+                .map(|meta| meta.dev())
+                .map_err(|error| format!("{}: {error}", path.display()))
+        };
+        if device(&parent)? != device(&data_dir)? {
+            return Err(format!(
+                "{} is on another filesystem than the data directory {}: the checkpoint would be \
+                 a full copy made while block commits wait; write the backup beside the data \
+                 directory and copy it elsewhere afterwards",
+                parent.display(),
                 data_dir.display()
             ));
         }

@@ -8,7 +8,7 @@
 mod fixtures;
 
 use std::io::Write as _;
-use std::os::unix::fs::PermissionsExt as _;
+use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -220,6 +220,29 @@ async fn bad_requests_are_refused_clearly_and_the_listener_keeps_serving() {
     }
     assert!(!inside.exists());
     refused += 1;
+
+    // Another filesystem (where one is at hand): the checkpoint would be a copy made under the
+    // commit lock.
+    let elsewhere = Path::new("/dev/shm");
+    let device = |path: &Path| std::fs::metadata(path).map(|meta| meta.dev());
+    if let (Ok(theirs), Ok(ours)) = (device(elsewhere), device(dir.path()))
+        && theirs != ours
+    {
+        let out = elsewhere.join(format!("yrd-admin-test-{}", std::process::id()));
+        match backup(&socket, &out).await {
+            Err(AdminError::Refused(refusal)) => {
+                assert_eq!(refusal.kind, RefusalKind::BadOutput);
+                assert!(
+                    refusal.message.contains("another filesystem"),
+                    "{}",
+                    refusal.message
+                );
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert!(!out.exists());
+        refused += 1;
+    }
 
     // An oversized request is cut off at the bound.
     let huge = vec![b'a'; 4 * MAX_REQUEST_BYTES];
