@@ -145,6 +145,37 @@ async fn an_online_backup_while_blocks_commit_holds_whole_blocks_and_its_manifes
     }
     assert_eq!(server.answered(), 3);
     assert_eq!(server.refused(), 0);
+
+    // Requests at once: each is written whole or refused as busy (one backup at a time), never
+    // two half-written into each other. Whether one overlaps another depends on timing.
+    let concurrent: Vec<_> = (0..3)
+        .map(|i| {
+            let socket = socket.clone();
+            let out = dir.path().join(format!("concurrent-{i}"));
+            tokio::spawn(async move { (out.clone(), backup(&socket, &out).await) })
+        })
+        .collect();
+    let mut written = 0;
+    let mut busy = 0;
+    for task in concurrent {
+        let (out, result) = task.await.unwrap();
+        match result {
+            Ok(summary) => {
+                check_backup(&out).expect("a concurrent backup verifies");
+                assert_eq!(summary.out, out);
+                written += 1;
+            }
+            Err(AdminError::Refused(refusal)) => {
+                assert_eq!(refusal.kind, RefusalKind::Busy, "{}", refusal.message);
+                assert!(!out.exists(), "a refused request wrote {}", out.display());
+                busy += 1;
+            }
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    }
+    assert!(written >= 1);
+    assert_eq!(server.answered(), 3 + written);
+    assert_eq!(server.refused(), busy);
     drop(server);
     assert!(!socket.exists(), "a stopped listener removes its socket");
 }
