@@ -12,8 +12,6 @@ pub mod admin;
 pub mod clock;
 pub mod config;
 pub mod config_limits;
-pub mod consensus_metrics;
-pub mod histogram;
 pub mod host;
 pub mod keys;
 pub mod mempool;

@@ -18,6 +18,7 @@ pub mod chain_ahead;
 pub mod epochs;
 pub mod execute;
 pub mod ingress;
+pub mod metrics;
 pub mod observer_follow;
 pub mod pacing;
 pub mod port;

@@ -416,19 +416,25 @@ impl RpcBackend for NodeBackend {
         })
     }
 
-    fn extra_metrics(&self) -> String {
-        let mut out = crate::histogram::render_timings(
+    fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
+        use super::metrics;
+        metrics::register_timings(
+            registry,
             &self.shared.commit_latency,
             &self.shared.block_interval,
         );
+        let mut sampled = crate::rpc::metrics::Sampled::default();
         if let Ok(consensus) = self.shared.consensus.lock() {
-            out.push_str(&crate::consensus_metrics::render_consensus(&consensus));
+            metrics::consensus_series(&consensus, &mut sampled);
         }
         match self.shared.store.engine_stats() {
-            Ok(stats) => out.push_str(&crate::histogram::render_engine(&stats)),
+            Ok(stats) => metrics::engine_series(&stats, &mut sampled),
             Err(error) => tracing::warn!(%error, "reading the storage engine's figures failed"),
         }
-        out
+        metrics::network_series(&self.network.metrics(), &mut sampled);
+        metrics::eviction_series(&self.shared.mempool().evictions(), &mut sampled);
+        metrics::host_counter_series(&self.shared.counters, &mut sampled);
+        registry.register_collector(Box::new(sampled));
     }
 
     fn peers(&self) -> Result<Vec<PeerView>, BackendError> {

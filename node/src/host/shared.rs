@@ -131,9 +131,9 @@ pub struct Shared {
     /// Set while a state-tree pruning runs.
     pub pruning: std::sync::atomic::AtomicBool,
     /// Seconds from a block's timestamp (its proposer's clock) to its commit here.
-    pub commit_latency: crate::histogram::Histogram,
+    pub commit_latency: prometheus_client::metrics::histogram::Histogram,
     /// Seconds between consecutive commits here.
-    pub block_interval: crate::histogram::Histogram,
+    pub block_interval: prometheus_client::metrics::histogram::Histogram,
     /// The consensus core's counters as of the last round change or commit (published by the
     /// host).
     pub consensus: Mutex<yrd_consensus::Metrics>,
@@ -191,8 +191,8 @@ impl Shared {
             tx_arrived: tokio::sync::Notify::new(),
             pruning: std::sync::atomic::AtomicBool::new(false),
             consensus: Mutex::new(yrd_consensus::Metrics::default()),
-            commit_latency: crate::histogram::Histogram::new(crate::histogram::SECONDS_BUCKETS),
-            block_interval: crate::histogram::Histogram::new(crate::histogram::SECONDS_BUCKETS),
+            commit_latency: super::metrics::timing_histogram(),
+            block_interval: super::metrics::timing_histogram(),
             clock,
             highest_known: std::sync::atomic::AtomicU64::new(0),
         }

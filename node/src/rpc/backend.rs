@@ -293,10 +293,11 @@ pub trait RpcBackend: Send + Sync + 'static {
     /// This node's status.
     fn node_status(&self) -> Result<NodeStatus, BackendError>;
 
-    /// More series for `/metrics` in Prometheus text format (the node's timing histograms);
-    /// empty by default.
-    fn extra_metrics(&self) -> String {
-        String::new()
+    /// Puts more series for one `/metrics` scrape in `registry` (the node's timing histograms,
+    /// consensus, storage and network figures); nothing by default. Called on a blocking thread,
+    /// once per scrape: values read here are that scrape's.
+    fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
+        let _ = registry;
     }
 
     /// Known peers.

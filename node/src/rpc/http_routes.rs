@@ -23,7 +23,7 @@ use yrd_verifier::query::DidParams;
 use super::context::RpcContext;
 use super::did_http::{self, DidHttpResponse, IDENTIFIERS_PATH};
 use super::error::RpcError;
-use super::metrics::{HttpRoute, PROMETHEUS_CONTENT_TYPE};
+use super::metrics::HttpRoute;
 
 const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
@@ -163,17 +163,8 @@ async fn serve(ctx: &Arc<RpcContext>, route: Route) -> HttpResponse {
             "only GET is allowed on this path\n".to_owned(),
         ),
         Route::Metrics => {
-            let mut body = ctx.metrics.render();
-            // The node's series, when the node answers (a node that cannot still shows its RPC
-            // series; `/health` says why).
-            let node = ctx
-                .run_blocking(|ctx| Ok((ctx.backend.node_status()?, ctx.backend.extra_metrics())))
-                .await;
-            if let Ok((status, extra)) = node {
-                body.push_str(&super::node_metrics::render_node(&status));
-                body.push_str(&extra);
-            }
-            (HttpRoute::Metrics, 200, PROMETHEUS_CONTENT_TYPE, body)
+            let (status, content_type, body) = super::node_metrics::scrape(ctx).await;
+            (HttpRoute::Metrics, status, content_type, body)
         }
         Route::Health => {
             let (status, body) = health(ctx).await;

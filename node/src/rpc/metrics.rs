@@ -1,25 +1,57 @@
-//! RPC counters and their Prometheus text exposition (format 0.0.4), written by hand.
+//! `GET /metrics`: the RPC service's own metrics, and the exposition of every series through a
+//! `prometheus_client` registry in the OpenMetrics text format (an ADR in docs/adr,
+//! "metrics through prometheus-client", argues both choices).
+//!
+//! The RPC metrics live here as `prometheus_client` counters, gauges and histograms that the
+//! middleware, the handlers and the plain routes update. The node's series are values read at
+//! scrape time (the head, the engine's figures, the consensus core's counters): they go into the
+//! registry as a [`Sampled`] collector built for that one scrape.
 //!
 //! Label values are bounded: method labels are registered method names (anything else counts as
 //! `unknown`), error labels are error codes, route labels are a fixed list. Nothing a client
-//! sends can grow these maps past that.
+//! sends can grow these families past that.
+//!
+//! OpenMetrics names a counter's family without `_total` and its sample with it: registered here
+//! as `yrd_rpc_requests`, the counter is scraped as `yrd_rpc_requests_total`, the name the series
+//! always had.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use crate::histogram::{Histogram, RPC_SECONDS_BUCKETS};
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{
+    DescriptorEncoder, EncodeLabelSet, EncodeLabelValue, EncodeMetric, LabelValueEncoder,
+};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
-/// Content type of the exposition.
-pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// Content type of the exposition: OpenMetrics 1.0 text, which the encoder writes (it ends with
+/// `# EOF`).
+pub const OPENMETRICS_CONTENT_TYPE: &str =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Method label for a name that is not a registered method.
 pub const UNKNOWN_METHOD_LABEL: &str = "unknown";
 
+/// Bucket bounds in seconds for RPC call latency: from half a millisecond to five seconds.
+pub const RPC_SECONDS_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// The whole exposition of `registry`, `# EOF` included.
+pub fn encode(registry: &Registry) -> Result<String, std::fmt::Error> {
+    let mut out = String::new();
+    prometheus_client::encoding::text::encode(&mut out, registry)?;
+    Ok(out)
+}
+
 /// Subscription kinds, as labels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SubscriptionKind {
     /// `chain_subscribeHeads`.
     Heads,
@@ -36,8 +68,14 @@ impl SubscriptionKind {
     }
 }
 
+impl EncodeLabelValue for SubscriptionKind {
+    fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), std::fmt::Error> {
+        EncodeLabelValue::encode(&self.label(), encoder)
+    }
+}
+
 /// Plain HTTP routes, as labels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum HttpRoute {
     /// `GET /health`.
     Health,
@@ -63,49 +101,118 @@ impl HttpRoute {
     }
 }
 
-/// All RPC counters. Shared by the middleware, the handlers and the HTTP routes.
-#[derive(Debug, Default)]
-pub struct RpcMetrics {
-    known_methods: BTreeSet<String>,
-    requests: Mutex<BTreeMap<(String, bool), u64>>,
-    /// Call latency per method label (the known methods and `unknown`: a bounded label set).
-    latency: BTreeMap<String, Histogram>,
-    errors: Mutex<BTreeMap<i32, u64>>,
-    http_routes: Mutex<BTreeMap<(HttpRoute, u16), u64>>,
-    rpc_http_statuses: Mutex<BTreeMap<u16, u64>>,
-    batches: AtomicU64,
-    connections_opened: AtomicU64,
-    connections_active: AtomicU64,
-    subscriptions_opened: Mutex<BTreeMap<SubscriptionKind, u64>>,
-    subscriptions_active: Mutex<BTreeMap<SubscriptionKind, u64>>,
+impl EncodeLabelValue for HttpRoute {
+    fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), std::fmt::Error> {
+        EncodeLabelValue::encode(&self.label(), encoder)
+    }
 }
 
-fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K, delta_up: bool) {
-    if let Ok(mut map) = map.lock() {
-        let entry = map.entry(key).or_insert(0);
-        *entry = if delta_up {
-            entry.saturating_add(1)
-        } else {
-            entry.saturating_sub(1)
-        };
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct MethodOutcome {
+    method: String,
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct MethodLabel {
+    method: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct CodeLabel {
+    code: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct StatusLabel {
+    status: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RouteStatus {
+    route: HttpRoute,
+    status: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct KindLabel {
+    kind: SubscriptionKind,
+}
+
+fn rpc_latency_histogram() -> Histogram {
+    Histogram::new(RPC_SECONDS_BUCKETS.iter().copied())
+}
+
+/// Takes one from a gauge, never below zero.
+fn decrement(gauge: &Gauge) {
+    let _ = gauge
+        .inner()
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+            Some(v.saturating_sub(1).max(0))
+        });
+}
+
+/// All RPC metrics. Shared by the middleware, the handlers and the HTTP routes; each is a handle
+/// that [`RpcMetrics::register`] clones into a scrape's registry.
+#[derive(Debug)]
+pub struct RpcMetrics {
+    known_methods: BTreeSet<String>,
+    requests: Family<MethodOutcome, Counter>,
+    /// Call latency per method label (the known methods and `unknown`: a bounded label set).
+    latency: Family<MethodLabel, Histogram, fn() -> Histogram>,
+    errors: Family<CodeLabel, Counter>,
+    http_routes: Family<RouteStatus, Counter>,
+    rpc_http_statuses: Family<StatusLabel, Counter>,
+    batches: Counter,
+    connections_opened: Counter,
+    connections_active: Gauge,
+    subscriptions_opened: Family<KindLabel, Counter>,
+    subscriptions_active: Family<KindLabel, Gauge>,
+}
+
+impl Default for RpcMetrics {
+    fn default() -> Self {
+        Self::new([])
     }
 }
 
 impl RpcMetrics {
-    /// Counters for the given registered method names.
+    /// Metrics for the given registered method names.
     pub fn new(known_methods: impl IntoIterator<Item = String>) -> Self {
         let known_methods: BTreeSet<String> = known_methods.into_iter().collect();
-        let latency = known_methods
-            .iter()
-            .cloned()
-            .chain([UNKNOWN_METHOD_LABEL.to_owned()])
-            .map(|label| (label, Histogram::new(RPC_SECONDS_BUCKETS)))
-            .collect();
-        Self {
+        let metrics = Self {
             known_methods,
-            latency,
-            ..Self::default()
+            requests: Family::default(),
+            latency: Family::new_with_constructor(rpc_latency_histogram as fn() -> Histogram),
+            errors: Family::default(),
+            http_routes: Family::default(),
+            rpc_http_statuses: Family::default(),
+            batches: Counter::default(),
+            connections_opened: Counter::default(),
+            connections_active: Gauge::default(),
+            subscriptions_opened: Family::default(),
+            subscriptions_active: Family::default(),
+        };
+        // Every method's histogram and both subscription kinds show from the start, at zero.
+        for method in metrics
+            .known_methods
+            .iter()
+            .map(String::as_str)
+            .chain([UNKNOWN_METHOD_LABEL])
+        {
+            let _ = metrics.latency.get_or_create(&MethodLabel {
+                method: method.to_owned(),
+            });
         }
+        for kind in [SubscriptionKind::Heads, SubscriptionKind::LicenceStatus] {
+            let _ = metrics
+                .subscriptions_opened
+                .get_or_create(&KindLabel { kind });
+            let _ = metrics
+                .subscriptions_active
+                .get_or_create(&KindLabel { kind });
+        }
+        metrics
     }
 
     /// The label for a method name.
@@ -119,215 +226,267 @@ impl RpcMetrics {
 
     /// One call finished after `elapsed`; `error_code` is `None` on success.
     pub fn record_call(&self, method: &str, error_code: Option<i32>, elapsed: Duration) {
-        let label = self.method_label(method);
-        if let Some(histogram) = self.latency.get(&label) {
-            histogram.observe(elapsed.as_secs_f64());
-        }
-        bump(&self.requests, (label, error_code.is_none()), true);
+        let method = self.method_label(method);
+        self.latency
+            .get_or_create(&MethodLabel {
+                method: method.clone(),
+            })
+            .observe(elapsed.as_secs_f64());
+        let outcome = if error_code.is_none() { "ok" } else { "error" };
+        self.requests
+            .get_or_create(&MethodOutcome { method, outcome })
+            .inc();
         if let Some(code) = error_code {
-            bump(&self.errors, code, true);
+            self.record_error(code);
         }
     }
 
     /// An error not tied to a method call (e.g. a whole batch refused).
     pub fn record_error(&self, code: i32) {
-        bump(&self.errors, code, true);
+        self.errors.get_or_create(&CodeLabel { code }).inc();
     }
 
     /// A batch arrived.
     pub fn record_batch(&self) {
-        self.batches.fetch_add(1, Ordering::Relaxed);
+        self.batches.inc();
     }
 
     /// A plain HTTP route answered with `status`.
     pub fn record_http(&self, route: HttpRoute, status: u16) {
-        bump(&self.http_routes, (route, status), true);
+        self.http_routes
+            .get_or_create(&RouteStatus { route, status })
+            .inc();
     }
 
     /// An HTTP request to the JSON-RPC service got `status` (200, 101 for a WebSocket upgrade,
     /// 413 oversized body, 415 wrong content type, 429 connection limit, ...).
     pub fn record_rpc_http_status(&self, status: u16) {
-        bump(&self.rpc_http_statuses, status, true);
+        self.rpc_http_statuses
+            .get_or_create(&StatusLabel { status })
+            .inc();
     }
 
     /// A connection (WebSocket, or one HTTP request) opened.
     pub fn connection_opened(&self) {
-        self.connections_opened.fetch_add(1, Ordering::Relaxed);
-        self.connections_active.fetch_add(1, Ordering::Relaxed);
+        self.connections_opened.inc();
+        self.connections_active.inc();
     }
 
     /// A connection closed.
     pub fn connection_closed(&self) {
-        let _ = self
-            .connections_active
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
-                Some(v.saturating_sub(1))
-            });
+        decrement(&self.connections_active);
     }
 
     /// A subscription started.
     pub fn subscription_opened(&self, kind: SubscriptionKind) {
-        bump(&self.subscriptions_opened, kind, true);
-        bump(&self.subscriptions_active, kind, true);
+        self.subscriptions_opened
+            .get_or_create(&KindLabel { kind })
+            .inc();
+        self.subscriptions_active
+            .get_or_create(&KindLabel { kind })
+            .inc();
     }
 
     /// A subscription ended.
     pub fn subscription_closed(&self, kind: SubscriptionKind) {
-        bump(&self.subscriptions_active, kind, false);
+        decrement(&self.subscriptions_active.get_or_create(&KindLabel { kind }));
     }
 
     /// Live subscriptions of `kind`.
     pub fn subscriptions_active(&self, kind: SubscriptionKind) -> u64 {
-        self.subscriptions_active
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&kind).copied())
-            .unwrap_or(0)
+        let active = self.subscriptions_active.get_or_create(&KindLabel { kind });
+        u64::try_from(active.get()).unwrap_or(0)
     }
 
-    /// The exposition, in Prometheus text format 0.0.4.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        header(
-            &mut out,
-            "yrd_rpc_requests_total",
-            "counter",
+    /// Puts these metrics in `registry` (handles: the registry reads their live values).
+    pub fn register(&self, registry: &mut Registry) {
+        registry.register(
+            "yrd_rpc_requests",
             "JSON-RPC calls by method and outcome.",
+            self.requests.clone(),
         );
-        if let Ok(requests) = self.requests.lock() {
-            for ((method, ok), value) in requests.iter() {
-                let outcome = if *ok { "ok" } else { "error" };
-                let _ = writeln!(
-                    out,
-                    "yrd_rpc_requests_total{{method=\"{method}\",outcome=\"{outcome}\"}} {value}"
-                );
-            }
-        }
-        header(
-            &mut out,
+        registry.register(
             "yrd_rpc_request_duration_seconds",
-            "histogram",
             "Seconds from a JSON-RPC call's arrival at the method dispatcher to its answer, by method (calls that were made).",
+            self.latency.clone(),
         );
-        for (method, histogram) in &self.latency {
-            histogram.write_samples(
-                &mut out,
-                "yrd_rpc_request_duration_seconds",
-                &format!("method=\"{method}\""),
-            );
-        }
-        header(
-            &mut out,
-            "yrd_rpc_errors_total",
-            "counter",
+        registry.register(
+            "yrd_rpc_errors",
             "JSON-RPC error responses by error code.",
+            self.errors.clone(),
         );
-        if let Ok(errors) = self.errors.lock() {
-            for (code, value) in errors.iter() {
-                let _ = writeln!(out, "yrd_rpc_errors_total{{code=\"{code}\"}} {value}");
-            }
-        }
-        header(
-            &mut out,
-            "yrd_rpc_batches_total",
-            "counter",
+        registry.register(
+            "yrd_rpc_batches",
             "JSON-RPC batch requests.",
+            self.batches.clone(),
         );
-        let _ = writeln!(
-            out,
-            "yrd_rpc_batches_total {}",
-            self.batches.load(Ordering::Relaxed)
-        );
-        header(
-            &mut out,
-            "yrd_rpc_connections_opened_total",
-            "counter",
+        registry.register(
+            "yrd_rpc_connections_opened",
             "WebSocket connections and HTTP requests accepted by the JSON-RPC service.",
+            self.connections_opened.clone(),
         );
-        let _ = writeln!(
-            out,
-            "yrd_rpc_connections_opened_total {}",
-            self.connections_opened.load(Ordering::Relaxed)
-        );
-        header(
-            &mut out,
+        registry.register(
             "yrd_rpc_connections_active",
-            "gauge",
             "Open WebSocket connections plus in-flight HTTP requests (what max_connections bounds).",
+            self.connections_active.clone(),
         );
-        let _ = writeln!(
-            out,
-            "yrd_rpc_connections_active {}",
-            self.connections_active.load(Ordering::Relaxed)
-        );
-        header(
-            &mut out,
-            "yrd_rpc_subscriptions_opened_total",
-            "counter",
+        registry.register(
+            "yrd_rpc_subscriptions_opened",
             "Subscriptions started, by kind.",
+            self.subscriptions_opened.clone(),
         );
-        write_kinds(
-            &mut out,
-            "yrd_rpc_subscriptions_opened_total",
-            &self.subscriptions_opened,
-        );
-        header(
-            &mut out,
+        registry.register(
             "yrd_rpc_subscriptions_active",
-            "gauge",
             "Live subscriptions, by kind.",
+            self.subscriptions_active.clone(),
         );
-        write_kinds(
-            &mut out,
-            "yrd_rpc_subscriptions_active",
-            &self.subscriptions_active,
-        );
-        header(
-            &mut out,
-            "yrd_rpc_http_responses_total",
-            "counter",
+        registry.register(
+            "yrd_rpc_http_responses",
             "HTTP responses of the JSON-RPC service by status (transport refusals show here).",
+            self.rpc_http_statuses.clone(),
         );
-        if let Ok(statuses) = self.rpc_http_statuses.lock() {
-            for (status, value) in statuses.iter() {
-                let _ = writeln!(
-                    out,
-                    "yrd_rpc_http_responses_total{{status=\"{status}\"}} {value}"
-                );
-            }
-        }
-        header(
-            &mut out,
-            "yrd_http_route_requests_total",
-            "counter",
+        registry.register(
+            "yrd_http_route_requests",
             "Plain HTTP route requests by route and status.",
+            self.http_routes.clone(),
         );
-        if let Ok(routes) = self.http_routes.lock() {
-            for ((route, status), value) in routes.iter() {
-                let _ = writeln!(
-                    out,
-                    "yrd_http_route_requests_total{{route=\"{}\",status=\"{status}\"}} {value}",
-                    route.label()
-                );
-            }
-        }
-        out
     }
 }
 
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
+/// One value read at scrape time.
+#[derive(Debug, Clone, Copy)]
+enum SampledValue {
+    Counter(u64),
+    Gauge(u64),
+    GaugeF64(f64),
 }
 
-fn write_kinds(out: &mut String, name: &str, map: &Mutex<BTreeMap<SubscriptionKind, u64>>) {
-    for kind in [SubscriptionKind::Heads, SubscriptionKind::LicenceStatus] {
-        let value = map
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&kind).copied())
-            .unwrap_or(0);
-        let _ = writeln!(out, "{name}{{kind=\"{}\"}} {value}", kind.label());
+impl SampledValue {
+    fn metric_type(self) -> MetricType {
+        match self {
+            SampledValue::Counter(_) => MetricType::Counter,
+            SampledValue::Gauge(_) | SampledValue::GaugeF64(_) => MetricType::Gauge,
+        }
+    }
+
+    fn encode(
+        self,
+        encoder: prometheus_client::encoding::MetricEncoder<'_>,
+    ) -> Result<(), std::fmt::Error> {
+        match self {
+            SampledValue::Counter(v) => ConstCounter::new(v).encode(encoder),
+            SampledValue::Gauge(v) => ConstGauge::new(v).encode(encoder),
+            SampledValue::GaugeF64(v) => ConstGauge::new(v).encode(encoder),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct SampledFamily {
+    name: &'static str,
+    help: &'static str,
+    /// One sample without labels, or one per value of `label`.
+    samples: SampledSamples,
+}
+
+#[derive(Debug)]
+enum SampledSamples {
+    Single(SampledValue),
+    Labelled {
+        label: &'static str,
+        values: Vec<(String, SampledValue)>,
+    },
+}
+
+/// Series whose values were read at scrape time (the head, the storage engine's figures, the
+/// consensus core's counters as last published): a collector for one scrape's registry.
+///
+/// Counter names are given without `_total`, which the encoder appends.
+#[derive(Debug, Default)]
+pub struct Sampled {
+    families: Vec<SampledFamily>,
+}
+
+impl Sampled {
+    fn push(&mut self, name: &'static str, help: &'static str, samples: SampledSamples) {
+        self.families.push(SampledFamily {
+            name,
+            help,
+            samples,
+        });
+    }
+
+    /// A counter (`name` without `_total`).
+    pub fn counter(&mut self, name: &'static str, help: &'static str, value: u64) {
+        self.push(
+            name,
+            help,
+            SampledSamples::Single(SampledValue::Counter(value)),
+        );
+    }
+
+    /// A whole-number gauge.
+    pub fn gauge(&mut self, name: &'static str, help: &'static str, value: u64) {
+        self.push(
+            name,
+            help,
+            SampledSamples::Single(SampledValue::Gauge(value)),
+        );
+    }
+
+    /// A gauge with a fractional value.
+    pub fn gauge_f64(&mut self, name: &'static str, help: &'static str, value: f64) {
+        self.push(
+            name,
+            help,
+            SampledSamples::Single(SampledValue::GaugeF64(value)),
+        );
+    }
+
+    /// A counter family with one label (`name` without `_total`); the caller bounds the values.
+    pub fn counters_by(
+        &mut self,
+        name: &'static str,
+        help: &'static str,
+        label: &'static str,
+        values: impl IntoIterator<Item = (String, u64)>,
+    ) {
+        let values = values
+            .into_iter()
+            .map(|(value, count)| (value, SampledValue::Counter(count)))
+            .collect();
+        self.push(name, help, SampledSamples::Labelled { label, values });
+    }
+}
+
+impl Collector for Sampled {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
+        for family in &self.families {
+            match &family.samples {
+                SampledSamples::Single(value) => {
+                    let metric = encoder.encode_descriptor(
+                        family.name,
+                        family.help,
+                        None,
+                        value.metric_type(),
+                    )?;
+                    value.encode(metric)?;
+                }
+                SampledSamples::Labelled { label, values } => {
+                    let mut metric = encoder.encode_descriptor(
+                        family.name,
+                        family.help,
+                        None,
+                        MetricType::Counter,
+                    )?;
+                    for (value, sample) in values {
+                        let labels = [(*label, value.as_str())];
+                        sample.encode(metric.encode_family(&labels)?)?;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -335,23 +494,31 @@ fn write_kinds(out: &mut String, name: &str, map: &Mutex<BTreeMap<SubscriptionKi
 mod tests {
     use super::*;
 
+    fn exposition(metrics: &RpcMetrics) -> String {
+        let mut registry = Registry::default();
+        metrics.register(&mut registry);
+        encode(&registry).unwrap()
+    }
+
     #[test]
     fn unknown_methods_share_one_label() {
         let metrics = RpcMetrics::new(["chain_getHead".to_owned()]);
         metrics.record_call("chain_getHead", None, Duration::from_micros(700));
         metrics.record_call("made_up_1", Some(-32601), Duration::from_millis(3));
         metrics.record_call("made_up_2", Some(-32601), Duration::from_millis(3));
-        let text = metrics.render();
+        let text = exposition(&metrics);
         assert!(text.contains("yrd_rpc_requests_total{method=\"chain_getHead\",outcome=\"ok\"} 1"));
         assert!(text.contains("yrd_rpc_requests_total{method=\"unknown\",outcome=\"error\"} 2"));
         assert!(text.contains("yrd_rpc_errors_total{code=\"-32601\"} 2"));
         assert!(!text.contains("made_up"));
-        // Latency per method: the unknown ones share one histogram too.
+        assert!(text.ends_with("# EOF\n"));
+        // Latency per method: the unknown ones share one histogram too (the encoder writes `le`
+        // before the family's labels).
         assert!(text.contains(
-            "yrd_rpc_request_duration_seconds_bucket{method=\"chain_getHead\",le=\"0.001\"} 1"
+            "yrd_rpc_request_duration_seconds_bucket{le=\"0.001\",method=\"chain_getHead\"} 1"
         ));
         assert!(text.contains(
-            "yrd_rpc_request_duration_seconds_bucket{method=\"unknown\",le=\"0.0025\"} 0"
+            "yrd_rpc_request_duration_seconds_bucket{le=\"0.0025\",method=\"unknown\"} 0"
         ));
         assert!(text.contains("yrd_rpc_request_duration_seconds_count{method=\"unknown\"} 2"));
         let lines = text.lines().map(|line| Ok(line.to_owned()));
@@ -375,10 +542,33 @@ mod tests {
         assert_eq!(metrics.subscriptions_active(SubscriptionKind::Heads), 1);
         metrics.subscription_closed(SubscriptionKind::Heads);
         metrics.subscription_closed(SubscriptionKind::Heads);
-        let text = metrics.render();
-        assert!(text.contains("yrd_rpc_connections_active 0"));
-        assert!(text.contains("yrd_rpc_connections_opened_total 1"));
+        let text = exposition(&metrics);
+        assert!(text.contains("\nyrd_rpc_connections_active 0\n"));
+        assert!(text.contains("\nyrd_rpc_connections_opened_total 1\n"));
         assert!(text.contains("yrd_rpc_subscriptions_active{kind=\"heads\"} 0"));
         assert!(text.contains("yrd_rpc_subscriptions_opened_total{kind=\"heads\"} 1"));
+        assert!(text.contains("yrd_rpc_subscriptions_active{kind=\"licence_status\"} 0"));
+    }
+
+    #[test]
+    fn sampled_series_are_typed_families() {
+        let mut sampled = Sampled::default();
+        sampled.gauge("yrd_test_height", "A height.", 7);
+        sampled.gauge_f64("yrd_test_time_seconds", "A time.", 1.5);
+        sampled.counter("yrd_test_events", "Events.", 3);
+        sampled.counters_by(
+            "yrd_test_by_reason",
+            "Events by reason.",
+            "reason",
+            [("a".to_owned(), 1), ("b".to_owned(), 2)],
+        );
+        let mut registry = Registry::default();
+        registry.register_collector(Box::new(sampled));
+        let text = encode(&registry).unwrap();
+        assert!(text.contains("# TYPE yrd_test_height gauge\nyrd_test_height 7\n"));
+        assert!(text.contains("yrd_test_time_seconds 1.5\n"));
+        assert!(text.contains("# TYPE yrd_test_events counter\nyrd_test_events_total 3\n"));
+        assert!(text.contains("yrd_test_by_reason_total{reason=\"b\"} 2\n"));
+        assert!(text.ends_with("# EOF\n"));
     }
 }

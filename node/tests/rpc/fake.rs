@@ -473,15 +473,13 @@ impl RpcBackend for FakeNode {
         Some(&self.spec.genesis)
     }
 
-    fn extra_metrics(&self) -> String {
+    fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
         // The node's timing and storage series, empty: the fake commits and stores nothing.
-        use yrd_node::histogram::{Histogram, SECONDS_BUCKETS, render_engine, render_timings};
-        let mut out = render_timings(
-            &Histogram::new(SECONDS_BUCKETS),
-            &Histogram::new(SECONDS_BUCKETS),
-        );
-        out.push_str(&render_engine(&yrd_node::storage::EngineStats::default()));
-        out
+        use yrd_node::host::metrics::{engine_series, register_timings, timing_histogram};
+        register_timings(registry, &timing_histogram(), &timing_histogram());
+        let mut sampled = yrd_node::rpc::metrics::Sampled::default();
+        engine_series(&yrd_node::storage::EngineStats::default(), &mut sampled);
+        registry.register_collector(Box::new(sampled));
     }
 
     fn node_status(&self) -> Result<NodeStatus, BackendError> {

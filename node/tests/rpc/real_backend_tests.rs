@@ -20,9 +20,17 @@ use yrd_verifier::chain_spec::ChainSpec;
 use crate::fixture::{genesis, key};
 use crate::{call, call_err, test_config, within};
 
-#[tokio::test]
-async fn the_real_backend_answers_genesis_reads_and_proves_them() {
-    within(async {
+/// A node's real backend over a fresh store at genesis, serving JSON-RPC on an ephemeral port.
+struct RealNode {
+    _dir: tempfile::TempDir,
+    chain: ChainSpec,
+    server: yrd_node::rpc::RpcServer,
+    network: yrd_node::network::NetworkHandle,
+    _events: tokio::sync::mpsc::Receiver<yrd_node::network::NetworkEvent>,
+}
+
+impl RealNode {
+    async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let chain = ChainSpec::from_genesis(genesis()).unwrap();
         let store = Store::open(dir.path(), StoreConfig::default()).unwrap();
@@ -45,10 +53,34 @@ async fn the_real_backend_answers_genesis_reads_and_proves_them() {
         let mut network_config =
             NetworkConfig::new(node_key.to_bytes(), "/ip4/127.0.0.1/tcp/0".parse().unwrap());
         network_config.members = chain.validator_keys().into_iter().collect();
-        let (network, _events, _listen) = yrd_node::network::start(network_config).await.unwrap();
+        let (network, events, _listen) = yrd_node::network::start(network_config).await.unwrap();
         let backend = Arc::new(NodeBackend::new(Arc::clone(&shared), network.clone()));
         let server = yrd_node::rpc::start(test_config(), backend).await.unwrap();
-        let addr = server.local_addr();
+        Self {
+            _dir: dir,
+            chain,
+            server,
+            network,
+            _events: events,
+        }
+    }
+
+    fn addr(&self) -> std::net::SocketAddr {
+        self.server.local_addr()
+    }
+
+    async fn stop(self) {
+        self.server.stop().await;
+        self.network.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn the_real_backend_answers_genesis_reads_and_proves_them() {
+    within(async {
+        let node = RealNode::start().await;
+        let chain = node.chain.clone();
+        let addr = node.addr();
 
         let head = call(addr, "chain_getHead", json!([])).await.unwrap();
         assert_eq!(head["height"], 0, "{head}");
@@ -101,8 +133,8 @@ async fn the_real_backend_answers_genesis_reads_and_proves_them() {
                 .body
                 .contains("yrd_block_interval_seconds_bucket{le=\"+Inf\"} 0")
         );
-        let lines = metrics.body.lines().map(|line| Ok(line.to_owned()));
-        let scrape = prometheus_parse::Scrape::parse(lines).unwrap();
+        let scraped = crate::ops_tests::Scraped::parse(&metrics.body);
+        let scrape = &scraped.scrape;
         assert!(
             scrape
                 .samples
@@ -113,23 +145,186 @@ async fn the_real_backend_answers_genesis_reads_and_proves_them() {
 
         // The storage engine's figures: the genesis state was written, so SST files or
         // memtables hold bytes; the proof above read tree nodes through the node cache.
-        let gauge = |name: &str| {
-            scrape
-                .samples
-                .iter()
-                .find(|s| s.metric == name)
-                .map(|s| match s.value {
-                    prometheus_parse::Value::Gauge(v) | prometheus_parse::Value::Counter(v) => v,
-                    _ => f64::NAN,
-                })
-                .unwrap_or_else(|| panic!("no {name} in\n{}", metrics.body))
-        };
+        let gauge = |name: &str| scraped.value(name);
         assert!(gauge("yrd_db_sst_bytes") + gauge("yrd_db_memtable_bytes") > 0.0);
         assert!(gauge("yrd_db_pending_compaction_bytes") >= 0.0);
         assert!(gauge("yrd_tree_cache_hits_total") + gauge("yrd_tree_cache_misses_total") > 0.0);
 
-        server.stop().await;
-        network.shutdown().await;
+        node.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_real_backend_exports_the_core_families_with_their_types_and_bounded_labels() {
+    use prometheus_parse::SampleType::{Counter, Gauge, Histogram};
+    use prometheus_parse::Value;
+    within(async {
+        let node = RealNode::start().await;
+        let addr = node.addr();
+        call(addr, "chain_getHead", json!([])).await.unwrap();
+        call(addr, "node_getStatus", json!([])).await.unwrap();
+        call_err(addr, "made_up_method_1", json!([])).await;
+        call_err(addr, "made_up_method_2", json!([])).await;
+        call_err(addr, "issuer_get", json!(["00"])).await;
+        let discover = call(addr, "rpc.discover", json!([])).await.unwrap();
+
+        let reply = crate::raw::get(addr, "/metrics", None).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        );
+        assert!(reply.body.ends_with("\n# EOF\n"), "{}", reply.body);
+        assert_eq!(reply.body.matches("# EOF").count(), 1);
+        let scraped = crate::ops_tests::Scraped::parse(&reply.body);
+
+        // The core families, each with the type operators' alerts and dashboards expect.
+        let families = [
+            ("yrd_head_height", Gauge),
+            ("yrd_head_round", Gauge),
+            ("yrd_head_epoch", Gauge),
+            ("yrd_head_block_time_seconds", Gauge),
+            ("yrd_highest_known_height", Gauge),
+            ("yrd_node_is_validator", Gauge),
+            ("yrd_node_syncing", Gauge),
+            ("yrd_peers_connected", Gauge),
+            ("yrd_mempool_transactions", Gauge),
+            ("yrd_mempool_bytes", Gauge),
+            ("yrd_db_sst_bytes", Gauge),
+            ("yrd_db_pending_compaction_bytes", Gauge),
+            ("yrd_db_memtable_bytes", Gauge),
+            ("yrd_rpc_connections_active", Gauge),
+            ("yrd_commit_latency_seconds", Histogram),
+            ("yrd_block_interval_seconds", Histogram),
+            ("yrd_rpc_request_duration_seconds", Histogram),
+            ("yrd_rpc_requests_total", Counter),
+            ("yrd_rpc_errors_total", Counter),
+            ("yrd_txs_admitted_total", Counter),
+            ("yrd_txs_refused_total", Counter),
+            ("yrd_blocks_executed_total", Counter),
+            ("yrd_peer_bans_total", Counter),
+            ("yrd_sync_served_total", Counter),
+            ("yrd_consensus_qcs_formed_total", Counter),
+            ("yrd_consensus_tcs_formed_total", Counter),
+            ("yrd_consensus_rounds_entered_total", Counter),
+            ("yrd_consensus_round_timeouts_total", Counter),
+            ("yrd_consensus_blocks_committed_total", Counter),
+            ("yrd_consensus_certificates_rejected_total", Counter),
+            ("yrd_tree_cache_hits_total", Counter),
+            ("yrd_tree_cache_misses_total", Counter),
+            ("yrd_network_messages_in_total", Counter),
+            ("yrd_network_messages_out_total", Counter),
+            ("yrd_mempool_evictions_total", Counter),
+        ];
+        for (name, kind) in families {
+            assert_eq!(scraped.kind(name), Some(kind), "{name} in\n{}", reply.body);
+            assert!(
+                scraped.scrape.samples.iter().any(|s| s.metric == name),
+                "no sample of {name}"
+            );
+        }
+        // Every sample belongs to a declared family, and every value is a sane number.
+        for sample in &scraped.scrape.samples {
+            assert!(scraped.kind(&sample.metric).is_some(), "{}", sample.metric);
+            match &sample.value {
+                Value::Counter(v) | Value::Gauge(v) | Value::Untyped(v) => {
+                    assert!(v.is_finite() && *v >= 0.0, "{} = {v}", sample.metric);
+                }
+                Value::Histogram(buckets) => {
+                    let counts: Vec<f64> = buckets.iter().map(|b| b.count).collect();
+                    assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+                    assert_eq!(
+                        buckets.last().map(|b| b.less_than),
+                        Some(f64::INFINITY),
+                        "{}",
+                        sample.metric
+                    );
+                }
+                Value::Summary(_) => panic!("no summaries are exported: {}", sample.metric),
+            }
+        }
+        // Values the node's state fixes: the genesis head, a validator alone, nothing synced.
+        assert_eq!(scraped.value("yrd_head_height"), 0.0);
+        assert_eq!(
+            scraped.value("yrd_head_block_time_seconds"),
+            node.chain.genesis.genesis_time_ms as f64 / 1_000.0
+        );
+        assert_eq!(scraped.value("yrd_node_is_validator"), 1.0);
+        assert_eq!(scraped.value("yrd_node_syncing"), 0.0);
+        assert_eq!(scraped.value("yrd_peers_connected"), 0.0);
+        assert!(scraped.value("yrd_highest_known_height") >= 0.0);
+        assert_eq!(scraped.value("yrd_mempool_transactions"), 0.0);
+        assert_eq!(scraped.value("yrd_blocks_executed_total"), 0.0);
+        assert_eq!(scraped.value("yrd_commit_latency_seconds_count"), 0.0);
+
+        // Bounded labels: the method label takes registered names and `unknown`, nothing a
+        // client made up; the latency histogram has one series per registered method and one
+        // for the rest.
+        let mut registered: std::collections::BTreeSet<String> = discover["methods"]
+            .as_array()
+            .expect("methods")
+            .iter()
+            .map(|m| m["name"].as_str().expect("name").to_owned())
+            .collect();
+        registered.insert("unknown".to_owned());
+        let methods_of = |metric: &str| -> std::collections::BTreeSet<String> {
+            scraped
+                .scrape
+                .samples
+                .iter()
+                .filter(|s| s.metric == metric)
+                .map(|s| s.labels.get("method").expect("method label").to_owned())
+                .collect()
+        };
+        assert_eq!(methods_of("yrd_rpc_request_duration_seconds"), registered);
+        assert!(methods_of("yrd_rpc_requests_total").is_subset(&registered));
+        assert!(!reply.body.contains("made_up"), "client text leaked into labels");
+        let unknown = scraped.scrape.samples.iter().find(|s| {
+            s.metric == "yrd_rpc_requests_total"
+                && s.labels.get("method") == Some("unknown")
+                && s.labels.get("outcome") == Some("error")
+        });
+        assert!(
+            matches!(unknown.map(|s| &s.value), Some(Value::Untyped(v) | Value::Counter(v)) if *v == 2.0),
+            "{unknown:?}"
+        );
+        for sample in scraped
+            .scrape
+            .samples
+            .iter()
+            .filter(|s| s.metric == "yrd_rpc_errors_total")
+        {
+            let code = sample.labels.get("code").expect("code label");
+            assert!(code.parse::<i32>().is_ok(), "error label {code} is no code");
+        }
+        for sample in scraped
+            .scrape
+            .samples
+            .iter()
+            .filter(|s| s.metric == "yrd_mempool_evictions_total")
+        {
+            let reason = sample.labels.get("reason").expect("reason label");
+            assert!(
+                ["expired", "stale_nonce", "lifetime", "gap_age", "displaced"].contains(&reason),
+                "{reason}"
+            );
+        }
+        assert_eq!(
+            scraped
+                .scrape
+                .samples
+                .iter()
+                .filter(|s| s.metric == "yrd_consensus_certificates_rejected_total")
+                .map(|s| s.labels.get("peer"))
+                .collect::<Vec<_>>(),
+            vec![Some("other")],
+            "no peer sent an invalid certificate"
+        );
+
+        // The dashboard graphs only what the node exports.
+        crate::ops_tests::assert_dashboard_graphs_only_exported(&reply.body);
+        node.stop().await;
     })
     .await;
 }
