@@ -6,6 +6,10 @@
 #                              # multi-process cluster tests and the bench smoke test, which start
 #                              # real `yrd` processes and run on real time)
 #
+# The web console's browser test (node/tests/cluster/console_tests.rs, a `slow::` test) drives
+# headless Chromium; --all installs it (scripts/ensure-deps.sh --all). Where Chromium or the npm
+# packages are missing it is skipped with a message, unless CI is set: then it fails.
+#
 # Builds go to $CARGO_TARGET_DIR (default: ~/.cache/yrd-target) so that repeated runs and fresh
 # clones share one warm build. A cold run compiles RocksDB's C++ twice (lints, tests), ~40 minutes on two
 # cores; later runs take a few minutes.
@@ -24,7 +28,7 @@ for arg in "$@"; do
     esac
 done
 
-scripts/ensure-deps.sh
+if $all; then scripts/ensure-deps.sh --all; else scripts/ensure-deps.sh; fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/yrd-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
@@ -56,6 +60,10 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     rustup target add wasm32-unknown-unknown
 fi
 step cargo check -p yrd-verifier --target wasm32-unknown-unknown --locked
+step cargo check -p yrd-verifier --features wasm --target wasm32-unknown-unknown --locked
+
+echo "==> the web console's committed WebAssembly matches the verifier sources"
+scripts/build-console.sh --check
 
 if $all; then
     echo "==> cargo test (all suites, slow ones included)"

@@ -122,13 +122,17 @@ const txHandler = async () => showTx(value('tx-hash'));
 txHandler.out = 'block-out';
 onSubmit('form-tx', txHandler);
 
+function issuerLine(i) {
+  return [i.uscc, i.did, i.province, i.status || 'not accredited', i.key].filter((x) => x !== undefined && x !== null).join(' · ');
+}
+
 async function showLicence(issuer, commitment) {
   const licence = await call('licence_get', { issuer, commitment });
   const out = [h('h4', { i18n: 'licence' }), facts([
     ['commitment', licence.commitment], ['status', licence.status], ['valid', licence.valid], ['disclosure', licence.disclosure],
     ['licenceType', licence.details && licence.details.licenceType], ['dataClass', licence.details && licence.details.dataClass],
     ['validFrom', licence.details && fmtTime(licence.details.validFromMs)], ['validUntil', licence.details && fmtTime(licence.details.validUntilMs)],
-    ['anchoredHeight', licence.details && licence.details.anchoredHeight], ['issuer', licence.details && licence.details.issuer],
+    ['anchoredHeight', licence.details && licence.details.anchoredHeight], ['issuer', licence.details && issuerLine(licence.details.issuer)],
   ])];
   try {
     const events = await call('licence_getHistory', { issuer, commitment });

@@ -15,6 +15,7 @@ mod harness;
 mod slow {
     mod availability_tests;
     mod backup_tests;
+    mod console_tests;
     mod epoch_tests;
     mod licence_flow_tests;
     mod observer_tests;

@@ -99,7 +99,9 @@ async fn no_console_file_refers_to_another_origin() {
             for (at, _) in text.match_indices(attribute) {
                 let target = &text[at + attribute.len()..];
                 assert!(
-                    target.starts_with("/console/") || target.starts_with('#'),
+                    target.starts_with("/console/")
+                        || target.starts_with('#')
+                        || target.starts_with("data:,\""),
                     "{path}: {attribute}{} is not a console file",
                     &target[..target.find('"').unwrap_or(target.len())]
                 );
