@@ -253,16 +253,16 @@ function verdictBox(result) {
   if (result.method === 'licence_verify' && v) {
     if (v.disclosure === 'notFound') lines.push(h('li', { i18n: 'neverAnchored' }));
     else {
-      lines.push(h('li', {}, L('status'), `: ${fmt(v.status)}; `, L(v.valid ? 'licenceValid' : 'licenceNotValid')));
+      lines.push(h('li', {}, L('status'), ': ', v.status ? L(`st_${v.status}`) : '—', '; ', L(v.valid ? 'licenceValid' : 'licenceNotValid')));
       if (v.recognition) {
         lines.push(h('li', {}, L(v.recognition.recognised ? 'recognisedIn' : 'notRecognisedIn'), ' ', provinceName(v.recognition.region),
-          ` (${v.recognition.basis})`));
+          ' (', L(`b_${v.recognition.basis}`), ')'));
       }
     }
   }
   return h('div', { class: 'verdict ok', id: 'verdict', 'data-verified': 'true', role: 'status' },
     h('strong', { i18n: 'verified' }), ` (${result.chainId}, ${t('genesisHash')} ${result.genesisHash.slice(0, 16)}…)`,
-    h('ul', {}, lines), h('h4', { i18n: 'summary' }), h('ul', {}, result.summary.map((line) => h('li', {}, line))));
+    h('ul', {}, lines), h('h4', {}, L('summary'), ' ', h('small', { i18n: 'summaryNote' })), h('ul', {}, result.summary.map((line) => h('li', {}, line))));
 }
 
 // ---- verify ----

@@ -44,6 +44,10 @@ const LABELS = {
     didMetadata: 'Document metadata', resolutionMetadata: 'Resolution metadata', proofChecked: 'answer verified against the genesis file',
     proofNotChecked: 'answer not verified', footer: 'Served by this node; nothing is loaded from elsewhere.',
     error: 'Error', notFound: 'not found',
+    st_active: 'active', st_suspended: 'suspended', st_revoked: 'revoked',
+    b_homeProvince: 'issued in this province', b_policy: 'by the region\'s recognition policy',
+    b_noPolicy: 'no recognition policy for this type and issuing province', b_policyWithdrawn: 'the policy was withdrawn',
+    b_conditionNotMet: 'the policy\'s condition does not hold', summaryNote: '(as the verifier words it)',
   },
   zh: {
     skip: '跳到内容', title: '长三角证照链控制台', langHint: '切换标签语言',
@@ -89,6 +93,9 @@ const LABELS = {
     didMetadata: '文档元数据', resolutionMetadata: '解析元数据', proofChecked: '回答已依据创世文件校验',
     proofNotChecked: '回答未经校验', footer: '由本节点提供；不从其他地方加载任何内容。',
     error: '错误', notFound: '未找到',
+    st_active: '有效（active）', st_suspended: '暂停（suspended）', st_revoked: '已撤销（revoked）',
+    b_homeProvince: '本省签发', b_policy: '依据本地区的互认政策', b_noPolicy: '本地区对该类型和发证省份没有互认政策',
+    b_policyWithdrawn: '互认政策已撤回', b_conditionNotMet: '互认政策的条件不满足', summaryNote: '（核验程序的英文原文）',
   },
 };
 
