@@ -169,7 +169,50 @@ pub enum AdmitError {
     State(#[from] StateUnavailable),
 }
 
+/// Why admission refused a transaction, as the `error` label of `yrd_txs_refusals_total`: one
+/// value per [`AdmitError`] variant, a mempool refusal by its [`MempoolError`] variant.
+pub const REFUSAL_REASONS: [&str; 15] = [
+    "invalid",
+    "wrong_chain",
+    "unregistered_signer",
+    "state_unavailable",
+    "duplicate",
+    "full_count",
+    "full_bytes",
+    "signer_full",
+    "over_fair_share",
+    "too_many_gapped",
+    "nonce_too_low",
+    "nonce_too_high",
+    "nonce_taken",
+    "expired",
+    "expiry_too_far",
+];
+
 impl AdmitError {
+    /// This refusal's index in [`REFUSAL_REASONS`].
+    pub fn reason_index(&self) -> usize {
+        match self {
+            AdmitError::Invalid(_) => 0,
+            AdmitError::WrongChain { .. } => 1,
+            AdmitError::UnregisteredSigner(_) => 2,
+            AdmitError::State(_) => 3,
+            AdmitError::Mempool(error) => match error {
+                MempoolError::Duplicate(_) => 4,
+                MempoolError::FullCount { .. } => 5,
+                MempoolError::FullBytes { .. } => 6,
+                MempoolError::SignerFull { .. } => 7,
+                MempoolError::OverFairShare { .. } => 8,
+                MempoolError::TooManyGapped { .. } => 9,
+                MempoolError::NonceTooLow { .. } => 10,
+                MempoolError::NonceTooHigh { .. } => 11,
+                MempoolError::NonceTaken { .. } => 12,
+                MempoolError::Expired { .. } => 13,
+                MempoolError::ExpiryTooFar { .. } => 14,
+            },
+        }
+    }
+
     /// The ledger error code when there is one (0 otherwise).
     pub fn tx_code(&self) -> u32 {
         match self {
@@ -190,9 +233,14 @@ pub fn admit(shared: &Shared, bytes: Vec<u8>) -> Result<[u8; 32], AdmitError> {
                 .txs_admitted
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         }
-        Err(_) => counters
-            .txs_refused
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        Err(error) => {
+            if let Some(counter) = counters.txs_refused_by_reason.get(error.reason_index()) {
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            counters
+                .txs_refused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        }
     };
     result
 }

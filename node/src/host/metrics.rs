@@ -83,8 +83,13 @@ pub fn engine_series(stats: &EngineStats, s: &mut Sampled) {
     );
 }
 
-/// The consensus core's counters (`yrd_consensus_*_total`).
-pub fn consensus_series(m: &Metrics, s: &mut Sampled) {
+/// The consensus core's current round, and its counters (`yrd_consensus_*_total`).
+pub fn consensus_series(round: u64, m: &Metrics, s: &mut Sampled) {
+    s.gauge(
+        "yrd_consensus_round",
+        "The consensus core's current round (rising while yrd_head_height stands still: rounds fail).",
+        round,
+    );
     let series: [(&'static str, &'static str, u64); 27] = [
         (
             "yrd_consensus_proposals_accepted",
@@ -293,6 +298,19 @@ pub fn host_counter_series(c: &NodeCounters, s: &mut Sampled) {
     );
 }
 
+/// Admission refusals by reason (the fixed set [`super::ingress::REFUSAL_REASONS`]).
+pub fn refusal_series(c: &NodeCounters, s: &mut Sampled) {
+    s.counters_by(
+        "yrd_txs_refusals",
+        "Transactions refused at admission, by reason (they add up to yrd_txs_refused_total).",
+        "error",
+        super::ingress::REFUSAL_REASONS
+            .iter()
+            .zip(&c.txs_refused_by_reason)
+            .map(|(reason, count)| ((*reason).to_owned(), count.load(Ordering::Relaxed))),
+    );
+}
+
 /// Mempool evictions by reason (a fixed set of five).
 pub fn eviction_series(evictions: &EvictionCounts, s: &mut Sampled) {
     s.counters_by(
@@ -331,8 +349,9 @@ mod tests {
             .certificates_rejected_by_peer
             .insert(yrd_consensus::PublicKey([1; 32]), 3);
         let mut sampled = Sampled::default();
-        consensus_series(&metrics, &mut sampled);
+        consensus_series(9, &metrics, &mut sampled);
         let text = exposition(sampled);
+        assert!(text.contains("# TYPE yrd_consensus_round gauge\nyrd_consensus_round 9\n"));
         assert!(text.contains("\nyrd_consensus_qcs_formed_total 7\n"));
         assert!(text.contains("\nyrd_consensus_round_timeouts_total 2\n"));
         assert!(text.contains(&format!(
@@ -342,8 +361,8 @@ mod tests {
         assert!(text.contains("yrd_consensus_certificates_rejected_total{peer=\"other\"} 0"));
         let samples = text.lines().filter(|l| !l.starts_with('#')).count();
         let types = text.lines().filter(|l| l.starts_with("# TYPE")).count();
-        assert_eq!(types, 28);
-        assert_eq!(samples, 29);
+        assert_eq!(types, 29);
+        assert_eq!(samples, 30);
     }
 
     #[test]

@@ -378,6 +378,9 @@ impl<N: HostNetwork> Host<N> {
         self.shared
             .note_known_height(self.core.highest_certified_height());
         let round = self.core.round();
+        self.shared
+            .consensus_round
+            .store(round, std::sync::atomic::Ordering::Relaxed);
         let last_commit = ready
             .outputs
             .iter()

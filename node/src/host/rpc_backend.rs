@@ -425,7 +425,11 @@ impl RpcBackend for NodeBackend {
         );
         let mut sampled = crate::rpc::metrics::Sampled::default();
         if let Ok(consensus) = self.shared.consensus.lock() {
-            metrics::consensus_series(&consensus, &mut sampled);
+            let round = self
+                .shared
+                .consensus_round
+                .load(std::sync::atomic::Ordering::Relaxed);
+            metrics::consensus_series(round, &consensus, &mut sampled);
         }
         match self.shared.store.engine_stats() {
             Ok(stats) => metrics::engine_series(&stats, &mut sampled),
@@ -434,6 +438,7 @@ impl RpcBackend for NodeBackend {
         metrics::network_series(&self.network.metrics(), &mut sampled);
         metrics::eviction_series(&self.shared.mempool().evictions(), &mut sampled);
         metrics::host_counter_series(&self.shared.counters, &mut sampled);
+        metrics::refusal_series(&self.shared.counters, &mut sampled);
         registry.register_collector(Box::new(sampled));
     }
 

@@ -74,6 +74,9 @@ pub struct NodeCounters {
     pub txs_admitted: std::sync::atomic::AtomicU64,
     /// Transactions refused at admission (any reason).
     pub txs_refused: std::sync::atomic::AtomicU64,
+    /// The same, by reason (indexed as [`super::ingress::REFUSAL_REASONS`]).
+    pub txs_refused_by_reason:
+        [std::sync::atomic::AtomicU64; super::ingress::REFUSAL_REASONS.len()],
     /// Consensus messages that failed to decode.
     pub consensus_messages_malformed: std::sync::atomic::AtomicU64,
     /// Blocks executed.
@@ -137,6 +140,8 @@ pub struct Shared {
     /// The consensus core's counters as of the last round change or commit (published by the
     /// host).
     pub consensus: Mutex<yrd_consensus::Metrics>,
+    /// The consensus core's current round (set by the host after each step).
+    pub consensus_round: std::sync::atomic::AtomicU64,
     /// Where "now" is read ([`Shared::now_ms`]).
     clock: Arc<dyn Clock>,
     /// The highest certified height this node has learnt of ([`Shared::note_known_height`]).
@@ -191,6 +196,7 @@ impl Shared {
             tx_arrived: tokio::sync::Notify::new(),
             pruning: std::sync::atomic::AtomicBool::new(false),
             consensus: Mutex::new(yrd_consensus::Metrics::default()),
+            consensus_round: std::sync::atomic::AtomicU64::new(0),
             commit_latency: super::metrics::timing_histogram(),
             block_interval: super::metrics::timing_histogram(),
             clock,

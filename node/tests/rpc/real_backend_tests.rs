@@ -167,6 +167,8 @@ async fn the_real_backend_exports_the_core_families_with_their_types_and_bounded
         call_err(addr, "made_up_method_1", json!([])).await;
         call_err(addr, "made_up_method_2", json!([])).await;
         call_err(addr, "issuer_get", json!(["00"])).await;
+        // Bytes that are no transaction: refused at admission as invalid.
+        call_err(addr, "tx_submit", json!(["00"])).await;
         let discover = call(addr, "rpc.discover", json!([])).await.unwrap();
 
         let reply = crate::raw::get(addr, "/metrics", None).await;
@@ -216,6 +218,8 @@ async fn the_real_backend_exports_the_core_families_with_their_types_and_bounded
             ("yrd_network_messages_in_total", Counter),
             ("yrd_network_messages_out_total", Counter),
             ("yrd_mempool_evictions_total", Counter),
+            ("yrd_consensus_round", Gauge),
+            ("yrd_txs_refusals_total", Counter),
         ];
         for (name, kind) in families {
             assert_eq!(scraped.kind(name), Some(kind), "{name} in\n{}", reply.body);
@@ -257,6 +261,30 @@ async fn the_real_backend_exports_the_core_families_with_their_types_and_bounded
         assert_eq!(scraped.value("yrd_mempool_transactions"), 0.0);
         assert_eq!(scraped.value("yrd_blocks_executed_total"), 0.0);
         assert_eq!(scraped.value("yrd_commit_latency_seconds_count"), 0.0);
+        assert_eq!(scraped.value("yrd_consensus_round"), 0.0, "no consensus task runs");
+        assert_eq!(scraped.value("yrd_txs_refused_total"), 1.0);
+        let refusals: Vec<(&str, f64)> = scraped
+            .scrape
+            .samples
+            .iter()
+            .filter(|s| s.metric == "yrd_txs_refusals_total")
+            .map(|s| {
+                let count = match s.value {
+                    Value::Counter(v) | Value::Untyped(v) => v,
+                    _ => f64::NAN,
+                };
+                (s.labels.get("error").expect("error label"), count)
+            })
+            .collect();
+        assert_eq!(
+            refusals.len(),
+            yrd_node::host::ingress::REFUSAL_REASONS.len(),
+            "one series per reason, a fixed set: {refusals:?}"
+        );
+        for (reason, count) in &refusals {
+            let expected = if *reason == "invalid" { 1.0 } else { 0.0 };
+            assert_eq!(*count, expected, "{reason}");
+        }
 
         // Bounded labels: the method label takes registered names and `unknown`, nothing a
         // client made up; the latency histogram has one series per registered method and one
