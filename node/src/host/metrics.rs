@@ -39,12 +39,12 @@ pub fn register_timings(
 ) {
     registry.register(
         "yrd_commit_latency_seconds",
-        "Seconds from a block's timestamp (its proposer's clock) to its commit at this node.",
+        "Seconds from a block's timestamp (its proposer's clock) to its commit at this node",
         commit_latency.clone(),
     );
     registry.register(
         "yrd_block_interval_seconds",
-        "Seconds between consecutive commits at this node.",
+        "Seconds between consecutive commits at this node",
         block_interval.clone(),
     );
 }
@@ -238,7 +238,7 @@ pub fn consensus_series(round: u64, m: &Metrics, s: &mut Sampled) {
         .chain([("other".to_owned(), m.certificates_rejected_other_peers)]);
     s.counters_by(
         "yrd_consensus_certificates_rejected",
-        "Invalid certificates received, by sending peer (peers past the tracked number under peer=\"other\").",
+        "Invalid certificates received, by sending peer (peers past the tracked number under the peer label other).",
         "peer",
         by_peer,
     );
@@ -288,7 +288,7 @@ pub fn host_counter_series(c: &NodeCounters, s: &mut Sampled) {
     );
     s.counter(
         "yrd_snapshot_requests_served",
-        "State-sync requests answered (manifests and chunks, \"unavailable\" included).",
+        "State-sync requests answered (manifests and chunks, answers of unavailable included).",
         read(&c.snapshot_requests_served),
     );
     s.counter(

@@ -298,56 +298,57 @@ impl RpcMetrics {
         u64::try_from(active.get()).unwrap_or(0)
     }
 
-    /// Puts these metrics in `registry` (handles: the registry reads their live values).
+    /// Puts these metrics in `registry` (handles: the registry reads their live values). The
+    /// registry ends each help text with a full stop.
     pub fn register(&self, registry: &mut Registry) {
         registry.register(
             "yrd_rpc_requests",
-            "JSON-RPC calls by method and outcome.",
+            "JSON-RPC calls by method and outcome",
             self.requests.clone(),
         );
         registry.register(
             "yrd_rpc_request_duration_seconds",
-            "Seconds from a JSON-RPC call's arrival at the method dispatcher to its answer, by method (calls that were made).",
+            "Seconds from a JSON-RPC call's arrival at the method dispatcher to its answer, by method (calls that were made)",
             self.latency.clone(),
         );
         registry.register(
             "yrd_rpc_errors",
-            "JSON-RPC error responses by error code.",
+            "JSON-RPC error responses by error code",
             self.errors.clone(),
         );
         registry.register(
             "yrd_rpc_batches",
-            "JSON-RPC batch requests.",
+            "JSON-RPC batch requests",
             self.batches.clone(),
         );
         registry.register(
             "yrd_rpc_connections_opened",
-            "WebSocket connections and HTTP requests accepted by the JSON-RPC service.",
+            "WebSocket connections and HTTP requests accepted by the JSON-RPC service",
             self.connections_opened.clone(),
         );
         registry.register(
             "yrd_rpc_connections_active",
-            "Open WebSocket connections plus in-flight HTTP requests (what max_connections bounds).",
+            "Open WebSocket connections plus in-flight HTTP requests (what max_connections bounds)",
             self.connections_active.clone(),
         );
         registry.register(
             "yrd_rpc_subscriptions_opened",
-            "Subscriptions started, by kind.",
+            "Subscriptions started, by kind",
             self.subscriptions_opened.clone(),
         );
         registry.register(
             "yrd_rpc_subscriptions_active",
-            "Live subscriptions, by kind.",
+            "Live subscriptions, by kind",
             self.subscriptions_active.clone(),
         );
         registry.register(
             "yrd_rpc_http_responses",
-            "HTTP responses of the JSON-RPC service by status (transport refusals show here).",
+            "HTTP responses of the JSON-RPC service by status (transport refusals show here)",
             self.rpc_http_statuses.clone(),
         );
         registry.register(
             "yrd_http_route_requests",
-            "Plain HTTP route requests by route and status.",
+            "Plain HTTP route requests by route and status",
             self.http_routes.clone(),
         );
     }

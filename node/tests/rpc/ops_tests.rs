@@ -52,6 +52,9 @@ fn parse_exposition(text: &str) -> Exposition {
         if let Some(rest) = line.strip_prefix("# HELP ") {
             let (name, help) = rest.split_once(' ').expect("HELP without text");
             assert!(!help.is_empty());
+            // OpenMetrics escapes `"` and `\` in help texts; ours use neither.
+            assert!(!help.contains(['"', '\\']), "{line}");
+            assert!(!help.ends_with(".."), "{line}");
             helped.insert(name.to_owned());
             continue;
         }

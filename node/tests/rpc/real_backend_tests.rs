@@ -179,6 +179,11 @@ async fn the_real_backend_exports_the_core_families_with_their_types_and_bounded
         );
         assert!(reply.body.ends_with("\n# EOF\n"), "{}", reply.body);
         assert_eq!(reply.body.matches("# EOF").count(), 1);
+        for line in reply.body.lines().filter(|l| l.starts_with("# HELP ")) {
+            // OpenMetrics escapes `"` and `\` in help texts; ours use neither.
+            assert!(!line.contains(['"', '\\']), "{line}");
+            assert!(!line.ends_with(".."), "{line}");
+        }
         let scraped = crate::ops_tests::Scraped::parse(&reply.body);
 
         // The core families, each with the type operators' alerts and dashboards expect.
