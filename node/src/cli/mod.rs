@@ -107,11 +107,17 @@ pub enum Command {
     /// W3C Verifiable Credentials: export a licence attestation, or check one.
     #[command(subcommand)]
     Vc(vc::VcCommand),
-    /// Show a node's status.
+    /// Show the network as the nodes see it: a row per node asked (role, height, round, epoch,
+    /// last commit, peers, syncing, pool) and the members the first one is connected to.
     Status {
-        /// The node's JSON-RPC address.
+        /// A node's JSON-RPC address; give it once per node to see several (the devnet's four are
+        /// ports 8600 to 8603).
         #[arg(long, default_value = "http://127.0.0.1:8600")]
-        rpc: String,
+        rpc: Vec<String>,
+        /// `text` (a table) or `json` (`{"node": …, "peers": …}` per node, an array for several).
+        /// Default: text on a terminal, JSON otherwise.
+        #[arg(long, value_enum)]
+        format: Option<status::StatusFormat>,
     },
 }
 
@@ -126,7 +132,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             reset,
         } => node::run(&config, node::StartOptions { state_sync, reset }),
         Command::Devnet(args) => devnet::run(&args),
-        Command::Status { rpc } => status::run(&rpc),
+        Command::Status { rpc, format } => status::run(&rpc, format),
         Command::Vc(command) => vc::run(command),
         Command::Backup {
             config,

@@ -36,6 +36,29 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
         serde_json::from_slice(&status.stdout).expect("yrd status prints JSON");
     assert_eq!(status["node"]["chainId"], "yrd-devnet");
     assert_eq!(status["node"]["role"], "validator");
+    // The network view for people: a row per node asked, then the first one's members.
+    let view = cluster.yrd(&[
+        "status",
+        "--format",
+        "text",
+        "--rpc",
+        &cluster.url(A),
+        "--rpc",
+        &cluster.url(D),
+    ]);
+    assert!(view.status.success(), "yrd status --format text failed");
+    let view = String::from_utf8_lossy(&view.stdout);
+    for expected in [
+        cluster.url(A),
+        cluster.url(D),
+        "chain yrd-devnet".to_owned(),
+        format!("members connected to {}:", cluster.url(A)),
+    ] {
+        assert!(
+            view.contains(&expected),
+            "{expected:?} missing from:\n{view}"
+        );
+    }
 
     let shanghai = cluster.authority_key_file("shanghai");
     let jiangsu = cluster.authority_key_file("jiangsu");
