@@ -83,15 +83,7 @@ fn a_backup_restores_into_a_node_that_rejoins_and_a_tampered_or_foreign_one_is_r
         "yrd restore failed: {}",
         String::from_utf8_lossy(&restored.stderr)
     );
-    cluster.start(NODE);
-    cluster.wait_serving(NODE);
-    let target = cluster.height(0) + 3;
-    cluster.wait_height(NODE, target, WAIT);
-    cluster.wait_height(0, target, WAIT);
-    assert_eq!(
-        cluster.block_id_at(NODE, target),
-        cluster.block_id_at(0, target)
-    );
+    start_and_see_it_rejoin(&mut cluster, NODE);
 }
 
 #[test]
@@ -173,17 +165,23 @@ fn an_online_backup_of_a_running_node_restores_into_a_node_that_rejoins() {
         said.contains(&format!("restored height {height} ")),
         "{said}"
     );
-    cluster.start(NODE);
-    cluster.wait_serving(NODE);
-    let target = cluster.height(0) + 3;
-    cluster.wait_height(NODE, target, WAIT);
-    cluster.wait_height(0, target, WAIT);
-    assert_eq!(
-        cluster.block_id_at(NODE, target),
-        cluster.block_id_at(0, target)
-    );
+    start_and_see_it_rejoin(&mut cluster, NODE);
     assert_eq!(
         cluster.state_root_at(NODE, height),
         cluster.state_root_at(0, height)
+    );
+}
+
+/// Starts the restored node and waits until it and node 0 both pass three more blocks, agreeing
+/// on the last one.
+fn start_and_see_it_rejoin(cluster: &mut Cluster, node: usize) {
+    cluster.start(node);
+    cluster.wait_serving(node);
+    let target = cluster.height(0) + 3;
+    cluster.wait_height(node, target, WAIT);
+    cluster.wait_height(0, target, WAIT);
+    assert_eq!(
+        cluster.block_id_at(node, target),
+        cluster.block_id_at(0, target)
     );
 }

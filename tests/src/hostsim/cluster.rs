@@ -258,15 +258,11 @@ impl SimNode {
         let Some((logs, watch)) = self.power_cut.take() else {
             return Ok(());
         };
-        let deadline = std::time::Instant::now() + RELEASE_WAIT;
-        while !watch.is_closed() {
-            if std::time::Instant::now() >= deadline {
-                return Err(NodeError::Open(
-                    "the instance cut off by the power cut never closed its database".into(),
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            std::thread::sleep(Duration::from_millis(2));
+        let closed = wait_released(|| watch.is_closed().then_some(())).await;
+        if closed.is_none() {
+            return Err(NodeError::Open(
+                "the instance cut off by the power cut never closed its database".into(),
+            ));
         }
         for (path, len) in logs {
             let file = std::fs::OpenOptions::new()
@@ -320,18 +316,30 @@ async fn open_when_released(
         sync_block_commits,
         ..StoreConfig::default()
     };
+    let mut last_error = None;
+    let opened = wait_released(|| match Store::open(dir, config.clone()) {
+        Ok(store) => Some(store),
+        Err(error) => {
+            last_error = Some(error.to_string());
+            None
+        }
+    })
+    .await;
+    opened.ok_or_else(|| NodeError::Open(last_error.unwrap_or_default()))
+}
+
+/// Tries `attempt` until it gives a value or [`RELEASE_WAIT`] (real time) has passed, letting the
+/// runtime drop what a crash aborted, and the blocking threads finish, between tries.
+async fn wait_released<T>(mut attempt: impl FnMut() -> Option<T>) -> Option<T> {
     let deadline = std::time::Instant::now() + RELEASE_WAIT;
     loop {
-        match Store::open(dir, config.clone()) {
-            Ok(store) => return Ok(store),
-            Err(error) if std::time::Instant::now() >= deadline => {
-                return Err(NodeError::Open(error.to_string()));
-            }
-            Err(_) => {
-                // Let the runtime drop what the crash aborted, and the blocking threads finish.
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                std::thread::sleep(Duration::from_millis(2));
-            }
+        if let Some(value) = attempt() {
+            return Some(value);
         }
+        if std::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        std::thread::sleep(Duration::from_millis(2));
     }
 }
