@@ -4,8 +4,10 @@
 //! `round_timeout_base_ms × 2^k`, capped at `round_timeout_max_ms`, where `k` is the number of
 //! rounds since the highest QC (bounded exponential backoff: consecutive failures wait longer so
 //! that after the network stabilises rounds last long enough for a quorum to form). When the timer
-//! fires in the same round, the node signs a timeout; every later firing in that round resends it,
-//! which keeps the protocol live over lossy links.
+//! fires in the same round, the node signs a timeout (and broadcasts its vote of the round, if
+//! any, so a quorum survives a silent next leader); later firings in that round come every
+//! `round_timeout_base_ms`, not backed off, and resend it, which keeps the protocol live over
+//! lossy links: a lost timeout costs one base interval.
 
 use crate::config::Config;
 use crate::types::{TimeoutCert, TimeoutMsg};

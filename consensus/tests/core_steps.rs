@@ -251,6 +251,164 @@ fn round_timer_signs_a_timeout_and_resends_it() {
 }
 
 #[test]
+fn a_timed_out_voter_broadcasts_its_vote_and_any_node_forms_the_qc() {
+    // Rule: vote broadcast on timeout — a quorum for a block survives a silent next leader:
+    // on its round timer a validator sends its vote of the round to everyone, and any node
+    // that collects a quorum of those votes forms the QC and enters the next round with it.
+    let net = Net::new(4);
+    let next_leader = net.leader(2);
+    let others: Vec<usize> = (0..4).filter(|i| *i != next_leader).collect();
+    let b1 = net.block(&net.genesis_header(), &net.genesis.qc(), 1, 1);
+    let mut voter = net.core(others[0]);
+    let _ = persisted_votes(deliver_proposal(
+        &mut voter,
+        T0 + 10,
+        &net.proposal(b1.clone(), None),
+    ));
+    let fired = voter.step(
+        T0 + 1_000,
+        Input::TimerFired {
+            epoch: 0,
+            round: 1,
+            kind: TimerKind::Round,
+        },
+    );
+    let (sent, _) = released(fired);
+    let broadcast_votes: Vec<&Vote> = sent
+        .iter()
+        .filter_map(|o| match o {
+            Output::Broadcast(ConsensusMessage::Vote(v)) => Some(v),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        broadcast_votes.len(),
+        1,
+        "the round's vote goes to everyone"
+    );
+    assert_eq!(broadcast_votes[0].vote_data.block_id, b1.id());
+    assert!(
+        sent.iter()
+            .any(|o| matches!(o, Output::Broadcast(ConsensusMessage::Timeout(t)) if t.round == 1)),
+        "the timeout is sent as well"
+    );
+
+    // A node that is not the next leader collects the broadcast votes into the QC.
+    let mut collector = net.core(others[1]);
+    let _ = deliver_proposal(&mut collector, T0 + 10, &net.proposal(b1.clone(), None));
+    for signer in others.iter().copied().chain([next_leader]).take(3) {
+        let _ = collector.step(
+            T0 + 1_001,
+            Input::Vote {
+                from: net.keys[signer],
+                vote: net.vote(&b1.header, signer),
+            },
+        );
+    }
+    assert_eq!(collector.metrics().qcs_formed, 1);
+    assert_eq!(collector.round(), 2, "entered round 2 on the QC, not a TC");
+
+    // Votes of a round the node has left are still only the next leader's business.
+    let mut late = net.core(others[2]);
+    let _ = late.step(
+        T0,
+        Input::Timeout {
+            from: net.keys[others[0]],
+            timeout: Box::new(yrd_consensus::TimeoutMsg::sign(
+                0,
+                1,
+                net.genesis.qc(),
+                None,
+                &net.signers[others[0]],
+            )),
+        },
+    );
+    for signer in [0usize, 1, 2, 3] {
+        let tc_part =
+            yrd_consensus::TimeoutMsg::sign(0, 1, net.genesis.qc(), None, &net.signers[signer]);
+        let _ = late.step(
+            T0 + 1,
+            Input::Timeout {
+                from: net.keys[signer],
+                timeout: Box::new(tc_part),
+            },
+        );
+    }
+    assert_eq!(late.round(), 2);
+    for signer in 0..3 {
+        let _ = late.step(
+            T0 + 2,
+            Input::Vote {
+                from: net.keys[signer],
+                vote: net.vote(&b1.header, signer),
+            },
+        );
+    }
+    assert_eq!(
+        late.metrics().qcs_formed,
+        0,
+        "round-1 votes ignored in round 2"
+    );
+}
+
+#[test]
+fn after_timing_out_the_timer_refires_at_the_base_interval() {
+    // Rule: resend pacing — the first firing of a round waits the backed-off round length; once
+    // the node has timed out, its timeout is resent every `round_timeout_base_ms`, so a lost
+    // timeout costs one base interval, not another backed-off round.
+    let net = Net::new(4);
+    let config = Net::config();
+    let mut core = net.core(1);
+    // Rounds 1..=4 end in timeout certificates: round 5 is far from the last QC (round 0).
+    let scheduled = |ready: &yrd_consensus::Ready, round: u64| {
+        ready.outputs.iter().find_map(|o| match o {
+            Output::ScheduleTimer {
+                round: r, after_ms, ..
+            } if *r == round => Some(*after_ms),
+            _ => None,
+        })
+    };
+    let mut entered_after = None;
+    for round in 1..=4u64 {
+        for signer in [0usize, 2, 3] {
+            let timeout = yrd_consensus::TimeoutMsg::sign(
+                0,
+                round,
+                net.genesis.qc(),
+                None,
+                &net.signers[signer],
+            );
+            let ready = core.step(
+                T0 + round,
+                Input::Timeout {
+                    from: net.keys[signer],
+                    timeout: Box::new(timeout),
+                },
+            );
+            entered_after = entered_after.or(scheduled(&ready, 5));
+        }
+    }
+    assert_eq!(core.round(), 5);
+    let backed_off = entered_after.expect("round 5 was entered with its timer");
+    assert!(
+        backed_off > config.round_timeout_base_ms,
+        "round 5 is backed off: {backed_off} ms"
+    );
+    let fire = Input::TimerFired {
+        epoch: 0,
+        round: 5,
+        kind: TimerKind::Round,
+    };
+    let first = core.step(T0 + 100_000, fire.clone());
+    assert_eq!(scheduled(&first, 5), Some(config.round_timeout_base_ms));
+    let _ = first
+        .persist
+        .map(|gate| gate.persist(|_, _| Ok::<(), ()>(())));
+    let second = core.step(T0 + 101_000, fire);
+    assert_eq!(scheduled(&second, 5), Some(config.round_timeout_base_ms));
+}
+
+#[test]
 fn vote_waits_for_the_executed_height_and_checks_its_root() {
     // Rule: executed state — vote only when this node's own state root at the attested height
     // is known and equal; defer until the host reports it.

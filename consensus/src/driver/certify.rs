@@ -39,8 +39,12 @@ impl Running {
             self.help_lagging_peer(cx, from, data.round);
             return;
         }
+        // The next leader collects a round's votes; every node also collects votes of its
+        // current round or later, which validators broadcast when they time out
+        // (`broadcast_round_vote`), so a quorum for a block survives a silent next leader.
         if !self.round_in_window(cx, data.round)
-            || self.leader.leader(data.round.saturating_add(1)) != cx.me
+            || (self.leader.leader(data.round.saturating_add(1)) != cx.me
+                && data.round < self.pacemaker.round())
         {
             return;
         }

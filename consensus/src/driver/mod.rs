@@ -483,11 +483,21 @@ impl Running {
                 cx.metrics.round_timeouts = cx.metrics.round_timeouts.saturating_add(1);
                 self.retry_sync(cx);
                 if self.is_validator(cx) {
+                    self.broadcast_round_vote(cx);
                     self.local_timeout(cx);
                 }
-                let after_ms = self
-                    .pacemaker
-                    .timeout_ms(cx.config, self.highest_qc.round());
+                // Once this node has timed out in the round it only waits for the certificate,
+                // and its timeout (or the one that would complete the TC) may have been lost:
+                // resend at the base interval, not the backed-off round length, so one lost
+                // message costs a second rather than a whole round (up to the 30 s cap). The
+                // first firing keeps the backoff, which is what lets rounds grow long enough
+                // for a slow leader.
+                let after_ms = if self.pacemaker.own_timeout().is_some() {
+                    cx.config.round_timeout_base_ms
+                } else {
+                    self.pacemaker
+                        .timeout_ms(cx.config, self.highest_qc.round())
+                };
                 cx.outputs.push(Output::ScheduleTimer {
                     epoch,
                     round,
@@ -519,6 +529,26 @@ impl Running {
             let message = crate::types::ConsensusMessage::Timeout(Box::new(timeout));
             cx.gated.push(Output::Broadcast(message));
         }
+    }
+
+    /// On a round timeout, send this node's vote of the round (if it voted) to every
+    /// validator, not only to the next leader: when that leader is silent or crashed the vote
+    /// would otherwise be lost with it, and the round, though its block had a quorum, would
+    /// end in a timeout certificate and backoff. Any node holding a quorum of these votes forms
+    /// the QC itself ([`Self::on_vote`] accepts votes for the current round or later from
+    /// broadcasts).
+    fn broadcast_round_vote(&self, cx: &mut Cx<'_>) {
+        let round = self.pacemaker.round();
+        let Some(vote) = self.safety.data().last_vote.as_ref() else {
+            return;
+        };
+        if vote.vote_data.round != round || vote.vote_data.epoch != self.validators.epoch {
+            return;
+        }
+        cx.gated
+            .push(Output::Broadcast(crate::types::ConsensusMessage::Vote(
+                vote.clone(),
+            )));
     }
 
     /// Re-enter the round of this node's own persisted timeout and resend it from there.
