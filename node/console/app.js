@@ -35,32 +35,109 @@ document.getElementById('lang-toggle').addEventListener('click', toggleLang);
 applyLabels();
 
 // ---- network ----
+// The node's status and its peers are polled; new heads arrive over a WebSocket subscription
+// (`chain_subscribeHeads`, same origin) as soon as the node commits them. If the socket cannot
+// open or closes, polling alone keeps the view current and the socket is tried again later.
+let lastStatus = null;
+let liveHead = null;
+
+function newestHead() {
+  const polled = lastStatus && lastStatus.head;
+  if (!liveHead) return polled;
+  if (!polled) return liveHead;
+  return liveHead.height >= polled.height ? liveHead : polled;
+}
+
+function renderFacts() {
+  if (!lastStatus) return;
+  const status = lastStatus;
+  const head = newestHead();
+  document.getElementById('chain-id').textContent = status.chainId;
+  show('net-facts', ...facts([
+    ['chainId', status.chainId], ['nodeRole', status.role], ['headHeight', head.height], ['round', head.round],
+    ['epoch', head.epoch], ['lastCommit', fmtTime(head.blockTimeMs)], ['headBlock', head.blockId],
+    ['stateRoot', head.stateRoot], ['peers', status.peerCount], ['syncing', status.syncing],
+    ['mempool', `${status.mempoolTxs} tx / ${status.mempoolBytes} B`], ['version', status.version],
+  ]).childNodes);
+}
+
+function heardAgo(ms) {
+  if (typeof ms !== 'number') return '—';
+  const seconds = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  return h('span', {}, `${seconds} `, L('secondsAgo'));
+}
+
+function provinceCell(code) {
+  return typeof code === 'number' ? provinceName(code) : L('unknownProvince');
+}
+
+// One row per member, this node included, ordered by province then key.
+function memberRows(status, peers) {
+  const head = newestHead();
+  const me = { nodeKey: status.nodeKey, validator: status.role === 'validator', province: status.province,
+    self: true, reported: { round: head.round, height: head.height } };
+  const members = [me, ...peers];
+  members.sort((a, b) => (a.province ?? 1e9) - (b.province ?? 1e9) || String(a.nodeKey).localeCompare(String(b.nodeKey)));
+  return members.map((m) => h('tr', { class: m.self ? 'self' : undefined },
+    h('td', {}, provinceCell(m.province)),
+    h('td', { class: 'mono' }, m.nodeKey),
+    h('td', {}, L(m.validator ? 'validator' : 'observer')),
+    h('td', {}, m.self ? L('thisNode') : fmt(m.connected)),
+    h('td', {}, fmt(m.reported ? m.reported.round : null)),
+    h('td', {}, fmt(m.reported ? m.reported.height : null)),
+    h('td', {}, m.self ? '—' : heardAgo(m.reported && m.reported.atMs)),
+    h('td', {}, m.self ? '—' : (m.address || '—'))));
+}
+
 async function refreshNetwork() {
   try {
     const [status, peers] = await Promise.all([call('node_getStatus'), call('net_getPeers')]);
-    document.getElementById('chain-id').textContent = status.chainId;
-    const head = status.head;
-    show('net-facts', ...facts([
-      ['chainId', status.chainId], ['nodeRole', status.role], ['headHeight', head.height], ['round', head.round],
-      ['epoch', head.epoch], ['lastCommit', fmtTime(head.blockTimeMs)], ['headBlock', head.blockId],
-      ['stateRoot', head.stateRoot], ['peers', status.peerCount], ['syncing', status.syncing],
-      ['mempool', `${status.mempoolTxs} tx / ${status.mempoolBytes} B`], ['version', status.version],
-    ]).childNodes);
-    const rows = [[h('td', { class: 'mono' }, status.nodeKey), L(status.role === 'validator' ? 'validator' : 'observer'),
-      L('thisNode'), '—']];
-    for (const peer of peers) {
-      rows.push([h('td', { class: 'mono' }, peer.nodeKey), L(peer.validator ? 'validator' : 'observer'),
-        fmt(peer.connected), peer.address || '—']);
-    }
-    document.querySelector('#net-validators tbody').replaceChildren(
-      ...rows.map((cells) => h('tr', {}, cells.map((c) => (c instanceof Node && c.tagName === 'TD' ? c : h('td', {}, c))))));
+    lastStatus = status;
+    renderFacts();
+    document.querySelector('#net-validators tbody').replaceChildren(...memberRows(status, peers));
     show('net-updated', L('updated'), ' ', new Date().toLocaleTimeString());
     show('net-error');
   } catch (error) {
     show('net-error', errorBox(error));
   }
 }
+
+function setLive(live) {
+  const label = document.getElementById('net-live');
+  label.dataset.i18n = live ? 'networkLive' : 'networkPolling';
+  label.textContent = t(label.dataset.i18n);
+  document.getElementById('panel-network').dataset.live = String(live);
+}
+
+function subscribeHeads() {
+  let socket;
+  try {
+    socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}:${'//'}${location.host}/`);
+  } catch (_) {
+    setTimeout(subscribeHeads, 10000);
+    return;
+  }
+  socket.addEventListener('open', () => {
+    socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'chain_subscribeHeads', params: [] }));
+  });
+  socket.addEventListener('message', (event) => {
+    let message;
+    try { message = JSON.parse(event.data); } catch (_) { return; }
+    if (message.id === 1 && message.result !== undefined) setLive(true);
+    if (message.method === 'chain_heads' && message.params && message.params.result) {
+      liveHead = message.params.result;
+      setLive(true);
+      if (!document.getElementById('panel-network').hidden) renderFacts();
+    }
+  });
+  socket.addEventListener('close', () => {
+    setLive(false);
+    setTimeout(subscribeHeads, 10000);
+  });
+}
+
 refreshNetwork();
+subscribeHeads();
 setInterval(() => { if (!document.getElementById('panel-network').hidden) refreshNetwork(); }, 2000);
 
 // ---- explorer ----

@@ -3,7 +3,10 @@ const LABELS = {
   en: {
     skip: 'Skip to content', title: 'yrd-ledger console', langHint: 'Switch the language of the labels',
     tabNetwork: 'Network', tabExplorer: 'Explorer', tabVerify: 'Verify', tabResolve: 'Resolve',
-    networkTitle: 'This node', networkLive: 'Refreshed every 2 seconds.', updated: 'updated',
+    networkTitle: 'This node', networkPolling: 'Refreshed every 2 seconds.', updated: 'updated',
+    networkLive: 'Live: new heads arrive over a WebSocket subscription; peers refreshed every 2 seconds.',
+    reportedHint: 'Round and height of the other nodes are what their newest consensus message to this node showed: reports, not verified facts.',
+    lastHeard: 'Last heard', secondsAgo: 's ago', unknownProvince: 'not named',
     validatorSet: 'Validator set', nodeKey: 'Node key', role: 'Role', connected: 'Connected', address: 'Address',
     chainId: 'Chain', nodeRole: 'Role of this node', headHeight: 'Head height', round: 'Round', epoch: 'Epoch',
     lastCommit: 'Last commit (block time)', peers: 'Peers connected', syncing: 'Syncing', mempool: 'Mempool',
@@ -52,7 +55,10 @@ const LABELS = {
   zh: {
     skip: '跳到内容', title: '长三角证照链控制台', langHint: '切换标签语言',
     tabNetwork: '网络', tabExplorer: '浏览', tabVerify: '核验', tabResolve: 'DID 解析',
-    networkTitle: '本节点', networkLive: '每 2 秒刷新。', updated: '更新于',
+    networkTitle: '本节点', networkPolling: '每 2 秒刷新。', updated: '更新于',
+    networkLive: '实时：新区块通过 WebSocket 订阅推送；对等节点每 2 秒刷新。',
+    reportedHint: '其他节点的轮次与高度取自它们发给本节点的最新共识消息：是节点自报，未经校验。',
+    lastHeard: '最近消息', secondsAgo: '秒前', unknownProvince: '未注明',
     validatorSet: '验证节点集合', nodeKey: '节点公钥', role: '角色', connected: '已连接', address: '地址',
     chainId: '链', nodeRole: '本节点角色', headHeight: '最新高度', round: '轮次', epoch: '纪元',
     lastCommit: '最近提交（区块时间）', peers: '已连接节点数', syncing: '同步中', mempool: '交易池',

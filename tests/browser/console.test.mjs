@@ -72,6 +72,18 @@ try {
   check(/Head height/.test(facts) && /Round/.test(facts) && /Epoch/.test(facts), 'Network shows head height, round and epoch');
   const validators = await page.locator('#net-validators tbody tr').count();
   check(validators >= 4, `Network lists the validator set (${validators} rows)`);
+  // Live: the heads subscription over the page's own WebSocket delivers new heads.
+  await page.waitForFunction(() => document.getElementById('panel-network').dataset.live === 'true');
+  const firstHeight = Number(await page.textContent('#net-facts dd:nth-of-type(3)'));
+  await page.waitForFunction((h) => Number(document.querySelector('#net-facts dd:nth-of-type(3)').textContent) > h, firstHeight);
+  check(true, `the head height moves live over the WebSocket subscription (from ${firstHeight})`);
+  // The provinces: every row names one, and each other validator's reported round shows.
+  await page.waitForFunction(() => [...document.querySelectorAll('#net-validators tbody tr')]
+    .filter((row) => row.cells[2].textContent === 'validator')
+    .every((row) => /^\d+$/.test(row.cells[4].textContent)));
+  const provinceNames = await page.$$eval('#net-validators tbody tr td:first-child', (cells) => cells.map((c) => c.textContent));
+  check(['Shanghai', 'Jiangsu', 'Zhejiang', 'Anhui'].every((p) => provinceNames.includes(p)),
+    `the validator table names the four provinces (${provinceNames.join(', ')})`);
   await shot(page, 'network');
 
   // Keyboard: arrow keys move between tabs; the selected tab's panel is shown.

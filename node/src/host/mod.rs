@@ -21,6 +21,7 @@ pub mod ingress;
 pub mod metrics;
 pub mod observer_follow;
 pub mod pacing;
+pub mod peer_progress;
 pub mod port;
 pub mod restart;
 pub mod rpc_backend;
@@ -286,6 +287,9 @@ impl<N: HostNetwork> Host<N> {
             }
             NetworkEvent::Message { from, bytes, .. } => match decode_message(&bytes) {
                 Some(message) => {
+                    if let Ok(mut table) = self.shared.peer_progress.lock() {
+                        table.note(from, &message, self.shared.now_ms());
+                    }
                     if let Some(input) = Input::from_message(PublicKey(from), message) {
                         self.step(input).await?;
                     }

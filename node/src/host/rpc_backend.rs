@@ -21,7 +21,7 @@ use crate::rpc::backend::{
 };
 use crate::rpc::views::{
     BlockRef, BlockView, CertificateView, HeadInfo, LicenceStatusChange, NodeCountersView,
-    NodeRole, NodeStatus, PeerView, ReceiptView, StoredTx, TxStatus,
+    NodeRole, NodeStatus, PeerReportView, PeerView, ReceiptView, StoredTx, TxStatus,
 };
 use crate::rpc::{BackendError, RpcBackend, StateHandle, SubmitError};
 use crate::storage::RocksTreeStore;
@@ -93,6 +93,39 @@ impl NodeBackend {
             .iter()
             .find(|a| a.validator_keys.contains(&key))
             .map(|a| a.province)
+    }
+
+    /// Each member's province as the committed state names it: validator records, then the
+    /// genesis authorities' validator keys, then observer registrations. A read failure leaves
+    /// the map short (the provinces are a label, not an answer anyone verifies).
+    fn member_provinces(&self) -> std::collections::BTreeMap<[u8; 32], ProvinceCode> {
+        let mut provinces = std::collections::BTreeMap::new();
+        for authority in &self.shared.chain.genesis.authorities {
+            for key in &authority.validator_keys {
+                provinces.insert(*key, authority.province);
+            }
+        }
+        let Ok(reader) = self.state_at(None) else {
+            return provinces;
+        };
+        let reader = reader.as_ref();
+        if let Ok(Some(list)) = yrd_contracts::reader::read_record::<
+            yrd_contracts::records::ValidatorList,
+        >(reader, &yrd_contracts::keys::validator_list())
+        {
+            for v in list.validators {
+                provinces.insert(v.key, v.province);
+            }
+        }
+        if let Ok(Some(list)) = yrd_contracts::reader::read_record::<
+            yrd_contracts::records::ObserverList,
+        >(reader, &yrd_contracts::keys::observer_list())
+        {
+            for o in list.observers {
+                provinces.insert(o.key, o.province);
+            }
+        }
+        provinces
     }
 
     /// The state, for reading `version` (refused above the committed head).
@@ -406,6 +439,7 @@ impl RpcBackend for NodeBackend {
             } else {
                 NodeRole::Observer
             },
+            province: self.member_provinces().get(&node_key).copied(),
             head,
             syncing: self.shared.is_syncing(),
             highest_known_height: self.shared.highest_known_height().max(head.height),
@@ -452,6 +486,20 @@ impl RpcBackend for NodeBackend {
             .lock()
             .map(|addresses| addresses.clone())
             .unwrap_or_default();
+        let provinces = self.member_provinces();
+        let reports = {
+            let mut table = self
+                .shared
+                .peer_progress
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            table.retain_members(|k| validators.contains(k) || observers.contains(k));
+            validators
+                .iter()
+                .chain(observers.iter())
+                .filter_map(|k| table.get(k).map(|p| (*k, p)))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
         let me = self.network.local_public_key();
         Ok(validators
             .iter()
@@ -466,6 +514,13 @@ impl RpcBackend for NodeBackend {
                     .flatten(),
                 connected: connected.contains(k),
                 validator,
+                province: provinces.get(k).copied(),
+                reported: reports.get(k).map(|p| PeerReportView {
+                    epoch: p.epoch,
+                    round: p.round,
+                    height: p.height,
+                    at_ms: p.at_ms,
+                }),
             })
             .collect())
     }

@@ -146,6 +146,8 @@ pub struct Shared {
     clock: Arc<dyn Clock>,
     /// The highest certified height this node has learnt of ([`Shared::note_known_height`]).
     highest_known: std::sync::atomic::AtomicU64,
+    /// What each member last reported of its progress ([`super::peer_progress`]).
+    pub peer_progress: Mutex<super::peer_progress::PeerProgressTable>,
 }
 
 /// A node whose committed head is more than this many blocks below the highest certified
@@ -201,6 +203,7 @@ impl Shared {
             block_interval: super::metrics::timing_histogram(),
             clock,
             highest_known: std::sync::atomic::AtomicU64::new(0),
+            peer_progress: Mutex::new(Default::default()),
         }
     }
 

@@ -41,5 +41,5 @@ pub use handlers::rpc_module;
 pub use server::{RpcServer, RpcStartError, start};
 pub use views::{
     BlockRef, BlockView, CertificateView, DidHistory, HeadInfo, LicenceStatusChange, NodeRole,
-    NodeStatus, PeerView, ReceiptView, StoredTx, TxDetails, TxStatus,
+    NodeStatus, PeerReportView, PeerView, ReceiptView, StoredTx, TxDetails, TxStatus,
 };

@@ -214,6 +214,9 @@ pub struct NodeStatus {
     pub node_key: [u8; 32],
     /// Validator or observer.
     pub role: NodeRole,
+    /// The province operating this node as the committed state names it (validator record,
+    /// genesis authority or observer registration); `None` if none does.
+    pub province: Option<yrd_contracts::types::ProvinceCode>,
     /// The latest committed block.
     pub head: HeadInfo,
     /// Whether the node is catching up: its head is more than `SYNCING_LAG_BLOCKS` (3) below
@@ -300,6 +303,28 @@ pub struct PeerView {
     pub connected: bool,
     /// Whether the peer is a validator in the current set.
     pub validator: bool,
+    /// The province operating it (a validator's record, or the authority that registered an
+    /// observer), from the committed state; `None` if the state names none.
+    pub province: Option<yrd_contracts::types::ProvinceCode>,
+    /// What its newest consensus message to this node showed, unverified; `None` if it has
+    /// sent none since this node started.
+    pub reported: Option<PeerReportView>,
+}
+
+/// A peer's newest report of its own progress (`net_getPeers`): the epoch, round and block
+/// height carried by the newest consensus message it sent, and when it arrived. Not verified:
+/// a faulty member can claim anything; a healthy one shows the network's round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeerReportView {
+    /// Epoch of the message.
+    pub epoch: u64,
+    /// Round of the message.
+    pub round: u64,
+    /// Height of the block it names.
+    pub height: u64,
+    /// When it arrived, by this node's clock (ms since the Unix epoch).
+    pub at_ms: u64,
 }
 
 /// A licence changed status at `height` (published by the backend after that version is readable).

@@ -67,6 +67,43 @@ fn outsider_key_cannot_join_and_bad_transactions_and_requests_are_refused() {
     }
     cluster.kill(outsider);
 
+    // Each member names the others' provinces, and shows the round each one's consensus
+    // messages reported (every validator proposes or votes to node 0 within a few rounds).
+    let deadline = std::time::Instant::now() + WAIT;
+    let validators = loop {
+        let peers = cluster.rpc(0).ok("net_getPeers", json!([]));
+        let validators: Vec<Value> = peers
+            .as_array()
+            .expect("peers")
+            .iter()
+            .filter(|peer| peer["validator"] == true)
+            .cloned()
+            .collect();
+        let all_reported = validators
+            .iter()
+            .all(|peer| peer["reported"]["round"].as_u64().is_some_and(|r| r > 0));
+        if all_reported || std::time::Instant::now() > deadline {
+            break validators;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(validators.len(), 3, "{validators:?}");
+    let mut provinces: Vec<u64> = validators
+        .iter()
+        .map(|peer| peer["province"].as_u64().expect("a province"))
+        .collect();
+    provinces.sort_unstable();
+    assert_eq!(provinces, vec![320_000, 330_000, 340_000], "{validators:?}");
+    for peer in &validators {
+        let reported = &peer["reported"];
+        assert!(
+            reported["round"].as_u64().is_some_and(|r| r > 0)
+                && reported["height"].as_u64().is_some()
+                && reported["atMs"].as_u64().is_some_and(|t| t > 0),
+            "{peer}"
+        );
+    }
+
     let rpc = cluster.rpc(0);
     let key = cluster.authority_key("shanghai");
     let refused_before = counters(&cluster, 0)["txsRefused"]

@@ -492,6 +492,7 @@ impl RpcBackend for FakeNode {
             version: "test".into(),
             node_key: NODE_KEY,
             role: NodeRole::Validator,
+            province: None,
             highest_known_height: head.height,
             head,
             syncing: false,
@@ -510,6 +511,8 @@ impl RpcBackend for FakeNode {
                 address: Some(format!("/ip4/127.0.0.1/tcp/{}", 9000 + u16::from(i))),
                 connected: true,
                 validator: true,
+                province: None,
+                reported: None,
             })
             .collect())
     }

@@ -97,6 +97,18 @@ async fn the_real_backend_answers_genesis_reads_and_proves_them() {
             Some(chain.validator_keys().len() - 1),
             "{peers}"
         );
+        // Provinces come from the genesis authorities; nothing was reported by a peer yet.
+        for peer in peers.as_array().into_iter().flatten() {
+            let key = peer["nodeKey"].as_str().unwrap_or_default();
+            let province = chain
+                .genesis
+                .authorities
+                .iter()
+                .find(|a| a.validator_keys.iter().any(|k| hex::encode(k) == key))
+                .map(|a| a.province.0);
+            assert_eq!(peer["province"].as_u64(), province.map(u64::from), "{peer}");
+            assert!(peer["reported"].is_null(), "{peer}");
+        }
         // The same errors the fake gives: an unknown issuer is not found, a short key invalid.
         assert_eq!(
             call_err(addr, "issuer_get", json!(["00".repeat(32)]))
