@@ -239,6 +239,15 @@ impl Core {
         self.state.as_ref().map(|s| s.safety.data())
     }
 
+    /// The validators leader reputation passes over in the current round (failed to propose,
+    /// or inactive, within the window; empty while the chain is stalled and the election runs
+    /// plain round-robin). Ascending by key.
+    pub fn leaders_excluded(&self) -> Vec<PublicKey> {
+        self.state.as_ref().map_or_else(Vec::new, |s| {
+            s.leader.excluded(s.pacemaker.round()).into_iter().collect()
+        })
+    }
+
     /// The leader of `round` in the current epoch.
     pub fn leader_of(&self, round: u64) -> Option<PublicKey> {
         self.state.as_ref().map(|s| s.leader.leader(round))

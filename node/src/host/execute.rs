@@ -109,10 +109,14 @@ pub fn execute_and_store(
         transactions,
         state_root: outcome.state_root.0,
     };
+    let writing = std::time::Instant::now();
     shared
         .store
         .commit_block_with(&write, durable)
         .map_err(|source| ExecuteError::Store { height, source })?;
+    shared
+        .db_commit_write
+        .observe(writing.elapsed().as_secs_f64());
 
     let head = HeadInfo {
         height,

@@ -394,6 +394,9 @@ impl<N: HostNetwork> Host<N> {
             && let Ok(mut published) = self.shared.consensus.lock()
         {
             published.clone_from(self.core.metrics());
+            if let Ok(mut excluded) = self.shared.leaders_excluded.lock() {
+                *excluded = self.core.leaders_excluded().iter().map(|k| k.0).collect();
+            }
         }
         if round != round_before {
             self.round_started = tokio::time::Instant::now();

@@ -456,6 +456,7 @@ impl RpcBackend for NodeBackend {
             registry,
             &self.shared.commit_latency,
             &self.shared.block_interval,
+            &self.shared.db_commit_write,
         );
         let mut sampled = crate::rpc::metrics::Sampled::default();
         if let Ok(consensus) = self.shared.consensus.lock() {
@@ -464,6 +465,13 @@ impl RpcBackend for NodeBackend {
                 .consensus_round
                 .load(std::sync::atomic::Ordering::Relaxed);
             metrics::consensus_series(round, &consensus, &mut sampled);
+        }
+        if let Ok(excluded) = self.shared.leaders_excluded.lock() {
+            metrics::leader_reputation_series(
+                &self.shared.validator_keys(),
+                &excluded,
+                &mut sampled,
+            );
         }
         match self.shared.store.engine_stats() {
             Ok(stats) => metrics::engine_series(&stats, &mut sampled),

@@ -137,9 +137,14 @@ pub struct Shared {
     pub commit_latency: prometheus_client::metrics::histogram::Histogram,
     /// Seconds between consecutive commits here.
     pub block_interval: prometheus_client::metrics::histogram::Histogram,
+    /// Seconds of each committed block's RocksDB write (`yrd_db_commit_write_seconds`).
+    pub db_commit_write: prometheus_client::metrics::histogram::Histogram,
     /// The consensus core's counters as of the last round change or commit (published by the
     /// host).
     pub consensus: Mutex<yrd_consensus::Metrics>,
+    /// The validators leader reputation passes over in the current round (published with
+    /// [`Shared::consensus`]).
+    pub leaders_excluded: Mutex<Vec<[u8; 32]>>,
     /// The consensus core's current round (set by the host after each step).
     pub consensus_round: std::sync::atomic::AtomicU64,
     /// Where "now" is read ([`Shared::now_ms`]).
@@ -198,9 +203,11 @@ impl Shared {
             tx_arrived: tokio::sync::Notify::new(),
             pruning: std::sync::atomic::AtomicBool::new(false),
             consensus: Mutex::new(yrd_consensus::Metrics::default()),
+            leaders_excluded: Mutex::new(Vec::new()),
             consensus_round: std::sync::atomic::AtomicU64::new(0),
             commit_latency: super::metrics::timing_histogram(),
             block_interval: super::metrics::timing_histogram(),
+            db_commit_write: super::metrics::storage_histogram(),
             clock,
             highest_known: std::sync::atomic::AtomicU64::new(0),
             peer_progress: Mutex::new(Default::default()),

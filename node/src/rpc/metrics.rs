@@ -444,6 +444,21 @@ impl Sampled {
         );
     }
 
+    /// A gauge family with one label; the caller bounds the values.
+    pub fn gauges_by(
+        &mut self,
+        name: &'static str,
+        help: &'static str,
+        label: &'static str,
+        values: impl IntoIterator<Item = (String, u64)>,
+    ) {
+        let values = values
+            .into_iter()
+            .map(|(value, level)| (value, SampledValue::Gauge(level)))
+            .collect();
+        self.push(name, help, SampledSamples::Labelled { label, values });
+    }
+
     /// A counter family with one label (`name` without `_total`); the caller bounds the values.
     pub fn counters_by(
         &mut self,
@@ -474,12 +489,11 @@ impl Collector for Sampled {
                     value.encode(metric)?;
                 }
                 SampledSamples::Labelled { label, values } => {
-                    let mut metric = encoder.encode_descriptor(
-                        family.name,
-                        family.help,
-                        None,
-                        MetricType::Counter,
-                    )?;
+                    let kind = values
+                        .first()
+                        .map_or(MetricType::Counter, |(_, sample)| sample.metric_type());
+                    let mut metric =
+                        encoder.encode_descriptor(family.name, family.help, None, kind)?;
                     for (value, sample) in values {
                         let labels = [(*label, value.as_str())];
                         sample.encode(metric.encode_family(&labels)?)?;

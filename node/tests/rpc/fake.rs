@@ -475,8 +475,15 @@ impl RpcBackend for FakeNode {
 
     fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
         // The node's timing and storage series, empty: the fake commits and stores nothing.
-        use yrd_node::host::metrics::{engine_series, register_timings, timing_histogram};
-        register_timings(registry, &timing_histogram(), &timing_histogram());
+        use yrd_node::host::metrics::{
+            engine_series, register_timings, storage_histogram, timing_histogram,
+        };
+        register_timings(
+            registry,
+            &timing_histogram(),
+            &timing_histogram(),
+            &storage_histogram(),
+        );
         let mut sampled = yrd_node::rpc::metrics::Sampled::default();
         engine_series(&yrd_node::storage::EngineStats::default(), &mut sampled);
         registry.register_collector(Box::new(sampled));

@@ -237,6 +237,9 @@ async fn the_real_backend_exports_the_core_families_with_their_types_and_bounded
             ("yrd_mempool_evictions_total", Counter),
             ("yrd_consensus_round", Gauge),
             ("yrd_txs_refusals_total", Counter),
+            ("yrd_data_dir_bytes", Gauge),
+            ("yrd_db_commit_write_seconds", Histogram),
+            ("yrd_consensus_leader_excluded", Gauge),
         ];
         for (name, kind) in families {
             assert_eq!(scraped.kind(name), Some(kind), "{name} in\n{}", reply.body);
@@ -280,6 +283,21 @@ async fn the_real_backend_exports_the_core_families_with_their_types_and_bounded
         assert_eq!(scraped.value("yrd_commit_latency_seconds_count"), 0.0);
         assert_eq!(scraped.value("yrd_consensus_round"), 0.0, "no consensus task runs");
         assert_eq!(scraped.value("yrd_txs_refused_total"), 1.0);
+        // The database folder holds at least the genesis it was opened with.
+        assert!(scraped.value("yrd_data_dir_bytes") > 0.0);
+        // One reputation gauge per validator, none passed over with no consensus running.
+        let reputation: Vec<f64> = scraped
+            .scrape
+            .samples
+            .iter()
+            .filter(|s| s.metric == "yrd_consensus_leader_excluded")
+            .map(|s| match s.value {
+                Value::Gauge(v) | Value::Untyped(v) => v,
+                _ => f64::NAN,
+            })
+            .collect();
+        assert_eq!(reputation.len(), node.chain.validator_keys().len());
+        assert!(reputation.iter().all(|v| *v == 0.0), "{reputation:?}");
         let refusals: Vec<(&str, f64)> = scraped
             .scrape
             .samples
