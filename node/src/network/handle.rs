@@ -158,6 +158,10 @@ pub(crate) enum Command {
         from: PublicKeyBytes,
         reason: String,
     },
+    Ban {
+        from: PublicKeyBytes,
+        reason: String,
+    },
     GossipVerdict {
         ticket: GossipTicket,
         verdict: GossipVerdict,
@@ -194,6 +198,7 @@ impl std::fmt::Debug for Command {
             Self::Broadcast { .. } => "Broadcast",
             Self::Request { .. } => "Request",
             Self::ReportInvalid { .. } => "ReportInvalid",
+            Self::Ban { .. } => "Ban",
             Self::GossipVerdict { .. } => "GossipVerdict",
             Self::SetMembers { .. } => "SetMembers",
             Self::Peers { .. } => "Peers",
@@ -309,6 +314,19 @@ impl NetworkHandle {
     ) -> Result<(), NetworkError> {
         let reason = reason.chars().take(MAX_INVALID_REASON_CHARS).collect();
         self.submit(Command::ReportInvalid { from, reason }).await
+    }
+
+    /// Bans a member at once for `ban_duration_ms` (disconnected and refused): for answers that
+    /// prove it faulty, such as a state-sync chunk that fails its range proof against a
+    /// certified root, where one is evidence enough (unlike a garbled message, which costs a
+    /// penalty point).
+    pub async fn ban_proven_faulty(
+        &self,
+        from: PublicKeyBytes,
+        reason: &str,
+    ) -> Result<(), NetworkError> {
+        let reason = reason.chars().take(MAX_INVALID_REASON_CHARS).collect();
+        self.submit(Command::Ban { from, reason }).await
     }
 
     /// Replaces the membership (at an epoch change): members no longer listed are disconnected

@@ -289,3 +289,165 @@ fn a_state_sync_killed_mid_restore_resumes_after_restart_and_finishes() {
         String::from_utf8_lossy(&verified.stderr)
     );
 }
+
+/// Rewrites, in the stopped node `i`'s database, every timestamp record one of the province
+/// authorities made: one bit of its transaction hash flipped. The record still decodes, so the
+/// node itself runs on (nothing it executes reads those records again, and the state tree's
+/// nodes, which hold the values' hashes, are untouched), but every chunk it serves holding one
+/// fails its range proof against the certified root. Returns how many records it changed.
+fn corrupt_timestamp_values(cluster: &Cluster, i: usize) -> usize {
+    use yrd_contracts::records::TimestampRecord;
+    use yrd_node::storage::tables::{TreeLatestValues, TreeValues};
+    use yrd_node::storage::{Store, StoreConfig, WriteBatch};
+
+    let authorities: Vec<[u8; 32]> = NAMES
+        .iter()
+        .map(|name| cluster.authority_key(name).verifying_key().to_bytes())
+        .collect();
+    let store = Store::open(cluster.net.data_dir(i), StoreConfig::default()).expect("opening");
+    let mut batch = WriteBatch::new();
+    let mut changed = 0;
+    let mut start = [0u8; 32];
+    loop {
+        let entries = store
+            .iter_from::<TreeLatestValues>(&start, 1_024)
+            .expect("reading the latest values");
+        for (key_hash, (version, value)) in &entries {
+            let Some(bytes) = value else { continue };
+            let Ok(mut record) =
+                yrd_contracts::reader::decode_record::<TimestampRecord>(key_hash, bytes)
+            else {
+                continue;
+            };
+            if !authorities.contains(&record.signer) {
+                continue;
+            }
+            record.tx_hash[0] ^= 0x01;
+            let forged = Some(yrd_contracts::codec::encode(&record));
+            batch
+                .put::<TreeLatestValues>(key_hash, &(*version, forged.clone()))
+                .expect("staging");
+            batch
+                .put::<TreeValues>(&(*key_hash, *version), &forged)
+                .expect("staging");
+            changed += 1;
+        }
+        match entries
+            .last()
+            .and_then(|(last, _)| yrd_node::storage::key_after(last))
+        {
+            Some(next) if entries.len() == 1_024 => start = next,
+            _ => break,
+        }
+    }
+    store
+        .write_synced(batch)
+        .expect("writing the forged values");
+    changed
+}
+
+/// Drill: a member serving state-sync chunks that do not prove against the certified root is
+/// caught at the first such chunk, banned by the syncing node, and the snapshot completes from
+/// the other members. The faulty member runs on as a validator.
+#[test]
+fn a_member_serving_corrupt_chunks_is_banned_and_the_sync_completes_from_the_others() {
+    let _serial = serial();
+    let mut cluster = Cluster::running(1);
+    let observer = cluster.add_outsider();
+    let observer_hex = hex::encode(
+        yrd_node::keys::read_key_file(&cluster.path("outsider/node-key.json"))
+            .expect("observer key")
+            .verifying_key()
+            .to_bytes(),
+    );
+    let zhejiang = cluster.authority_key_file("zhejiang");
+    let registered = cluster.tx(
+        2,
+        &zhejiang,
+        &["register-observer", "--node-key", &observer_hex],
+    );
+    assert_eq!(registered["receipt"]["code"], 0, "{registered}");
+    fill_state(&cluster, STATE_LEAVES / NAMES.len() as u64);
+
+    // Anhui's node (3) gets false values on disk, then rejoins and keeps validating.
+    const FAULTY: usize = 3;
+    let faulty_hex = hex::encode(
+        yrd_node::keys::read_key_file(&cluster.path(&format!("{}/node-key.json", NAMES[FAULTY])))
+            .expect("node key")
+            .verifying_key()
+            .to_bytes(),
+    );
+    assert!(cluster.terminate(FAULTY));
+    let changed = corrupt_timestamp_values(&cluster, FAULTY);
+    assert!(
+        changed as u64 >= STATE_LEAVES,
+        "only {changed} timestamp records were rewritten"
+    );
+    cluster.start(FAULTY);
+    cluster.wait_serving(FAULTY);
+    let height = cluster.height(1);
+    cluster.wait_height(FAULTY, height + 2, WAIT);
+
+    cluster.start_with(observer, &["--state-sync"]);
+    if let Err(e) = cluster.net.wait_serving(observer, WAIT) {
+        panic!("{e}");
+    }
+    let log = wait_log(&cluster, observer, 0, "state sync finished", WAIT);
+    // Caught: a chunk from the faulty member was refused, and the member banned.
+    let refused = log
+        .lines()
+        .find(|line| line.contains("chunk refused") && line.contains(&faulty_hex));
+    assert!(
+        refused.is_some(),
+        "no chunk of {faulty_hex} was refused:\n{log}"
+    );
+    assert!(log.contains("peer banned and disconnected"), "{log}");
+    let status = cluster.rpc(observer).ok("node_getStatus", json!([]));
+    assert!(
+        status["counters"]["peerBans"]
+            .as_u64()
+            .is_some_and(|b| b >= 1),
+        "{status}"
+    );
+    let peers = cluster.rpc(observer).ok("net_getPeers", json!([]));
+    let faulty_connected = peers
+        .as_array()
+        .expect("peers")
+        .iter()
+        .any(|peer| peer["nodeKey"] == faulty_hex.as_str() && peer["connected"] == true);
+    assert!(
+        !faulty_connected,
+        "the banned member is still connected: {peers}"
+    );
+
+    // Completed from the others: the observer holds the validators' state and follows.
+    let target = cluster.height(1) + 3;
+    cluster.wait_height(observer, target, WAIT);
+    cluster.wait_height(1, target, WAIT);
+    assert_eq!(
+        cluster.state_root_at(observer, target),
+        cluster.state_root_at(1, target)
+    );
+    // Its proven read passes `yrd verify` against the genesis file alone.
+    let answer = cluster
+        .rpc(observer)
+        .ok("state_getProof", json!({"key": "0007"}));
+    let saved = cluster.path("observer-list-after-ban.json");
+    std::fs::write(&saved, answer.to_string()).expect("saving the answer");
+    let verified = cluster.yrd(&[
+        "verify",
+        "--genesis",
+        cluster.path("genesis.json").to_str().expect("utf-8 path"),
+        "--response",
+        saved.to_str().expect("utf-8 path"),
+    ]);
+    assert!(
+        verified.status.success(),
+        "yrd verify refused the observer's answer: {}{}",
+        String::from_utf8_lossy(&verified.stdout),
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    // The faulty member still validates: the chain commits with it.
+    let later = cluster.height(1) + 2;
+    cluster.wait_height(FAULTY, later, WAIT);
+}

@@ -162,8 +162,9 @@ pub async fn state_sync(
         chunks_refused: 0,
         elapsed: Duration::ZERO,
     };
+    let mut suspect = None;
     if !restore.is_done() {
-        fetch_in_parallel(
+        suspect = fetch_in_parallel(
             &mut restore,
             manifest.version,
             network,
@@ -179,10 +180,21 @@ pub async fn state_sync(
     // whatever the parallel phase left.
     let mut turn = 0usize;
     while !restore.is_done() {
-        let candidates: Vec<[u8; 32]> = connected(peers)
+        let mut candidates: Vec<[u8; 32]> = connected(peers)
             .into_iter()
             .filter(|peer| !excluded.contains(peer))
             .collect();
+        // While a boundary failure is unresolved, ask someone other than the two suspects.
+        if let Some(s) = &suspect {
+            let others: Vec<[u8; 32]> = candidates
+                .iter()
+                .copied()
+                .filter(|peer| !s.involves(peer))
+                .collect();
+            if !others.is_empty() {
+                candidates = others;
+            }
+        }
         let Some(peer) = candidates.get(turn % candidates.len().max(1)).copied() else {
             if all_excluded(&excluded, peers) {
                 // Everyone was excluded: give them another chance after a pause (a peer that
@@ -225,10 +237,24 @@ pub async fn state_sync(
             }
         };
         let (leaves, bytes) = (chunk.leaves.len() as u64, chunk.payload_bytes() as u64);
+        let keys: Vec<Hash32> = match &suspect {
+            Some(_) => chunk.leaves.iter().map(|(key, _)| *key).collect(),
+            None => Vec::new(),
+        };
         match restore.add_chunk(chunk).await? {
             Ok(()) => {
                 report.leaves += leaves;
                 report.bytes += bytes;
+                let verdict = suspect.as_ref().map(|s| s.resolve(&keys));
+                if let Some(Resolution::Liar(liar, what)) = verdict {
+                    suspect = None;
+                    if let Some(liar) = liar {
+                        tracing::warn!(peer = %hex::encode(liar), what, "state sync: chunk refused (found out by a proven chunk from another peer)");
+                        // Counted once already, when the chunk failed at the boundary.
+                        excluded.insert(liar);
+                        let _ = network.ban_proven_faulty(liar, what).await;
+                    }
+                }
             }
             Err(ChunkError::Storage(error)) => return Err(error.into()),
             Err(error) => {
@@ -304,13 +330,13 @@ async fn fetch_in_parallel(
     excluded: &mut BTreeSet<[u8; 32]>,
     report: &mut StateSyncReport,
     progress: &mut Progress,
-) -> Result<(), StateSyncError> {
+) -> Result<Option<BoundarySuspect>, StateSyncError> {
     let candidates: Vec<[u8; 32]> = connected(peers)
         .into_iter()
         .filter(|peer| !excluded.contains(peer))
         .collect();
     if candidates.len() < 2 {
-        return Ok(());
+        return Ok(None);
     }
     let ranges = ranges::split_ranges(restore.next_start(), candidates.len());
     let chunk_bytes = chunk_bytes.clamp(1, MAX_CHUNK_BYTES as u32);
@@ -342,8 +368,56 @@ async fn fetch_in_parallel(
     outcome
 }
 
+/// The first chunk of a range failed its proof: either it is false, or the previous range's
+/// claim to have ended was (leaves before it were withheld). The chunks proven afterwards from
+/// other peers tell which ([`BoundarySuspect::resolve`]).
+#[derive(Debug, Clone, Copy)]
+struct BoundarySuspect {
+    /// The last leaf applied before the failure (`None`: none was).
+    after: Option<Hash32>,
+    /// The failed chunk's first leaf.
+    first_key: Hash32,
+    /// Who served it.
+    served_by: [u8; 32],
+    /// Who served the previous range (and so claimed its end), if it served any chunk.
+    previous: Option<[u8; 32]>,
+}
+
+/// What a proven chunk says about a [`BoundarySuspect`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resolution {
+    /// It does not reach the failed chunk's first leaf: wait for the next one.
+    Undecided,
+    /// The liar (if known) and what it did.
+    Liar(Option<[u8; 32]>, &'static str),
+}
+
+impl BoundarySuspect {
+    fn involves(&self, peer: &[u8; 32]) -> bool {
+        *peer == self.served_by || self.previous == Some(*peer)
+    }
+
+    /// Judge by the keys of a chunk proven against the certified root: a leaf between the last
+    /// one applied and the failed chunk's first means the previous range ended early (its
+    /// server withheld leaves); reaching the failed chunk's first leaf with none between means
+    /// the failed chunk itself was false. (A proven chunk may start before the boundary: leaves
+    /// applied but not yet written are asked for again.)
+    fn resolve(&self, proven: &[Hash32]) -> Resolution {
+        let between =
+            |key: &Hash32| self.after.is_none_or(|after| *key > after) && *key < self.first_key;
+        if proven.iter().any(between) {
+            Resolution::Liar(self.previous, "state-sync range ended before its last leaf")
+        } else if proven.last().is_some_and(|last| *last >= self.first_key) {
+            Resolution::Liar(Some(self.served_by), "bad state-sync chunk")
+        } else {
+            Resolution::Undecided
+        }
+    }
+}
+
 /// Applies the ranges' chunks in key order until the restore is done, every range ended, or a
-/// chunk or range failed (see [`fetch_in_parallel`]).
+/// chunk or range failed (see [`fetch_in_parallel`]). Returns the suspects of a failure at a
+/// range boundary, for the one-chunk-at-a-time phase to judge.
 async fn apply_ranges(
     restore: &mut Restorer,
     receivers: &mut [mpsc::Receiver<ranges::RangeItem>],
@@ -351,52 +425,68 @@ async fn apply_ranges(
     excluded: &mut BTreeSet<[u8; 32]>,
     report: &mut StateSyncReport,
     progress: &mut Progress,
-) -> Result<(), StateSyncError> {
+) -> Result<Option<BoundarySuspect>, StateSyncError> {
+    let mut last_key: Option<Hash32> = None;
+    let mut previous_server: Option<[u8; 32]> = None;
     for (index, receiver) in receivers.iter_mut().enumerate() {
         // The first chunk applied from a later range also tests the earlier range's claim that
         // it had ended.
         let mut at_boundary = index > 0;
+        let mut this_server: Option<[u8; 32]> = None;
         loop {
             let item = receiver.recv().await;
             match item {
                 Some(ranges::RangeItem::Chunk { chunk, peer }) => {
                     let (leaves, bytes) = (chunk.leaves.len() as u64, chunk.payload_bytes() as u64);
+                    let first_key = chunk.leaves.first().map(|(key, _)| *key);
+                    let chunk_last = chunk.leaves.last().map(|(key, _)| *key);
                     match restore.add_chunk(chunk).await? {
                         Ok(()) => {
                             report.leaves += leaves;
                             report.bytes += bytes;
                             at_boundary = false;
+                            this_server = Some(peer);
+                            last_key = chunk_last.or(last_key);
                             progress.applied(restore, report);
                         }
                         Err(ChunkError::Storage(error)) => return Err(error.into()),
                         Err(error) if at_boundary => {
-                            tracing::warn!(%error, range = index, "state sync: the first chunk of a range does not prove (it, or the previous range's end, is false); going on one chunk at a time");
+                            tracing::warn!(%error, range = index, peer = %hex::encode(peer), "state sync: the first chunk of a range does not prove (it, or the previous range's end, is false); going on one chunk at a time");
                             report.chunks_refused += 1;
-                            return Ok(());
+                            return Ok(first_key.map(|first_key| BoundarySuspect {
+                                after: last_key,
+                                first_key,
+                                served_by: peer,
+                                previous: previous_server,
+                            }));
                         }
                         Err(error) => {
                             tracing::warn!(peer = %hex::encode(peer), %error, "state sync: chunk refused; going on one chunk at a time");
                             refuse(network, peer, excluded, report, "bad state-sync chunk").await;
-                            return Ok(());
+                            return Ok(None);
                         }
                     }
                     if restore.is_done() {
-                        return Ok(());
+                        return Ok(None);
                     }
                 }
-                Some(ranges::RangeItem::Done) => break,
+                Some(ranges::RangeItem::Done) => {
+                    // A range that served nothing leaves its end claim unattributed.
+                    previous_server = this_server;
+                    break;
+                }
                 Some(ranges::RangeItem::Failed { peer, reason }) => {
                     tracing::info!(range = index, %reason, "state sync: a range was not fetched; going on one chunk at a time");
                     if let Some(peer) = peer {
                         refuse(network, peer, excluded, report, &reason).await;
                     }
-                    return Ok(());
+                    return Ok(None);
                 }
-                None => return Ok(()),
+                None => return Ok(None),
             }
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 fn all_excluded(excluded: &BTreeSet<[u8; 32]>, peers: &ConnectedPeers) -> bool {
@@ -413,7 +503,9 @@ async fn refuse(
 ) {
     report.chunks_refused += 1;
     excluded.insert(peer);
-    let _ = network.report_invalid(peer, reason).await;
+    // A chunk that fails its range proof against a certified root is proof the peer served
+    // false state (the connection authenticates it): banned at once, not one penalty point.
+    let _ = network.ban_proven_faulty(peer, reason).await;
 }
 
 /// Ask every connected peer for a manifest until one verifies: of `resuming` when a restore is
@@ -602,5 +694,50 @@ impl Restorer {
             .await
             .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BoundarySuspect, Resolution};
+
+    #[test]
+    fn a_boundary_failure_is_pinned_on_the_chunk_or_on_the_range_that_ended_early() {
+        let suspect = BoundarySuspect {
+            after: Some([0x30; 32]),
+            first_key: [0x50; 32],
+            served_by: [2; 32],
+            previous: Some([1; 32]),
+        };
+        assert!(suspect.involves(&[2; 32]) && suspect.involves(&[1; 32]));
+        assert!(!suspect.involves(&[3; 32]));
+        let bad_chunk = Resolution::Liar(Some([2; 32]), "bad state-sync chunk");
+        let ended_early =
+            Resolution::Liar(Some([1; 32]), "state-sync range ended before its last leaf");
+        // Re-asked leaves already applied, then the failed chunk's first leaf: it was false.
+        assert_eq!(
+            suspect.resolve(&[[0x20; 32], [0x30; 32], [0x50; 32]]),
+            bad_chunk
+        );
+        // ... or a proven chunk passing over it: it invented that leaf.
+        assert_eq!(suspect.resolve(&[[0x60; 32]]), bad_chunk);
+        // A leaf between the last applied one and it: the previous range ended early.
+        assert_eq!(
+            suspect.resolve(&[[0x30; 32], [0x40; 32], [0x50; 32]]),
+            ended_early
+        );
+        // Nothing that far yet: undecided.
+        assert_eq!(
+            suspect.resolve(&[[0x20; 32], [0x30; 32]]),
+            Resolution::Undecided
+        );
+        let unknown_previous = BoundarySuspect {
+            previous: None,
+            ..suspect
+        };
+        assert_eq!(
+            unknown_previous.resolve(&[[0x40; 32]]),
+            Resolution::Liar(None, "state-sync range ended before its last leaf")
+        );
     }
 }

@@ -250,19 +250,22 @@ impl Driver {
             PenaltyOutcome::Recorded { penalty_points } => {
                 tracing::info!(%peer, reason, penalty_points, "peer penalized");
             }
-            PenaltyOutcome::ThresholdReached => {
-                increment(&self.metrics.bans);
-                let until = Instant::now() + self.limits.ban_duration;
-                self.swarm.behaviour_mut().gate.ban(peer, until);
-                let _ = self.swarm.disconnect_peer_id(peer);
-                tracing::warn!(
-                    %peer,
-                    reason,
-                    ban_ms = self.limits.ban_duration.as_millis() as u64,
-                    "peer banned and disconnected"
-                );
-            }
+            PenaltyOutcome::ThresholdReached => self.ban(peer, reason),
         }
+    }
+
+    /// Disconnect `peer` and refuse it for `ban_duration`.
+    fn ban(&mut self, peer: PeerId, reason: &str) {
+        increment(&self.metrics.bans);
+        let until = Instant::now() + self.limits.ban_duration;
+        self.swarm.behaviour_mut().gate.ban(peer, until);
+        let _ = self.swarm.disconnect_peer_id(peer);
+        tracing::warn!(
+            %peer,
+            reason,
+            ban_ms = self.limits.ban_duration.as_millis() as u64,
+            "peer banned and disconnected"
+        );
     }
 
     // ---------------------------------------------------------------- commands
@@ -314,6 +317,17 @@ impl Driver {
                     self.send_direct(to, request, pending)
                 {
                     let _ = reply.send(Err(err));
+                }
+            }
+            Command::Ban { from, reason } => {
+                increment(&self.metrics.invalid_messages_reported);
+                match self.member_peer_ids.get(&from).copied() {
+                    Some(peer) => self.ban(peer, &reason),
+                    None => tracing::debug!(
+                        key = %hex::encode(from),
+                        reason,
+                        "ban asked for a member not connected"
+                    ),
                 }
             }
             Command::ReportInvalid { from, reason } => {
