@@ -348,7 +348,10 @@ async fn a_corrupt_peer_is_dropped_and_the_snapshot_completes_from_the_honest_on
     );
     // The corrupt peer is banned (a false chunk proves it faulty), and only it: the honest one,
     // whose range end a boundary failure also put in doubt, stays connected.
-    assert!(client.metrics().bans >= 1, "the corrupt peer was not banned");
+    assert!(
+        client.metrics().bans >= 1,
+        "the corrupt peer was not banned"
+    );
     tokio::time::timeout(Duration::from_secs(10), async {
         while peers.lock().unwrap().len() != 1 {
             tokio::time::sleep(Duration::from_millis(20)).await;

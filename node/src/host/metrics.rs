@@ -48,7 +48,13 @@ pub fn register_timings(
     commit_latency: &Histogram,
     block_interval: &Histogram,
     db_commit_write: &Histogram,
+    db_read: &Histogram,
 ) {
+    registry.register(
+        "yrd_db_read_seconds",
+        "Seconds of RocksDB point reads (state-tree nodes and values, blocks, indexes), one read in 64 timed",
+        db_read.clone(),
+    );
     registry.register(
         "yrd_db_commit_write_seconds",
         "Seconds of the one atomic RocksDB write that stores a committed block (synced when durable)",
@@ -426,6 +432,7 @@ mod tests {
             &mut registry,
             &commit_latency,
             &timing_histogram(),
+            &storage_histogram(),
             &storage_histogram(),
         );
         let text = crate::rpc::metrics::encode(&registry).unwrap();

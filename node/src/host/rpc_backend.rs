@@ -457,6 +457,7 @@ impl RpcBackend for NodeBackend {
             &self.shared.commit_latency,
             &self.shared.block_interval,
             &self.shared.db_commit_write,
+            &self.shared.store.read_timing(),
         );
         let mut sampled = crate::rpc::metrics::Sampled::default();
         if let Ok(consensus) = self.shared.consensus.lock() {

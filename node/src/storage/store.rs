@@ -74,6 +74,10 @@ pub(crate) struct StoreInner {
     /// Tree-node reads the node cache answered, and those it sent to disk.
     pub(crate) tree_cache_hits: std::sync::atomic::AtomicU64,
     pub(crate) tree_cache_misses: std::sync::atomic::AtomicU64,
+    /// Point reads so far (every [`READ_TIMING_SAMPLE_EVERY`]th is timed into `read_timing`).
+    pub(crate) reads: std::sync::atomic::AtomicU64,
+    /// Seconds of sampled point reads (`yrd_db_read_seconds`).
+    pub(crate) read_timing: prometheus_client::metrics::histogram::Histogram,
     /// Raised once the database has closed. Declared last, so it drops after `db`.
     pub(crate) closed: CloseNotice,
 }
@@ -119,6 +123,16 @@ pub struct EngineStats {
     /// logs, manifests, options), as the file system reports them: what the node takes on disk.
     pub dir_bytes: u64,
 }
+
+/// One point read in this many is timed (timing every read would cost a clock reading each).
+pub const READ_TIMING_SAMPLE_EVERY: u64 = 64;
+
+/// Bucket bounds (seconds) of the point-read histogram: a read served from RocksDB's caches
+/// takes microseconds, one that goes to disk up to milliseconds.
+pub const READ_SECONDS_BUCKETS: &[f64] = &[
+    0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005,
+    0.01, 0.1,
+];
 
 /// Bytes of the files in `dir`, descending `depth` more levels; unreadable entries count 0 (a
 /// file RocksDB deletes while this walks is simply gone).
@@ -265,6 +279,10 @@ impl Store {
                 }),
                 tree_cache_hits: std::sync::atomic::AtomicU64::new(0),
                 tree_cache_misses: std::sync::atomic::AtomicU64::new(0),
+                reads: std::sync::atomic::AtomicU64::new(0),
+                read_timing: prometheus_client::metrics::histogram::Histogram::new(
+                    READ_SECONDS_BUCKETS.iter().copied(),
+                ),
                 config,
                 closed: CloseNotice(Arc::new(std::sync::atomic::AtomicBool::new(false))),
             }),
@@ -344,11 +362,22 @@ impl Store {
     /// The value under `key` in table `T`, if any.
     pub fn get<T: Table>(&self, key: &T::Key) -> Result<Option<T::Value>, StorageError> {
         let key = key.encode_key();
+        let sampled = self
+            .inner
+            .reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .is_multiple_of(READ_TIMING_SAMPLE_EVERY);
+        let started = sampled.then(std::time::Instant::now);
         let bytes = self
             .inner
             .db
             .get_pinned_cf(self.cf(T::NAME)?, &key)
             .map_err(StorageError::backend("get", T::NAME))?;
+        if let Some(started) = started {
+            self.inner
+                .read_timing
+                .observe(started.elapsed().as_secs_f64());
+        }
         bytes
             .map(|bytes| decode_value::<T>(&key, &bytes))
             .transpose()
@@ -653,6 +682,11 @@ impl Store {
                 .saturating_add(read("rocksdb.cur-size-all-mem-tables")?);
         }
         Ok(stats)
+    }
+
+    /// The histogram of sampled point-read times (`yrd_db_read_seconds`), shared with the store.
+    pub fn read_timing(&self) -> prometheus_client::metrics::histogram::Histogram {
+        self.inner.read_timing.clone()
     }
 
     /// Flush memtables and the WAL to disk (used before checkpoints and on shutdown).

@@ -483,6 +483,7 @@ impl RpcBackend for FakeNode {
             &timing_histogram(),
             &timing_histogram(),
             &storage_histogram(),
+            &storage_histogram(),
         );
         let mut sampled = yrd_node::rpc::metrics::Sampled::default();
         engine_series(&yrd_node::storage::EngineStats::default(), &mut sampled);

@@ -239,6 +239,7 @@ async fn the_real_backend_exports_the_core_families_with_their_types_and_bounded
             ("yrd_txs_refusals_total", Counter),
             ("yrd_data_dir_bytes", Gauge),
             ("yrd_db_commit_write_seconds", Histogram),
+            ("yrd_db_read_seconds", Histogram),
             ("yrd_consensus_leader_excluded", Gauge),
         ];
         for (name, kind) in families {
@@ -283,6 +284,8 @@ async fn the_real_backend_exports_the_core_families_with_their_types_and_bounded
         assert_eq!(scraped.value("yrd_commit_latency_seconds_count"), 0.0);
         assert_eq!(scraped.value("yrd_consensus_round"), 0.0, "no consensus task runs");
         assert_eq!(scraped.value("yrd_txs_refused_total"), 1.0);
+        // Reads were timed (the first point read is always sampled).
+        assert!(scraped.value("yrd_db_read_seconds_count") >= 1.0);
         // The database folder holds at least the genesis it was opened with.
         assert!(scraped.value("yrd_data_dir_bytes") > 0.0);
         // One reputation gauge per validator, none passed over with no consensus running.
