@@ -1,8 +1,9 @@
 //! `yrd status --rpc URL [--rpc URL …] [--format text|json]`: the network as the nodes see it.
 //!
 //! `text` (the default on a terminal) is the console's Network view in the terminal: one row per
-//! node asked (role, head height, round, epoch, last commit, peers, syncing, pool), then the
-//! members the first node is connected to. `json` (the default otherwise, so scripts keep reading
+//! node asked (province, role, head height, round, epoch, last commit, peers, syncing, pool),
+//! then every member as the first node sees it: province, connected or not, and the round and
+//! height its newest consensus message reported (unverified, as `net_getPeers` says). `json` (the default otherwise, so scripts keep reading
 //! JSON) prints `{"node": node_getStatus, "peers": net_getPeers}` for one node, an array of those
 //! for several.
 
@@ -123,6 +124,18 @@ fn ago(now_ms: u64, then_ms: Option<u64>) -> String {
     }
 }
 
+/// A province's name for the pilot's four members, else its code; `-` when none is named.
+fn province(value: &Value) -> String {
+    match value.as_u64() {
+        Some(310_000) => "Shanghai".to_owned(),
+        Some(320_000) => "Jiangsu".to_owned(),
+        Some(330_000) => "Zhejiang".to_owned(),
+        Some(340_000) => "Anhui".to_owned(),
+        Some(code) => code.to_string(),
+        None => "-".to_owned(),
+    }
+}
+
 /// The first 16 hex digits of a key, enough to tell the members apart.
 fn short_key(key: &str) -> String {
     key.chars().take(16).collect()
@@ -159,6 +172,7 @@ fn render_text(views: &[NodeView], now_ms: u64) -> String {
     let mut rows = vec![
         [
             "node",
+            "province",
             "key",
             "role",
             "height",
@@ -176,6 +190,7 @@ fn render_text(views: &[NodeView], now_ms: u64) -> String {
         let status = &view.status;
         rows.push(vec![
             view.rpc.clone(),
+            province(&status["province"]),
             short_key(&field(status, &["nodeKey"])),
             field(status, &["role"]),
             field(status, &["head", "height"]),
@@ -193,11 +208,24 @@ fn render_text(views: &[NodeView], now_ms: u64) -> String {
     }
     out.push_str(&table(&rows));
     if let Some(first) = views.first() {
-        let _ = writeln!(out, "\nmembers connected to {}:", first.rpc);
+        let _ = writeln!(
+            out,
+            "\nmembers as {} sees them (round and height: what each one's newest consensus message reported, unverified):",
+            first.rpc
+        );
         let mut rows = vec![
-            ["key", "role", "connected", "address"]
-                .map(str::to_owned)
-                .to_vec(),
+            [
+                "province",
+                "key",
+                "role",
+                "connected",
+                "round",
+                "height",
+                "heard",
+                "address",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
         ];
         for peer in first.peers.as_array().map(Vec::as_slice).unwrap_or(&[]) {
             let role = match peer["validator"].as_bool() {
@@ -209,10 +237,24 @@ fn render_text(views: &[NodeView], now_ms: u64) -> String {
                 Value::Null => "-".to_owned(),
                 _ => field(peer, &["address"]),
             };
+            let reported = &peer["reported"];
+            let (round, height, heard) = if reported.is_object() {
+                (
+                    field(reported, &["round"]),
+                    field(reported, &["height"]),
+                    ago(now_ms, reported["atMs"].as_u64()),
+                )
+            } else {
+                ("-".to_owned(), "-".to_owned(), "-".to_owned())
+            };
             rows.push(vec![
+                province(&peer["province"]),
                 short_key(&field(peer, &["nodeKey"])),
                 role,
                 field(peer, &["connected"]),
+                round,
+                height,
+                heard,
                 address,
             ]);
         }
@@ -236,6 +278,7 @@ mod tests {
                 "chainId": "yrd-devnet",
                 "nodeKey": "ab".repeat(32),
                 "role": "validator",
+                "province": 310_000,
                 "head": { "height": height, "round": height + 2, "epoch": 1, "blockTimeMs": 90_000 },
                 "peerCount": 3,
                 "syncing": syncing,
@@ -243,8 +286,10 @@ mod tests {
                 "mempoolBytes": 900,
             }),
             peers: serde_json::json!([
-                { "nodeKey": "cd".repeat(32), "validator": true, "connected": true, "address": "/ip4/127.0.0.1/tcp/26601" },
-                { "nodeKey": "ef".repeat(32), "validator": false, "connected": true, "address": null },
+                { "nodeKey": "cd".repeat(32), "validator": true, "connected": true, "address": "/ip4/127.0.0.1/tcp/26601",
+                  "province": 320_000, "reported": { "epoch": 1, "round": 123, "height": 121, "atMs": 98_000 } },
+                { "nodeKey": "ef".repeat(32), "validator": false, "connected": true, "address": null,
+                  "province": 330_000, "reported": null },
             ]),
         }
     }
@@ -264,6 +309,7 @@ mod tests {
         let a = lines[3];
         assert!(a.starts_with("http://a:8600"), "{text}");
         for cell in [
+            "Shanghai",
             "abababababababab",
             "validator",
             "120",
@@ -276,16 +322,42 @@ mod tests {
         }
         assert!(lines[4].contains(" yes "), "{text}");
         assert!(
-            text.contains("members connected to http://a:8600:"),
+            text.contains("members as http://a:8600 sees them"),
             "{text}"
         );
-        assert!(
-            text.contains("cdcdcdcdcdcdcdcd  validator  yes        /ip4/127.0.0.1/tcp/26601"),
-            "{text}"
+        let member = |key: &str| {
+            text.lines()
+                .find(|line| line.contains(key))
+                .map(|line| line.split_whitespace().collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            member("cdcdcdcdcdcdcdcd"),
+            [
+                "Jiangsu",
+                "cdcdcdcdcdcdcdcd",
+                "validator",
+                "yes",
+                "123",
+                "121",
+                "2",
+                "s",
+                "ago",
+                "/ip4/127.0.0.1/tcp/26601"
+            ]
         );
-        assert!(
-            text.contains("efefefefefefefef  observer   yes        -"),
-            "{text}"
+        assert_eq!(
+            member("efefefefefefefef"),
+            [
+                "Zhejiang",
+                "efefefefefefefef",
+                "observer",
+                "yes",
+                "-",
+                "-",
+                "-",
+                "-"
+            ]
         );
     }
 

@@ -52,7 +52,9 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
         cluster.url(A),
         cluster.url(D),
         "chain yrd-devnet".to_owned(),
-        format!("members connected to {}:", cluster.url(A)),
+        format!("members as {} sees them", cluster.url(A)),
+        "Shanghai".to_owned(),
+        "Anhui".to_owned(),
     ] {
         assert!(
             view.contains(&expected),
