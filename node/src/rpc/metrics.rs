@@ -452,11 +452,7 @@ impl Sampled {
         label: &'static str,
         values: impl IntoIterator<Item = (String, u64)>,
     ) {
-        let values = values
-            .into_iter()
-            .map(|(value, level)| (value, SampledValue::Gauge(level)))
-            .collect();
-        self.push(name, help, SampledSamples::Labelled { label, values });
+        self.labelled(name, help, label, values, SampledValue::Gauge);
     }
 
     /// A counter family with one label (`name` without `_total`); the caller bounds the values.
@@ -467,9 +463,20 @@ impl Sampled {
         label: &'static str,
         values: impl IntoIterator<Item = (String, u64)>,
     ) {
+        self.labelled(name, help, label, values, SampledValue::Counter);
+    }
+
+    fn labelled(
+        &mut self,
+        name: &'static str,
+        help: &'static str,
+        label: &'static str,
+        values: impl IntoIterator<Item = (String, u64)>,
+        kind: fn(u64) -> SampledValue,
+    ) {
         let values = values
             .into_iter()
-            .map(|(value, count)| (value, SampledValue::Counter(count)))
+            .map(|(value, sample)| (value, kind(sample)))
             .collect();
         self.push(name, help, SampledSamples::Labelled { label, values });
     }

@@ -15,20 +15,8 @@ const WAIT: Duration = Duration::from_secs(60);
 fn an_observer_joins_by_state_sync_serves_proven_reads_and_restarts() {
     let _serial = serial();
     let mut cluster = Cluster::running(1);
-    let observer = cluster.add_outsider();
-    let observer_hex = hex::encode(
-        yrd_node::keys::read_key_file(&cluster.path("outsider/node-key.json"))
-            .expect("observer key")
-            .verifying_key()
-            .to_bytes(),
-    );
+    let (observer, observer_hex) = registered_observer(&mut cluster);
     let zhejiang = cluster.authority_key_file("zhejiang");
-    let registered = cluster.tx(
-        2,
-        &zhejiang,
-        &["register-observer", "--node-key", &observer_hex],
-    );
-    assert_eq!(registered["receipt"]["code"], 0, "{registered}");
     // A little history the observer will not replay: DIDs created before it joins.
     let mut dids = Vec::new();
     for i in 0..3u8 {
@@ -112,6 +100,46 @@ fn an_observer_joins_by_state_sync_serves_proven_reads_and_restarts() {
     assert!(log.contains("continuing from it"), "{log}");
 }
 
+/// Adds a fifth node (not started) and has Zhejiang's authority register it as an observer;
+/// returns its index and its key, hex.
+fn registered_observer(cluster: &mut Cluster) -> (usize, String) {
+    let observer = cluster.add_outsider();
+    let observer_hex = hex::encode(
+        yrd_node::keys::read_key_file(&cluster.path("outsider/node-key.json"))
+            .expect("observer key")
+            .verifying_key()
+            .to_bytes(),
+    );
+    let zhejiang = cluster.authority_key_file("zhejiang");
+    let registered = cluster.tx(
+        2,
+        &zhejiang,
+        &["register-observer", "--node-key", &observer_hex],
+    );
+    assert_eq!(registered["receipt"]["code"], 0, "{registered}");
+    (observer, observer_hex)
+}
+
+/// Saves `answer` as `name` in the cluster folder and checks it with `yrd verify` against the
+/// genesis file alone.
+fn assert_yrd_verifies(cluster: &Cluster, answer: &serde_json::Value, name: &str) {
+    let saved = cluster.path(name);
+    std::fs::write(&saved, answer.to_string()).expect("saving the answer");
+    let verified = cluster.yrd(&[
+        "verify",
+        "--genesis",
+        cluster.path("genesis.json").to_str().expect("utf-8 path"),
+        "--response",
+        saved.to_str().expect("utf-8 path"),
+    ]);
+    assert!(
+        verified.status.success(),
+        "yrd verify refused {name}: {}{}",
+        String::from_utf8_lossy(&verified.stdout),
+        String::from_utf8_lossy(&verified.stderr)
+    );
+}
+
 /// Timestamps added before the state-sync drill: a leaf each.
 const STATE_LEAVES: u64 = 2_000;
 
@@ -188,20 +216,7 @@ fn log_len(cluster: &Cluster, i: usize) -> usize {
 fn a_state_sync_killed_mid_restore_resumes_after_restart_and_finishes() {
     let _serial = serial();
     let mut cluster = Cluster::running(1);
-    let observer = cluster.add_outsider();
-    let observer_hex = hex::encode(
-        yrd_node::keys::read_key_file(&cluster.path("outsider/node-key.json"))
-            .expect("observer key")
-            .verifying_key()
-            .to_bytes(),
-    );
-    let zhejiang = cluster.authority_key_file("zhejiang");
-    let registered = cluster.tx(
-        2,
-        &zhejiang,
-        &["register-observer", "--node-key", &observer_hex],
-    );
-    assert_eq!(registered["receipt"]["code"], 0, "{registered}");
+    let (observer, observer_hex) = registered_observer(&mut cluster);
     fill_state(&cluster, STATE_LEAVES / NAMES.len() as u64);
 
     // One leaf per chunk: thousands of requests, so the restore runs for a while.
@@ -273,21 +288,7 @@ fn a_state_sync_killed_mid_restore_resumes_after_restart_and_finishes() {
         answer["value"].to_string().contains(&observer_hex),
         "{answer}"
     );
-    let saved = cluster.path("observer-list-answer.json");
-    std::fs::write(&saved, answer.to_string()).expect("saving the answer");
-    let verified = cluster.yrd(&[
-        "verify",
-        "--genesis",
-        cluster.path("genesis.json").to_str().expect("utf-8 path"),
-        "--response",
-        saved.to_str().expect("utf-8 path"),
-    ]);
-    assert!(
-        verified.status.success(),
-        "yrd verify refused the resumed observer's answer: {}{}",
-        String::from_utf8_lossy(&verified.stdout),
-        String::from_utf8_lossy(&verified.stderr)
-    );
+    assert_yrd_verifies(&cluster, &answer, "observer-list-answer.json");
 }
 
 /// Rewrites, in the stopped node `i`'s database, every timestamp record one of the province
@@ -353,20 +354,7 @@ fn corrupt_timestamp_values(cluster: &Cluster, i: usize) -> usize {
 fn a_member_serving_corrupt_chunks_is_banned_and_the_sync_completes_from_the_others() {
     let _serial = serial();
     let mut cluster = Cluster::running(1);
-    let observer = cluster.add_outsider();
-    let observer_hex = hex::encode(
-        yrd_node::keys::read_key_file(&cluster.path("outsider/node-key.json"))
-            .expect("observer key")
-            .verifying_key()
-            .to_bytes(),
-    );
-    let zhejiang = cluster.authority_key_file("zhejiang");
-    let registered = cluster.tx(
-        2,
-        &zhejiang,
-        &["register-observer", "--node-key", &observer_hex],
-    );
-    assert_eq!(registered["receipt"]["code"], 0, "{registered}");
+    let (observer, _) = registered_observer(&mut cluster);
     fill_state(&cluster, STATE_LEAVES / NAMES.len() as u64);
 
     // Anhui's node (3) gets false values on disk, then rejoins and keeps validating.
@@ -432,21 +420,7 @@ fn a_member_serving_corrupt_chunks_is_banned_and_the_sync_completes_from_the_oth
     let answer = cluster
         .rpc(observer)
         .ok("state_getProof", json!({"key": "0007"}));
-    let saved = cluster.path("observer-list-after-ban.json");
-    std::fs::write(&saved, answer.to_string()).expect("saving the answer");
-    let verified = cluster.yrd(&[
-        "verify",
-        "--genesis",
-        cluster.path("genesis.json").to_str().expect("utf-8 path"),
-        "--response",
-        saved.to_str().expect("utf-8 path"),
-    ]);
-    assert!(
-        verified.status.success(),
-        "yrd verify refused the observer's answer: {}{}",
-        String::from_utf8_lossy(&verified.stdout),
-        String::from_utf8_lossy(&verified.stderr)
-    );
+    assert_yrd_verifies(&cluster, &answer, "observer-list-after-ban.json");
     // The faulty member still validates: the chain commits with it.
     let later = cluster.height(1) + 2;
     cluster.wait_height(FAULTY, later, WAIT);
