@@ -124,16 +124,23 @@ fn ago(now_ms: u64, then_ms: Option<u64>) -> String {
     }
 }
 
-/// A province's name for the pilot's four members, else its code; `-` when none is named.
+/// A province's name for the pilot's four members (`yrd devnet`'s, capitalised), else its code;
+/// `-` when none is named.
 fn province(value: &Value) -> String {
-    match value.as_u64() {
-        Some(310_000) => "Shanghai".to_owned(),
-        Some(320_000) => "Jiangsu".to_owned(),
-        Some(330_000) => "Zhejiang".to_owned(),
-        Some(340_000) => "Anhui".to_owned(),
-        Some(code) => code.to_string(),
-        None => "-".to_owned(),
-    }
+    let Some(code) = value.as_u64() else {
+        return "-".to_owned();
+    };
+    super::devnet::PROVINCES
+        .iter()
+        .find(|(province, _)| u64::from(province.0) == code)
+        .map(|(_, name)| {
+            let mut chars = name.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        })
+        .unwrap_or_else(|| code.to_string())
 }
 
 /// The first 16 hex digits of a key, enough to tell the members apart.

@@ -157,10 +157,8 @@ pub(crate) enum Command {
     ReportInvalid {
         from: PublicKeyBytes,
         reason: String,
-    },
-    Ban {
-        from: PublicKeyBytes,
-        reason: String,
+        /// The message proves the member faulty: ban at once rather than add a point.
+        proven: bool,
     },
     GossipVerdict {
         ticket: GossipTicket,
@@ -198,7 +196,6 @@ impl std::fmt::Debug for Command {
             Self::Broadcast { .. } => "Broadcast",
             Self::Request { .. } => "Request",
             Self::ReportInvalid { .. } => "ReportInvalid",
-            Self::Ban { .. } => "Ban",
             Self::GossipVerdict { .. } => "GossipVerdict",
             Self::SetMembers { .. } => "SetMembers",
             Self::Peers { .. } => "Peers",
@@ -312,8 +309,7 @@ impl NetworkHandle {
         from: PublicKeyBytes,
         reason: &str,
     ) -> Result<(), NetworkError> {
-        let reason = reason.chars().take(MAX_INVALID_REASON_CHARS).collect();
-        self.submit(Command::ReportInvalid { from, reason }).await
+        self.report(from, reason, false).await
     }
 
     /// Bans a member at once for `ban_duration_ms` (disconnected and refused): for answers that
@@ -325,8 +321,22 @@ impl NetworkHandle {
         from: PublicKeyBytes,
         reason: &str,
     ) -> Result<(), NetworkError> {
+        self.report(from, reason, true).await
+    }
+
+    async fn report(
+        &self,
+        from: PublicKeyBytes,
+        reason: &str,
+        proven: bool,
+    ) -> Result<(), NetworkError> {
         let reason = reason.chars().take(MAX_INVALID_REASON_CHARS).collect();
-        self.submit(Command::Ban { from, reason }).await
+        self.submit(Command::ReportInvalid {
+            from,
+            reason,
+            proven,
+        })
+        .await
     }
 
     /// Replaces the membership (at an epoch change): members no longer listed are disconnected

@@ -52,13 +52,7 @@ fn an_observer_joins_by_state_sync_serves_proven_reads_and_restarts() {
     cluster.wait_serving(observer);
     let log = cluster.log_tail(observer, 400);
     assert!(log.contains("state sync finished"), "{log}");
-    let target = cluster.height(1) + 3;
-    cluster.wait_height(observer, target, WAIT);
-    cluster.wait_height(1, target, WAIT);
-    assert_eq!(
-        cluster.state_root_at(observer, target),
-        cluster.state_root_at(1, target)
-    );
+    let target = follows_with_the_same_state(&cluster, observer);
     // It started from the snapshot: the blocks before it were never fetched or executed.
     let early = cluster.rpc(observer).call("chain_getBlock", json!([1]));
     assert!(
@@ -118,6 +112,19 @@ fn registered_observer(cluster: &mut Cluster) -> (usize, String) {
     );
     assert_eq!(registered["receipt"]["code"], 0, "{registered}");
     (observer, observer_hex)
+}
+
+/// Waits until `observer` and Jiangsu's validator both reach three blocks past Jiangsu's head,
+/// checks they hold the same state root there, and returns that height.
+fn follows_with_the_same_state(cluster: &Cluster, observer: usize) -> u64 {
+    let target = cluster.height(1) + 3;
+    cluster.wait_height(observer, target, WAIT);
+    cluster.wait_height(1, target, WAIT);
+    assert_eq!(
+        cluster.state_root_at(observer, target),
+        cluster.state_root_at(1, target)
+    );
+    target
 }
 
 /// Saves `answer` as `name` in the cluster folder and checks it with `yrd verify` against the
@@ -273,13 +280,7 @@ fn a_state_sync_killed_mid_restore_resumes_after_restart_and_finishes() {
     assert_ne!(next, "00000000", "{second}");
 
     // It reaches the chain's head and holds the same state.
-    let target = cluster.height(1) + 3;
-    cluster.wait_height(observer, target, WAIT);
-    cluster.wait_height(1, target, WAIT);
-    assert_eq!(
-        cluster.state_root_at(observer, target),
-        cluster.state_root_at(1, target)
-    );
+    follows_with_the_same_state(&cluster, observer);
     // Its proven read (the observer list) passes `yrd verify` against the genesis file alone.
     let answer = cluster
         .rpc(observer)
@@ -409,13 +410,7 @@ fn a_member_serving_corrupt_chunks_is_banned_and_the_sync_completes_from_the_oth
     );
 
     // Completed from the others: the observer holds the validators' state and follows.
-    let target = cluster.height(1) + 3;
-    cluster.wait_height(observer, target, WAIT);
-    cluster.wait_height(1, target, WAIT);
-    assert_eq!(
-        cluster.state_root_at(observer, target),
-        cluster.state_root_at(1, target)
-    );
+    follows_with_the_same_state(&cluster, observer);
     // Its proven read passes `yrd verify` against the genesis file alone.
     let answer = cluster
         .rpc(observer)

@@ -319,20 +319,14 @@ impl Driver {
                     let _ = reply.send(Err(err));
                 }
             }
-            Command::Ban { from, reason } => {
+            Command::ReportInvalid {
+                from,
+                reason,
+                proven,
+            } => {
                 increment(&self.metrics.invalid_messages_reported);
                 match self.member_peer_ids.get(&from).copied() {
-                    Some(peer) => self.ban(peer, &reason),
-                    None => tracing::debug!(
-                        key = %hex::encode(from),
-                        reason,
-                        "ban asked for a member not connected"
-                    ),
-                }
-            }
-            Command::ReportInvalid { from, reason } => {
-                increment(&self.metrics.invalid_messages_reported);
-                match self.member_peer_ids.get(&from).copied() {
+                    Some(peer) if proven => self.ban(peer, &reason),
                     Some(peer) => self.penalize(peer, &reason),
                     None => tracing::debug!(
                         key = %hex::encode(from),
