@@ -6,7 +6,9 @@
 //! - [`http`] and [`rpc`]: a byte-level HTTP/1.1 client (for requests a client library would refuse
 //!   to send) and a blocking JSON-RPC client over it;
 //! - [`certify`]: chains of certified headers without a network, signed by validators whose keys
-//!   the caller holds.
+//!   the caller holds;
+//! - [`forge`]: a node's data directory holding a long history of executed, certified blocks,
+//!   written without a network.
 //!
 //! Only tests and benchmarks depend on this crate (as a dev-dependency of `yrd-node`, and from
 //! `yrd-bench`).
@@ -17,12 +19,14 @@
 )]
 
 pub mod certify;
+pub mod forge;
 pub mod http;
 pub mod net;
 pub mod rpc;
 pub mod signer;
 
 pub use certify::{Certifier, store_certified_blocks};
+pub use forge::{Forge, ForgeError};
 pub use net::{ConfigTweaks, LocalNet, NetError, NetLayout, Node};
 pub use rpc::{Rpc, RpcError};
 pub use signer::{Signer, sign_tx};

@@ -420,3 +420,204 @@ fn a_member_serving_corrupt_chunks_is_banned_and_the_sync_completes_from_the_oth
     let later = cluster.height(1) + 2;
     cluster.wait_height(FAULTY, later, WAIT);
 }
+
+/// Licence records on the chain an observer joins in drill 3 (`YRD_DRILL_RECORDS` overrides the
+/// issue's 10^6, for a quicker run while working on it).
+fn drill_records() -> u64 {
+    std::env::var("YRD_DRILL_RECORDS")
+        .ok()
+        .and_then(|records| records.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+/// Anchorings per forged block (the default `consensus.max_block_txs` is far above).
+const FORGED_BLOCK_TXS: u64 = 2_000;
+/// The drill's licence type and issuer.
+const DRILL_TYPE: &str = "ZJ-DRILL-3";
+
+/// The `i`-th commitment anchored for drill 3.
+fn drill_commitment(i: u64) -> [u8; 32] {
+    *blake3::hash(&i.to_le_bytes()).as_bytes()
+}
+
+/// Drill 3 of issue 17: an observer registered by Zhejiang joins a chain holding 10^6 licence
+/// records by state sync, serves proven `licence_verify` answers that `yrd verify` accepts, and
+/// never appears in a QC.
+///
+/// The million anchorings are not sent through live consensus (four debug-build nodes on two
+/// cores would take about twenty minutes): Shanghai's validator directory is written first with
+/// [`yrd_testkit::Forge`] (real signed transactions, executed by the contracts as a node executes
+/// them, each block certified with the validators' own keys), copied to the other three, and the
+/// four validators then carry the chain on live from its head.
+#[test]
+fn an_observer_joins_a_chain_of_a_million_licence_records_by_state_sync() {
+    use yrd_contracts::did_id::DidId;
+    use yrd_contracts::tx::{
+        AccreditIssuer, AnchorLicence, DidCreate, LicenceTypeSpec, SubjectKind, TxPayload,
+    };
+    use yrd_contracts::types::{DataClass, LicenceTypeCode};
+    use yrd_node::storage::{Store, StoreConfig};
+
+    let _serial = serial();
+    let records = drill_records();
+    let mut cluster = Cluster::new();
+    let spec =
+        yrd_verifier::chain_spec::ChainSpec::load(&cluster.path("genesis.json")).expect("genesis");
+    let seeds: Vec<[u8; 32]> = NAMES
+        .iter()
+        .map(|name| {
+            yrd_node::keys::read_key_file(&cluster.path(&format!("{name}/node-key.json")))
+                .expect("validator key")
+                .to_bytes()
+        })
+        .collect();
+    let genesis_ms = spec.genesis.genesis_time_ms;
+
+    // The history: one block registering the type and accrediting the issuer, then the
+    // anchorings, signed on a second thread while the previous block executes.
+    let forged_at = Instant::now();
+    let store = Store::open(cluster.data_dir(0), StoreConfig::default()).expect("store");
+    let mut forge = yrd_testkit::Forge::open(store, spec.clone(), &seeds).expect("forge");
+    let mut shanghai = Signer::new(cluster.authority_key("shanghai"), 0);
+    let issuer_key = ed25519_dalek::SigningKey::from_bytes(&[0x3a; 32]);
+    let issuer_uscc = yrd_contracts::licence_id::Uscc::with_check_character("91310000000000030")
+        .expect("a valid USCC");
+    let code = LicenceTypeCode(DRILL_TYPE.into());
+    let expiry = 10_000_000;
+    let setup = vec![
+        shanghai.sign(
+            &chain(),
+            TxPayload::RegisterLicenceType(LicenceTypeSpec {
+                code: code.clone(),
+                name: "drill 3 licence".into(),
+                schema_digest: [3; 32],
+                data_class: DataClass::Unconditional,
+                on_issuer_revoked: Default::default(),
+            }),
+            expiry,
+        ),
+        shanghai.sign(
+            &chain(),
+            TxPayload::DidCreate(DidCreate {
+                subject: SubjectKind::Issuer,
+                controller_key: issuer_key.verifying_key().to_bytes(),
+                services: Vec::new(),
+            }),
+            expiry,
+        ),
+        shanghai.sign(
+            &chain(),
+            TxPayload::AccreditIssuer(AccreditIssuer {
+                issuer_key: issuer_key.verifying_key().to_bytes(),
+                issuer_did: DidId::derive(&shanghai.key.verifying_key().to_bytes(), 1),
+                uscc: issuer_uscc.clone(),
+                licence_types: vec![code.clone()],
+            }),
+            expiry,
+        ),
+    ];
+    let outcome = forge.append(setup).expect("set-up block");
+    assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+    std::thread::scope(|scope| {
+        let (blocks, signed) = std::sync::mpsc::sync_channel(2);
+        let issuer_key = &issuer_key;
+        let code = &code;
+        scope.spawn(move || {
+            let mut issuer = Signer::new(issuer_key.clone(), 0);
+            let mut next = 0;
+            while next < records {
+                let end = (next + FORGED_BLOCK_TXS).min(records);
+                let txs: Vec<_> = (next..end)
+                    .map(|i| {
+                        issuer.sign(
+                            &chain(),
+                            TxPayload::AnchorLicence(AnchorLicence {
+                                commitment: drill_commitment(i),
+                                licence_type: code.clone(),
+                                valid_from_ms: genesis_ms,
+                                valid_until_ms: genesis_ms + 3_650 * 86_400_000,
+                            }),
+                            expiry,
+                        )
+                    })
+                    .collect();
+                if blocks.send(txs).is_err() {
+                    return;
+                }
+                next = end;
+            }
+        });
+        for txs in signed {
+            let outcome = forge.append(txs).expect("anchoring block");
+            assert!(outcome.errors.is_empty(), "{:?}", outcome.errors.first());
+        }
+    });
+    let forged_height = forge.finish().expect("finishing the history");
+    eprintln!(
+        "drill 3: {records} licence records in {forged_height} blocks written in {:.1} s",
+        forged_at.elapsed().as_secs_f64()
+    );
+    for i in 1..NAMES.len() {
+        Store::open(cluster.data_dir(0), StoreConfig::default())
+            .expect("store")
+            .checkpoint(cluster.data_dir(i))
+            .expect("copying the history to another validator");
+    }
+
+    // The four validators carry the chain on live; Zhejiang registers the observer.
+    cluster.start_all();
+    for i in 0..NAMES.len() {
+        cluster.wait_height(i, forged_height + 2, WAIT);
+    }
+    let (observer, observer_hex) = registered_observer(&mut cluster);
+    let synced_at = Instant::now();
+    cluster.start_with(observer, &["--state-sync"]);
+    if let Err(e) = cluster.net.wait_serving(observer, Duration::from_secs(600)) {
+        panic!("{e}");
+    }
+    let log = wait_log(&cluster, observer, 0, "state sync finished", WAIT);
+    let joined = cluster.height(observer);
+    eprintln!(
+        "drill 3: the observer serves from height {joined} after {:.1} s",
+        synced_at.elapsed().as_secs_f64()
+    );
+    assert!(log.contains("state sync finished"), "{log}");
+    assert!(joined > forged_height, "the snapshot predates the records");
+    let target = follows_with_the_same_state(&cluster, observer);
+
+    // Proven answers about licences spread over the whole history, checked by `yrd verify`
+    // against the genesis file alone.
+    for (n, i) in [0, records / 2, records - 1].into_iter().enumerate() {
+        let answer = cluster.rpc(observer).ok(
+            "licence_verify",
+            json!({"issuer": issuer_uscc.as_str(), "commitment": hex::encode(drill_commitment(i)),
+                   "region": 330000, "proof": true}),
+        );
+        assert_eq!(answer["value"]["valid"], true, "licence {i}: {answer}");
+        assert_yrd_verifies(&cluster, &answer, &format!("drill-3-licence-{n}.json"));
+    }
+    // A commitment never anchored is proven absent, not invented.
+    let absent = cluster.rpc(observer).ok(
+        "licence_verify",
+        json!({"issuer": issuer_uscc.as_str(), "commitment": hex::encode(drill_commitment(records)),
+               "region": 330000, "proof": true}),
+    );
+    assert_ne!(absent["value"]["valid"], true, "{absent}");
+    assert_yrd_verifies(&cluster, &absent, "drill-3-absent.json");
+
+    // It never votes: no commit certificate from its joining on carries its key (the
+    // certificate's encoding holds every signer's key).
+    let mut certified = 0;
+    for height in joined..=target {
+        let block = cluster.rpc(1).ok("chain_getBlock", json!([height]));
+        certified += usize::from(block["commitCertificate"].is_object());
+        assert!(
+            !block.to_string().contains(&observer_hex),
+            "height {height}: {block}"
+        );
+    }
+    assert!(
+        certified > 0,
+        "no certificate between {joined} and {target}"
+    );
+}
