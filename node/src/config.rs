@@ -106,6 +106,20 @@ pub struct P2pSection {
     /// see docs/OPERATIONS.md).
     #[serde(default)]
     pub limits: P2pLimits,
+    /// Longest a transaction admitted from a client waits for others before the batch it is in
+    /// is gossiped (`host::tx_gossip`), in milliseconds; 0 sends what has arrived at once.
+    #[serde(default = "default_tx_batch_delay_ms")]
+    pub tx_batch_delay_ms: u64,
+}
+
+/// Default of `[p2p] tx_batch_delay_ms`: a fifth of the default `min_block_interval_ms`, so a
+/// batch is at the other validators well before the next proposal.
+pub const DEFAULT_TX_BATCH_DELAY_MS: u64 = 20;
+/// Ceiling of `[p2p] tx_batch_delay_ms`.
+pub const MAX_TX_BATCH_DELAY_MS: u64 = 1_000;
+
+fn default_tx_batch_delay_ms() -> u64 {
+    DEFAULT_TX_BATCH_DELAY_MS
 }
 
 /// `[p2p.limits]`: connection limits, applied to the network configuration at start.
@@ -154,6 +168,12 @@ impl P2pSection {
         self.listen_address
             .parse::<libp2p::Multiaddr>()
             .map_err(|e| format!("p2p.listen_address = {:?}: {e}", self.listen_address))?;
+        if self.tx_batch_delay_ms > MAX_TX_BATCH_DELAY_MS {
+            return Err(format!(
+                "p2p.tx_batch_delay_ms = {} (at most {MAX_TX_BATCH_DELAY_MS})",
+                self.tx_batch_delay_ms
+            ));
+        }
         if self.bootstrap.len() > MAX_BOOTSTRAP_PEERS {
             return Err(format!(
                 "p2p.bootstrap lists {} peers (at most {MAX_BOOTSTRAP_PEERS})",

@@ -180,9 +180,13 @@ async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<
         head,
     ));
     let backend = Arc::new(
-        yrd_node::host::rpc_backend::NodeBackend::new(Arc::clone(&shared), network.clone())
-            .with_status_list_signer(key.clone())
-            .context("the status-list signer")?,
+        yrd_node::host::rpc_backend::NodeBackend::new(
+            Arc::clone(&shared),
+            network.clone(),
+            std::time::Duration::from_millis(config.p2p.tx_batch_delay_ms),
+        )
+        .with_status_list_signer(key.clone())
+        .context("the status-list signer")?,
     );
     let rpc = yrd_node::rpc::start(config.rpc.clone(), backend)
         .await

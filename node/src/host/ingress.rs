@@ -9,115 +9,192 @@
 //! only by execution; admission only keeps out what can never succeed or was not signed.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use tokio::sync::mpsc;
 use yrd_contracts::{SignedTx, TxError};
 
 use super::port::HostNetwork;
 use super::shared::{PendingTx, Refusal, Shared};
+use super::tx_gossip::{BatchError, TxBatch};
 use crate::mempool::{Admission, GroupKey, MempoolError};
 use crate::network::{GossipTicket, GossipVerdict};
 
-/// Most gossiped transactions waiting for admission. Beyond it a delivery is dropped (not
-/// forwarded, no penalty: the relay did nothing wrong) and counted in `gossip_txs_dropped`.
-pub const GOSSIP_INGRESS_QUEUE: usize = 16_384;
-/// Most gossiped transactions admitted by one blocking call.
-pub const GOSSIP_ADMIT_BATCH: usize = 512;
+/// Most bytes of gossip messages waiting for admission. Beyond it (or beyond
+/// [`GOSSIP_INGRESS_QUEUE`] messages) a delivery is dropped undecoded (not forwarded, no penalty:
+/// the relay did nothing wrong) and counted, one per message, in `gossip_txs_dropped`.
+pub const GOSSIP_INGRESS_QUEUE_BYTES: usize = 32 * 1024 * 1024;
+/// Most gossip messages waiting for admission (each also counts its bytes above).
+pub const GOSSIP_INGRESS_QUEUE: usize = 4_096;
+/// Most gossip messages admitted by one blocking call.
+pub const GOSSIP_ADMIT_MESSAGES: usize = 64;
 
-/// A gossiped transaction waiting for admission.
+/// A gossip message (a [`TxBatch`]) waiting for admission.
 #[derive(Debug)]
-pub struct GossipedTx {
+pub struct GossipedBatch {
     /// The member that relayed it.
     pub from: [u8; 32],
-    /// Its bytes.
+    /// Its bytes: an encoded [`TxBatch`].
     pub bytes: Vec<u8>,
     /// Where the verdict goes.
     pub ticket: GossipTicket,
 }
 
-/// Start the gossip ingress: a task that admits gossiped transactions in batches on a blocking
-/// thread (signature checks are the costly part) and passes each verdict back to the network,
-/// which forwards only what was admitted. Consensus messages never wait behind it: the host loop
-/// only queues a transaction here ([`queue_gossiped`]).
-pub fn spawn_gossip_ingress<N: HostNetwork>(
-    shared: Arc<Shared>,
-    network: N,
-) -> mpsc::Sender<GossipedTx> {
-    let (tx, rx) = mpsc::channel(GOSSIP_INGRESS_QUEUE);
-    tokio::spawn(run_gossip_ingress(rx, shared, network));
-    tx
+/// The gossip ingress queue: bounded in messages and in bytes.
+#[derive(Debug, Clone)]
+pub struct GossipIngress {
+    queue: mpsc::Sender<GossipedBatch>,
+    queued_bytes: Arc<AtomicUsize>,
 }
 
-/// Queue a gossiped transaction for admission, or drop and count it if the queue is full.
-pub fn queue_gossiped(
-    queue: &mpsc::Sender<GossipedTx>,
-    shared: &Shared,
-    gossiped: GossipedTx,
-) -> Option<GossipedTx> {
-    match queue.try_send(gossiped) {
-        Ok(()) => None,
-        Err(
-            mpsc::error::TrySendError::Full(gossiped) | mpsc::error::TrySendError::Closed(gossiped),
-        ) => {
-            shared
-                .counters
-                .gossip_txs_dropped
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            tracing::debug!(peer = %hex::encode(gossiped.from), reason = "gossip ingress queue full", "gossiped transaction dropped");
-            Some(gossiped)
-        }
+/// Start the gossip ingress: a task that decodes gossip messages and admits their transactions
+/// in batches on a blocking thread (signature checks are the costly part), then passes each
+/// message's verdict back to the network, which forwards only what was admitted. Consensus
+/// messages never wait behind it: the host loop only queues a message here
+/// ([`queue_gossiped`]).
+pub fn spawn_gossip_ingress<N: HostNetwork>(shared: Arc<Shared>, network: N) -> GossipIngress {
+    let (queue, rx) = mpsc::channel(GOSSIP_INGRESS_QUEUE);
+    let queued_bytes = Arc::new(AtomicUsize::new(0));
+    tokio::spawn(run_gossip_ingress(
+        rx,
+        Arc::clone(&queued_bytes),
+        shared,
+        network,
+    ));
+    GossipIngress {
+        queue,
+        queued_bytes,
     }
 }
 
+/// Queue a gossip message for admission, or drop and count it if the queue is full (in
+/// messages or in bytes); a dropped message is handed back for its verdict.
+pub fn queue_gossiped(
+    ingress: &GossipIngress,
+    dropped: &AtomicU64,
+    gossiped: GossipedBatch,
+) -> Option<GossipedBatch> {
+    let len = gossiped.bytes.len();
+    let fits = ingress
+        .queued_bytes
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |queued| {
+            let total = queued.checked_add(len)?;
+            (total <= GOSSIP_INGRESS_QUEUE_BYTES).then_some(total)
+        })
+        .is_ok();
+    let refused = if fits {
+        match ingress.queue.try_send(gossiped) {
+            Ok(()) => return None,
+            Err(
+                mpsc::error::TrySendError::Full(gossiped)
+                | mpsc::error::TrySendError::Closed(gossiped),
+            ) => {
+                ingress.queued_bytes.fetch_sub(len, Ordering::AcqRel);
+                gossiped
+            }
+        }
+    } else {
+        gossiped
+    };
+    dropped.fetch_add(1, Ordering::Relaxed);
+    tracing::debug!(peer = %hex::encode(refused.from), size_bytes = len, reason = "gossip ingress queue full", "gossip message dropped");
+    Some(refused)
+}
+
+/// The verdict on one gossip message from its transactions' admission results: a message whose
+/// relay admitted it must hold only transactions that decode, carry a valid signature and belong
+/// to this chain, so one that does not is rejected and its relay penalised. Otherwise it is
+/// forwarded if it brought anything new, and ignored if every transaction was already known or
+/// refused for a reason that depends on the relay's view of the state (nonces, roles, a full
+/// pool).
+fn batch_verdict(results: &[Result<[u8; 32], AdmitError>]) -> GossipVerdict {
+    if results.iter().any(|result| {
+        matches!(
+            result,
+            Err(AdmitError::Invalid(_) | AdmitError::WrongChain { .. })
+        )
+    }) {
+        GossipVerdict::Reject
+    } else if results.iter().any(Result::is_ok) {
+        GossipVerdict::Accept
+    } else {
+        GossipVerdict::Ignore
+    }
+}
+
+/// A message's fate after decoding and admission.
+enum Decided {
+    Malformed(BatchError),
+    Admitted(Vec<Result<[u8; 32], AdmitError>>),
+}
+
 async fn run_gossip_ingress<N: HostNetwork>(
-    mut queue: mpsc::Receiver<GossipedTx>,
+    mut queue: mpsc::Receiver<GossipedBatch>,
+    queued_bytes: Arc<AtomicUsize>,
     shared: Arc<Shared>,
     network: N,
 ) {
     while let Some(first) = queue.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < GOSSIP_ADMIT_BATCH {
+        let mut messages = vec![first];
+        while messages.len() < GOSSIP_ADMIT_MESSAGES {
             match queue.try_recv() {
-                Ok(next) => batch.push(next),
+                Ok(next) => messages.push(next),
                 Err(_) => break,
             }
         }
-        let mut tickets = Vec::with_capacity(batch.len());
-        let mut bytes = Vec::with_capacity(batch.len());
-        for gossiped in batch {
-            tickets.push((gossiped.from, gossiped.ticket));
-            bytes.push(gossiped.bytes);
+        let taken: usize = messages.iter().map(|message| message.bytes.len()).sum();
+        queued_bytes.fetch_sub(taken, Ordering::AcqRel);
+        let mut tickets = Vec::with_capacity(messages.len());
+        let mut bodies = Vec::with_capacity(messages.len());
+        for message in messages {
+            tickets.push((message.from, message.ticket));
+            bodies.push(message.bytes);
         }
         let admitting = Arc::clone(&shared);
-        let results = match tokio::task::spawn_blocking(move || {
-            bytes
+        let decided = match tokio::task::spawn_blocking(move || {
+            bodies
                 .into_iter()
-                .map(|bytes| admit(&admitting, bytes))
+                .map(|bytes| match TxBatch::decode(&bytes) {
+                    Ok(batch) => Decided::Admitted(
+                        batch
+                            .0
+                            .into_iter()
+                            .map(|tx| admit(&admitting, tx))
+                            .collect(),
+                    ),
+                    Err(error) => Decided::Malformed(error),
+                })
                 .collect::<Vec<_>>()
         })
         .await
         {
-            Ok(results) => results,
+            Ok(decided) => decided,
             Err(error) => {
                 tracing::warn!(%error, "gossip admission task failed");
                 continue;
             }
         };
-        for ((from, ticket), result) in tickets.into_iter().zip(results) {
-            let verdict = match &result {
-                Ok(_) => GossipVerdict::Accept,
-                Err(AdmitError::Invalid(_) | AdmitError::WrongChain { .. }) => {
+        for ((from, ticket), decided) in tickets.into_iter().zip(decided) {
+            let verdict = match &decided {
+                Decided::Malformed(error) => {
+                    shared
+                        .counters
+                        .gossip_batches_malformed
+                        .fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(peer = %hex::encode(from), %error, "gossip message refused");
                     GossipVerdict::Reject
                 }
-                // Includes `UnregisteredSigner`: roles change with the state, so a relay at another
-                // height may rightly disagree and is not penalised.
-                Err(_) => GossipVerdict::Ignore,
-            };
-            if let Err(error) = &result {
-                tracing::debug!(peer = %hex::encode(from), %error, "gossiped transaction refused");
-                if verdict == GossipVerdict::Reject {
-                    let _ = network.report_invalid(from, "invalid transaction").await;
+                Decided::Admitted(results) => {
+                    for error in results.iter().filter_map(|result| result.as_ref().err()) {
+                        tracing::debug!(peer = %hex::encode(from), %error, "gossiped transaction refused");
+                    }
+                    batch_verdict(results)
                 }
+            };
+            if verdict == GossipVerdict::Reject {
+                let _ = network
+                    .report_invalid(from, "invalid transaction batch")
+                    .await;
             }
             if network.gossip_verdict(ticket, verdict).await.is_err() {
                 return;
@@ -364,4 +441,86 @@ fn refuse_unregistered_signer(
         },
     );
     Err(AdmitError::UnregisteredSigner(error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(bytes: usize) -> GossipedBatch {
+        let relay = ed25519_dalek::SigningKey::from_bytes(&[7; 32])
+            .verifying_key()
+            .to_bytes();
+        GossipedBatch {
+            from: relay,
+            bytes: vec![0; bytes],
+            ticket: GossipTicket::detached(1, &relay).expect("a ticket"),
+        }
+    }
+
+    #[test]
+    fn the_ingress_queue_is_bounded_in_bytes_and_in_messages() {
+        let (queue, mut rx) = mpsc::channel(3);
+        let ingress = GossipIngress {
+            queue,
+            queued_bytes: Arc::new(AtomicUsize::new(0)),
+        };
+        let dropped = AtomicU64::new(0);
+        // Two messages of 40 % of the byte bound fit; a third does not, though a slot is free.
+        let big = GOSSIP_INGRESS_QUEUE_BYTES * 2 / 5;
+        assert!(queue_gossiped(&ingress, &dropped, delivery(big)).is_none());
+        assert!(queue_gossiped(&ingress, &dropped, delivery(big)).is_none());
+        assert!(queue_gossiped(&ingress, &dropped, delivery(big)).is_some());
+        assert_eq!(dropped.load(Ordering::Relaxed), 1);
+        // A small one takes the last slot; then the message bound refuses, and the bytes of the
+        // refused message are not left counted.
+        assert!(queue_gossiped(&ingress, &dropped, delivery(10)).is_none());
+        let before = ingress.queued_bytes.load(Ordering::Acquire);
+        assert!(queue_gossiped(&ingress, &dropped, delivery(10)).is_some());
+        assert_eq!(ingress.queued_bytes.load(Ordering::Acquire), before);
+        assert_eq!(dropped.load(Ordering::Relaxed), 2);
+        assert!(rx.try_recv().is_ok());
+    }
+
+    fn duplicate() -> Result<[u8; 32], AdmitError> {
+        Err(AdmitError::Mempool(MempoolError::Duplicate([1; 32])))
+    }
+
+    #[test]
+    fn a_batch_hiding_one_invalid_transaction_is_rejected_whatever_else_it_holds() {
+        let hidden = [
+            Ok([2; 32]),
+            Ok([3; 32]),
+            Err(AdmitError::Invalid(TxError::BadSignature)),
+        ];
+        assert_eq!(batch_verdict(&hidden), GossipVerdict::Reject);
+        let other_chain = [
+            Ok([2; 32]),
+            Err(AdmitError::WrongChain {
+                expected: "yrd-devnet".into(),
+                got: "elsewhere".into(),
+            }),
+        ];
+        assert_eq!(batch_verdict(&other_chain), GossipVerdict::Reject);
+    }
+
+    #[test]
+    fn a_batch_is_forwarded_if_it_brought_anything_new_and_ignored_otherwise() {
+        assert_eq!(
+            batch_verdict(&[duplicate(), Ok([2; 32])]),
+            GossipVerdict::Accept
+        );
+        // Refusals that depend on the receiver's view of the state blame nobody.
+        let stale = [
+            duplicate(),
+            Err(AdmitError::Mempool(MempoolError::NonceTooLow {
+                nonce: 1,
+                next: 2,
+            })),
+            Err(AdmitError::UnregisteredSigner(
+                TxError::UnregisteredSigner { signer: [4; 32] },
+            )),
+        ];
+        assert_eq!(batch_verdict(&stale), GossipVerdict::Ignore);
+    }
 }

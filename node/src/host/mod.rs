@@ -30,6 +30,7 @@ pub mod signer_group;
 pub mod state_sync;
 pub mod sync_budget;
 pub mod sync_serve;
+pub mod tx_gossip;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -143,7 +144,7 @@ pub struct Host<N: HostNetwork = NetworkHandle> {
     deferred_tx: mpsc::Sender<DeferredPayload>,
     deferred_rx: mpsc::Receiver<DeferredPayload>,
     /// The gossip ingress queue ([`ingress::spawn_gossip_ingress`]).
-    gossip_ingress: mpsc::Sender<ingress::GossipedTx>,
+    gossip_ingress: ingress::GossipIngress,
     /// The sync server's queue ([`sync_serve::spawn_sync_server`]).
     sync_server: sync_serve::SyncServer,
     /// Answers state-sync requests ([`state_sync::serve`]).
@@ -271,14 +272,16 @@ impl<N: HostNetwork> Host<N> {
                 ticket,
             } => {
                 // Admitted off the loop, in batches; the loop never waits for a signature check.
-                let gossiped = ingress::GossipedTx {
+                let gossiped = ingress::GossipedBatch {
                     from,
                     bytes,
                     ticket,
                 };
-                if let Some(dropped) =
-                    ingress::queue_gossiped(&self.gossip_ingress, &self.shared, gossiped)
-                {
+                if let Some(dropped) = ingress::queue_gossiped(
+                    &self.gossip_ingress,
+                    &self.shared.counters.gossip_txs_dropped,
+                    gossiped,
+                ) {
                     let _ = self
                         .network
                         .gossip_verdict(dropped.ticket, crate::network::GossipVerdict::Ignore)

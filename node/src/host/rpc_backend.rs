@@ -2,6 +2,7 @@
 //! through the ingress. Nothing here waits on consensus.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::broadcast;
 use yrd_contracts::batch::BatchTree;
@@ -14,6 +15,7 @@ use yrd_contracts::{SignedTx, StateReader};
 use super::batch_leaves;
 use super::ingress::{self, AdmitError};
 use super::shared::Shared;
+use super::tx_gossip::{BatchLimits, Queued, TxGossip};
 use crate::mempool::MempoolError;
 use crate::network::NetworkHandle;
 use crate::rpc::backend::{
@@ -45,6 +47,8 @@ pub struct SignerNotNodeKey {
 pub struct NodeBackend {
     shared: Arc<Shared>,
     network: NetworkHandle,
+    /// Gossips what this node admits from its clients, in batches.
+    tx_gossip: TxGossip,
     /// The last batch tree rebuilt for an inclusion proof (holders of one batch tend to ask
     /// together; rebuilding a large batch per request would dominate).
     batch_cache: Arc<std::sync::Mutex<Option<Arc<BatchTree>>>>,
@@ -56,11 +60,21 @@ pub struct NodeBackend {
 }
 
 impl NodeBackend {
-    /// A backend over the node's shared state and network handle.
-    pub fn new(shared: Arc<Shared>, network: NetworkHandle) -> Self {
+    /// A backend over the node's shared state and network handle; transactions admitted from
+    /// clients are gossiped in batches, each waiting at most `tx_batch_delay` for others. Starts
+    /// the batch publisher, so it must be called on a tokio runtime.
+    pub fn new(shared: Arc<Shared>, network: NetworkHandle, tx_batch_delay: Duration) -> Self {
+        let tx_gossip = TxGossip::spawn(
+            network.clone(),
+            BatchLimits {
+                delay: tx_batch_delay,
+                max_bytes: network.max_gossip_bytes(),
+            },
+        );
         Self {
             shared,
             network,
+            tx_gossip,
             batch_cache: Arc::default(),
             anchor_cache: Arc::default(),
             signing_key: None,
@@ -207,6 +221,7 @@ impl NodeBackend {
                 .saturating_add(net.malformed_messages_dropped),
             peer_bans: net.bans,
             gossip_txs_dropped: node.gossip_txs_dropped.load(Relaxed),
+            gossip_batches_malformed: node.gossip_batches_malformed.load(Relaxed),
             sync_served: node.sync_served.load(Relaxed),
             sync_dropped_queue_full: node.sync_dropped_queue_full.load(Relaxed),
             sync_refused_budget: node.sync_refused_budget.load(Relaxed),
@@ -233,13 +248,11 @@ impl RpcBackend for NodeBackend {
         let gossip = tx_bytes.clone();
         match ingress::admit(&self.shared, tx_bytes) {
             Ok(hash) => {
-                let network = self.network.clone();
-                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                    runtime.spawn(async move {
-                        if let Err(error) = network.publish_transaction(gossip).await {
-                            tracing::debug!(%error, "gossiping a transaction failed");
-                        }
-                    });
+                if self.tx_gossip.queue(gossip) == Queued::Dropped {
+                    tracing::debug!(
+                        tx = %hex::encode(hash),
+                        "gossip publisher queue full: transaction admitted here but not gossiped"
+                    );
                 }
                 Ok(hash)
             }

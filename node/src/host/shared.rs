@@ -83,8 +83,10 @@ pub struct NodeCounters {
     pub blocks_executed: std::sync::atomic::AtomicU64,
     /// Committed blocks whose payload was malformed (executed as empty).
     pub payloads_malformed: std::sync::atomic::AtomicU64,
-    /// Gossiped transactions dropped because the gossip ingress queue was full.
+    /// Gossip messages (transaction batches) dropped because the gossip ingress queue was full.
     pub gossip_txs_dropped: std::sync::atomic::AtomicU64,
+    /// Gossip messages refused whole because they were not a well-formed transaction batch.
+    pub gossip_batches_malformed: std::sync::atomic::AtomicU64,
     /// Sync requests answered.
     pub sync_served: std::sync::atomic::AtomicU64,
     /// Bytes of sync answers sent.

@@ -16,8 +16,9 @@ use super::error::NetworkError;
 use super::gate::{GateLimits, MembershipGate};
 use super::metrics::MetricsCounters;
 
-/// Gossip topic carrying transactions.
-pub(crate) const TRANSACTION_TOPIC: &str = "/yrd/transactions/1";
+/// Gossip topic carrying transactions, in batches (`host::tx_gossip`; version 1 carried one
+/// transaction per message, and nodes of the two versions do not exchange transaction gossip).
+pub(crate) const TRANSACTION_TOPIC: &str = "/yrd/transactions/2";
 /// Domain tag of a gossip message id: `BLAKE3(GOSSIP_MESSAGE_ID_TAG || data)`. Identical
 /// transactions share an id, so gossipsub delivers and forwards each one once.
 pub(crate) const GOSSIP_MESSAGE_ID_TAG: &[u8] = b"yrd-network/v1/gossip-message-id";

@@ -25,7 +25,7 @@ pub const MAX_DURATION_MS_CEILING: u64 = 30 * 24 * 60 * 60 * 1_000;
 /// for a proposal whose payload fills the consensus default `max_payload_bytes` (4 MiB).
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 8 * 1024 * 1024;
 /// Default limit of a gossiped transaction.
-pub const DEFAULT_MAX_GOSSIP_BYTES: usize = 64 * 1024;
+pub const DEFAULT_MAX_GOSSIP_BYTES: usize = 256 * 1024;
 
 /// A member to dial at start-up and to re-dial whenever the connection drops.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

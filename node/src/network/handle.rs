@@ -23,14 +23,15 @@ const REQUEST_REPLY_GRACE_MS: u64 = 1_000;
 /// Something the network delivers to the host.
 #[derive(Debug)]
 pub enum NetworkEvent {
-    /// A gossiped transaction. Gossip is unsigned: what is known is the member that relayed it
-    /// over its authenticated connection. Nothing is forwarded further until the host passes
-    /// its verdict with [`NetworkHandle::gossip_verdict`], so members relay only transactions
-    /// they admitted, and `from` is the one to pass to `report_invalid` if the bytes are bad.
+    /// A message of the transaction topic (the host reads a batch of transactions in it, see
+    /// `host::tx_gossip`). Gossip is unsigned: what is known is the member that relayed it over
+    /// its authenticated connection. Nothing is forwarded further until the host passes its
+    /// verdict with [`NetworkHandle::gossip_verdict`], so members relay only messages they
+    /// admitted, and `from` is the one to pass to `report_invalid` if the bytes are bad.
     Transaction {
         /// The member that relayed it to us.
         from: PublicKeyBytes,
-        /// Opaque transaction bytes.
+        /// Opaque message bytes.
         bytes: Vec<u8>,
         /// Names this delivery in [`NetworkHandle::gossip_verdict`].
         ticket: GossipTicket,
@@ -241,7 +242,13 @@ impl NetworkHandle {
         self.local_peer_id
     }
 
-    /// Gossips a transaction to all members. Fails if it is larger than `max_gossip_bytes` or
+    /// The largest gossip message this node sends or accepts (`max_gossip_bytes`).
+    pub fn max_gossip_bytes(&self) -> usize {
+        self.max_gossip_bytes
+    }
+
+    /// Gossips a message of the transaction topic (a batch of transactions, see
+    /// `host::tx_gossip`) to all members. Fails if it is larger than `max_gossip_bytes` or
     /// gossipsub cannot publish (no subscribed member yet, or the same bytes were already
     /// published recently).
     pub async fn publish_transaction(&self, bytes: Vec<u8>) -> Result<(), NetworkError> {

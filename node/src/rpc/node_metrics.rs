@@ -68,7 +68,7 @@ pub fn node_series(status: &NodeStatus) -> Sampled {
         "Highest height this node knows to be certified (sync progress: this minus yrd_head_height is the lag).",
         status.highest_known_height,
     );
-    let counters: [(&'static str, &'static str, u64); 14] = [
+    let counters: [(&'static str, &'static str, u64); 15] = [
         (
             "yrd_txs_admitted",
             "Transactions admitted to the mempool (RPC or gossip).",
@@ -112,8 +112,13 @@ pub fn node_series(status: &NodeStatus) -> Sampled {
         ("yrd_peer_bans", "Peers banned by the scoring.", c.peer_bans),
         (
             "yrd_gossip_txs_dropped",
-            "Gossiped transactions dropped because the ingress queue was full.",
+            "Gossip messages (transaction batches) dropped because the ingress queue was full.",
             c.gossip_txs_dropped,
+        ),
+        (
+            "yrd_gossip_batches_malformed",
+            "Gossip messages refused whole as malformed transaction batches.",
+            c.gossip_batches_malformed,
         ),
         (
             "yrd_sync_served",

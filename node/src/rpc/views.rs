@@ -256,10 +256,13 @@ pub struct NodeCountersView {
     pub network_messages_dropped: u64,
     /// Peers banned after repeated invalid messages.
     pub peer_bans: u64,
-    /// Gossiped transactions dropped because the admission queue was full (not forwarded; the
-    /// submitting node still holds them).
+    /// Gossip messages (transaction batches) dropped because the admission queue was full (not
+    /// forwarded; the submitting node still holds their transactions).
     #[serde(default)]
     pub gossip_txs_dropped: u64,
+    /// Gossip messages refused whole as malformed transaction batches (the relay is penalised).
+    #[serde(default)]
+    pub gossip_batches_malformed: u64,
     /// Sync requests answered.
     #[serde(default)]
     pub sync_served: u64,

@@ -54,7 +54,11 @@ impl RealNode {
             NetworkConfig::new(node_key.to_bytes(), "/ip4/127.0.0.1/tcp/0".parse().unwrap());
         network_config.members = chain.validator_keys().into_iter().collect();
         let (network, events, _listen) = yrd_node::network::start(network_config).await.unwrap();
-        let backend = Arc::new(NodeBackend::new(Arc::clone(&shared), network.clone()));
+        let backend = Arc::new(NodeBackend::new(
+            Arc::clone(&shared),
+            network.clone(),
+            std::time::Duration::from_millis(20),
+        ));
         let server = yrd_node::rpc::start(test_config(), backend).await.unwrap();
         Self {
             _dir: dir,

@@ -317,14 +317,22 @@ async fn the_route_over_the_real_backend() {
 
         // Only the node key signs lists.
         assert!(
-            NodeBackend::new(Arc::clone(&shared), network.clone())
-                .with_status_list_signer(key(21))
-                .is_err()
+            NodeBackend::new(
+                Arc::clone(&shared),
+                network.clone(),
+                std::time::Duration::from_millis(20),
+            )
+            .with_status_list_signer(key(21))
+            .is_err()
         );
         // A backend without a signer answers 503.
         let unsigned = yrd_node::rpc::start(
             test_config(),
-            Arc::new(NodeBackend::new(Arc::clone(&shared), network.clone())),
+            Arc::new(NodeBackend::new(
+                Arc::clone(&shared),
+                network.clone(),
+                std::time::Duration::from_millis(20),
+            )),
         )
         .await
         .unwrap();
@@ -335,9 +343,13 @@ async fn the_route_over_the_real_backend() {
         );
         unsigned.stop().await;
 
-        let backend = NodeBackend::new(Arc::clone(&shared), network.clone())
-            .with_status_list_signer(node_key)
-            .unwrap();
+        let backend = NodeBackend::new(
+            Arc::clone(&shared),
+            network.clone(),
+            std::time::Duration::from_millis(20),
+        )
+        .with_status_list_signer(node_key)
+        .unwrap();
         let server = yrd_node::rpc::start(test_config(), Arc::new(backend))
             .await
             .unwrap();

@@ -196,7 +196,8 @@ impl Clients {
                 entry.acknowledged = true;
                 self.stats.admitted += 1;
                 let network = fabric.handle(nodes[index].instance, nodes[index].public_key());
-                let bytes = entry.bytes.clone();
+                // As a node's publisher sends it (`host::tx_gossip`), in a batch of one.
+                let bytes = yrd_node::host::tx_gossip::TxBatch(vec![entry.bytes.clone()]).encode();
                 tokio::spawn(async move {
                     let _ = network.publish_transaction(bytes).await;
                 });
