@@ -544,6 +544,29 @@ mod tests {
     }
 
     #[test]
+    fn tx_batch_delay_defaults_and_is_bounded_at_its_ceiling() {
+        // The key follows `listen_address` in the `[p2p]` table `load_with` writes.
+        let default = load_with("").unwrap();
+        assert_eq!(default.p2p.tx_batch_delay_ms, DEFAULT_TX_BATCH_DELAY_MS);
+        let ceiling = load_with(&format!("tx_batch_delay_ms = {MAX_TX_BATCH_DELAY_MS}\n")).unwrap();
+        assert_eq!(ceiling.p2p.tx_batch_delay_ms, MAX_TX_BATCH_DELAY_MS);
+        assert_eq!(
+            load_with("tx_batch_delay_ms = 0\n")
+                .unwrap()
+                .p2p
+                .tx_batch_delay_ms,
+            0
+        );
+        let error = load_with(&format!(
+            "tx_batch_delay_ms = {}\n",
+            MAX_TX_BATCH_DELAY_MS + 1
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("p2p.tx_batch_delay_ms"), "{error}");
+    }
+
+    #[test]
     fn p2p_limits_validated_and_applied() {
         let error = load_with("[p2p.limits]\nmax_pending_incoming = 0\n")
             .unwrap_err()
