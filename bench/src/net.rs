@@ -125,6 +125,18 @@ pub async fn head_height(client: &HttpClient) -> anyhow::Result<u64> {
         .context("chain_getHead without height")
 }
 
+/// Wait until the node's committed head reaches `height` (error if `limit` passes first).
+pub async fn wait_height(client: &HttpClient, height: u64, limit: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + limit;
+    while head_height(client).await? < height {
+        if Instant::now() > deadline {
+            bail!("height {height} not reached within {limit:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
+}
+
 /// `[rpc]` limits raised so that the RPC server never refuses a load generator's batches: the
 /// scenarios that offer load measure the ledger, not these limits.
 pub fn load_rpc_limits() -> ConfigTweaks {

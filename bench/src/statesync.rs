@@ -171,6 +171,10 @@ pub fn run(args: &StateSyncArgs, common: &Common) -> anyhow::Result<Report> {
     Ok(report)
 }
 
+/// Most leaves written in one tree version while building the snapshot (under the state tree's
+/// write-set limit).
+const LEAVES_PER_VERSION: u64 = 500_000;
+
 /// A store holding `leaves` leaves at its last version, the block at that height and a later
 /// one attesting its root, certified by the bench validators. Returns the version and root.
 fn build_snapshot(
@@ -181,10 +185,16 @@ fn build_snapshot(
 ) -> anyhow::Result<(u64, [u8; 32])> {
     let store = Store::open(dir, StoreConfig::default())?;
     let mut certifier = Certifier::new(&spec.consensus, &validator_seeds());
-    // The certified block's height is the snapshot's version; a later block attests its root.
-    let (target, target_certificate) = certifier.certify(0, [9; 32]);
+    // The leaves go in over versions of at most `LEAVES_PER_VERSION` (a block's write set is
+    // bounded); the certified block's height is the snapshot's version, and a later block
+    // attests its root.
+    let versions = leaves.div_ceil(LEAVES_PER_VERSION).max(1);
+    let (target, target_certificate) = certifier.certify(versions - 1, [9; 32]);
     let version = target.height;
-    anyhow::ensure!(version >= 1, "the certified block is the genesis");
+    anyhow::ensure!(
+        version == versions,
+        "the certified block is at {version}, not {versions}"
+    );
     let mut tree = StateTree::new(store.tree_store());
     // Version 0 is the genesis's; the leaves go in over versions 1..=version.
     tree.apply(
@@ -209,8 +219,9 @@ fn build_snapshot(
             .apply(v, writes)
             .map_err(|e| anyhow::anyhow!("writing the tree: {e}"))?
             .0;
+        // Staged versions are bounded; write each out as a node commits each block.
+        store.commit_staged_tree()?;
     }
-    store.commit_staged_tree()?;
     let (anchor, anchor_certificate) = certifier.certify(version, root);
     store_certified_blocks(
         &store,

@@ -622,6 +622,13 @@ async fn search(net: &LocalNet, params: &Params) -> anyhow::Result<Outcome> {
     )
     .await
     .context("setting up the issuers")?;
+    // Every node must hold the accreditations before the load starts: a node a block behind
+    // refuses an issuer's first anchorings ("no role in state"), and the issuer's later nonces
+    // then wait behind the gap at every node until they are evicted.
+    let accredited = net::head_height(&clients[0]).await?;
+    for client in &clients[1..] {
+        net::wait_height(client, accredited, Duration::from_secs(60)).await?;
+    }
     let from = net::head_height(&clients[0]).await?;
     let seen = Arc::new(Mutex::new(Seen::default()));
     let stop = Arc::new(AtomicBool::new(false));
