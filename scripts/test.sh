@@ -11,8 +11,8 @@
 # packages are missing it is skipped with a message, unless CI is set: then it fails.
 #
 # Builds go to $CARGO_TARGET_DIR (default: ~/.cache/yrd-target) so that repeated runs and fresh
-# clones share one warm build. A cold run compiles RocksDB's C++ twice (lints, tests), ~40 minutes on two
-# cores; later runs take a few minutes.
+# clones share one warm build. A cold run compiles RocksDB's C++ twice (lints, tests): about 55
+# minutes of building on two cores before the tests; a warm `--all` run takes about 22 minutes.
 #
 # A shared build directory can be damaged from outside (a disk clean-up that deletes compiled
 # crates but leaves cargo's fingerprints, so rustc reports E0463 "can't find crate"). When a step
