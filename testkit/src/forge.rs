@@ -88,14 +88,22 @@ impl Forge {
         })
     }
 
-    /// The chain spec.
-    pub fn spec(&self) -> &ChainSpec {
-        &self.spec
-    }
-
-    /// The height of the newest forged block (committed or waiting for its certificate).
-    pub fn height(&self) -> u64 {
-        self.parent.height
+    /// The header after the newest one, carrying `payload_digest` and attesting the newest
+    /// executed state; proposers take turns and block times step by one millisecond.
+    fn next_header(&self, payload_digest: [u8; 32]) -> BlockHeader {
+        let height = self.parent.height + 1;
+        BlockHeader {
+            epoch: self.parent.epoch,
+            round: self.parent.round + 1,
+            height,
+            parent_id: self.parent.id(),
+            parent_qc: self.parent_qc.clone(),
+            payload_digest,
+            proposer: self.signers[(height as usize) % self.signers.len()].public_key(),
+            timestamp_ms: self.parent.timestamp_ms + 1,
+            executed: self.executed,
+            next_validator_set: None,
+        }
     }
 
     /// Signs the next block's QC for every validator, commits the block before it (which this QC
@@ -106,19 +114,8 @@ impl Forge {
         let payload = yrd_contracts::payload::encode_payload(
             &txs.iter().map(SignedTx::to_bytes).collect::<Vec<_>>(),
         );
-        let height = self.parent.height + 1;
-        let header = BlockHeader {
-            epoch: self.parent.epoch,
-            round: self.parent.round + 1,
-            height,
-            parent_id: self.parent.id(),
-            parent_qc: self.parent_qc.clone(),
-            payload_digest: yrd_consensus::types::payload_digest(&payload),
-            proposer: self.signers[(height as usize) % self.signers.len()].public_key(),
-            timestamp_ms: self.parent.timestamp_ms + 1,
-            executed: self.executed,
-            next_validator_set: None,
-        };
+        let header = self.next_header(yrd_consensus::types::payload_digest(&payload));
+        let height = header.height;
         // The QC on this block certifies the one before it, which is committed (with its tree
         // writes, staged when it executed) before this one executes.
         let qc = Certifier::sign_qc(&self.signers, &header);
@@ -159,18 +156,7 @@ impl Forge {
             return Ok(self.parent.height);
         };
         let height = pending.block.header.height;
-        let child = BlockHeader {
-            epoch: self.parent.epoch,
-            round: self.parent.round + 1,
-            height: height + 1,
-            parent_id: self.parent.id(),
-            parent_qc: self.parent_qc.clone(),
-            payload_digest: yrd_consensus::types::payload_digest(&[]),
-            proposer: self.signers[((height + 1) as usize) % self.signers.len()].public_key(),
-            timestamp_ms: self.parent.timestamp_ms + 1,
-            executed: self.executed,
-            next_validator_set: None,
-        };
+        let child = self.next_header(yrd_consensus::types::payload_digest(&[]));
         let qc = Certifier::sign_qc(&self.signers, &child);
         self.commit(pending, &child, &qc, true)?;
         self.store.flush()?;

@@ -101,6 +101,14 @@ pub fn queue_gossiped(
     Some(refused)
 }
 
+/// A refusal that an honest relay, which admitted the transaction itself, could never cause.
+fn proves_relay_faulty(result: &Result<[u8; 32], AdmitError>) -> bool {
+    matches!(
+        result,
+        Err(AdmitError::Invalid(_) | AdmitError::WrongChain { .. })
+    )
+}
+
 /// The verdict on one gossip message from its transactions' admission results: a message whose
 /// relay admitted it must hold only transactions that decode, carry a valid signature and belong
 /// to this chain, so one that does not is rejected and its relay penalised. Otherwise it is
@@ -108,18 +116,32 @@ pub fn queue_gossiped(
 /// refused for a reason that depends on the relay's view of the state (nonces, roles, a full
 /// pool).
 fn batch_verdict(results: &[Result<[u8; 32], AdmitError>]) -> GossipVerdict {
-    if results.iter().any(|result| {
-        matches!(
-            result,
-            Err(AdmitError::Invalid(_) | AdmitError::WrongChain { .. })
-        )
-    }) {
+    if results.iter().any(proves_relay_faulty) {
         GossipVerdict::Reject
     } else if results.iter().any(Result::is_ok) {
         GossipVerdict::Accept
     } else {
         GossipVerdict::Ignore
     }
+}
+
+/// Admits a batch's transactions in order, stopping after the first that proves its relay faulty
+/// (see [`batch_verdict`]): the message is rejected whatever follows, so a faulty member cannot
+/// make a node check thousands of signatures per penalty point.
+fn admit_batch(
+    batch: TxBatch,
+    mut admit_one: impl FnMut(Vec<u8>) -> Result<[u8; 32], AdmitError>,
+) -> Vec<Result<[u8; 32], AdmitError>> {
+    let mut results = Vec::with_capacity(batch.0.len());
+    for tx in batch.0 {
+        let result = admit_one(tx);
+        let proves_faulty = proves_relay_faulty(&result);
+        results.push(result);
+        if proves_faulty {
+            break;
+        }
+    }
+    results
 }
 
 /// A message's fate after decoding and admission.
@@ -155,13 +177,7 @@ async fn run_gossip_ingress<N: HostNetwork>(
             bodies
                 .into_iter()
                 .map(|bytes| match TxBatch::decode(&bytes) {
-                    Ok(batch) => Decided::Admitted(
-                        batch
-                            .0
-                            .into_iter()
-                            .map(|tx| admit(&admitting, tx))
-                            .collect(),
-                    ),
+                    Ok(batch) => Decided::Admitted(admit_batch(batch, |tx| admit(&admitting, tx))),
                     Err(error) => Decided::Malformed(error),
                 })
                 .collect::<Vec<_>>()
@@ -502,6 +518,22 @@ mod tests {
             }),
         ];
         assert_eq!(batch_verdict(&other_chain), GossipVerdict::Reject);
+    }
+
+    #[test]
+    fn admission_of_a_batch_stops_at_its_first_invalid_transaction() {
+        let batch = TxBatch(vec![vec![1], vec![2], vec![3], vec![4]]);
+        let mut checked = Vec::new();
+        let results = admit_batch(batch, |tx| {
+            checked.push(tx[0]);
+            if tx[0] == 2 {
+                Err(AdmitError::Invalid(TxError::BadSignature))
+            } else {
+                Ok([tx[0]; 32])
+            }
+        });
+        assert_eq!(checked, vec![1, 2]);
+        assert_eq!(batch_verdict(&results), GossipVerdict::Reject);
     }
 
     #[test]

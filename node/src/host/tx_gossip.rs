@@ -148,15 +148,10 @@ async fn publish_batches<N: HostNetwork>(
         let mut batch = vec![first];
         let deadline = tokio::time::Instant::now() + limits.delay;
         while batch.len() < MAX_BATCH_TXS {
-            let next = match pending.try_recv() {
-                Ok(next) => next,
-                Err(mpsc::error::TryRecvError::Empty) => {
-                    match tokio::time::timeout_at(deadline, pending.recv()).await {
-                        Ok(Some(next)) => next,
-                        Ok(None) | Err(_) => break,
-                    }
-                }
-                Err(mpsc::error::TryRecvError::Disconnected) => break,
+            // A transaction already waiting is taken at once (the timeout polls `recv` first).
+            let next = match tokio::time::timeout_at(deadline, pending.recv()).await {
+                Ok(Some(next)) => next,
+                Ok(None) | Err(_) => break,
             };
             let grown = size + LENGTH_BYTES + next.len();
             if grown > limits.max_bytes {
