@@ -177,6 +177,7 @@ proptest! {
                 prop_assert_eq!(value.as_ref(), expected);
                 let (value, proof) = tree.get_with_proof(key, version).unwrap();
                 prop_assert_eq!(value.as_ref(), expected);
+                prop_assert_eq!(&proof, &StateProof::from_jmt(&jmt_proof).unwrap());
                 prop_assert_eq!(proof.verify(root, key, expected.map(Vec::as_slice)), Ok(()));
                 prop_assert!(verify_both(&jmt_proof, root, key, expected.map(Vec::as_slice)).is_ok());
                 // Wrong claims: the opposite presence, and a different value.
@@ -200,6 +201,43 @@ proptest! {
                 }
             }
         }
+    }
+
+    /// On larger trees (hundreds of keys, several versions, deletions), the proof built from the
+    /// stored nodes equals the library's, converted, for present and absent keys at every version.
+    #[test]
+    fn proofs_from_stored_nodes_equal_the_library_proofs(
+        versions in prop::collection::vec(
+            prop::collection::vec(
+                (0u16..900, prop::option::weighted(0.8, prop::collection::vec(any::<u8>(), 0..6))),
+                1..400,
+            ),
+            1..4,
+        ),
+        probes in prop::collection::vec(0u16..1200, 40),
+    ) {
+        let mut tree = new_tree();
+        for (version, writes) in versions.iter().enumerate() {
+            let writes: Writes = writes
+                .iter()
+                .map(|(key, value)| (key.to_be_bytes().to_vec(), value.clone()))
+                .collect();
+            tree.apply(version as u64, writes).unwrap();
+        }
+        for version in 0..versions.len() as u64 {
+            let root = tree.root_at(version).unwrap();
+            for probe in &probes {
+                let key = probe.to_be_bytes();
+                let (value, proof) = tree.get_with_proof(&key, version).unwrap();
+                let (jmt_value, jmt_proof) = tree.get_with_jmt_proof(&key, version).unwrap();
+                prop_assert_eq!(&value, &jmt_value);
+                prop_assert_eq!(&proof, &StateProof::from_jmt(&jmt_proof).unwrap());
+                prop_assert_eq!(proof.verify(&root, &key, value.as_deref()), Ok(()));
+            }
+        }
+        let beyond = tree.get_with_proof(b"k", versions.len() as u64);
+        let missing = matches!(beyond, Err(TreeError::VersionMissing { .. }));
+        prop_assert!(missing, "a version never written: {:?}", beyond);
     }
 
     /// Flipping one byte of the encoded proof, of the root, or (for inclusion) of the key or the

@@ -49,7 +49,7 @@ pub struct HexBytes(pub Vec<u8>);
 
 impl Serialize for HexBytes {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&hex::encode(&self.0))
+        serializer.serialize_str(&yrd_contracts::tree::serde_hex::to_hex(&self.0))
     }
 }
 

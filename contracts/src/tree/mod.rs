@@ -9,6 +9,7 @@
 //! - [`store`]: the [`TreeStore`] trait a node backs with its database, and [`MemoryTreeStore`].
 //! - [`state_tree`]: [`StateTree`], which applies one version's writes and answers reads.
 //! - [`proof`]: [`StateProof`], our own documented proof format, and its independent verifier.
+//! - `prove`: builds a [`StateProof`] from the stored nodes (equal to the library's, cheaper).
 //! - [`serde_hex`]: strict lowercase-hex serde helpers for fixed-size byte fields.
 //!
 //! This module must never decide what keys mean (that is the state machine's job), never read a
@@ -17,6 +18,7 @@
 
 pub mod hasher;
 pub mod proof;
+mod prove;
 mod root;
 pub mod serde_hex;
 pub mod state_tree;

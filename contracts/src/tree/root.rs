@@ -70,7 +70,7 @@ impl From<StateRoot> for jmt::RootHash {
 
 impl Serialize for StateRoot {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&hex::encode(self.0))
+        serializer.serialize_str(super::serde_hex::hex32(&self.0).as_str())
     }
 }
 

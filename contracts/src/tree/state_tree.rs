@@ -174,8 +174,7 @@ impl<S: TreeStore> StateTree<S> {
         key: &[u8],
         version: Version,
     ) -> Result<(Option<Vec<u8>>, StateProof), TreeError> {
-        let (value, proof) = self.get_with_jmt_proof(key, version)?;
-        Ok((value, StateProof::from_jmt(&proof)?))
+        super::prove::prove_key(&self.store, state_key_hash(key), version)
     }
 
     /// Like [`StateTree::get_with_proof`] but with the tree library's own proof type, for
