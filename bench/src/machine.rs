@@ -1,5 +1,7 @@
 //! The machine's own ceilings, measured in the same run as a scenario: ed25519 verification on
-//! one core and batched on every core, and blake3 over 1 KiB inputs.
+//! one core and batched on every core, and blake3 over 1 KiB inputs; and, for the national
+//! cryptography suite a chain may choose (issue 20), SM2 verification and SM3 over 1 KiB on one
+//! core (see `national`).
 
 use std::time::{Duration, Instant};
 
@@ -20,6 +22,10 @@ pub struct Machine {
     pub ed25519_batch_verify_per_s_all_cores: f64,
     /// blake3 hashes of 1 KiB inputs per second on one core.
     pub blake3_1kib_per_s_one_core: f64,
+    /// SM2 signature verifications per second on one core (GM/T 0003 with the standard user ID).
+    pub sm2_verify_per_s_one_core: f64,
+    /// SM3 hashes of 1 KiB inputs per second on one core.
+    pub sm3_1kib_per_s_one_core: f64,
 }
 
 struct Signed {
@@ -118,11 +124,14 @@ pub fn measure(per_probe: Duration) -> Machine {
     }
     std::hint::black_box(sink);
     let blake3_rate = hashes as f64 / start.elapsed().as_secs_f64();
+    let (sm2_verify, sm3_rate) = crate::national::measure(per_probe);
     Machine {
         cores,
         ed25519_verify_per_s_one_core: one_core,
         ed25519_verify_per_s_all_cores: strict_all_cores,
         ed25519_batch_verify_per_s_all_cores: batched,
         blake3_1kib_per_s_one_core: blake3_rate,
+        sm2_verify_per_s_one_core: sm2_verify,
+        sm3_1kib_per_s_one_core: sm3_rate,
     }
 }

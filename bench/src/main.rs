@@ -15,6 +15,7 @@ mod catchup;
 mod chain;
 mod flood;
 mod machine;
+mod national;
 mod net;
 mod query;
 mod report;

@@ -67,6 +67,12 @@ fn smoke(scenarios: &[&str]) {
                 > 0.0,
             "{scenario}: no machine reference figures"
         );
+        for national in ["sm2_verify_per_s_one_core", "sm3_1kib_per_s_one_core"] {
+            assert!(
+                report["machine"][national].as_f64().unwrap_or(0.0) > 0.0,
+                "{scenario}: no {national} reference figure"
+            );
+        }
         let figures = report["figures"].as_array().expect("figures");
         assert!(!figures.is_empty(), "{scenario}: no figures");
         assert!(
