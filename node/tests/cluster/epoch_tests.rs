@@ -50,6 +50,8 @@ fn a_validator_restarted_after_a_validator_set_change_votes_in_the_new_epoch() {
         &["propose-remove-validator", "--validator-key", &removed_key],
     );
     assert_eq!(proposal["receipt"]["code"], 0, "{proposal}");
+    // `yrd tx` reads the new proposal's id back: the chain's first proposal.
+    assert_eq!(proposal["proposalId"], 0, "{proposal}");
     for (node, province) in [(1, "jiangsu"), (2, "zhejiang")] {
         let vote = cluster.tx(node, &authority(province), &["vote", "--proposal", "0"]);
         assert_eq!(vote["receipt"]["code"], 0, "{vote}");
@@ -165,6 +167,7 @@ fn a_validator_added_by_governance_votes_across_restarts_and_is_refused_once_rem
         ],
     );
     assert_eq!(proposal["receipt"]["code"], 0, "{proposal}");
+    assert_eq!(proposal["proposalId"], 0, "{proposal}");
     pass(&cluster, 0);
     // Admitted as soon as the change commits: it follows the chain into the new epoch.
     let five = [0, 1, 2, 3, added];
@@ -232,6 +235,7 @@ fn a_validator_added_by_governance_votes_across_restarts_and_is_refused_once_rem
         &["propose-remove-validator", "--validator-key", &added_hex],
     );
     assert_eq!(proposal["receipt"]["code"], 0, "{proposal}");
+    assert_eq!(proposal["proposalId"], 1, "{proposal}");
     pass(&cluster, 1);
     let four = [0, 1, 2, 3];
     for i in four {

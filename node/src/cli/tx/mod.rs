@@ -9,6 +9,7 @@
 mod kinds;
 mod parse;
 mod payload;
+mod proposal_id;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -121,6 +122,11 @@ pub fn run(args: TxArgs) -> anyhow::Result<ExitCode> {
         // A DID's identifier derives from its creator and the creating transaction's nonce.
         let created_did = matches!(body.payload, TxPayload::DidCreate(_))
             .then(|| DidId::derive(&body.signer, body.nonce).to_string());
+        // A proposal's id is assigned on execution; it is read back after the commit.
+        let proposed = match &body.payload {
+            TxPayload::Propose(action) => Some(action.clone()),
+            _ => None,
+        };
         let tx = body.sign(&key);
         let bytes = tx.to_bytes();
         let hash = hex::encode(tx.hash());
@@ -169,6 +175,7 @@ pub fn run(args: TxArgs) -> anyhow::Result<ExitCode> {
             &submitted,
             Duration::from_secs(common.wait_secs),
             created_did,
+            proposed,
         )
         .await
     })
@@ -220,6 +227,7 @@ async fn wait_for(
     hash: &str,
     limit: Duration,
     created_did: Option<String>,
+    proposed: Option<yrd_contracts::tx::GovernanceAction>,
 ) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     loop {
@@ -237,6 +245,9 @@ async fn wait_for(
                     && let Some(height) = status.get("height").and_then(|h| h.as_u64())
                 {
                     wait_provable(client, height, limit.saturating_sub(started.elapsed())).await;
+                    if let Some(action) = &proposed {
+                        add_proposal_id(client, height, action, &mut status).await;
+                    }
                 }
                 println!("{}", serde_json::to_string_pretty(&status)?);
                 return Ok(if receipt_ok(&status) {
@@ -259,6 +270,34 @@ async fn wait_for(
             }
             _ => tokio::time::sleep(Duration::from_millis(250)).await,
         }
+    }
+}
+
+/// Adds `proposalId` to a committed proposal's status and names it on stderr; says why not when
+/// it cannot be found (the transaction is committed either way).
+async fn add_proposal_id(
+    client: &HttpClient,
+    height: u64,
+    action: &yrd_contracts::tx::GovernanceAction,
+    status: &mut serde_json::Value,
+) {
+    match proposal_id::opened_proposal(client, height, action).await {
+        Ok(proposal_id::Found::One(id)) => {
+            eprintln!(
+                "opened proposal {id}: the other members vote with `yrd tx vote --proposal {id}` (`--reject` to vote no)"
+            );
+            if let Some(object) = status.as_object_mut() {
+                object.insert("proposalId".into(), serde_json::Value::from(id));
+            }
+        }
+        Ok(proposal_id::Found::Several(ids)) => eprintln!(
+            "proposals {ids:?} were all opened at height {height} with this action; \
+             `yrd tx` cannot tell which is this transaction's"
+        ),
+        Ok(proposal_id::Found::None) => eprintln!(
+            "no proposal opened at height {height} with this action was found among the newest ones"
+        ),
+        Err(error) => eprintln!("could not read the proposal's id back: {error:#}"),
     }
 }
 
