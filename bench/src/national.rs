@@ -4,7 +4,8 @@
 //! ledger itself does not use these algorithms yet; the figures size what that suite will cost.
 //!
 //! SM2 here is GM/T 0003 with the standard user ID (`1234567812345678`, GM/T 0009) in `Z_A`, as
-//! RustCrypto's `sm2` computes it; SM3 is GM/T 0004, checked against the standard's two examples.
+//! RustCrypto's `sm2` computes it, checked against a signature made by OpenSSL; SM3 is GM/T 0004,
+//! checked against the standard's two examples.
 
 use std::time::{Duration, Instant};
 
@@ -72,6 +73,40 @@ mod tests {
         assert_eq!(
             hex::encode(Sm3::digest(b"abcd".repeat(16))),
             "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"
+        );
+    }
+
+    /// A signature made by an independent implementation (OpenSSL 3.0's `sm2`, recommended curve,
+    /// SM3, the standard user ID), checked here byte for byte:
+    ///
+    /// ```text
+    /// openssl genpkey -algorithm SM2 -out sm2.pem
+    /// openssl pkeyutl -sign -in msg -inkey sm2.pem -rawin -digest sm3 \
+    ///     -pkeyopt distid:1234567812345678 -out sig.der      # DER (r, s), written below as r ‖ s
+    /// ```
+    #[test]
+    fn sm2_accepts_an_openssl_signature_with_the_standard_user_id() {
+        let key = hex::decode(
+            "04c0402c6a26dd88b4d947eb302f5b3506f1e8f5d5b51a440348f3ff1dcbc1c5\
+             49e5bea893e179fb1c19940244d63d029f63065a63e956b422859dc699d3ca2506",
+        )
+        .unwrap();
+        let signature = hex::decode(
+            "144c4218aa98ea2ac33f4475c96e49ff577896bbb0ebc482422ddc1c10e5e66a\
+             1d3454b2d833a39260de13b05a2498cbc2909fce95c9e1d4e94e65b9055f41b4",
+        )
+        .unwrap();
+        let message = b"yrd-ledger: SM2 signature cross-checked with OpenSSL";
+        let signature = Signature::from_slice(&signature).unwrap();
+        let key = VerifyingKey::from_sec1_bytes(STANDARD_USER_ID, &key).unwrap();
+        assert!(key.verify(message, &signature).is_ok());
+        // The same signature under another user ID, or over another message, is refused.
+        let other_id =
+            VerifyingKey::from_sec1_bytes("ALICE123@YAHOO.COM", &key.to_sec1_bytes()).unwrap();
+        assert!(other_id.verify(message, &signature).is_err());
+        assert!(
+            key.verify(b"yrd-ledger: another message", &signature)
+                .is_err()
         );
     }
 
