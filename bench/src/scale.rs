@@ -146,22 +146,8 @@ pub fn run(args: &ScaleArgs, common: &Common) -> anyhow::Result<Report> {
         let root = builder.state.root().map_err(|e| anyhow::anyhow!("{e}"))?;
         let snapshot = builder.state.snapshot_at(version);
         let issuer = crate::net::issuer_uscc(0);
-        let mut plain = Vec::with_capacity(queries as usize);
         let mut i = 1u64;
-        for _ in 0..queries {
-            i = i
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            let c = commitment(0, (i >> 11) % size);
-            let t = Instant::now();
-            let answer = licence_verify(&snapshot, &issuer, &c, ProvinceCode::JIANGSU, None)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            plain.push(t.elapsed().as_secs_f64() * 1e6);
-            anyhow::ensure!(
-                answer.valid == Some(true),
-                "record {c:?} not found at size {size}"
-            );
-        }
+        let mut plain = time_plain_queries(&snapshot, size, queries, &mut i)?;
         let mut certifier = Certifier::new(&builder.spec.consensus, &validator_seeds());
         let (header, certificate) = certifier.certify(version, root.0);
         let anchor = ProofAnchor {
@@ -308,20 +294,7 @@ fn prune_and_measure(
     let latest_only = dir_bytes(db);
     let prune_s = started.elapsed().as_secs_f64();
     let snapshot = builder.state.snapshot_at(latest);
-    let issuer = crate::net::issuer_uscc(0);
-    let mut plain = Vec::with_capacity(queries as usize);
-    let mut i = 7u64;
-    for _ in 0..queries {
-        i = i
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        let c = commitment(0, (i >> 11) % size);
-        let t = Instant::now();
-        let answer = licence_verify(&snapshot, &issuer, &c, ProvinceCode::JIANGSU, None)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        plain.push(t.elapsed().as_secs_f64() * 1e6);
-        anyhow::ensure!(answer.valid == Some(true), "record {c:?} lost by pruning");
-    }
+    let mut plain = time_plain_queries(&snapshot, size, queries, &mut 7u64)?;
     Ok(json!({
         "records": size,
         "versions": latest + 1,
@@ -331,4 +304,31 @@ fn prune_and_measure(
         "latestOnlyPlainP99Us": quantile(&mut plain, 0.99),
         "pruneAndCompactSeconds": prune_s,
     }))
+}
+
+/// `queries` plain `licence_verify` calls on random anchored licences (of the first `size`), each
+/// timed alone, in µs; `walk` is the pseudo-random walk's state, advanced once per query.
+fn time_plain_queries(
+    snapshot: &impl yrd_contracts::StateReader,
+    size: u64,
+    queries: u64,
+    walk: &mut u64,
+) -> anyhow::Result<Vec<f64>> {
+    let issuer = crate::net::issuer_uscc(0);
+    let mut times = Vec::with_capacity(queries as usize);
+    for _ in 0..queries {
+        *walk = walk
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let c = commitment(0, (*walk >> 11) % size);
+        let t = Instant::now();
+        let answer = licence_verify(snapshot, &issuer, &c, ProvinceCode::JIANGSU, None)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        times.push(t.elapsed().as_secs_f64() * 1e6);
+        anyhow::ensure!(
+            answer.valid == Some(true),
+            "record {c:?} not found among {size}"
+        );
+    }
+    Ok(times)
 }
