@@ -200,14 +200,14 @@ fn key_nibble(key_hash: &[u8; 32], depth: usize) -> Option<u8> {
 /// layout is the two hashes in that order).
 fn leaf_parts(leaf: &jmt::storage::LeafNode) -> Result<([u8; 32], [u8; 32]), TreeError> {
     let bytes = borsh::to_vec(leaf).map_err(|error| TreeError::Tree(error.to_string()))?;
-    let (key_hash, value_hash) = bytes
-        .split_first_chunk::<32>()
-        .and_then(|(key_hash, rest)| Some((*key_hash, *rest.first_chunk::<32>()?)))
-        .ok_or_else(|| TreeError::Tree("unexpected leaf node layout".into()))?;
-    if bytes.len() != 64 {
-        return Err(TreeError::Tree("unexpected leaf node layout".into()));
-    }
-    Ok((key_hash, value_hash))
+    let bytes: [u8; 64] = bytes
+        .try_into()
+        .map_err(|_| TreeError::Tree("unexpected leaf node layout".into()))?;
+    let (key_hash, value_hash) = bytes.split_at(32);
+    let mut parts = ([0u8; 32], [0u8; 32]);
+    parts.0.copy_from_slice(key_hash);
+    parts.1.copy_from_slice(value_hash);
+    Ok(parts)
 }
 
 /// The proof with its siblings bottom-up.

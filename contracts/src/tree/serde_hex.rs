@@ -26,26 +26,20 @@ pub enum HexError {
     },
 }
 
-/// `bytes` as lowercase hex, written with a table lookup per byte (the `hex` crate's
-/// `encode` builds its string one `char` at a time, which showed in the profile of proven reads).
+/// `bytes` as lowercase hex through the `hex` crate's slice encoder (its `encode` builds the
+/// string one `char` at a time, which showed in the profile of proven reads).
 pub fn to_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len().saturating_mul(2));
-    for byte in bytes {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    out
+    let mut out = vec![0u8; bytes.len().saturating_mul(2)];
+    // The output is exactly twice the input, the one length the encoder asks for.
+    let _ = hex::encode_to_slice(bytes, &mut out);
+    // Only ASCII digits and `a`-`f` are written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// `[u8; 32]` as 64 lowercase hex characters, on the stack.
 pub fn hex32(bytes: &[u8; 32]) -> HexStr64 {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = [0u8; 64];
-    for (pair, byte) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = DIGITS[usize::from(byte >> 4)];
-        pair[1] = DIGITS[usize::from(byte & 0x0f)];
-    }
+    let _ = hex::encode_to_slice(bytes, &mut out);
     HexStr64(out)
 }
 
