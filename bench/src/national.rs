@@ -1,7 +1,8 @@
 //! Reference figures for the national cryptography suite (SM2 signatures, SM3 hashing) that a
 //! chain will be able to choose at genesis (issue 20): how fast this machine verifies SM2
-//! signatures and hashes with SM3, beside the ed25519 and blake3 figures of the same run. The
-//! ledger itself does not use these algorithms yet; the figures size what that suite will cost.
+//! signatures and hashes with SM3, beside the ed25519 and blake3 figures of the same run, and how
+//! fast the ledger's own SM2 rule (32-byte x-only keys, ADR 019) checks them. No chain runs on
+//! the suite yet; the figures size what it will cost.
 //!
 //! SM2 here is GM/T 0003 with the standard user ID (`1234567812345678`, GM/T 0009) in `Z_A`, as
 //! RustCrypto's `sm2` computes it, checked against a signature made by OpenSSL; SM3 is GM/T 0004,
@@ -16,9 +17,21 @@ use sm3::{Digest, Sm3};
 /// The user ID GM/T 0009 gives as the default when the parties agree on none.
 pub const STANDARD_USER_ID: &str = "1234567812345678";
 
-/// SM2 verifications and SM3 1 KiB hashes per second on one core, each over about `per_probe`.
-/// Zero for SM2 if no key could be made (it cannot fail for the fixed secrets used here).
-pub fn measure(per_probe: Duration) -> (f64, f64) {
+/// What one run measures of the national suite, each per second on one core.
+#[derive(Debug, Clone, Copy)]
+pub struct NationalRates {
+    /// RustCrypto's SM2 verification with a prepared key (`Z_A` computed once).
+    pub sm2_verify: f64,
+    /// The ledger's SM2 rule (`yrd_consensus::crypto::sm2::Sm2Scheme`): the 32-byte x-only key
+    /// lifted to its point and `Z_A` computed on every check, as a node checks a vote.
+    pub sm2_scheme_verify: f64,
+    /// SM3 over 1 KiB inputs.
+    pub sm3_1kib: f64,
+}
+
+/// The national suite's rates on one core, each over about `per_probe`. Zero for SM2 if no key
+/// could be made (it cannot fail for the fixed secrets used here).
+pub fn measure(per_probe: Duration) -> NationalRates {
     let set = signed(64);
     let start = Instant::now();
     let mut verified = 0u64;
@@ -40,7 +53,34 @@ pub fn measure(per_probe: Duration) -> (f64, f64) {
         }
     }
     std::hint::black_box(sink);
-    (sm2_rate, hashes as f64 / start.elapsed().as_secs_f64())
+    let sm3_rate = hashes as f64 / start.elapsed().as_secs_f64();
+    NationalRates {
+        sm2_verify: sm2_rate,
+        sm2_scheme_verify: scheme_rate(per_probe),
+        sm3_1kib: sm3_rate,
+    }
+}
+
+/// Verifications per second through the ledger's own SM2 rule.
+fn scheme_rate(per_probe: Duration) -> f64 {
+    use yrd_consensus::crypto::sm2::{Sm2Scheme, Sm2Signer};
+    use yrd_consensus::{SignatureScheme, Signer as _};
+    let set: Vec<_> = (1..=64u8)
+        .filter_map(|i| {
+            let signer = Sm2Signer::from_secret_bytes(&[i; 32]).ok()?;
+            let message = Sm3::digest([i]).to_vec();
+            let signature = signer.sign(&message);
+            Some((signer.public_key(), message, signature))
+        })
+        .collect();
+    let start = Instant::now();
+    let mut verified = 0u64;
+    while start.elapsed() < per_probe && !set.is_empty() {
+        for (key, message, signature) in &set {
+            verified += u64::from(Sm2Scheme.verify(key, message, signature));
+        }
+    }
+    verified as f64 / start.elapsed().as_secs_f64()
 }
 
 /// `count` signed messages under distinct keys made from fixed secrets.

@@ -1,5 +1,10 @@
 //! The hash function under the state tree, and how state keys become tree positions.
 //!
+//! The tree runs on either suite's hash (ADR 019): [`Blake3Hasher`] (`ed25519-blake3`, every
+//! chain so far) or [`Sm3Hasher`] (`sm2-sm3`), both behind [`TreeHasher`]. Tags, layouts and
+//! proofs are the same; only the function under them changes. The free functions below
+//! ([`tree_hash`], [`state_key_hash`]) are the BLAKE3 tree's.
+//!
 //! Two domain tags keep the tree's hashes apart from every other blake3 use in the ledger:
 //! - [`STATE_TREE_HASH_TAG`] prefixes every hash the tree itself computes (value hashes, leaf
 //!   hashes, internal node hashes). [`Blake3Hasher`] feeds it first, so `H(x)` below always means
@@ -38,6 +43,57 @@ impl SimpleHasher for Blake3Hasher {
 
     fn finalize(self) -> [u8; 32] {
         *self.0.finalize().as_bytes()
+    }
+}
+
+/// A hash function the state tree can run on: the tree's own hashes (via [`SimpleHasher`], with
+/// [`STATE_TREE_HASH_TAG`] absorbed first) and the key positions.
+pub trait TreeHasher: SimpleHasher + Clone + Send + Sync + 'static {
+    /// The tree position of a state key: `hash(STATE_KEY_HASH_TAG || key)`.
+    fn key_hash(key: &[u8]) -> KeyHash;
+
+    /// `H(parts...)` as the tree computes it (tag first).
+    fn hash_parts(parts: &[&[u8]]) -> [u8; 32] {
+        let mut hasher = Self::new();
+        for part in parts {
+            hasher.update(part);
+        }
+        hasher.finalize()
+    }
+}
+
+impl TreeHasher for Blake3Hasher {
+    fn key_hash(key: &[u8]) -> KeyHash {
+        state_key_hash(key)
+    }
+}
+
+/// SM3 (GM/T 0004) with [`STATE_TREE_HASH_TAG`] already absorbed: the tree of an `sm2-sm3` chain.
+#[derive(Clone, Debug)]
+pub struct Sm3Hasher(sm3::Sm3);
+
+impl SimpleHasher for Sm3Hasher {
+    fn new() -> Self {
+        let mut inner = <sm3::Sm3 as sm3::Digest>::new();
+        sm3::Digest::update(&mut inner, STATE_TREE_HASH_TAG);
+        Sm3Hasher(inner)
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        sm3::Digest::update(&mut self.0, data);
+    }
+
+    fn finalize(self) -> [u8; 32] {
+        sm3::Digest::finalize(self.0).into()
+    }
+}
+
+impl TreeHasher for Sm3Hasher {
+    fn key_hash(key: &[u8]) -> KeyHash {
+        let mut hasher = <sm3::Sm3 as sm3::Digest>::new();
+        sm3::Digest::update(&mut hasher, STATE_KEY_HASH_TAG);
+        sm3::Digest::update(&mut hasher, key);
+        KeyHash(sm3::Digest::finalize(hasher).into())
     }
 }
 
@@ -82,5 +138,32 @@ mod tests {
             *blake3::hash(&plain).as_bytes()
         );
         assert_ne!(state_key_hash(b"k").0, tree_hash(&[b"k"]));
+    }
+
+    /// The SM3 tree's hashes are tagged SM3: checked against the GM/T 0004 example `abc` by
+    /// making the tag part of the standard's message.
+    #[test]
+    fn sm3_hasher_is_tagged_sm3() {
+        use sm3::Digest;
+        let mut plain = Vec::new();
+        plain.extend_from_slice(STATE_TREE_HASH_TAG);
+        plain.extend_from_slice(b"abc");
+        assert_eq!(
+            Sm3Hasher::hash_parts(&[b"ab", b"c"]),
+            <[u8; 32]>::from(sm3::Sm3::digest(&plain))
+        );
+        let mut key = Vec::new();
+        key.extend_from_slice(STATE_KEY_HASH_TAG);
+        key.extend_from_slice(b"licence/1");
+        assert_eq!(
+            Sm3Hasher::key_hash(b"licence/1").0,
+            <[u8; 32]>::from(sm3::Sm3::digest(&key))
+        );
+        assert_eq!(
+            hex::encode(sm3::Sm3::digest(b"abc")),
+            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+        );
+        assert_ne!(Sm3Hasher::hash_parts(&[b"abc"]), tree_hash(&[b"abc"]));
+        assert_ne!(Sm3Hasher::key_hash(b"k"), Blake3Hasher::key_hash(b"k"));
     }
 }

@@ -73,7 +73,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use jmt::proof::SparseMerkleProof;
 use serde::{Deserialize, Serialize};
 
-use super::hasher::{Blake3Hasher, state_key_hash, tree_hash};
+use super::hasher::{Blake3Hasher, TreeHasher};
 use super::root::{EMPTY_TREE_ROOT, StateRoot};
 use crate::codec::{decode_canonical_bounded, encode};
 
@@ -171,9 +171,14 @@ pub struct ProofLeaf {
 }
 
 impl ProofLeaf {
-    /// `H("JMT::LeafNode" || key_hash || value_hash)`.
+    /// `H("JMT::LeafNode" || key_hash || value_hash)` on the BLAKE3 tree.
     pub fn hash(&self) -> [u8; 32] {
-        tree_hash(&[LEAF_NODE_TAG, &self.key_hash, &self.value_hash])
+        self.hash_with::<Blake3Hasher>()
+    }
+
+    /// `H("JMT::LeafNode" || key_hash || value_hash)` on the tree hashed with `H`.
+    pub fn hash_with<H: TreeHasher>(&self) -> [u8; 32] {
+        H::hash_parts(&[LEAF_NODE_TAG, &self.key_hash, &self.value_hash])
     }
 }
 
@@ -189,14 +194,24 @@ pub struct StateProof {
     pub siblings: Vec<[u8; 32]>,
 }
 
-/// `H("JMT::IntrnalNode" || left || right)`.
+/// `H("JMT::IntrnalNode" || left || right)` on the BLAKE3 tree.
 pub fn internal_node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
-    tree_hash(&[INTERNAL_NODE_TAG, left, right])
+    internal_node_hash_with::<Blake3Hasher>(left, right)
 }
 
-/// `H(value)`: the value hash stored in a leaf.
+/// `H("JMT::IntrnalNode" || left || right)` on the tree hashed with `H`.
+pub fn internal_node_hash_with<H: TreeHasher>(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+    H::hash_parts(&[INTERNAL_NODE_TAG, left, right])
+}
+
+/// `H(value)`: the value hash stored in a leaf of the BLAKE3 tree.
 pub fn value_hash(value: &[u8]) -> [u8; 32] {
-    tree_hash(&[value])
+    value_hash_with::<Blake3Hasher>(value)
+}
+
+/// `H(value)` on the tree hashed with `H`.
+pub fn value_hash_with<H: TreeHasher>(value: &[u8]) -> [u8; 32] {
+    H::hash_parts(&[value])
 }
 
 /// Bit `index` of a key hash, most significant bit of byte 0 first. `index` must be below 256.
@@ -225,8 +240,19 @@ impl StateProof {
     /// Largest borsh encoding of a proof: option tag + leaf, vector length, 256 siblings.
     pub const MAX_ENCODED_LEN: usize = 1 + 64 + 4 + MAX_PROOF_SIBLINGS * 32;
 
-    /// Check that `key` holds `value` (`Some`) or is absent (`None`) in the tree with `root`.
+    /// Check that `key` holds `value` (`Some`) or is absent (`None`) in the BLAKE3 tree with
+    /// `root`.
     pub fn verify(
+        &self,
+        root: &StateRoot,
+        key: &[u8],
+        value: Option<&[u8]>,
+    ) -> Result<(), ProofError> {
+        self.verify_with::<Blake3Hasher>(root, key, value)
+    }
+
+    /// [`StateProof::verify`] on the tree hashed with `H` (the chain's suite, ADR 019).
+    pub fn verify_with<H: TreeHasher>(
         &self,
         root: &StateRoot,
         key: &[u8],
@@ -239,7 +265,7 @@ impl StateProof {
                 max: MAX_PROOF_SIBLINGS,
             });
         }
-        let key_hash = state_key_hash(key).0;
+        let key_hash = H::key_hash(key).0;
 
         match (value, &self.leaf) {
             (Some(value), Some(leaf)) => {
@@ -249,7 +275,7 @@ impl StateProof {
                         leaf_key_hash: leaf.key_hash,
                     });
                 }
-                let claimed_value_hash = value_hash(value);
+                let claimed_value_hash = value_hash_with::<H>(value);
                 if claimed_value_hash != leaf.value_hash {
                     return Err(ProofError::ValueMismatch {
                         value_hash: claimed_value_hash,
@@ -273,13 +299,16 @@ impl StateProof {
             (None, None) => {}
         }
 
-        let mut current = self.leaf.as_ref().map_or(EMPTY_TREE_ROOT, ProofLeaf::hash);
+        let mut current = self
+            .leaf
+            .as_ref()
+            .map_or(EMPTY_TREE_ROOT, ProofLeaf::hash_with::<H>);
         for (position, sibling) in self.siblings.iter().enumerate() {
             let depth = sibling_count - 1 - position;
             current = if key_bit(&key_hash, depth) {
-                internal_node_hash(sibling, &current)
+                internal_node_hash_with::<H>(sibling, &current)
             } else {
-                internal_node_hash(&current, sibling)
+                internal_node_hash_with::<H>(&current, sibling)
             };
         }
 
@@ -314,7 +343,7 @@ impl StateProof {
     ///
     /// The library keeps its proof fields private but gives them a stable borsh layout, so the
     /// conversion reads that layout (mirrored by a private module here).
-    pub fn from_jmt(proof: &SparseMerkleProof<Blake3Hasher>) -> Result<Self, ProofError> {
+    pub fn from_jmt<H: TreeHasher>(proof: &SparseMerkleProof<H>) -> Result<Self, ProofError> {
         let bytes =
             borsh::to_vec(proof).map_err(|error| ProofError::Malformed(error.to_string()))?;
         let wire: jmt_wire::Proof = borsh::from_slice(&bytes).map_err(|error| {
@@ -331,7 +360,11 @@ impl StateProof {
                 key_hash: leaf.key_hash,
                 value_hash: leaf.value_hash,
             }),
-            siblings: wire.siblings.iter().map(jmt_wire::Node::hash).collect(),
+            siblings: wire
+                .siblings
+                .iter()
+                .map(jmt_wire::Node::hash::<H>)
+                .collect(),
         })
     }
 }
@@ -340,7 +373,7 @@ impl StateProof {
 mod jmt_wire {
     use borsh::BorshDeserialize;
 
-    use super::{EMPTY_TREE_ROOT, ProofLeaf, internal_node_hash};
+    use super::{EMPTY_TREE_ROOT, ProofLeaf, TreeHasher, internal_node_hash_with};
 
     /// `SparseMerkleLeafNode { key_hash, value_hash }`.
     #[derive(BorshDeserialize)]
@@ -358,15 +391,15 @@ mod jmt_wire {
     }
 
     impl Node {
-        pub(super) fn hash(&self) -> [u8; 32] {
+        pub(super) fn hash<H: TreeHasher>(&self) -> [u8; 32] {
             match self {
                 Node::Null => EMPTY_TREE_ROOT,
-                Node::Internal { left, right } => internal_node_hash(left, right),
+                Node::Internal { left, right } => internal_node_hash_with::<H>(left, right),
                 Node::Leaf(leaf) => ProofLeaf {
                     key_hash: leaf.key_hash,
                     value_hash: leaf.value_hash,
                 }
-                .hash(),
+                .hash_with::<H>(),
             }
         }
     }
@@ -382,6 +415,7 @@ mod jmt_wire {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tree::state_key_hash;
 
     #[test]
     fn bit_order_is_msb_first() {

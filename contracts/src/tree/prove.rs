@@ -19,7 +19,8 @@ use jmt::storage::{NibblePath, Node, NodeKey, TreeReader};
 use jmt::{KeyHash, Version};
 
 use super::TreeError;
-use super::proof::{ProofLeaf, StateProof, internal_node_hash};
+use super::hasher::TreeHasher;
+use super::proof::{ProofLeaf, StateProof, internal_node_hash_with};
 use super::root::EMPTY_TREE_ROOT;
 use super::store::root_node_key;
 
@@ -30,7 +31,7 @@ const KEY_NIBBLES: usize = 64;
 type Slot<N> = Option<(N, [u8; 32], Version)>;
 
 /// The value of `key_hash` at `version` with its proof (see the module doc).
-pub fn prove_key<R: TreeReader>(
+pub fn prove_key<R: TreeReader, H: TreeHasher>(
     reader: &R,
     key_hash: KeyHash,
     version: Version,
@@ -96,7 +97,7 @@ pub fn prove_key<R: TreeReader>(
                     existence,
                     leaves,
                 };
-                match bitmaps.descend(nibble, &mut siblings_top_down)? {
+                match bitmaps.descend::<H>(nibble, &mut siblings_top_down)? {
                     None => return Ok((None, finish(None, siblings_top_down))),
                     Some((child_nibble, child_version)) => {
                         let path: NibblePath = node_key
@@ -125,7 +126,7 @@ struct Bitmaps<'a, N> {
 impl<N: Copy> Bitmaps<'_, N> {
     /// Walk the node's four binary levels towards `nibble`, pushing each level's sibling hash;
     /// the child the path continues into, or `None` when the path ends in an empty range.
-    fn descend(
+    fn descend<H: TreeHasher>(
         &self,
         nibble: u8,
         siblings_top_down: &mut Vec<[u8; 32]>,
@@ -133,7 +134,7 @@ impl<N: Copy> Bitmaps<'_, N> {
         for height in (0..4u8).rev() {
             let width = 1u8 << height;
             let child_half = (0xffu8 << height) & nibble;
-            siblings_top_down.push(self.range_hash(child_half ^ width, width)?);
+            siblings_top_down.push(self.range_hash::<H>(child_half ^ width, width)?);
             let (existence, leaves) = self.range(child_half, width);
             if existence == 0 {
                 return Ok(None);
@@ -166,7 +167,7 @@ impl<N: Copy> Bitmaps<'_, N> {
     /// The hash of the subtree over children `start .. start + width`, as the tree defines it: the
     /// placeholder when empty, the child's own hash when it is the one child and a leaf (or the
     /// range is a single slot), else the internal hash of the two halves.
-    fn range_hash(&self, start: u8, width: u8) -> Result<[u8; 32], TreeError> {
+    fn range_hash<H: TreeHasher>(&self, start: u8, width: u8) -> Result<[u8; 32], TreeError> {
         let (existence, leaves) = self.range(start, width);
         if existence == 0 {
             return Ok(EMPTY_TREE_ROOT);
@@ -175,9 +176,9 @@ impl<N: Copy> Bitmaps<'_, N> {
             return Ok(self.only_child(existence)?.1);
         }
         let half = width / 2;
-        let left = self.range_hash(start, half)?;
-        let right = self.range_hash(start + half, half)?;
-        Ok(internal_node_hash(&left, &right))
+        let left = self.range_hash::<H>(start, half)?;
+        let right = self.range_hash::<H>(start + half, half)?;
+        Ok(internal_node_hash_with::<H>(&left, &right))
     }
 }
 

@@ -10,12 +10,13 @@
 //! wins. `None` deletes the key (deleting an absent key changes nothing).
 
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 
 use jmt::proof::SparseMerkleProof;
 use jmt::storage::{LeafNode, Node, NodeKey, StaleNodeIndex, TreeReader, TreeUpdateBatch};
 use jmt::{JellyfishMerkleTree, KeyHash, OwnedValue, Version};
 
-use super::hasher::{Blake3Hasher, state_key_hash};
+use super::hasher::{Blake3Hasher, TreeHasher};
 use super::proof::StateProof;
 use super::root::StateRoot;
 use super::store::{PruneStats, TreeStore, root_node_key};
@@ -23,16 +24,29 @@ use super::{
     MAX_KEY_LEN_BYTES, MAX_TREE_VERSION, MAX_VALUE_LEN_BYTES, MAX_WRITES_PER_VERSION, TreeError,
 };
 
-/// The ledger's authenticated key/value state over a [`TreeStore`].
+/// The ledger's authenticated key/value state over a [`TreeStore`], hashed with `H` (the chain's
+/// suite: [`Blake3Hasher`] unless said otherwise, ADR 019).
 #[derive(Debug, Clone)]
-pub struct StateTree<S: TreeStore> {
+pub struct StateTree<S: TreeStore, H: TreeHasher = Blake3Hasher> {
     store: S,
+    hasher: PhantomData<H>,
 }
 
 impl<S: TreeStore> StateTree<S> {
-    /// A tree over `store`, continuing from whatever versions the store already holds.
+    /// A BLAKE3 tree over `store`, continuing from whatever versions the store already holds.
     pub fn new(store: S) -> Self {
-        StateTree { store }
+        StateTree::with_hasher(store)
+    }
+}
+
+impl<S: TreeStore, H: TreeHasher> StateTree<S, H> {
+    /// A tree hashed with `H` over `store`. A store holds one tree: opening it with the other
+    /// suite's hasher reads nodes whose hashes it cannot reproduce.
+    pub fn with_hasher(store: S) -> Self {
+        StateTree {
+            store,
+            hasher: PhantomData,
+        }
     }
 
     /// The backing store.
@@ -74,7 +88,7 @@ impl<S: TreeStore> StateTree<S> {
                 got: version,
             });
         }
-        let value_set = checked_value_set(writes)?;
+        let value_set = checked_value_set::<H>(writes)?;
 
         // The library builds version `v` on the root stored under version `v - 1`. When that root
         // does not exist (the first version is not 0, or versions were skipped), a thin reader
@@ -90,7 +104,7 @@ impl<S: TreeStore> StateTree<S> {
             store: &self.store,
             previous_root: previous_root.clone(),
         };
-        let tree = JellyfishMerkleTree::<_, Blake3Hasher>::new(&reader);
+        let tree = JellyfishMerkleTree::<_, H>::new(&reader);
         let (root, mut batch) = tree
             .put_value_set(value_set, version)
             .map_err(|error| TreeError::from_tree_library(&error))?;
@@ -142,7 +156,7 @@ impl<S: TreeStore> StateTree<S> {
 
     /// The root at `version`; [`TreeError::VersionMissing`] if it was never applied or was pruned.
     pub fn root_at(&self, version: Version) -> Result<StateRoot, TreeError> {
-        let tree = JellyfishMerkleTree::<_, Blake3Hasher>::new(&self.store);
+        let tree = JellyfishMerkleTree::<_, H>::new(&self.store);
         tree.get_root_hash_option(version)
             .map_err(|error| TreeError::from_tree_library(&error))?
             .map(StateRoot::from)
@@ -162,8 +176,8 @@ impl<S: TreeStore> StateTree<S> {
         {
             return Err(TreeError::VersionMissing { version });
         }
-        let tree = JellyfishMerkleTree::<_, Blake3Hasher>::new(&self.store);
-        tree.get(state_key_hash(key), version)
+        let tree = JellyfishMerkleTree::<_, H>::new(&self.store);
+        tree.get(H::key_hash(key), version)
             .map_err(|error| TreeError::from_tree_library(&error))
     }
 
@@ -174,7 +188,7 @@ impl<S: TreeStore> StateTree<S> {
         key: &[u8],
         version: Version,
     ) -> Result<(Option<Vec<u8>>, StateProof), TreeError> {
-        super::prove::prove_key(&self.store, state_key_hash(key), version)
+        super::prove::prove_key::<_, H>(&self.store, H::key_hash(key), version)
     }
 
     /// Like [`StateTree::get_with_proof`] but with the tree library's own proof type, for
@@ -183,10 +197,10 @@ impl<S: TreeStore> StateTree<S> {
         &self,
         key: &[u8],
         version: Version,
-    ) -> Result<(Option<Vec<u8>>, SparseMerkleProof<Blake3Hasher>), TreeError> {
+    ) -> Result<(Option<Vec<u8>>, SparseMerkleProof<H>), TreeError> {
         self.root_at(version)?;
-        let tree = JellyfishMerkleTree::<_, Blake3Hasher>::new(&self.store);
-        tree.get_with_proof(state_key_hash(key), version)
+        let tree = JellyfishMerkleTree::<_, H>::new(&self.store);
+        tree.get_with_proof(H::key_hash(key), version)
             .map_err(|error| TreeError::from_tree_library(&error))
     }
 
@@ -206,7 +220,7 @@ impl<S: TreeStore> StateTree<S> {
 }
 
 /// Check limits and collapse the write set to one entry per key hash (last write wins).
-fn checked_value_set(
+fn checked_value_set<H: TreeHasher>(
     writes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
 ) -> Result<BTreeMap<KeyHash, Option<OwnedValue>>, TreeError> {
     if writes.len() > MAX_WRITES_PER_VERSION {
@@ -231,7 +245,7 @@ fn checked_value_set(
                 max: MAX_VALUE_LEN_BYTES,
             });
         }
-        value_set.insert(state_key_hash(&key), value);
+        value_set.insert(H::key_hash(&key), value);
     }
     Ok(value_set)
 }

@@ -1,14 +1,18 @@
 //! Signing and verification behind traits.
 //!
 //! Ed25519 is the default ([`Ed25519Signer`], [`Ed25519Scheme`]); verification uses
-//! `verify_strict` (rejects small-order keys and non-canonical signatures). A national-crypto (SM2)
-//! scheme can be added later by implementing [`Signer`] and [`SignatureScheme`]; nothing else in the
-//! crate knows which curve is in use. Keys and signatures are fixed-size byte arrays so that their
-//! borsh encoding is the raw bytes (32 and 64 bytes, no length prefix).
+//! `verify_strict` (rejects small-order keys and non-canonical signatures). The national suite's
+//! SM2 ([`sm2::Sm2Signer`], [`sm2::Sm2Scheme`]) implements the same two traits with keys and
+//! signatures of the same sizes (ADR 019); nothing else in the crate knows which curve is in use.
+//! Keys and signatures are fixed-size byte arrays so that their borsh encoding is the raw bytes
+//! (32 and 64 bytes, no length prefix).
+
+pub mod sm2;
 
 use borsh::{BorshDeserialize, BorshSerialize};
 
-/// A validator's public key (ed25519: the 32-byte compressed point).
+/// A validator's public key (ed25519: the 32-byte compressed point; SM2: the x-coordinate of a
+/// point with even y, see [`sm2`]).
 #[derive(
     Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, BorshSerialize, BorshDeserialize,
 )]
@@ -26,7 +30,7 @@ impl std::fmt::Display for PublicKey {
     }
 }
 
-/// A signature (ed25519: 64 bytes).
+/// A signature (ed25519: 64 bytes; SM2: `r ‖ s`, 32 bytes each, big-endian).
 #[derive(Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Signature(pub [u8; 64]);
 
