@@ -19,7 +19,8 @@
 
 use borsh::{BorshDeserialize, BorshSerialize};
 
-use crate::crypto::{Ed25519Scheme, PublicKey, SignatureScheme};
+use crate::crypto::{PublicKey, SignatureScheme};
+use crate::suite::SuiteScheme;
 use crate::types::{BlockHeader, BlockId, QuorumCert, TimeoutCert, TimeoutData, ValidatorSet};
 
 /// Longest header chain a commit certificate may carry.
@@ -297,7 +298,7 @@ pub fn verify_commit_certificate(
     block_id: &BlockId,
     cert: &CommitCertificate,
 ) -> Result<(), CertError> {
-    verify_commit_certificate_with(&Ed25519Scheme, validator_set, block_id, cert)
+    verify_commit_certificate_with(&SuiteScheme, validator_set, block_id, cert)
 }
 
 /// [`verify_commit_certificate`] with a chosen signature scheme.

@@ -12,7 +12,8 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 
 use crate::certificates::{CertError, CommitCertificate, verify_commit_certificate_with};
-use crate::crypto::{Ed25519Scheme, SignatureScheme};
+use crate::crypto::SignatureScheme;
+use crate::suite::SuiteScheme;
 use crate::types::{BlockHeader, ValidatorSet};
 
 /// Most epoch changes one proof may carry.
@@ -38,7 +39,7 @@ pub fn verify_epoch_changes(
     genesis_set: &ValidatorSet,
     proof: &EpochChangeProof,
 ) -> Result<ValidatorSet, CertError> {
-    verify_epoch_changes_with(&Ed25519Scheme, genesis_set, proof)
+    verify_epoch_changes_with(&SuiteScheme, genesis_set, proof)
 }
 
 /// [`verify_epoch_changes`] with a chosen signature scheme.

@@ -1,6 +1,7 @@
-//! Domain-separated BLAKE3 hashing.
+//! Domain-separated hashing.
 //!
-//! Every consensus hash is `BLAKE3(tag || bytes)` where `tag` is one of the ASCII constants below
+//! Every consensus hash is `H(tag || bytes)`, `H` the process's suite's hash (BLAKE3 on
+//! `ed25519-blake3`, SM3 on `sm2-sm3`: [`crate::suite`]), where `tag` is one of the ASCII constants below
 //! and `bytes` is the canonical borsh encoding of the value (or the raw payload). No tag is a
 //! prefix of another, so a hash made for one use can never be replayed as a hash for another.
 //! Light clients (docs/PROOFS.md) use exactly these tags.
@@ -18,15 +19,12 @@ pub const PROPOSAL_TAG: &[u8] = b"yrd-consensus/v1/proposal";
 /// Tag of the key under which the core remembers certificates it has already verified.
 pub const CERT_CACHE_TAG: &[u8] = b"yrd-consensus/v1/cert-cache";
 
-/// `BLAKE3(tag || bytes)`.
+/// `H(tag || bytes)` with the process's suite.
 pub fn tagged_hash(tag: &[u8], bytes: &[u8]) -> [u8; 32] {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(tag);
-    hasher.update(bytes);
-    *hasher.finalize().as_bytes()
+    crate::suite::CryptoSuite::current().tagged_hash(tag, bytes)
 }
 
-/// `BLAKE3(tag || borsh(value))`.
+/// `H(tag || borsh(value))`.
 pub fn hash_encoded<T: borsh::BorshSerialize>(tag: &[u8], value: &T) -> [u8; 32] {
     tagged_hash(tag, &crate::codec::encode(value))
 }

@@ -10,8 +10,14 @@
 //!   has no counterpart of; on `sm2-sm3` it is `SM3(len(context) as one byte ‖ context ‖ parts)`
 //!   ([`CryptoSuite::derive_hash`]). Every context is ASCII and shorter than 256 bytes.
 //!
-//! What is built: the two suites' primitives, behind this type. Which ledger hashes go through it
-//! is listed in ADR 019; a chain on `sm2-sm3` is not yet runnable end to end.
+//! **One suite per process.** A process serves one chain, so the suite is installed once, before
+//! the first hash, from the chain's genesis file ([`CryptoSuite::install`]), and every ledger hash
+//! and the default signature rule read it ([`CryptoSuite::current`]). Until something installs
+//! one, the first read fixes `ed25519-blake3`, and installing another suite after that fails: a
+//! process can never hash with two suites. The suite is a chain constant, like the chain id, not
+//! an input that changes: the deterministic crates stay replayable (ADR 019).
+
+use std::sync::OnceLock;
 
 use sm3::Digest;
 
@@ -28,6 +34,22 @@ pub enum CryptoSuite {
     Sm2Sm3,
 }
 
+/// The suite this process hashes and verifies with, fixed by the first install or read.
+static INSTALLED: OnceLock<CryptoSuite> = OnceLock::new();
+
+/// Installing a suite in a process that already runs on the other one.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error(
+    "this process already runs on the {installed} crypto suite and cannot switch to {requested}: \
+     one process serves one chain"
+)]
+pub struct SuiteConflict {
+    /// The suite already in force.
+    pub installed: CryptoSuite,
+    /// The suite asked for.
+    pub requested: CryptoSuite,
+}
+
 /// A suite name that is not one of the two.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("unknown crypto suite {0:?}: expected \"ed25519-blake3\" or \"sm2-sm3\"")]
@@ -36,6 +58,26 @@ pub struct UnknownSuite(pub String);
 impl CryptoSuite {
     /// Both suites.
     pub const ALL: [CryptoSuite; 2] = [CryptoSuite::Ed25519Blake3, CryptoSuite::Sm2Sm3];
+
+    /// Make `suite` this process's suite. Succeeds if it already is; fails if the process already
+    /// installed, or hashed with, the other one.
+    pub fn install(suite: CryptoSuite) -> Result<(), SuiteConflict> {
+        let installed = *INSTALLED.get_or_init(|| suite);
+        if installed == suite {
+            Ok(())
+        } else {
+            Err(SuiteConflict {
+                installed,
+                requested: suite,
+            })
+        }
+    }
+
+    /// This process's suite: the installed one, or `ed25519-blake3` (fixed from now on) if none
+    /// was installed.
+    pub fn current() -> CryptoSuite {
+        *INSTALLED.get_or_init(CryptoSuite::default)
+    }
 
     /// The suite's name as the genesis file and the command line write it.
     pub fn name(self) -> &'static str {
@@ -55,12 +97,27 @@ impl CryptoSuite {
 
     /// `H(tag ‖ bytes)`: BLAKE3 (hash mode) or SM3.
     pub fn tagged_hash(self, tag: &[u8], bytes: &[u8]) -> [u8; 32] {
+        self.hash_parts(&[tag, bytes])
+    }
+
+    /// `H(parts[0] ‖ parts[1] ‖ …)`: BLAKE3 (hash mode) or SM3 over the concatenation.
+    pub fn hash_parts(self, parts: &[&[u8]]) -> [u8; 32] {
         match self {
-            CryptoSuite::Ed25519Blake3 => crate::hashing::tagged_hash(tag, bytes),
+            CryptoSuite::Ed25519Blake3 => {
+                if let [only] = parts {
+                    return *blake3::hash(only).as_bytes();
+                }
+                let mut hasher = blake3::Hasher::new();
+                for part in parts {
+                    hasher.update(part);
+                }
+                *hasher.finalize().as_bytes()
+            }
             CryptoSuite::Sm2Sm3 => {
                 let mut hasher = sm3::Sm3::new();
-                hasher.update(tag);
-                hasher.update(bytes);
+                for part in parts {
+                    hasher.update(part);
+                }
                 hasher.finalize().into()
             }
         }
@@ -91,6 +148,23 @@ impl CryptoSuite {
                 hasher.finalize().into()
             }
         }
+    }
+}
+
+/// The signature rule of this process's suite ([`CryptoSuite::current`]), decided at each check.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SuiteScheme;
+
+impl SignatureScheme for SuiteScheme {
+    fn verify(
+        &self,
+        public_key: &crate::crypto::PublicKey,
+        message: &[u8],
+        signature: &crate::crypto::Signature,
+    ) -> bool {
+        CryptoSuite::current()
+            .scheme()
+            .verify(public_key, message, signature)
     }
 }
 

@@ -9,7 +9,7 @@
 //!
 //! `||` is byte concatenation and `blake3(x)` is the standard 32-byte BLAKE3 hash (hash mode, no
 //! key, no context). The tags are fixed-length ASCII strings, written without any length prefix
-//! or terminator.
+//! or terminator. On a chain of the `sm2-sm3` suite every `blake3` below is SM3 (ADR 019).
 //!
 //! - **Leaf.** `leaf_hash(c) = blake3("yrd-ledger/batch-leaf/v1" || c)` for a 32-byte commitment
 //!   `c` ([`BATCH_LEAF_TAG`], 24 bytes).
@@ -47,6 +47,7 @@
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
+use yrd_consensus::CryptoSuite;
 
 use crate::codec::{decode_canonical_bounded, encode};
 use crate::tree::serde_hex;
@@ -127,7 +128,7 @@ pub fn batch_leaf_hash(commitment: &[u8; 32]) -> [u8; 32] {
     let (tag, rest) = preimage.split_at_mut(BATCH_TAG_LEN);
     tag.copy_from_slice(BATCH_LEAF_TAG);
     rest.copy_from_slice(commitment);
-    *blake3::hash(&preimage).as_bytes()
+    CryptoSuite::current().hash_parts(&[&preimage])
 }
 
 /// `blake3(BATCH_NODE_TAG || left || right)`.
@@ -138,16 +139,12 @@ pub fn batch_node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
     let (left_half, right_half) = rest.split_at_mut(32);
     left_half.copy_from_slice(left);
     right_half.copy_from_slice(right);
-    *blake3::hash(&preimage).as_bytes()
+    CryptoSuite::current().hash_parts(&[&preimage])
 }
 
 /// `blake3(BATCH_ROOT_TAG || u64_le(count) || tree_hash)`: the anchored root.
 pub fn batch_root_from_tree_hash(count: u64, tree_hash: &[u8; 32]) -> [u8; 32] {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(BATCH_ROOT_TAG);
-    hasher.update(&count.to_le_bytes());
-    hasher.update(tree_hash);
-    *hasher.finalize().as_bytes()
+    CryptoSuite::current().hash_parts(&[BATCH_ROOT_TAG, &count.to_le_bytes(), tree_hash])
 }
 
 fn check_leaf_count(count: u64) -> Result<(), BatchError> {

@@ -1,6 +1,6 @@
-//! Domain-separated blake3 hashes used by the state machine.
+//! Domain-separated hashes used by the state machine.
 //!
-//! Every use of blake3 here goes through [`derive_hash`] with its own context string, so a hash
+//! Every hash here goes through [`derive_hash`] with its own context string, so a hash
 //! computed for one purpose can never be replayed as another. The context strings are consensus
 //! rules: changing one changes transaction hashes, DID identifiers and signatures.
 
@@ -16,13 +16,10 @@ pub const GENESIS_DID_ID_CONTEXT: &str = "yrd-ledger 2025 genesis authority did:
 pub const READMITTED_DID_ID_CONTEXT: &str =
     "yrd-ledger 2025 re-admitted authority did:yrd identifier v1";
 
-/// blake3 in key-derivation mode with `context` as the domain tag, over the concatenated `parts`.
+/// The derived hash of the concatenated `parts` under `context` with the process's suite: blake3
+/// in key-derivation mode, or `SM3(len(context) ‖ context ‖ parts)` (ADR 019).
 pub fn derive_hash(context: &str, parts: &[&[u8]]) -> [u8; 32] {
-    let mut hasher = blake3::Hasher::new_derive_key(context);
-    for part in parts {
-        hasher.update(part);
-    }
-    *hasher.finalize().as_bytes()
+    yrd_consensus::CryptoSuite::current().derive_hash(context, parts)
 }
 
 #[cfg(test)]

@@ -573,15 +573,16 @@ impl<'de> serde::Deserialize<'de> for LicenceId {
 }
 
 /// The salted commitment to a licence identifier that goes on the ledger:
-/// `blake3(LICENCE_COMMITMENT_TAG || u32_le(len(id)) || id || salt)` over the canonical text.
+/// `H(LICENCE_COMMITMENT_TAG || u32_le(len(id)) || id || salt)` over the canonical text, `H` the
+/// process's suite's hash (blake3, or SM3: ADR 019).
 pub fn licence_commitment(id: &LicenceId, salt: &[u8; 32]) -> [u8; 32] {
     let text = id.to_string();
     // The identifier is at most MAX_LICENCE_ID_LEN bytes, far below u32::MAX.
     let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(LICENCE_COMMITMENT_TAG);
-    hasher.update(&len.to_le_bytes());
-    hasher.update(text.as_bytes());
-    hasher.update(salt);
-    *hasher.finalize().as_bytes()
+    yrd_consensus::CryptoSuite::current().hash_parts(&[
+        LICENCE_COMMITMENT_TAG,
+        &len.to_le_bytes(),
+        text.as_bytes(),
+        salt,
+    ])
 }

@@ -101,8 +101,8 @@ fn all_small_keys() -> Vec<Vec<u8>> {
     keys
 }
 
-fn new_tree() -> StateTree<MemoryTreeStore> {
-    StateTree::new(MemoryTreeStore::new())
+fn new_tree() -> StateTree<MemoryTreeStore, Blake3Hasher> {
+    StateTree::with_hasher(MemoryTreeStore::new())
 }
 
 fn apply_to_model(model: &mut BTreeMap<Vec<u8>, Vec<u8>>, writes: &Writes) {

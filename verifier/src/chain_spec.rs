@@ -45,7 +45,7 @@ pub enum ChainSpecError {
 pub struct ChainSpec {
     /// The genesis as written in the file.
     pub genesis: Genesis,
-    /// blake3(GENESIS_HASH_TAG || borsh(genesis)).
+    /// H(GENESIS_HASH_TAG || borsh(genesis)), H the suite's hash (blake3 or SM3).
     pub genesis_hash: [u8; 32],
     /// The consensus genesis: first validator set, genesis state root, genesis time.
     pub consensus: ConsensusGenesis,
@@ -66,10 +66,8 @@ impl ChainSpec {
             .collect();
         let validator_set = ValidatorSet::equal_power(0, &keys)
             .map_err(|e| ChainSpecError::Invalid(e.to_string()))?;
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(GENESIS_HASH_TAG);
-        hasher.update(&yrd_contracts::codec::encode(&genesis));
-        let genesis_hash = *hasher.finalize().as_bytes();
+        let genesis_hash = yrd_consensus::CryptoSuite::current()
+            .tagged_hash(GENESIS_HASH_TAG, &yrd_contracts::codec::encode(&genesis));
         let consensus = ConsensusGenesis {
             validator_set,
             state_root: root.0,

@@ -34,11 +34,12 @@ pub use io::{ExecutedRecord, Input, Output, PersistSafety, Ready, StartState, Ti
 use crate::block_tree::BlockTree;
 use crate::certificates::{CertError, verify_quorum_cert, verify_timeout_cert};
 use crate::config::Config;
-use crate::crypto::{Ed25519Scheme, PublicKey, SignatureScheme, Signer};
+use crate::crypto::{PublicKey, SignatureScheme, Signer};
 use crate::leader::LeaderElection;
 use crate::metrics::Metrics;
 use crate::pacemaker::Pacemaker;
 use crate::safety_rules::{SafetyData, SafetyRules};
+use crate::suite::SuiteScheme;
 use crate::sync::{SyncTracker, TargetSource};
 use crate::types::{Block, BlockHeader, BlockId, Proposal, QuorumCert, TimeoutCert, ValidatorSet};
 use collectors::{TimeoutCollector, VoteCollector};
@@ -111,9 +112,9 @@ impl std::fmt::Debug for Core {
 }
 
 impl Core {
-    /// A core signing with `signer` and verifying ed25519 signatures.
+    /// A core signing with `signer` and verifying with the process's suite's rule.
     pub fn new(config: Config, signer: Box<dyn Signer + Send>) -> Self {
-        Self::with_scheme(config, signer, Box::new(Ed25519Scheme))
+        Self::with_scheme(config, signer, Box::new(SuiteScheme))
     }
 
     /// A core with a chosen signature scheme.

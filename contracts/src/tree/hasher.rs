@@ -2,8 +2,9 @@
 //!
 //! The tree runs on either suite's hash (ADR 019): [`Blake3Hasher`] (`ed25519-blake3`, every
 //! chain so far) or [`Sm3Hasher`] (`sm2-sm3`), both behind [`TreeHasher`]. Tags, layouts and
-//! proofs are the same; only the function under them changes. The free functions below
-//! ([`tree_hash`], [`state_key_hash`]) are the BLAKE3 tree's.
+//! proofs are the same; only the function under them changes. [`SuiteHasher`], the default, is
+//! whichever of the two the process's suite names (`yrd_consensus::CryptoSuite::current`), and the
+//! free functions below ([`tree_hash`], [`state_key_hash`]) follow it too.
 //!
 //! Two domain tags keep the tree's hashes apart from every other blake3 use in the ledger:
 //! - [`STATE_TREE_HASH_TAG`] prefixes every hash the tree itself computes (value hashes, leaf
@@ -16,6 +17,7 @@
 //! node layouts are in [`super::proof`].
 
 use jmt::{KeyHash, SimpleHasher};
+use yrd_consensus::CryptoSuite;
 
 /// Domain tag fed first into every hash the state tree computes (24 ASCII bytes, no terminator).
 pub const STATE_TREE_HASH_TAG: &[u8] = b"yrd-ledger/state-tree/v1";
@@ -64,7 +66,10 @@ pub trait TreeHasher: SimpleHasher + Clone + Send + Sync + 'static {
 
 impl TreeHasher for Blake3Hasher {
     fn key_hash(key: &[u8]) -> KeyHash {
-        state_key_hash(key)
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(STATE_KEY_HASH_TAG);
+        hasher.update(key);
+        KeyHash(*hasher.finalize().as_bytes())
     }
 }
 
@@ -97,21 +102,59 @@ impl TreeHasher for Sm3Hasher {
     }
 }
 
-/// `H(data)` as the tree computes it: `blake3(STATE_TREE_HASH_TAG || data)`.
-pub fn tree_hash(parts: &[&[u8]]) -> [u8; 32] {
-    let mut hasher = <Blake3Hasher as SimpleHasher>::new();
-    for part in parts {
-        hasher.update(part);
-    }
-    hasher.finalize()
+/// The tree hasher of the process's suite, chosen when each hash starts.
+///
+/// The BLAKE3 state is large (about 1.9 KB) but lives on the stack for one hash, as it did before
+/// the suite existed; boxing it would add an allocation to every tree hash.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+pub enum SuiteHasher {
+    /// `ed25519-blake3`.
+    Blake3(Blake3Hasher),
+    /// `sm2-sm3`.
+    Sm3(Sm3Hasher),
 }
 
-/// The tree position of a state key: `blake3(STATE_KEY_HASH_TAG || key)`.
+impl SimpleHasher for SuiteHasher {
+    fn new() -> Self {
+        match CryptoSuite::current() {
+            CryptoSuite::Ed25519Blake3 => SuiteHasher::Blake3(Blake3Hasher::new()),
+            CryptoSuite::Sm2Sm3 => SuiteHasher::Sm3(Sm3Hasher::new()),
+        }
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        match self {
+            SuiteHasher::Blake3(inner) => inner.update(data),
+            SuiteHasher::Sm3(inner) => inner.update(data),
+        }
+    }
+
+    fn finalize(self) -> [u8; 32] {
+        match self {
+            SuiteHasher::Blake3(inner) => inner.finalize(),
+            SuiteHasher::Sm3(inner) => inner.finalize(),
+        }
+    }
+}
+
+impl TreeHasher for SuiteHasher {
+    fn key_hash(key: &[u8]) -> KeyHash {
+        match CryptoSuite::current() {
+            CryptoSuite::Ed25519Blake3 => Blake3Hasher::key_hash(key),
+            CryptoSuite::Sm2Sm3 => Sm3Hasher::key_hash(key),
+        }
+    }
+}
+
+/// `H(data)` as the tree of the process's suite computes it: `hash(STATE_TREE_HASH_TAG || data)`.
+pub fn tree_hash(parts: &[&[u8]]) -> [u8; 32] {
+    SuiteHasher::hash_parts(parts)
+}
+
+/// The tree position of a state key on the process's suite: `hash(STATE_KEY_HASH_TAG || key)`.
 pub fn state_key_hash(key: &[u8]) -> KeyHash {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(STATE_KEY_HASH_TAG);
-    hasher.update(key);
-    KeyHash(*hasher.finalize().as_bytes())
+    SuiteHasher::key_hash(key)
 }
 
 #[cfg(test)]

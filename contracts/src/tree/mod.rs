@@ -25,7 +25,8 @@ pub mod state_tree;
 pub mod store;
 
 pub use hasher::{
-    Blake3Hasher, STATE_KEY_HASH_TAG, STATE_TREE_HASH_TAG, Sm3Hasher, TreeHasher, state_key_hash,
+    Blake3Hasher, STATE_KEY_HASH_TAG, STATE_TREE_HASH_TAG, Sm3Hasher, SuiteHasher, TreeHasher,
+    state_key_hash,
 };
 pub use proof::{MAX_PROOF_SIBLINGS, ProofError, ProofLeaf, StateProof};
 pub use root::{EMPTY_TREE_ROOT, StateRoot};

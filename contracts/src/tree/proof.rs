@@ -73,7 +73,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use jmt::proof::SparseMerkleProof;
 use serde::{Deserialize, Serialize};
 
-use super::hasher::{Blake3Hasher, TreeHasher};
+use super::hasher::{SuiteHasher, TreeHasher};
 use super::root::{EMPTY_TREE_ROOT, StateRoot};
 use crate::codec::{decode_canonical_bounded, encode};
 
@@ -171,9 +171,9 @@ pub struct ProofLeaf {
 }
 
 impl ProofLeaf {
-    /// `H("JMT::LeafNode" || key_hash || value_hash)` on the BLAKE3 tree.
+    /// `H("JMT::LeafNode" || key_hash || value_hash)` on the process's suite's tree.
     pub fn hash(&self) -> [u8; 32] {
-        self.hash_with::<Blake3Hasher>()
+        self.hash_with::<SuiteHasher>()
     }
 
     /// `H("JMT::LeafNode" || key_hash || value_hash)` on the tree hashed with `H`.
@@ -194,9 +194,9 @@ pub struct StateProof {
     pub siblings: Vec<[u8; 32]>,
 }
 
-/// `H("JMT::IntrnalNode" || left || right)` on the BLAKE3 tree.
+/// `H("JMT::IntrnalNode" || left || right)` on the process's suite's tree.
 pub fn internal_node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
-    internal_node_hash_with::<Blake3Hasher>(left, right)
+    internal_node_hash_with::<SuiteHasher>(left, right)
 }
 
 /// `H("JMT::IntrnalNode" || left || right)` on the tree hashed with `H`.
@@ -204,9 +204,9 @@ pub fn internal_node_hash_with<H: TreeHasher>(left: &[u8; 32], right: &[u8; 32])
     H::hash_parts(&[INTERNAL_NODE_TAG, left, right])
 }
 
-/// `H(value)`: the value hash stored in a leaf of the BLAKE3 tree.
+/// `H(value)`: the value hash stored in a leaf of the process's suite's tree.
 pub fn value_hash(value: &[u8]) -> [u8; 32] {
-    value_hash_with::<Blake3Hasher>(value)
+    value_hash_with::<SuiteHasher>(value)
 }
 
 /// `H(value)` on the tree hashed with `H`.
@@ -240,15 +240,15 @@ impl StateProof {
     /// Largest borsh encoding of a proof: option tag + leaf, vector length, 256 siblings.
     pub const MAX_ENCODED_LEN: usize = 1 + 64 + 4 + MAX_PROOF_SIBLINGS * 32;
 
-    /// Check that `key` holds `value` (`Some`) or is absent (`None`) in the BLAKE3 tree with
-    /// `root`.
+    /// Check that `key` holds `value` (`Some`) or is absent (`None`) in the tree with `root`,
+    /// hashed with the process's suite.
     pub fn verify(
         &self,
         root: &StateRoot,
         key: &[u8],
         value: Option<&[u8]>,
     ) -> Result<(), ProofError> {
-        self.verify_with::<Blake3Hasher>(root, key, value)
+        self.verify_with::<SuiteHasher>(root, key, value)
     }
 
     /// [`StateProof::verify`] on the tree hashed with `H` (the chain's suite, ADR 019).

@@ -16,7 +16,7 @@ use jmt::proof::SparseMerkleProof;
 use jmt::storage::{LeafNode, Node, NodeKey, StaleNodeIndex, TreeReader, TreeUpdateBatch};
 use jmt::{JellyfishMerkleTree, KeyHash, OwnedValue, Version};
 
-use super::hasher::{Blake3Hasher, TreeHasher};
+use super::hasher::{SuiteHasher, TreeHasher};
 use super::proof::StateProof;
 use super::root::StateRoot;
 use super::store::{PruneStats, TreeStore, root_node_key};
@@ -24,16 +24,17 @@ use super::{
     MAX_KEY_LEN_BYTES, MAX_TREE_VERSION, MAX_VALUE_LEN_BYTES, MAX_WRITES_PER_VERSION, TreeError,
 };
 
-/// The ledger's authenticated key/value state over a [`TreeStore`], hashed with `H` (the chain's
-/// suite: [`Blake3Hasher`] unless said otherwise, ADR 019).
+/// The ledger's authenticated key/value state over a [`TreeStore`], hashed with `H` (by default
+/// the process's suite's hash, ADR 019).
 #[derive(Debug, Clone)]
-pub struct StateTree<S: TreeStore, H: TreeHasher = Blake3Hasher> {
+pub struct StateTree<S: TreeStore, H: TreeHasher = SuiteHasher> {
     store: S,
     hasher: PhantomData<H>,
 }
 
 impl<S: TreeStore> StateTree<S> {
-    /// A BLAKE3 tree over `store`, continuing from whatever versions the store already holds.
+    /// A tree on the process's suite over `store`, continuing from whatever versions the store
+    /// already holds.
     pub fn new(store: S) -> Self {
         StateTree::with_hasher(store)
     }

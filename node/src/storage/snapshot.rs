@@ -22,7 +22,7 @@ use jmt::restore::{JellyfishMerkleRestore, StateSnapshotReceiver};
 use jmt::storage::{LeafNode, Node, NodeBatch, NodeKey, TreeReader, TreeWriter};
 use jmt::{JellyfishMerkleIterator, JellyfishMerkleTree, KeyHash, OwnedValue, RootHash, Version};
 use yrd_consensus::{Block, CommitCertificate};
-use yrd_contracts::tree::Blake3Hasher;
+use yrd_contracts::tree::SuiteHasher;
 
 use super::batch::WriteBatch;
 use super::error::StorageError;
@@ -194,7 +194,7 @@ impl Store {
                 range_done: true,
             });
         };
-        let tree = JellyfishMerkleTree::<_, Blake3Hasher>::new(reader.as_ref());
+        let tree = JellyfishMerkleTree::<_, SuiteHasher>::new(reader.as_ref());
         let proof = tree
             .get_range_proof(KeyHash(*last_key), version)
             .map_err(tree_error)?;
@@ -304,7 +304,7 @@ impl Store {
                 block.header.height
             )));
         }
-        let tree = JellyfishMerkleTree::<_, Blake3Hasher>::new(restore.writer.as_ref());
+        let tree = JellyfishMerkleTree::<_, SuiteHasher>::new(restore.writer.as_ref());
         let restored_root = tree.get_root_hash(version).map_err(tree_error)?;
         if restored_root.0 != root {
             return Err(StorageError::Inconsistent(format!(
@@ -360,7 +360,7 @@ impl Store {
 /// A snapshot restore in progress (see the module doc).
 pub struct SnapshotRestore {
     writer: Arc<RestoreWriter>,
-    restore: Option<JellyfishMerkleRestore<Blake3Hasher>>,
+    restore: Option<JellyfishMerkleRestore<SuiteHasher>>,
     next_start: Hash32,
     done: bool,
 }
@@ -430,7 +430,7 @@ impl SnapshotRestore {
         if chunk.last && !complete {
             return Err(ChunkError::NotLast);
         }
-        let proof: SparseMerkleRangeProof<Blake3Hasher> = borsh::from_slice(&chunk.proof)
+        let proof: SparseMerkleRangeProof<SuiteHasher> = borsh::from_slice(&chunk.proof)
             .map_err(|e| ChunkError::MalformedProof(e.to_string()))?;
         let last_key = chunk.leaves.last().map(|(key, _)| *key).unwrap_or(*first);
         let leaves: Vec<(KeyHash, OwnedValue)> = chunk
@@ -459,7 +459,7 @@ impl SnapshotRestore {
                 return Err(ChunkError::WrongStart);
             };
             restore.finish().map_err(tree_error)?;
-            let tree = JellyfishMerkleTree::<_, Blake3Hasher>::new(self.writer.as_ref());
+            let tree = JellyfishMerkleTree::<_, SuiteHasher>::new(self.writer.as_ref());
             let root = tree
                 .get_root_hash(self.writer.version)
                 .map_err(tree_error)?;
@@ -502,7 +502,7 @@ fn has_right_siblings(proof: &[u8]) -> Result<bool, ChunkError> {
 
 fn open_restorer(
     writer: &Arc<RestoreWriter>,
-) -> Result<JellyfishMerkleRestore<Blake3Hasher>, StorageError> {
+) -> Result<JellyfishMerkleRestore<SuiteHasher>, StorageError> {
     JellyfishMerkleRestore::new(Arc::clone(writer), writer.version, RootHash(writer.root))
         .map_err(tree_error)
 }
