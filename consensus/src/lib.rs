@@ -64,7 +64,7 @@ pub use driver::{Core, Input, Output, PersistSafety, Ready, StartState, TimerKin
 pub use epoch::{EpochChangeProof, verify_epoch_changes};
 pub use metrics::Metrics;
 pub use safety_rules::{SafetyData, SafetyError};
-pub use suite::{CryptoSuite, SuiteConflict, SuiteScheme, UnknownSuite};
+pub use suite::{CryptoSuite, SuiteConflict, SuiteScheme, SuiteSigner, UnknownSuite};
 pub use types::{
     Block, BlockHeader, BlockId, ConsensusMessage, ExecutedState, Genesis, Proposal, QuorumCert,
     SyncInfo, SyncRequest, SyncResponse, TimeoutCert, TimeoutMsg, ValidatorInfo, ValidatorSet,

@@ -21,8 +21,8 @@ use std::sync::OnceLock;
 
 use sm3::Digest;
 
-use crate::crypto::sm2::Sm2Scheme;
-use crate::crypto::{Ed25519Scheme, SignatureScheme};
+use crate::crypto::sm2::{Sm2KeyError, Sm2Scheme, Sm2Signer};
+use crate::crypto::{Ed25519Scheme, Ed25519Signer, PublicKey, Signature, SignatureScheme, Signer};
 
 /// A chain's signature and hash functions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -151,17 +151,64 @@ impl CryptoSuite {
     }
 }
 
+/// A private key of either suite, made from 32 secret bytes: an ed25519 seed, or an SM2 secret
+/// scalar (normalised to an even-y point, [`Sm2Signer`]).
+pub enum SuiteSigner {
+    /// `ed25519-blake3`.
+    Ed25519(Ed25519Signer),
+    /// `sm2-sm3`.
+    Sm2(Sm2Signer),
+}
+
+impl SuiteSigner {
+    /// The key of the process's suite ([`CryptoSuite::current`]) from `secret`.
+    pub fn from_secret_bytes(secret: &[u8; 32]) -> Result<Self, Sm2KeyError> {
+        Self::for_suite(CryptoSuite::current(), secret)
+    }
+
+    /// The key of `suite` from `secret`. Fails only on `sm2-sm3`, for the few 32-byte strings
+    /// that are no SM2 secret (zero, at least the group order, or `n − 1`).
+    pub fn for_suite(suite: CryptoSuite, secret: &[u8; 32]) -> Result<Self, Sm2KeyError> {
+        Ok(match suite {
+            CryptoSuite::Ed25519Blake3 => {
+                SuiteSigner::Ed25519(Ed25519Signer::from_secret_bytes(secret))
+            }
+            CryptoSuite::Sm2Sm3 => SuiteSigner::Sm2(Sm2Signer::from_secret_bytes(secret)?),
+        })
+    }
+}
+
+impl std::fmt::Debug for SuiteSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SuiteSigner::Ed25519(signer) => signer.fmt(f),
+            SuiteSigner::Sm2(signer) => signer.fmt(f),
+        }
+    }
+}
+
+impl Signer for SuiteSigner {
+    fn public_key(&self) -> PublicKey {
+        match self {
+            SuiteSigner::Ed25519(signer) => signer.public_key(),
+            SuiteSigner::Sm2(signer) => signer.public_key(),
+        }
+    }
+
+    fn sign(&self, message: &[u8]) -> Signature {
+        match self {
+            SuiteSigner::Ed25519(signer) => signer.sign(message),
+            SuiteSigner::Sm2(signer) => signer.sign(message),
+        }
+    }
+}
+
 /// The signature rule of this process's suite ([`CryptoSuite::current`]), decided at each check.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SuiteScheme;
 
 impl SignatureScheme for SuiteScheme {
-    fn verify(
-        &self,
-        public_key: &crate::crypto::PublicKey,
-        message: &[u8],
-        signature: &crate::crypto::Signature,
-    ) -> bool {
+    fn verify(&self, public_key: &PublicKey, message: &[u8], signature: &Signature) -> bool {
         CryptoSuite::current()
             .scheme()
             .verify(public_key, message, signature)

@@ -56,6 +56,7 @@ fn fresh_state(issuers: &[SigningKey]) -> (State<MemoryTreeStore>, u64) {
             validator_keys: vec![key(2).verifying_key().to_bytes()],
         }],
         parameters: Parameters::default(),
+        crypto_suite: yrd_consensus::CryptoSuite::default(),
     };
     let (mut state, _) = State::genesis(&genesis, MemoryTreeStore::new()).expect("genesis");
     let code = LicenceTypeCode("BL01".into());

@@ -1,14 +1,15 @@
 //! Rendering a stored DID document version as W3C DID Core 1.0 JSON, with DID Resolution
 //! metadata.
 //!
-//! Verification methods are `Multikey` (`publicKeyMultibase` = `z` + base58btc(0xed01 ‖ key)),
+//! Verification methods are `Multikey` (`publicKeyMultibase` = `z` + base58btc(0xed01 ‖ key), or
+//! on an `sm2-sm3` chain `z` + base58btc(0x8624 ‖ 02 ‖ key), ADR 019),
 //! referenced by DID URL from each relationship they are listed under. A document that lists
 //! controller DIDs renders `controller` as the DID itself followed by those DIDs (the DID's own
 //! `capabilityInvocation` keys keep control). Empty relationship and service lists are omitted.
 
 use serde::{Deserialize, Serialize};
 
-use crate::did_id::{DidId, ed25519_multibase};
+use crate::did_id::{DidId, key_multibase};
 use crate::records::{DidDocumentRecord, DidHeadRecord};
 use crate::time::format_utc_seconds;
 
@@ -62,7 +63,7 @@ pub struct VerificationMethod {
     pub method_type: String,
     /// The DID.
     pub controller: String,
-    /// `z` + base58btc(0xed01 ‖ key).
+    /// `z` + base58btc(0xed01 ‖ key), or on `sm2-sm3` `z` + base58btc(0x8624 ‖ 02 ‖ key).
     pub public_key_multibase: String,
 }
 
@@ -150,7 +151,7 @@ pub fn render_document(record: &DidDocumentRecord) -> DidDocument {
                 id: url(&did, &m.fragment),
                 method_type: "Multikey".to_owned(),
                 controller: did.to_string(),
-                public_key_multibase: ed25519_multibase(&m.key),
+                public_key_multibase: key_multibase(&m.key),
             })
             .collect(),
         authentication: refs(|r| r.authentication),

@@ -28,6 +28,8 @@ use crate::types::{ProvinceCode, PublicKeyBytes};
 pub const DID_METHOD_PREFIX: &str = "did:yrd:";
 /// Multicodec prefix of an ed25519 public key (`ed25519-pub`, varint 0xed).
 pub const MULTICODEC_ED25519_PUB: [u8; 2] = [0xed, 0x01];
+/// Multicodec prefix of a compressed SM2 public key (`sm2-pub`, code 0x1206, varint `86 24`).
+pub const MULTICODEC_SM2_PUB: [u8; 2] = [0x86, 0x24];
 /// Length of the identifier bytes.
 pub const DID_ID_LEN: usize = 16;
 
@@ -120,6 +122,25 @@ impl<'de> Deserialize<'de> for DidId {
         let text = <String as Deserialize>::deserialize(deserializer)?;
         DidId::parse(&text).map_err(serde::de::Error::custom)
     }
+}
+
+/// The Multikey `publicKeyMultibase` of a ledger key on the process's suite (ADR 019):
+/// [`ed25519_multibase`], or [`sm2_multibase`].
+pub fn key_multibase(key: &PublicKeyBytes) -> String {
+    match yrd_consensus::CryptoSuite::current() {
+        yrd_consensus::CryptoSuite::Ed25519Blake3 => ed25519_multibase(key),
+        yrd_consensus::CryptoSuite::Sm2Sm3 => sm2_multibase(key),
+    }
+}
+
+/// The Multikey `publicKeyMultibase` of an SM2 x-only ledger key: `z` + base58btc(0x86 0x24 ‖
+/// 0x02 ‖ x), the compressed point with even y that the 32 bytes name.
+pub fn sm2_multibase(key: &PublicKeyBytes) -> String {
+    let mut bytes = Vec::with_capacity(35);
+    bytes.extend_from_slice(&MULTICODEC_SM2_PUB);
+    bytes.push(0x02);
+    bytes.extend_from_slice(key);
+    format!("z{}", bs58::encode(bytes).into_string())
 }
 
 /// The Multikey `publicKeyMultibase` of an ed25519 key: `z` + base58btc(0xed 0x01 ‖ key).

@@ -6,10 +6,12 @@
 //! `blake3_derive_key(TX_HASH_CONTEXT, canonical bytes of the whole SignedTx)`, so it names one
 //! body *and* one signature (a caller that checked a signature can vouch for exactly that hash).
 //!
-//! Signatures are checked with `VerifyingKey::verify_strict` and nothing weaker.
+//! Signatures are checked with the chain's suite (ADR 019): on `ed25519-blake3` with
+//! `VerifyingKey::verify_strict` and nothing weaker, on `sm2-sm3` with SM2 over 32-byte x-only keys
+//! (`yrd_consensus::crypto::sm2`).
 
 use borsh::{BorshDeserialize, BorshSerialize};
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 
 use crate::codec::{decode_canonical_bounded, encode};
 use crate::error::TxError;
@@ -50,7 +52,17 @@ impl TxBody {
         out
     }
 
-    /// Signs the body with `key`, which must be the key named in [`TxBody::signer`].
+    /// Signs the body with any suite's signer, which must hold the key named in
+    /// [`TxBody::signer`].
+    pub fn sign_with(self, signer: &dyn yrd_consensus::Signer) -> SignedTx {
+        let signature = signer.sign(&self.signing_bytes()).0;
+        SignedTx {
+            body: self,
+            signature,
+        }
+    }
+
+    /// Signs the body with the ed25519 `key`, which must be the key named in [`TxBody::signer`].
     pub fn sign(self, key: &SigningKey) -> SignedTx {
         let signature = key.sign(&self.signing_bytes()).to_bytes();
         SignedTx {
@@ -80,13 +92,14 @@ impl SignedTx {
         )?)
     }
 
-    /// Checks the signature with `verify_strict`, after checking that the signer key is a
-    /// canonical encoding of a point that is not of small order.
+    /// Checks the signature with the chain's suite, after checking that the signer key is a key
+    /// of that suite (on `ed25519-blake3`: a canonical encoding of a point not of small order).
     pub fn verify_signature(&self) -> Result<(), TxError> {
-        let key = parse_signer_key(&self.body.signer)?;
-        let signature = Signature::from_bytes(&self.signature);
-        key.verify_strict(&self.body.signing_bytes(), &signature)
-            .map_err(|_| TxError::BadSignature)
+        crate::sigverify::verify_one(&crate::sigverify::SignatureCheck {
+            signer: &self.body.signer,
+            message: &self.body.signing_bytes(),
+            signature: &self.signature,
+        })
     }
 }
 
@@ -108,7 +121,25 @@ pub fn is_canonical_y(bytes: &[u8; 32]) -> bool {
     !at_least_p
 }
 
-/// Parses a signer key, refusing non-canonical encodings (one key, one identity) and weak keys.
+/// Checks that `bytes` are a signer key of the chain's suite: on `ed25519-blake3`
+/// [`parse_signer_key`]; on `sm2-sm3` the x-coordinate of a point of the SM2 curve (its even-y
+/// point is the key). Every key a transaction or the genesis writes passes this.
+pub fn check_signer_key(bytes: &PublicKeyBytes) -> Result<(), TxError> {
+    match yrd_consensus::CryptoSuite::current() {
+        yrd_consensus::CryptoSuite::Ed25519Blake3 => parse_signer_key(bytes).map(|_| ()),
+        yrd_consensus::CryptoSuite::Sm2Sm3 => {
+            yrd_consensus::crypto::sm2::verifying_key(&yrd_consensus::PublicKey(*bytes))
+                .map(|_| ())
+                .ok_or(TxError::InvalidSignerKey {
+                    key: *bytes,
+                    reason: "not the x-coordinate of an SM2 curve point",
+                })
+        }
+    }
+}
+
+/// Parses an ed25519 signer key, refusing non-canonical encodings (one key, one identity) and
+/// weak keys.
 pub fn parse_signer_key(bytes: &PublicKeyBytes) -> Result<VerifyingKey, TxError> {
     if !is_canonical_y(bytes) {
         return Err(TxError::InvalidSignerKey {

@@ -5,11 +5,12 @@ use std::collections::BTreeSet;
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
+use yrd_consensus::CryptoSuite;
 
 use crate::apply::{Writes, genesis_did_document};
 use crate::codec::encode;
 use crate::did_id::DidId;
-use crate::envelope::parse_signer_key;
+use crate::envelope::check_signer_key;
 use crate::keys;
 use crate::limits::{MAX_GENESIS_VALIDATORS_PER_PROVINCE, MAX_MEMBERS, MAX_VALIDATORS};
 use crate::params::Parameters;
@@ -46,11 +47,33 @@ pub struct Genesis {
     pub authorities: Vec<GenesisAuthority>,
     /// Initial parameters.
     pub parameters: Parameters,
+    /// The chain's crypto suite (ADR 019), fixed for its life. Absent in the file means
+    /// `ed25519-blake3`, and that value is never written, so every existing genesis file keeps
+    /// its bytes. Not in the borsh encoding either: the suite is committed to by the hash function
+    /// the genesis hash, the state root and every block id are computed with.
+    #[serde(default, skip_serializing_if = "is_default_suite")]
+    #[borsh(skip)]
+    pub crypto_suite: CryptoSuite,
+}
+
+fn is_default_suite(suite: &CryptoSuite) -> bool {
+    *suite == CryptoSuite::default()
 }
 
 impl Genesis {
-    /// Checks the chain id, provinces, keys (usable, no key used twice) and parameters.
+    /// Checks the suite (the one this process runs on), the chain id, provinces, keys (usable on
+    /// the suite, no key used twice) and parameters.
     pub fn validate(&self) -> Result<(), FieldError> {
+        let running = CryptoSuite::current();
+        if self.crypto_suite != running {
+            return Err(FieldError::new(
+                "cryptoSuite",
+                format!(
+                    "the chain is on {} but this process runs on {running}",
+                    self.crypto_suite
+                ),
+            ));
+        }
         self.chain_id.validate()?;
         self.parameters.validate()?;
         if self.authorities.is_empty() || self.authorities.len() > MAX_MEMBERS {
@@ -82,7 +105,7 @@ impl Genesis {
             }
             validators = validators.saturating_add(n);
             for key in std::iter::once(&authority.authority_key).chain(&authority.validator_keys) {
-                parse_signer_key(key).map_err(|e| FieldError::new("key", e.to_string()))?;
+                check_signer_key(key).map_err(|e| FieldError::new("key", e.to_string()))?;
                 if !keys_seen.insert(*key) {
                     return Err(FieldError::new(
                         "key",

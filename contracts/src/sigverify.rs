@@ -38,7 +38,10 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::IsIdentity;
 use ed25519_dalek::{Signature, VerifyingKey};
 
-use crate::envelope::{is_canonical_y, parse_signer_key};
+use yrd_consensus::crypto::sm2::Sm2Scheme;
+use yrd_consensus::{CryptoSuite, SignatureScheme};
+
+use crate::envelope::{check_signer_key, is_canonical_y, parse_signer_key};
 use crate::error::TxError;
 use crate::hashing::TX_SIGNING_DOMAIN;
 use crate::types::PublicKeyBytes;
@@ -54,10 +57,30 @@ pub struct SignatureCheck<'a> {
     pub signature: &'a [u8; 64],
 }
 
-/// The consensus rule for one signature.
+/// The consensus rule for one signature, on the chain's suite.
 pub fn verify_one(check: &SignatureCheck<'_>) -> Result<(), TxError> {
-    let key = parse_signer_key(check.signer)?;
-    verify_with_key(&key, check)
+    match CryptoSuite::current() {
+        CryptoSuite::Ed25519Blake3 => {
+            let key = parse_signer_key(check.signer)?;
+            verify_with_key(&key, check)
+        }
+        CryptoSuite::Sm2Sm3 => verify_sm2(check),
+    }
+}
+
+/// The `sm2-sm3` rule: the key must name a curve point, then SM2 with the standard user ID.
+fn verify_sm2(check: &SignatureCheck<'_>) -> Result<(), TxError> {
+    check_signer_key(check.signer)?;
+    let valid = Sm2Scheme.verify(
+        &yrd_consensus::PublicKey(*check.signer),
+        check.message,
+        &yrd_consensus::Signature(*check.signature),
+    );
+    if valid {
+        Ok(())
+    } else {
+        Err(TxError::BadSignature)
+    }
 }
 
 fn verify_with_key(key: &VerifyingKey, check: &SignatureCheck<'_>) -> Result<(), TxError> {
@@ -68,6 +91,9 @@ fn verify_with_key(key: &VerifyingKey, check: &SignatureCheck<'_>) -> Result<(),
 /// Verdicts of the rule for every check, one `verify_strict` each (signer keys parsed once per
 /// distinct key).
 pub fn verify_each(checks: &[SignatureCheck<'_>]) -> Vec<Result<(), TxError>> {
+    if CryptoSuite::current() == CryptoSuite::Sm2Sm3 {
+        return checks.iter().map(verify_sm2).collect();
+    }
     let mut keys: BTreeMap<PublicKeyBytes, Result<VerifyingKey, TxError>> = BTreeMap::new();
     checks
         .iter()
@@ -130,7 +156,12 @@ pub fn is_torsion_free(point: &EdwardsPoint) -> bool {
 }
 
 /// Verdicts of the rule for every check, computed with the exact batch fast path (module doc).
+///
+/// On `sm2-sm3` there is no batch equation in use: each signature is checked alone (ADR 019).
 pub fn verify_batch(checks: &[SignatureCheck<'_>]) -> Vec<Result<(), TxError>> {
+    if CryptoSuite::current() == CryptoSuite::Sm2Sm3 {
+        return verify_each(checks);
+    }
     let mut verdicts: Vec<Option<Result<(), TxError>>> = vec![None; checks.len()];
     let mut keys: BTreeMap<PublicKeyBytes, Result<(VerifyingKey, bool), TxError>> = BTreeMap::new();
     let mut batch: Vec<(usize, VerifyingKey)> = Vec::with_capacity(checks.len());

@@ -58,6 +58,7 @@ fn chain() -> ChainSpec {
             })
             .collect(),
         parameters: Parameters::default(),
+        crypto_suite: yrd_consensus::CryptoSuite::default(),
     })
     .unwrap()
 }

@@ -5,11 +5,11 @@
 //! running node never needs it.
 
 use yrd_consensus::types::{BlockHeader, ExecutedState, Genesis, QuorumCert, ValidatorSet};
-use yrd_consensus::{CommitCertificate, Ed25519Signer, Signer};
+use yrd_consensus::{CommitCertificate, Signer, SuiteSigner};
 
 /// Extends a chain of certified headers from a genesis.
 pub struct Certifier {
-    signers: Vec<Ed25519Signer>,
+    signers: Vec<SuiteSigner>,
     epoch: u64,
     parent: BlockHeader,
     parent_qc: QuorumCert,
@@ -22,7 +22,7 @@ impl Certifier {
     pub fn new(genesis: &Genesis, seeds: &[[u8; 32]]) -> Self {
         let header = genesis.header();
         Self {
-            signers: seeds.iter().map(Ed25519Signer::from_secret_bytes).collect(),
+            signers: seeds.iter().map(crate::signer::suite_signer).collect(),
             epoch: genesis.validator_set.epoch,
             parent_qc: genesis.qc(),
             time_ms: header.timestamp_ms,
@@ -32,7 +32,7 @@ impl Certifier {
     }
 
     /// A QC on `header` signed by `signers` (ascending by key, as certificates require).
-    pub fn sign_qc(signers: &[Ed25519Signer], header: &BlockHeader) -> QuorumCert {
+    pub fn sign_qc(signers: &[SuiteSigner], header: &BlockHeader) -> QuorumCert {
         let vote_data = header.vote_data();
         let digest = vote_data.signing_digest();
         let mut signatures: Vec<_> = signers
@@ -112,7 +112,7 @@ impl Certifier {
     /// Switch to the validators of the next epoch (after a reconfiguration block committed):
     /// the new epoch starts from a root QC on the last header, as the consensus core does.
     pub fn enter_epoch(&mut self, epoch: u64, seeds: &[[u8; 32]]) {
-        self.signers = seeds.iter().map(Ed25519Signer::from_secret_bytes).collect();
+        self.signers = seeds.iter().map(crate::signer::suite_signer).collect();
         self.epoch = epoch;
         self.parent_qc = QuorumCert::root(self.parent.vote_data());
     }

@@ -13,7 +13,7 @@
 //! height, time, epoch and transactions.
 
 use yrd_consensus::types::{Block, BlockHeader, ExecutedState, QuorumCert};
-use yrd_consensus::{CommitCertificate, Ed25519Signer, Signer};
+use yrd_consensus::{CommitCertificate, Signer, SuiteSigner};
 use yrd_contracts::{BlockContext, BlockOutcome, SignedTx, State};
 use yrd_node::host::restart::{RestartError, open_state};
 use yrd_node::storage::{
@@ -57,7 +57,7 @@ pub struct Forge {
     store: Store,
     spec: ChainSpec,
     state: State<RocksTreeStore>,
-    signers: Vec<Ed25519Signer>,
+    signers: Vec<SuiteSigner>,
     parent: BlockHeader,
     parent_qc: QuorumCert,
     /// The newest executed height and its root, which the next header attests.
@@ -77,7 +77,7 @@ impl Forge {
         }
         let parent = spec.consensus.header();
         Ok(Self {
-            signers: seeds.iter().map(Ed25519Signer::from_secret_bytes).collect(),
+            signers: seeds.iter().map(crate::signer::suite_signer).collect(),
             parent_qc: spec.consensus.qc(),
             executed: parent.executed,
             parent,

@@ -29,4 +29,4 @@ pub use certify::{Certifier, store_certified_blocks};
 pub use forge::{Forge, ForgeError};
 pub use net::{ConfigTweaks, LocalNet, NetError, NetLayout, Node};
 pub use rpc::{Rpc, RpcError};
-pub use signer::{Signer, sign_tx};
+pub use signer::{Signer, ledger_public, ledger_signer, sign_tx, suite_signer};

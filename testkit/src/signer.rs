@@ -2,7 +2,27 @@
 //! numbers its own transactions.
 
 use ed25519_dalek::SigningKey;
+use yrd_consensus::{Signer as _, SuiteSigner};
 use yrd_contracts::{ChainId, SignedTx, TxBody, TxPayload};
+
+/// The signer of 32 secret bytes on the process's crypto suite (ADR 019): ed25519, or SM2.
+pub fn suite_signer(secret: &[u8; 32]) -> SuiteSigner {
+    // Test secrets are fixed patterns or fresh random keys; the few 32-byte strings that are no
+    // SM2 secret (zero, at least the group order, n - 1) never occur.
+    #[allow(clippy::expect_used)]
+    SuiteSigner::from_secret_bytes(secret).expect("a test secret is a key on both suites")
+}
+
+/// The signer of `key`'s secret on the process's suite.
+pub fn ledger_signer(key: &SigningKey) -> SuiteSigner {
+    suite_signer(&key.to_bytes())
+}
+
+/// The ledger public key of `key`'s secret on the process's suite: the ed25519 key itself, or
+/// the SM2 x-only key of the same secret.
+pub fn ledger_public(key: &SigningKey) -> [u8; 32] {
+    ledger_signer(key).public_key().0
+}
 
 /// Signs `payload` as `key` for `chain` with `nonce`, expiring at `expiry_height`.
 pub fn sign_tx(
@@ -14,12 +34,12 @@ pub fn sign_tx(
 ) -> SignedTx {
     TxBody {
         chain_id: chain.clone(),
-        signer: key.verifying_key().to_bytes(),
+        signer: ledger_public(key),
         nonce,
         expiry_height,
         payload,
     }
-    .sign(key)
+    .sign_with(&ledger_signer(key))
 }
 
 /// A key with the nonce of its next transaction.
@@ -47,7 +67,7 @@ impl Signer {
 
     /// The public key.
     pub fn public_key(&self) -> [u8; 32] {
-        self.key.verifying_key().to_bytes()
+        ledger_public(&self.key)
     }
 
     /// Signs `payload` for `chain` with the next nonce (and advances it), expiring at

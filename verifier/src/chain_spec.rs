@@ -38,6 +38,9 @@ pub enum ChainSpecError {
     /// The genesis is well-formed but invalid.
     #[error("genesis is invalid: {0}")]
     Invalid(String),
+    /// The genesis names a crypto suite other than the one this process already runs on.
+    #[error("genesis crypto suite: {0}")]
+    Suite(#[from] yrd_consensus::SuiteConflict),
 }
 
 /// A loaded and checked genesis with what derives from it.
@@ -52,8 +55,11 @@ pub struct ChainSpec {
 }
 
 impl ChainSpec {
-    /// Derive the chain spec from a genesis value.
+    /// Derive the chain spec from a genesis value. Installs the genesis's crypto suite as this
+    /// process's suite (ADR 019) before anything is hashed; fails if the process already runs
+    /// on the other one.
     pub fn from_genesis(genesis: Genesis) -> Result<Self, ChainSpecError> {
+        yrd_consensus::CryptoSuite::install(genesis.crypto_suite)?;
         genesis
             .validate()
             .map_err(|e| ChainSpecError::Invalid(e.to_string()))?;

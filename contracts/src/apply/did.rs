@@ -24,7 +24,7 @@
 use super::issuer::require_active_did;
 use super::{ApplyError, TxCx};
 use crate::did_id::DidId;
-use crate::envelope::parse_signer_key;
+use crate::envelope::check_signer_key;
 use crate::error::TxError;
 use crate::keys;
 use crate::limits::{
@@ -73,7 +73,7 @@ pub(crate) fn genesis_did_document(
 
 pub(crate) fn create(cx: &mut TxCx<'_>, c: &DidCreate) -> Result<(), ApplyError> {
     cx.require_authority()?;
-    parse_signer_key(&c.controller_key)
+    check_signer_key(&c.controller_key)
         .map_err(|e| FieldError::new("controller_key", e.to_string()))?;
     let did = DidId::derive(&cx.signer, cx.nonce);
     if cx.get::<DidHeadRecord>(&keys::did_head(&did))?.is_some() {
@@ -240,7 +240,7 @@ pub(crate) fn add_method(
     method: &VerificationMethodSpec,
 ) -> Result<(), ApplyError> {
     let mut document = require_editor(cx, did)?;
-    parse_signer_key(&method.key).map_err(|e| FieldError::new("method.key", e.to_string()))?;
+    check_signer_key(&method.key).map_err(|e| FieldError::new("method.key", e.to_string()))?;
     ensure_fragment_free(&document, &method.fragment)?;
     if document.methods.iter().any(|m| m.key == method.key) {
         return Err(TxError::AlreadyExists {
@@ -318,7 +318,7 @@ pub(crate) fn rotate_key(
     new_key: &PublicKeyBytes,
 ) -> Result<(), ApplyError> {
     let mut document = require_editor(cx, did)?;
-    parse_signer_key(new_key).map_err(|e| FieldError::new("new_key", e.to_string()))?;
+    check_signer_key(new_key).map_err(|e| FieldError::new("new_key", e.to_string()))?;
     if document.methods.iter().any(|m| m.key == *new_key) {
         return Err(TxError::AlreadyExists {
             kind: "verification method key",

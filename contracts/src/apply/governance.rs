@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use super::{ApplyError, TxCx};
 use crate::did_id::DidId;
-use crate::envelope::parse_signer_key;
+use crate::envelope::check_signer_key;
 use crate::error::TxError;
 use crate::keys;
 use crate::limits::{MAX_MEMBERS, MAX_VALIDATORS, MIN_MEMBERS};
@@ -255,7 +255,7 @@ fn check_action(
         }
         GovernanceAction::AddValidator { key, province } => {
             member_admitted_by(cx, *province, proposed_height)?;
-            parse_signer_key(key).map_err(|e| FieldError::new("validator key", e.to_string()))?;
+            check_signer_key(key).map_err(|e| FieldError::new("validator key", e.to_string()))?;
             let validators = validator_list(cx)?;
             if validators.validators.iter().any(|v| v.key == *key) {
                 return Err(TxError::AlreadyExists {
@@ -302,7 +302,7 @@ fn check_fresh_key(
     key: &PublicKeyBytes,
     field: &'static str,
 ) -> Result<(), ApplyError> {
-    parse_signer_key(key).map_err(|e| FieldError::new(field, e.to_string()))?;
+    check_signer_key(key).map_err(|e| FieldError::new(field, e.to_string()))?;
     if cx.get::<ProvinceCode>(&keys::authority_key(key))?.is_some()
         || cx
             .get::<crate::records::IssuerRecord>(&keys::issuer(key))?

@@ -6,7 +6,7 @@
 
 use super::{ApplyError, TxCx};
 use crate::did_id::DidId;
-use crate::envelope::parse_signer_key;
+use crate::envelope::check_signer_key;
 use crate::error::TxError;
 use crate::keys;
 use crate::records::{
@@ -17,7 +17,7 @@ use crate::types::{FieldError, ProvinceCode, PublicKeyBytes};
 
 pub(crate) fn accredit(cx: &mut TxCx<'_>, a: &AccreditIssuer) -> Result<(), ApplyError> {
     let province = cx.require_authority()?;
-    parse_signer_key(&a.issuer_key).map_err(|e| FieldError::new("issuer_key", e.to_string()))?;
+    check_signer_key(&a.issuer_key).map_err(|e| FieldError::new("issuer_key", e.to_string()))?;
     if cx
         .get::<ProvinceCode>(&keys::authority_key(&a.issuer_key))?
         .is_some()

@@ -7,7 +7,7 @@
 //! registration only while its province is a member admitted at or before the registration.
 
 use super::{ApplyError, TxCx};
-use crate::envelope::parse_signer_key;
+use crate::envelope::check_signer_key;
 use crate::error::TxError;
 use crate::keys;
 use crate::limits::{MAX_OBSERVERS, MAX_OBSERVERS_PER_PROVINCE};
@@ -16,7 +16,7 @@ use crate::types::{FieldError, PublicKeyBytes};
 
 pub(crate) fn register(cx: &mut TxCx<'_>, key: &PublicKeyBytes) -> Result<(), ApplyError> {
     let member = cx.require_member_authority()?;
-    parse_signer_key(key).map_err(|e| FieldError::new("observer key", e.to_string()))?;
+    check_signer_key(key).map_err(|e| FieldError::new("observer key", e.to_string()))?;
     let validators: ValidatorList = cx.get(&keys::validator_list())?.unwrap_or_default();
     if validators.validators.iter().any(|v| v.key == *key) {
         return Err(TxError::AlreadyExists {

@@ -76,6 +76,7 @@ pub fn genesis() -> Genesis {
             })
             .collect(),
         parameters: Parameters::default(),
+        crypto_suite: yrd_consensus::CryptoSuite::default(),
     }
 }
 

@@ -278,5 +278,6 @@ pub fn sample_genesis() -> Genesis {
             })
             .collect(),
         parameters: Parameters::default(),
+        crypto_suite: yrd_consensus::CryptoSuite::default(),
     }
 }

@@ -121,6 +121,7 @@ pub fn init(args: &DevnetArgs) -> anyhow::Result<Vec<DevnetNode>> {
             genesis_time_ms: yrd_node::clock::unix_ms(),
             authorities,
             parameters: Parameters::default(),
+            crypto_suite: yrd_consensus::CryptoSuite::default(),
         };
         super::genesis::write_genesis(&genesis, &genesis_path)?;
     }

@@ -85,6 +85,7 @@ pub fn run(args: &GenesisArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(yrd_node::clock::unix_ms),
         authorities,
         parameters: spec.parameters.unwrap_or_default(),
+        crypto_suite: yrd_consensus::CryptoSuite::default(),
     };
     write_genesis(&genesis, &args.out)?;
     Ok(ExitCode::SUCCESS)

@@ -72,6 +72,17 @@ fn reset_data_dir(data_dir: &Path) -> anyhow::Result<()> {
 
 async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<()> {
     let chain = ChainSpec::load(&config.genesis_file)?;
+    if chain.genesis.crypto_suite != yrd_consensus::CryptoSuite::Ed25519Blake3 {
+        // Members prove who they are on the network with the ed25519 key of their validator
+        // secret, which a member of an sm2-sm3 chain does not publish (ADR 019).
+        anyhow::bail!(
+            "{}: the chain runs on the {} crypto suite, which a node cannot yet serve across the \
+             network (members are recognised by ed25519 network keys; ADR 019); its ledger \
+             rules run in the simulator and the offline verifier",
+            config.genesis_file.display(),
+            chain.genesis.crypto_suite
+        );
+    }
     let key = yrd_node::keys::read_key_file(&config.key_file)?;
     let public_key = key.verifying_key().to_bytes();
     tracing::info!(

@@ -32,14 +32,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
-use ed25519_dalek::{Signature, Signer, SigningKey};
+use ed25519_dalek::{Signer, SigningKey};
 use yrd_contracts::DidId;
 use yrd_contracts::StateReader;
-use yrd_contracts::envelope::parse_signer_key;
+use yrd_contracts::TxError;
 use yrd_contracts::hashing::derive_hash;
 use yrd_contracts::keys;
 use yrd_contracts::reader::read_record;
 use yrd_contracts::records::{ChainRecord, DidDocumentRecord, DidHeadRecord};
+use yrd_contracts::sigverify::{SignatureCheck, verify_one};
 use yrd_contracts::types::{Digest32, Fragment, ProvinceCode};
 
 use super::error::{InternalError, RpcError};
@@ -334,8 +335,6 @@ pub fn authenticate(
                 auth.key_id
             ))
         })?;
-    let key =
-        parse_signer_key(&method_record.key).map_err(|e| RpcError::AuthFailed(e.to_string()))?;
     let message = AuthMessage {
         chain_id: &chain.chain_id.0,
         node_key: check.node_key,
@@ -345,12 +344,18 @@ pub fn authenticate(
         timestamp_ms: auth.timestamp_ms,
         params: *params,
     };
-    key.verify_strict(&message.digest(), &Signature::from_bytes(&signature))
-        .map_err(|_| {
-            RpcError::AuthFailed(
-                "signature does not verify (it must name this chain and this node's key)".into(),
-            )
-        })?;
+    let digest = message.digest();
+    let check_signature = SignatureCheck {
+        signer: &method_record.key,
+        message: &digest,
+        signature: &signature,
+    };
+    verify_one(&check_signature).map_err(|e| match e {
+        TxError::BadSignature => RpcError::AuthFailed(
+            "signature does not verify (it must name this chain and this node's key)".into(),
+        ),
+        other => RpcError::AuthFailed(other.to_string()),
+    })?;
     let expires_ms = auth.timestamp_ms.saturating_add(check.max_clock_skew_ms);
     check
         .replay_cache

@@ -16,10 +16,10 @@
 //! reused for another batch. Replaying the same request is harmless: keeping a kept batch again is
 //! a no-op.
 
-use ed25519_dalek::{Signature, Signer, SigningKey};
-use yrd_contracts::envelope::parse_signer_key;
+use ed25519_dalek::{Signer, SigningKey};
 use yrd_contracts::hashing::derive_hash;
 use yrd_contracts::licence_id::Uscc;
+use yrd_contracts::sigverify::{SignatureCheck, verify_one};
 use yrd_contracts::types::{ChainId, PublicKeyBytes};
 
 /// One `batch_submitLeaves` request, parsed.
@@ -84,12 +84,13 @@ pub fn batch_leaves_signature_verifies(
     leaves: &[[u8; 32]],
     signature: &[u8; 64],
 ) -> bool {
-    let Ok(key) = parse_signer_key(anchoring_key) else {
-        return false;
-    };
     let message = batch_leaves_message(chain_id, issuer, root, leaves);
-    key.verify_strict(&message, &Signature::from_bytes(signature))
-        .is_ok()
+    verify_one(&SignatureCheck {
+        signer: anchoring_key,
+        message: &message,
+        signature,
+    })
+    .is_ok()
 }
 
 #[cfg(test)]

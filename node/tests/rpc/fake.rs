@@ -118,7 +118,7 @@ fn validator_seeds(genesis: &yrd_contracts::Genesis) -> Vec<[u8; 32]> {
         .collect();
     for (seed, authority) in seeds.iter().zip(&genesis.authorities) {
         assert_eq!(
-            SigningKey::from_bytes(seed).verifying_key().to_bytes(),
+            yrd_testkit::ledger_public(&SigningKey::from_bytes(seed)),
             authority.validator_keys[0],
             "fixture validator keys changed"
         );

@@ -14,7 +14,7 @@ use yrd_contracts::tx::{
 use yrd_contracts::types::{DataClass, Digest32, LicenceTypeCode, ProvinceCode};
 use yrd_contracts::{ChainId, DidId, Genesis, GenesisAuthority, Parameters, SignedTx};
 
-use yrd_testkit::sign_tx;
+use yrd_testkit::{ledger_public, sign_tx};
 
 use super::fake::{EXPIRY_HEIGHT, FakeNode, GENESIS_TIME_MS};
 
@@ -51,7 +51,15 @@ pub struct Fixture {
     pub anchor_tx: SignedTx,
 }
 
+/// Makes this test binary's suite ([`crate::SUITE`]) the process's, before anything hashes.
+pub fn install_suite() {
+    if let Err(error) = yrd_consensus::CryptoSuite::install(crate::SUITE) {
+        panic!("{error}");
+    }
+}
+
 pub fn genesis() -> Genesis {
+    install_suite();
     let provinces = [
         ProvinceCode::SHANGHAI,
         ProvinceCode::JIANGSU,
@@ -66,11 +74,12 @@ pub fn genesis() -> Genesis {
             .zip(0u8..)
             .map(|(province, i)| GenesisAuthority {
                 province: *province,
-                authority_key: key(10 + i).verifying_key().to_bytes(),
-                validator_keys: vec![key(20 + i).verifying_key().to_bytes()],
+                authority_key: ledger_public(&key(10 + i)),
+                validator_keys: vec![ledger_public(&key(20 + i))],
             })
             .collect(),
         parameters: Parameters::default(),
+        crypto_suite: crate::SUITE,
     }
 }
 
@@ -95,7 +104,7 @@ pub fn issuer_uscc() -> yrd_contracts::licence_id::Uscc {
 fn did_create(subject: SubjectKind, controller: &SigningKey) -> TxPayload {
     TxPayload::DidCreate(DidCreate {
         subject,
-        controller_key: controller.verifying_key().to_bytes(),
+        controller_key: ledger_public(controller),
         services: Vec::new(),
     })
 }
@@ -139,7 +148,7 @@ impl Fixture {
         let shanghai = key(10);
         let jiangsu = key(11);
         let (issuer, verifier, firm, stranger) = (key(31), key(32), key(33), key(34));
-        let sh = shanghai.verifying_key().to_bytes();
+        let sh = ledger_public(&shanghai);
         let issuer_did = DidId::derive(&sh, 3);
         let verifier_did = DidId::derive(&sh, 4);
         let firm_did = DidId::derive(&sh, 5);
@@ -207,7 +216,7 @@ impl Fixture {
                 &shanghai,
                 7,
                 TxPayload::AccreditIssuer(AccreditIssuer {
-                    issuer_key: issuer.verifying_key().to_bytes(),
+                    issuer_key: ledger_public(&issuer),
                     issuer_did,
                     uscc: issuer_uscc(),
                     licence_types: types,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 use yrd_consensus::types::{BlockHeader, ValidatorSet};
-use yrd_consensus::{CommitCertificate, Ed25519Signer, Signer};
+use yrd_consensus::{CommitCertificate, Signer};
 use yrd_contracts::batch::BatchTree;
 use yrd_contracts::codec::{decode_canonical, encode};
 use yrd_contracts::keys;
@@ -29,11 +29,17 @@ const SHANGHAI: u32 = 310_000;
 const JIANGSU: u32 = 320_000;
 const ANHUI: u32 = 340_000;
 
+/// `docs/proof-vectors/` for `ed25519-blake3`, `docs/proof-vectors/sm2-sm3/` for the national
+/// suite (the same answers, made by the same fixture on that suite).
 fn vectors_dir() -> PathBuf {
-    PathBuf::from(concat!(
+    let base = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../docs/proof-vectors"
-    ))
+    ));
+    match crate::SUITE {
+        yrd_consensus::CryptoSuite::Ed25519Blake3 => base,
+        suite => base.join(suite.name()),
+    }
 }
 
 async fn ask(h: &Harness, method: &str, mut params: Value) -> ProvenAnswer {
@@ -175,7 +181,7 @@ async fn build_vectors() -> (ChainSpec, Vec<Vector>) {
         ask(
             &h,
             "issuer_get",
-            json!({ "key": hex::encode(h.fixture.issuer.verifying_key().to_bytes()) }),
+            json!({ "key": hex::encode(yrd_testkit::ledger_public(&h.fixture.issuer)) }),
         )
         .await,
     ));
@@ -270,7 +276,7 @@ async fn build_vectors() -> (ChainSpec, Vec<Vector>) {
         "certificate",
     ));
     let mut outsider_cert = certificate_of(&suspended);
-    let outsider = Ed25519Signer::from_secret_bytes(&[99; 32]);
+    let outsider = yrd_testkit::suite_signer(&[99; 32]);
     let digest = outsider_cert.qc.vote_data.signing_digest();
     outsider_cert.qc.signatures[0] = (outsider.public_key(), outsider.sign(&digest));
     outsider_cert.qc.signatures.sort_by_key(|s| s.0);
@@ -298,7 +304,7 @@ async fn build_vectors() -> (ChainSpec, Vec<Vector>) {
     let new_seeds: Vec<[u8; 32]> = (40u8..44).map(|i| [i; 32]).collect();
     let new_keys: Vec<_> = new_seeds
         .iter()
-        .map(|s| Ed25519Signer::from_secret_bytes(s).public_key())
+        .map(|s| yrd_testkit::suite_signer(s).public_key())
         .collect();
     let mut chain = Certifier::new(&spec.consensus, &old_seeds);
     let (_, reconfiguration) = chain.certify_with(
@@ -363,20 +369,14 @@ async fn proof_vectors_in_docs_are_current_and_hold() {
             };
             expected.push(outcome);
         }
-        let files: Vec<(String, String)> = std::iter::once((
-            "genesis.json".to_owned(),
-            pretty(&spec.genesis),
-        ))
-        .chain(
-            vectors
-                .iter()
-                .map(|v| (v.file.clone(), pretty(&v.answer))),
-        )
-        .chain(std::iter::once((
-            "expected.json".to_owned(),
-            pretty(&json!({ "genesis": "genesis.json", "vectors": expected })),
-        )))
-        .collect();
+        let files: Vec<(String, String)> =
+            std::iter::once(("genesis.json".to_owned(), pretty(&spec.genesis)))
+                .chain(vectors.iter().map(|v| (v.file.clone(), pretty(&v.answer))))
+                .chain(std::iter::once((
+                    "expected.json".to_owned(),
+                    pretty(&json!({ "genesis": "genesis.json", "vectors": expected })),
+                )))
+                .collect();
         if std::env::var_os("YRD_WRITE_VECTORS").is_some() {
             std::fs::create_dir_all(&dir).unwrap();
             for (name, text) in &files {
@@ -387,7 +387,8 @@ async fn proof_vectors_in_docs_are_current_and_hold() {
             let on_disk = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
             assert!(
                 on_disk == *text,
-                "docs/proof-vectors/{name} is out of date: run this test with YRD_WRITE_VECTORS=1 and review the diff"
+                "{} is out of date: run this test with YRD_WRITE_VECTORS=1 and review the diff",
+                dir.join(name).display()
             );
         }
 
@@ -400,11 +401,16 @@ async fn proof_vectors_in_docs_are_current_and_hold() {
             let file = entry["file"].as_str().unwrap();
             let answer: ProvenAnswer =
                 serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
-            match (entry["expect"].as_str().unwrap(), verify_answer(&spec, &answer)) {
+            match (
+                entry["expect"].as_str().unwrap(),
+                verify_answer(&spec, &answer),
+            ) {
                 ("accept", Ok(verified)) => {
                     assert_eq!(json!(describe(&verified)), entry["verdict"], "{file}")
                 }
-                ("reject", Err(error)) => assert_eq!(error.check(), entry["check"], "{file}: {error}"),
+                ("reject", Err(error)) => {
+                    assert_eq!(error.check(), entry["check"], "{file}: {error}")
+                }
                 (expect, outcome) => panic!("{file}: expected {expect}, got {outcome:?}"),
             }
         }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use ed25519_dalek::SigningKey;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use yrd_consensus::{Core, Ed25519Signer};
+use yrd_consensus::{Core, Signer as _, SuiteSigner};
 use yrd_contracts::types::ProvinceCode;
 use yrd_contracts::{ChainId, Genesis, GenesisAuthority, Parameters};
 use yrd_node::clock::Clock;
@@ -47,6 +47,20 @@ pub enum NodeError {
     Restart(#[from] restart::RestartError),
 }
 
+/// The ledger key of `key`'s 32 secret bytes on the process's suite (ADR 019): the ed25519
+/// public key, or the SM2 x-only key of the same secret.
+pub fn ledger_public(key: &SigningKey) -> [u8; 32] {
+    ledger_signer(key).public_key().0
+}
+
+/// The signer of `key`'s 32 secret bytes on the process's suite.
+pub fn ledger_signer(key: &SigningKey) -> SuiteSigner {
+    // The simulator's secrets are fixed small patterns, valid keys on both suites; a failure
+    // here is a bug in this file.
+    #[allow(clippy::expect_used)]
+    SuiteSigner::from_secret_bytes(&key.to_bytes()).expect("a fixed simulator secret is a key")
+}
+
 /// An authority's signing key (deterministic per province index).
 pub fn authority_key(index: usize) -> SigningKey {
     SigningKey::from_bytes(&[0xA0 + index as u8; 32])
@@ -74,14 +88,15 @@ pub fn chain_spec(validators: usize) -> ChainSpec {
             .enumerate()
             .map(|(index, province)| GenesisAuthority {
                 province: *province,
-                authority_key: authority_key(index).verifying_key().to_bytes(),
+                authority_key: ledger_public(&authority_key(index)),
                 validator_keys: (0..validators)
                     .filter(|v| province_of_validator(*v) == index)
-                    .map(|v| validator_key(v).verifying_key().to_bytes())
+                    .map(|v| ledger_public(&validator_key(v)))
                     .collect(),
             })
             .collect(),
         parameters: Parameters::default(),
+        crypto_suite: yrd_consensus::CryptoSuite::current(),
     };
     // The genesis above is fixed and valid; a failure here is a bug in this file.
     #[allow(clippy::expect_used)]
@@ -134,7 +149,7 @@ impl SimNode {
 
     /// The node's public key.
     pub fn public_key(&self) -> [u8; 32] {
-        self.key.verifying_key().to_bytes()
+        ledger_public(&self.key)
     }
 
     /// The running instance's shared state (what the RPC would read), if up.
@@ -189,10 +204,7 @@ impl SimNode {
         ));
         let me = self.public_key();
         let events = fabric.attach(self.instance, me);
-        let core = Core::new(
-            consensus.core_config(),
-            Box::new(Ed25519Signer::from_secret_bytes(&self.key.to_bytes())),
-        );
+        let core = Core::new(consensus.core_config(), Box::new(ledger_signer(&self.key)));
         let host = Host::new(
             core,
             state,

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
-use yrd_consensus::{ConsensusMessage, Ed25519Signer};
+use yrd_consensus::{ConsensusMessage, SuiteSigner};
 use yrd_node::host::HostNetwork;
 use yrd_node::network::{Channel, GossipTicket, GossipVerdict, NetworkError, NetworkEvent};
 
@@ -65,7 +65,7 @@ pub struct Report {
 /// A Byzantine instance's means and memory.
 struct Rogue {
     behaviour: Behaviour,
-    signer: Ed25519Signer,
+    signer: SuiteSigner,
     state: ByzantineState,
 }
 
@@ -241,7 +241,7 @@ impl SharedFabric {
         me: usize,
         key: [u8; 32],
         behaviour: Behaviour,
-        signer: Ed25519Signer,
+        signer: SuiteSigner,
     ) {
         let mut fabric = self.lock();
         let slot = fabric.slots.entry(me).or_insert_with(|| Slot {

@@ -26,7 +26,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use yrd_consensus::Ed25519Signer;
 use yrd_contracts::TxPayload;
 use yrd_contracts::tx::GovernanceAction;
 use yrd_node::clock::{Clock, RuntimeClock};
@@ -35,7 +34,8 @@ use yrd_node::config::ConsensusSection;
 use super::byzantine::Behaviour;
 use super::checks;
 use super::cluster::{
-    GENESIS_TIME_MS, PROVINCES, SimNode, chain_spec, province_of_validator, validator_key,
+    GENESIS_TIME_MS, PROVINCES, SimNode, chain_spec, ledger_public, ledger_signer,
+    province_of_validator, validator_key,
 };
 use super::fabric::{LinkFaults, SharedFabric};
 use super::plan::{Overrides, Plan, Reconfiguration};
@@ -270,9 +270,9 @@ async fn run(seed: u64, options: HostSimOptions) -> HostSimReport {
             let key = validator_key(node);
             fabric.make_byzantine(
                 *instance,
-                key.verifying_key().to_bytes(),
+                ledger_public(&key),
                 behaviour,
-                Ed25519Signer::from_secret_bytes(&key.to_bytes()),
+                ledger_signer(&key),
             );
         }
     }
@@ -478,7 +478,7 @@ async fn run(seed: u64, options: HostSimOptions) -> HostSimReport {
     }
     let byzantine_key = plan
         .byzantine
-        .map(|(node, _)| validator_key(node).verifying_key().to_bytes());
+        .map(|(node, _)| ledger_public(&validator_key(node)));
     let live: Vec<&SimNode> = nodes.live().map(|(_, node)| node).collect();
     checks::check(
         &chain.consensus.validator_set,
@@ -535,12 +535,12 @@ impl Governance {
         };
         let (at_ms, action, key) = match change {
             Reconfiguration::Add { at_ms } => {
-                let key = validator_key(plan.validators).verifying_key().to_bytes();
+                let key = ledger_public(&validator_key(plan.validators));
                 let province = PROVINCES[province_of_validator(plan.validators)];
                 (at_ms, GovernanceAction::AddValidator { key, province }, key)
             }
             Reconfiguration::Remove { at_ms, victim } => {
-                let key = validator_key(victim).verifying_key().to_bytes();
+                let key = ledger_public(&validator_key(victim));
                 (at_ms, GovernanceAction::RemoveValidator { key }, key)
             }
         };

@@ -13,7 +13,7 @@ use yrd_node::host::HostNetwork;
 use yrd_node::host::ingress::{AdmitError, admit};
 use yrd_node::mempool::MempoolError;
 
-use super::cluster::{SimNode, authority_key};
+use super::cluster::{SimNode, authority_key, ledger_public, ledger_signer};
 use super::fabric::SharedFabric;
 use crate::rng::SimRng;
 
@@ -99,9 +99,7 @@ impl Clients {
         controller[8] = 0xC0;
         let payload = TxPayload::DidCreate(DidCreate {
             subject: SubjectKind::Organisation,
-            controller_key: SigningKey::from_bytes(&controller)
-                .verifying_key()
-                .to_bytes(),
+            controller_key: ledger_public(&SigningKey::from_bytes(&controller)),
             services: Vec::new(),
         });
         self.submit(account_index, payload, rng, nodes, fabric, now_ms);
@@ -121,13 +119,13 @@ impl Clients {
         let account = self.accounts.get_mut(account_index)?;
         let body = TxBody {
             chain_id: self.chain_id.clone(),
-            signer: account.key.verifying_key().to_bytes(),
+            signer: ledger_public(&account.key),
             nonce: account.next_nonce,
             expiry_height: EXPIRY_HEIGHT,
             payload,
         };
         account.next_nonce += 1;
-        let signed = body.sign(&account.key);
+        let signed = body.sign_with(&ledger_signer(&account.key));
         let hash = signed.hash();
         self.submitted.insert(
             hash,

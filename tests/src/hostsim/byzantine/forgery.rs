@@ -3,7 +3,7 @@
 
 use yrd_consensus::types::payload_digest;
 use yrd_consensus::{
-    BlockId, ConsensusMessage, Ed25519Signer, Proposal, QuorumCert, Signature, Signer, SyncInfo,
+    BlockId, ConsensusMessage, Proposal, QuorumCert, Signature, Signer, SuiteSigner, SyncInfo,
     SyncRequest, SyncResponse, TimeoutMsg, Vote, VoteData,
 };
 
@@ -31,7 +31,7 @@ fn forged_id(state: &mut ByzantineState) -> BlockId {
 }
 
 /// A QC for `block_id` signed by this node alone (short of any quorum).
-fn lone_qc(signer: &Ed25519Signer, epoch: u64, round: u64, height: u64, id: BlockId) -> QuorumCert {
+fn lone_qc(signer: &SuiteSigner, epoch: u64, round: u64, height: u64, id: BlockId) -> QuorumCert {
     let vote_data = VoteData {
         epoch,
         round,
@@ -49,7 +49,7 @@ fn lone_qc(signer: &Ed25519Signer, epoch: u64, round: u64, height: u64, id: Bloc
 /// the same recipient — a vote, a timeout and a proposal of later epochs at the largest heights, a sync
 /// info and a far-future proposal of this epoch whose QCs name far heights.
 pub(super) fn far_flood(
-    signer: &Ed25519Signer,
+    signer: &SuiteSigner,
     state: &mut ByzantineState,
     message: &ConsensusMessage,
 ) -> Vec<ConsensusMessage> {
@@ -95,7 +95,7 @@ pub(super) fn far_flood(
 /// signed timeout whose QC has a corrupted signature (the same QC every time within a round, so
 /// receivers that remember verdicts check it once).
 pub(super) fn invalid_qc_timeouts(
-    signer: &Ed25519Signer,
+    signer: &SuiteSigner,
     message: &ConsensusMessage,
 ) -> Vec<ConsensusMessage> {
     let qc = match message {

@@ -19,7 +19,7 @@ mod selective;
 use std::collections::BTreeSet;
 
 use yrd_consensus::types::payload_digest;
-use yrd_consensus::{BlockId, ConsensusMessage, Ed25519Signer, Proposal, Vote, VoteData};
+use yrd_consensus::{BlockId, ConsensusMessage, Proposal, SuiteSigner, Vote, VoteData};
 
 pub use forgery::{corrupt_bytes, serve_sync};
 
@@ -105,7 +105,7 @@ pub struct Sender<'a> {
     /// Its behaviour.
     pub behaviour: Behaviour,
     /// A signer with its validator key.
-    pub signer: &'a Ed25519Signer,
+    pub signer: &'a SuiteSigner,
     /// Its running instance's index.
     pub me: usize,
     /// Its memory.
@@ -187,7 +187,7 @@ fn remember_own_block(state: &mut ByzantineState, id: BlockId) {
 }
 
 /// The same proposal with another payload, properly signed: a second block for the same round.
-fn conflicting_proposal(proposal: &Proposal, signer: &Ed25519Signer) -> Box<Proposal> {
+fn conflicting_proposal(proposal: &Proposal, signer: &SuiteSigner) -> Box<Proposal> {
     let mut block = proposal.block.clone();
     block.payload.push(0xEE);
     block.header.payload_digest = payload_digest(&block.payload);
@@ -195,7 +195,7 @@ fn conflicting_proposal(proposal: &Proposal, signer: &Ed25519Signer) -> Box<Prop
 }
 
 /// A validly signed vote for a block that does not exist, in the same round.
-fn conflicting_vote(vote: &Vote, signer: &Ed25519Signer) -> Vote {
+fn conflicting_vote(vote: &Vote, signer: &SuiteSigner) -> Vote {
     let mut data: VoteData = vote.vote_data;
     data.block_id.0 = *blake3::hash(&data.block_id.0).as_bytes();
     Vote::sign(data, signer)
