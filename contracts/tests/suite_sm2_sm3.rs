@@ -137,3 +137,44 @@ fn did_documents_carry_sm2_multikeys() {
     assert_eq!(&decoded[3..], &key);
     assert_eq!(decoded.len(), 35);
 }
+
+/// A genesis that names another suite than the process runs on is refused before any key is
+/// read; the same genesis naming this suite, with SM2 keys, is accepted.
+#[test]
+fn a_genesis_on_the_other_suite_is_refused() {
+    install();
+    let keys: Vec<[u8; 32]> = (1..=5u8)
+        .map(|i| {
+            Sm2Signer::from_secret_bytes(&[i; 32])
+                .unwrap()
+                .public_key()
+                .0
+        })
+        .collect();
+    let mut genesis = yrd_contracts::Genesis {
+        chain_id: ChainId("yrd-sm-test".into()),
+        genesis_time_ms: 1_750_000_000_000,
+        authorities: vec![yrd_contracts::GenesisAuthority {
+            province: yrd_contracts::ProvinceCode::SHANGHAI,
+            authority_key: keys[0],
+            validator_keys: keys[1..].to_vec(),
+        }],
+        parameters: yrd_contracts::Parameters::default(),
+        crypto_suite: CryptoSuite::Sm2Sm3,
+    };
+    assert_eq!(genesis.validate(), Ok(()));
+    genesis.crypto_suite = CryptoSuite::Ed25519Blake3;
+    let refused = genesis.validate().unwrap_err();
+    assert!(refused.to_string().contains("cryptoSuite"), "{refused}");
+    // The file form names the suite; the ed25519 default is never written.
+    genesis.crypto_suite = CryptoSuite::Sm2Sm3;
+    let json = serde_json::to_value(&genesis).unwrap();
+    assert_eq!(json["cryptoSuite"], "sm2-sm3");
+    genesis.crypto_suite = CryptoSuite::Ed25519Blake3;
+    assert!(
+        serde_json::to_value(&genesis)
+            .unwrap()
+            .get("cryptoSuite")
+            .is_none()
+    );
+}

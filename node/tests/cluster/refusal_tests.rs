@@ -242,3 +242,32 @@ fn anonymous_tx_submit_is_refused_before_the_mempool_and_creates_no_state() {
         assert!(proof["value"].is_null(), "node {i}: {proof}");
     }
 }
+
+/// A genesis on the national suite is refused at start with the reason (ADR 019): members are
+/// recognised on the network by ed25519 keys, which an SM2 member does not publish.
+#[test]
+fn a_node_refuses_to_serve_a_chain_on_the_national_suite() {
+    let net = yrd_testkit::LocalNet::init(
+        std::path::Path::new(crate::harness::YRD),
+        &yrd_testkit::NetLayout::new(4),
+    )
+    .expect("devnet files");
+    let sm_genesis = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/proof-vectors/sm2-sm3/genesis.json"
+    );
+    std::fs::copy(sm_genesis, net.path("genesis.json")).expect("copy the sm2-sm3 genesis");
+    let output = net
+        .command()
+        .arg("node")
+        .arg("--config")
+        .arg(&net.nodes[0].config)
+        .output()
+        .expect("run yrd node");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("sm2-sm3 crypto suite") && stderr.contains("ADR 019"),
+        "{stderr}"
+    );
+}

@@ -8,6 +8,7 @@
 //!   --validators N       N genesis validators (4 to 8)
 //!   --add-validator      governance adds a validator
 //!   --remove-validator   governance removes one (the Byzantine one if there is one)
+//!   --crypto SUITE       the chain's crypto suite: ed25519-blake3 (default) or sm2-sm3 (ADR 019)
 //! ```
 //!
 //! Exits non-zero when any run has a violation, after printing the seed and the replay command.
@@ -65,6 +66,13 @@ fn parse_args() -> Result<Args, String> {
                 args.options.overrides.behaviour = Some(behaviour);
             }
             "--log" => args.log = true,
+            "--crypto" => {
+                let name = iter.next().ok_or("--crypto needs a value")?;
+                let suite: yrd_consensus::CryptoSuite = name
+                    .parse()
+                    .map_err(|e: yrd_consensus::UnknownSuite| e.to_string())?;
+                yrd_consensus::CryptoSuite::install(suite).map_err(|e| e.to_string())?;
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }

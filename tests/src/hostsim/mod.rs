@@ -41,5 +41,9 @@ pub fn replay_forced(seed: u64, overrides: &Overrides) -> String {
         Some(false) => command.push_str(" --remove-validator"),
         None => {}
     }
+    let suite = yrd_consensus::CryptoSuite::current();
+    if suite != yrd_consensus::CryptoSuite::default() {
+        command.push_str(&format!(" --crypto {suite}"));
+    }
     command
 }
