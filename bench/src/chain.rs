@@ -17,7 +17,7 @@ use yrd_contracts::{
 };
 use yrd_verifier::chain_spec::ChainSpec;
 
-use yrd_testkit::{Signer, sign_tx};
+use yrd_testkit::{Signer, ledger_public, sign_tx};
 
 use crate::net::{BENCH_EXPIRY_HEIGHT, BENCH_TYPE, anchor, commitment};
 
@@ -49,16 +49,14 @@ pub fn genesis() -> Genesis {
             .zip(0u8..)
             .map(|(province, i)| GenesisAuthority {
                 province: *province,
-                authority_key: authority_key(i).verifying_key().to_bytes(),
-                validator_keys: vec![
-                    SigningKey::from_bytes(&validator_seeds()[usize::from(i)])
-                        .verifying_key()
-                        .to_bytes(),
-                ],
+                authority_key: ledger_public(&authority_key(i)),
+                validator_keys: vec![ledger_public(&SigningKey::from_bytes(
+                    &validator_seeds()[usize::from(i)],
+                ))],
             })
             .collect(),
         parameters: Parameters::default(),
-        crypto_suite: yrd_consensus::CryptoSuite::default(),
+        crypto_suite: yrd_consensus::CryptoSuite::current(),
     }
 }
 
@@ -128,7 +126,7 @@ impl<S: TreeStore> Builder<S> {
                 &chain,
                 TxPayload::DidCreate(DidCreate {
                     subject: SubjectKind::Issuer,
-                    controller_key: builder.issuer.key.verifying_key().to_bytes(),
+                    controller_key: ledger_public(&builder.issuer.key),
                     services: Vec::new(),
                 }),
                 BENCH_EXPIRY_HEIGHT,
@@ -136,8 +134,8 @@ impl<S: TreeStore> Builder<S> {
             authority.sign(
                 &chain,
                 TxPayload::AccreditIssuer(AccreditIssuer {
-                    issuer_key: builder.issuer.key.verifying_key().to_bytes(),
-                    issuer_did: DidId::derive(&authority.key.verifying_key().to_bytes(), 1),
+                    issuer_key: ledger_public(&builder.issuer.key),
+                    issuer_did: DidId::derive(&ledger_public(&authority.key), 1),
                     uscc: crate::net::issuer_uscc(0),
                     licence_types: vec![code],
                 }),

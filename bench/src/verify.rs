@@ -96,13 +96,24 @@ pub fn run(args: &VerifyArgs, common: &Common) -> anyhow::Result<Report> {
     let with_json_per_s = parsed_and_verified as f64 / start.elapsed().as_secs_f64();
 
     let signatures = 4.0;
-    let bound = common.machine.ed25519_verify_per_s_one_core / signatures;
+    let suite = yrd_consensus::CryptoSuite::current();
+    let (one_core, rule) = match suite {
+        yrd_consensus::CryptoSuite::Ed25519Blake3 => {
+            (common.machine.ed25519_verify_per_s_one_core, "ed25519")
+        }
+        yrd_consensus::CryptoSuite::Sm2Sm3 => (
+            common.machine.sm2_scheme_verify_per_s_one_core,
+            "SM2 (the ledger's x-only rule)",
+        ),
+    };
+    let bound = one_core / signatures;
     let mut report = Report::new(
         "verify",
         common.smoke,
         common.machine,
         serde_json::json!({ "licences": licences, "answers": answers, "seconds": seconds,
-                            "validators": 4, "signaturesPerCertificate": 4 }),
+                            "validators": 4, "signaturesPerCertificate": 4,
+                            "cryptoSuite": suite.name() }),
     );
     report.figure(
         "full answers verified per second (one core)",
@@ -113,15 +124,15 @@ pub fn run(args: &VerifyArgs, common: &Common) -> anyhow::Result<Report> {
     report.figure("mean answer size (JSON)", mean_bytes, "bytes");
     report.figure("mean state reads proven per answer", mean_reads, "reads");
     report.figure(
-        "signature bound: ed25519 verify/s on one core ÷ 4 signatures",
+        &format!("signature bound: {rule} verify/s on one core ÷ 4 signatures"),
         bound,
         "answers/s",
     );
     report.figure("ratio to the signature bound", per_s / bound, "");
-    report.notes.push(
-        "an answer's cost is dominated by its commit certificate's 4 ed25519 verifications; a \
-         verifier checking many answers against one header could verify the certificate once"
-            .into(),
-    );
+    report.notes.push(format!(
+        "suite {suite}: an answer's cost is dominated by its commit certificate's 4 signature \
+             verifications; a verifier checking many answers against one header could verify the \
+             certificate once"
+    ));
     Ok(report)
 }

@@ -88,6 +88,37 @@ fn smoke(scenarios: &[&str]) {
     }
 }
 
+/// The in-process verify scenario runs on the national suite and measures against the SM2 bound;
+/// a scenario that needs `yrd node` processes refuses the suite with the reason (ADR 019).
+#[test]
+fn verify_runs_on_sm2_sm3_and_node_scenarios_refuse_it() {
+    let out = tempfile::tempdir().expect("temporary folder");
+    let output = Command::new(YRD_BENCH)
+        .args(["verify", "--smoke", "--crypto", "sm2-sm3", "--out-dir"])
+        .arg(out.path())
+        .output()
+        .expect("running the benchmark");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let text = std::fs::read_to_string(out.path().join("verify.json")).expect("verify.json");
+    let report: Value = serde_json::from_str(&text).expect("JSON report");
+    assert_eq!(report["params"]["cryptoSuite"], "sm2-sm3", "{text}");
+    assert!(stdout.contains("signature bound: SM2"), "{stdout}");
+    assert!(
+        stdout.contains("full answers verified per second"),
+        "{stdout}"
+    );
+
+    let refused = Command::new(YRD_BENCH)
+        .args(["throughput", "--smoke", "--crypto", "sm2-sm3", "--out-dir"])
+        .arg(out.path())
+        .output()
+        .expect("running the benchmark");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(stderr.contains("ed25519-blake3 chains only"), "{stderr}");
+}
+
 /// Slow (release-size work on real time): named `slow::…`, run by `scripts/test.sh --all`.
 mod slow {
     use super::smoke;
