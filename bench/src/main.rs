@@ -63,7 +63,7 @@ pub struct BenchArgs {
     #[arg(long, global = true, default_value_t = 1.0)]
     pub probe_secs: f64,
     /// The chain's crypto suite (ADR 019): ed25519-blake3, or sm2-sm3 for the in-process
-    /// scenarios (verify, scale, batch); the scenarios that run `yrd node` processes need
+    /// scenarios (verify, scale); the scenarios that run `yrd node` processes need
     /// ed25519-blake3, which is all a node serves yet.
     #[arg(long, global = true, default_value = "ed25519-blake3")]
     pub crypto: yrd_consensus::CryptoSuite,
@@ -144,14 +144,11 @@ fn init_logging(format: &str, verbose: bool) -> anyhow::Result<()> {
 /// Run a scenario.
 fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     yrd_consensus::CryptoSuite::install(args.crypto)?;
-    let in_process = matches!(
-        args.scenario,
-        Scenario::Verify(_) | Scenario::Scale(_) | Scenario::Batch(_)
-    );
+    let in_process = matches!(args.scenario, Scenario::Verify(_) | Scenario::Scale(_));
     if args.crypto != yrd_consensus::CryptoSuite::Ed25519Blake3 && !in_process {
         anyhow::bail!(
             "--crypto {}: this scenario runs yrd node processes, which serve ed25519-blake3 \
-             chains only (ADR 019); verify, scale and batch run on either suite",
+             chains only (ADR 019); verify and scale run on either suite",
             args.crypto
         );
     }

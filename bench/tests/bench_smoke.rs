@@ -110,7 +110,7 @@ fn verify_runs_on_sm2_sm3_and_node_scenarios_refuse_it() {
     );
 
     let refused = Command::new(YRD_BENCH)
-        .args(["throughput", "--smoke", "--crypto", "sm2-sm3", "--out-dir"])
+        .args(["batch", "--smoke", "--crypto", "sm2-sm3", "--out-dir"])
         .arg(out.path())
         .output()
         .expect("running the benchmark");
