@@ -121,6 +121,9 @@ pub fn is_canonical_y(bytes: &[u8; 32]) -> bool {
     !at_least_p
 }
 
+/// Why 32 bytes are not an SM2 ledger key.
+pub const SM2_KEY_REFUSAL: &str = "not the x-coordinate of an SM2 curve point";
+
 /// Checks that `bytes` are a signer key of the chain's suite: on `ed25519-blake3`
 /// [`parse_signer_key`]; on `sm2-sm3` the x-coordinate of a point of the SM2 curve (its even-y
 /// point is the key). Every key a transaction or the genesis writes passes this.
@@ -132,7 +135,7 @@ pub fn check_signer_key(bytes: &PublicKeyBytes) -> Result<(), TxError> {
                 .map(|_| ())
                 .ok_or(TxError::InvalidSignerKey {
                     key: *bytes,
-                    reason: "not the x-coordinate of an SM2 curve point",
+                    reason: SM2_KEY_REFUSAL,
                 })
         }
     }

@@ -38,10 +38,10 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::IsIdentity;
 use ed25519_dalek::{Signature, VerifyingKey};
 
-use yrd_consensus::crypto::sm2::Sm2Scheme;
-use yrd_consensus::{CryptoSuite, SignatureScheme};
+use yrd_consensus::CryptoSuite;
+use yrd_consensus::crypto::sm2;
 
-use crate::envelope::{check_signer_key, is_canonical_y, parse_signer_key};
+use crate::envelope::{SM2_KEY_REFUSAL, is_canonical_y, parse_signer_key};
 use crate::error::TxError;
 use crate::hashing::TX_SIGNING_DOMAIN;
 use crate::types::PublicKeyBytes;
@@ -70,9 +70,14 @@ pub fn verify_one(check: &SignatureCheck<'_>) -> Result<(), TxError> {
 
 /// The `sm2-sm3` rule: the key must name a curve point, then SM2 with the standard user ID.
 fn verify_sm2(check: &SignatureCheck<'_>) -> Result<(), TxError> {
-    check_signer_key(check.signer)?;
-    let valid = Sm2Scheme.verify(
-        &yrd_consensus::PublicKey(*check.signer),
+    let key = sm2::verifying_key(&yrd_consensus::PublicKey(*check.signer)).ok_or(
+        TxError::InvalidSignerKey {
+            key: *check.signer,
+            reason: SM2_KEY_REFUSAL,
+        },
+    )?;
+    let valid = sm2::verify_prepared(
+        &key,
         check.message,
         &yrd_consensus::Signature(*check.signature),
     );

@@ -50,15 +50,18 @@ pub struct Sm2Scheme;
 
 impl SignatureScheme for Sm2Scheme {
     fn verify(&self, public_key: &PublicKey, message: &[u8], signature: &Signature) -> bool {
-        let Some(key) = verifying_key(public_key) else {
-            return false;
-        };
-        // B1–B2: `from_bytes` refuses r or s equal to zero or not below the group order.
-        let Ok(signature) = Sm2Signature::from_bytes(&signature.0) else {
-            return false;
-        };
-        key.verify(message, &signature).is_ok()
+        verifying_key(public_key).is_some_and(|key| verify_prepared(&key, message, signature))
     }
+}
+
+/// The SM2 rule with the key already lifted ([`verifying_key`]), for a caller that checked the
+/// key on its own first.
+pub fn verify_prepared(key: &VerifyingKey, message: &[u8], signature: &Signature) -> bool {
+    // B1–B2: `from_bytes` refuses r or s equal to zero or not below the group order.
+    let Ok(signature) = Sm2Signature::from_bytes(&signature.0) else {
+        return false;
+    };
+    key.verify(message, &signature).is_ok()
 }
 
 /// An SM2 private key held in memory, normalised so that its public point has even y.

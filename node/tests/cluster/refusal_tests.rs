@@ -271,3 +271,45 @@ fn a_node_refuses_to_serve_a_chain_on_the_national_suite() {
         "{stderr}"
     );
 }
+
+/// `yrd verify` checks the `sm2-sm3` vector set offline against its genesis: every answer the
+/// set accepts verifies, and every tampered one is refused by the check `expected.json` names.
+#[test]
+fn yrd_verify_checks_the_national_suite_vectors_offline() {
+    let dir = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/proof-vectors/sm2-sm3"
+    ));
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("expected.json")).expect("expected.json"),
+    )
+    .expect("JSON");
+    let vectors = expected["vectors"].as_array().expect("vectors");
+    assert!(vectors.len() > 20);
+    for entry in vectors {
+        let file = entry["file"].as_str().expect("file");
+        let output = std::process::Command::new(crate::harness::YRD)
+            .arg("verify")
+            .arg("--genesis")
+            .arg(dir.join("genesis.json"))
+            .arg("--response")
+            .arg(dir.join(file))
+            .output()
+            .expect("run yrd verify");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        match entry["expect"].as_str() {
+            Some("accept") => {
+                assert!(output.status.success(), "{file}: {stdout}");
+                assert!(stdout.starts_with("VERIFIED"), "{file}: {stdout}");
+            }
+            _ => {
+                let check = entry["check"].as_str().expect("check");
+                assert!(!output.status.success(), "{file}: {stdout}");
+                assert!(
+                    stdout.contains(&format!("NOT VERIFIED ({check})")),
+                    "{file}: {stdout}"
+                );
+            }
+        }
+    }
+}
