@@ -1,9 +1,9 @@
 //! The signed transaction envelope.
 //!
-//! A [`SignedTx`] is a [`TxBody`] (chain id, signer key, nonce, expiry height, payload) and an
-//! ed25519 signature. The signature covers [`TX_SIGNING_DOMAIN`] followed by the canonical
-//! borsh bytes of the body; the transaction hash is
-//! `blake3_derive_key(TX_HASH_CONTEXT, canonical bytes of the whole SignedTx)`, so it names one
+//! A [`SignedTx`] is a [`TxBody`] (chain id, signer key, nonce, expiry height, payload) and a
+//! signature of the chain's suite (ed25519, or SM2). The signature covers [`TX_SIGNING_DOMAIN`]
+//! followed by the canonical borsh bytes of the body; the transaction hash is the suite's derived
+//! hash `derive_hash(TX_HASH_CONTEXT, canonical bytes of the whole SignedTx)`, so it names one
 //! body *and* one signature (a caller that checked a signature can vouch for exactly that hash).
 //!
 //! Signatures are checked with the chain's suite (ADR 019): on `ed25519-blake3` with
@@ -25,7 +25,8 @@ use crate::types::{ChainId, PublicKeyBytes, TxHash};
 pub struct TxBody {
     /// The chain this transaction is for.
     pub chain_id: ChainId,
-    /// The signer's ed25519 public key: its identity on the ledger.
+    /// The signer's public key on the chain's suite (ed25519, or SM2 x-only): its identity on
+    /// the ledger.
     pub signer: PublicKeyBytes,
     /// Must equal the signer's next nonce (0 for a new signer).
     pub nonce: u64,
@@ -40,7 +41,7 @@ pub struct TxBody {
 pub struct SignedTx {
     /// The signed content.
     pub body: TxBody,
-    /// ed25519 signature over [`TxBody::signing_bytes`].
+    /// The suite's signature (ed25519 `R ‖ S`, or SM2 `r ‖ s`) over [`TxBody::signing_bytes`].
     pub signature: [u8; 64],
 }
 

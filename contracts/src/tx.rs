@@ -110,7 +110,7 @@ pub enum TxPayload {
         did: DidId,
         /// The method whose key changes.
         fragment: Fragment,
-        /// The new ed25519 key.
+        /// The new key (ed25519, or SM2 x-only on an `sm2-sm3` chain).
         new_key: PublicKeyBytes,
     },
     /// A controller adds another DID as a controller of this one.
@@ -406,7 +406,7 @@ impl Relationships {
 pub struct VerificationMethodSpec {
     /// Its fragment (`key-2`).
     pub fragment: Fragment,
-    /// The ed25519 key.
+    /// The key (ed25519, or SM2 x-only on an `sm2-sm3` chain).
     #[serde(with = "hex::serde")]
     pub key: PublicKeyBytes,
     /// Where it is listed.
