@@ -13,7 +13,7 @@ use yrd_contracts::genesis::Genesis;
 use yrd_contracts::state::State;
 use yrd_contracts::tree::MemoryTreeStore;
 
-/// Domain tag of the genesis hash: blake3(tag || borsh(genesis)).
+/// Domain tag of the genesis hash: H(tag || borsh(genesis)), H the suite's hash.
 pub const GENESIS_HASH_TAG: &[u8] = b"yrd/genesis/v1";
 
 /// Why a genesis file could not be used.

@@ -76,7 +76,13 @@ impl Sm2Signer {
     pub fn from_secret_bytes(secret: &[u8; 32]) -> Result<Self, Sm2KeyError> {
         let key = SigningKey::from_slice(STANDARD_USER_ID, secret)
             .map_err(|_| Sm2KeyError::InvalidSecret)?;
+        // The compressed point `02|03 ‖ x`; negating the secret keeps x and flips the y parity.
         let point = key.verifying_key().to_encoded_point(true);
+        let public: [u8; 32] = point
+            .as_bytes()
+            .get(1..33)
+            .and_then(|x| x.try_into().ok())
+            .ok_or(Sm2KeyError::InvalidSecret)?;
         let key = if point.as_bytes().first() == Some(&EVEN_Y) {
             key
         } else {
@@ -89,9 +95,6 @@ impl Sm2Signer {
         if bool::from(d_plus_one.is_zero()) {
             return Err(Sm2KeyError::InvalidSecret);
         }
-        let compressed = key.verifying_key().to_encoded_point(true);
-        let mut public = [0u8; 32];
-        public.copy_from_slice(compressed.as_bytes().get(1..33).unwrap_or(&[0u8; 32]));
         Ok(Self {
             key,
             public: PublicKey(public),

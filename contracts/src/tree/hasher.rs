@@ -66,11 +66,13 @@ pub trait TreeHasher: SimpleHasher + Clone + Send + Sync + 'static {
 
 impl TreeHasher for Blake3Hasher {
     fn key_hash(key: &[u8]) -> KeyHash {
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(STATE_KEY_HASH_TAG);
-        hasher.update(key);
-        KeyHash(*hasher.finalize().as_bytes())
+        suite_key_hash(CryptoSuite::Ed25519Blake3, key)
     }
+}
+
+/// `hash(STATE_KEY_HASH_TAG || key)` with `suite`'s hash.
+fn suite_key_hash(suite: CryptoSuite, key: &[u8]) -> KeyHash {
+    KeyHash(suite.hash_parts(&[STATE_KEY_HASH_TAG, key]))
 }
 
 /// SM3 (GM/T 0004) with [`STATE_TREE_HASH_TAG`] already absorbed: the tree of an `sm2-sm3` chain.
@@ -95,10 +97,7 @@ impl SimpleHasher for Sm3Hasher {
 
 impl TreeHasher for Sm3Hasher {
     fn key_hash(key: &[u8]) -> KeyHash {
-        let mut hasher = <sm3::Sm3 as sm3::Digest>::new();
-        sm3::Digest::update(&mut hasher, STATE_KEY_HASH_TAG);
-        sm3::Digest::update(&mut hasher, key);
-        KeyHash(sm3::Digest::finalize(hasher).into())
+        suite_key_hash(CryptoSuite::Sm2Sm3, key)
     }
 }
 
@@ -140,10 +139,7 @@ impl SimpleHasher for SuiteHasher {
 
 impl TreeHasher for SuiteHasher {
     fn key_hash(key: &[u8]) -> KeyHash {
-        match CryptoSuite::current() {
-            CryptoSuite::Ed25519Blake3 => Blake3Hasher::key_hash(key),
-            CryptoSuite::Sm2Sm3 => Sm3Hasher::key_hash(key),
-        }
+        suite_key_hash(CryptoSuite::current(), key)
     }
 }
 
