@@ -1,9 +1,11 @@
 //! Properties of the authenticated state tree and of our own proof verifier.
 //!
-//! The hashing rules are re-derived here from the documentation with plain `blake3` calls, so a
+//! The hashing rules are re-derived from the documentation with plain `blake3` calls (`doc_tree`), so a
 //! change to the hashing that the documentation does not follow fails these tests.
 
 use std::collections::BTreeMap;
+
+mod doc_tree;
 
 use jmt::proof::SparseMerkleProof;
 use proptest::prelude::*;
@@ -14,57 +16,14 @@ use yrd_contracts::tree::{
 
 type Writes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 
-const PLACEHOLDER: [u8; 32] = *b"SPARSE_MERKLE_PLACEHOLDER_HASH__";
+// ---- The documented hashing rules, written out independently (`doc_tree`). ----
 
-// ---- The documented hashing rules, written out independently. ----
-
-fn doc_tree_hash(parts: &[&[u8]]) -> [u8; 32] {
-    let mut preimage = b"yrd-ledger/state-tree/v1".to_vec();
-    for part in parts {
-        preimage.extend_from_slice(part);
-    }
-    *blake3::hash(&preimage).as_bytes()
-}
-
-fn doc_key_hash(key: &[u8]) -> [u8; 32] {
-    let mut preimage = b"yrd-ledger/state-key/v1".to_vec();
-    preimage.extend_from_slice(key);
-    *blake3::hash(&preimage).as_bytes()
-}
-
-fn doc_leaf_hash(key_hash: &[u8; 32], value: &[u8]) -> [u8; 32] {
-    doc_tree_hash(&[b"JMT::LeafNode", key_hash, &doc_tree_hash(&[value])])
-}
-
-fn doc_node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
-    doc_tree_hash(&[b"JMT::IntrnalNode", left, right])
-}
-
-fn doc_bit(key_hash: &[u8; 32], index: usize) -> bool {
-    (key_hash[index / 8] >> (7 - index % 8)) & 1 == 1
-}
-
-/// Root of the compressed binary tree over `(key hash, value)` entries, from the module doc.
-fn doc_root(entries: &[([u8; 32], Vec<u8>)], depth: usize) -> [u8; 32] {
-    match entries {
-        [] => PLACEHOLDER,
-        [(key_hash, value)] => doc_leaf_hash(key_hash, value),
-        _ => {
-            let (right, left): (Vec<_>, Vec<_>) = entries
-                .iter()
-                .cloned()
-                .partition(|(key_hash, _)| doc_bit(key_hash, depth));
-            doc_node_hash(&doc_root(&left, depth + 1), &doc_root(&right, depth + 1))
-        }
-    }
+fn plain_blake3(bytes: &[u8]) -> [u8; 32] {
+    *blake3::hash(bytes).as_bytes()
 }
 
 fn doc_root_of_model(model: &BTreeMap<Vec<u8>, Vec<u8>>) -> StateRoot {
-    let entries: Vec<_> = model
-        .iter()
-        .map(|(k, v)| (doc_key_hash(k), v.clone()))
-        .collect();
-    StateRoot(doc_root(&entries, 0))
+    doc_tree::root_of_model(plain_blake3, model)
 }
 
 // ---- Strategies. ----
@@ -326,7 +285,7 @@ proptest! {
 fn empty_tree_root_is_the_placeholder() {
     let mut tree = new_tree();
     assert_eq!(tree.apply(0, vec![]).unwrap(), StateRoot::EMPTY);
-    assert_eq!(StateRoot::EMPTY.0, PLACEHOLDER);
+    assert_eq!(StateRoot::EMPTY.0, doc_tree::PLACEHOLDER);
     let (value, proof) = tree.get_with_proof(b"anything", 0).unwrap();
     assert_eq!(value, None);
     assert_eq!(proof.verify(&StateRoot::EMPTY, b"anything", None), Ok(()));

@@ -1,8 +1,10 @@
 //! The state tree on the national suite's hash (ADR 019): the same tree, tags and proofs with SM3
-//! under them. The hashing rules are re-derived here with plain `sm3` calls, as `tree_props.rs`
+//! under them. The hashing rules are re-derived with plain `sm3` calls (`doc_tree`), as `tree_props.rs`
 //! does for BLAKE3, so the SM3 tree follows the documented layout and nothing else.
 
 use std::collections::BTreeMap;
+
+mod doc_tree;
 
 use proptest::prelude::*;
 use sm3::{Digest, Sm3};
@@ -12,52 +14,12 @@ use yrd_contracts::tree::{
 
 type Writes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 
-const PLACEHOLDER: [u8; 32] = *b"SPARSE_MERKLE_PLACEHOLDER_HASH__";
-
-fn sm3(preimage: &[u8]) -> [u8; 32] {
-    Sm3::digest(preimage).into()
-}
-
-fn doc_tree_hash(parts: &[&[u8]]) -> [u8; 32] {
-    let mut preimage = b"yrd-ledger/state-tree/v1".to_vec();
-    for part in parts {
-        preimage.extend_from_slice(part);
-    }
-    sm3(&preimage)
-}
-
-fn doc_key_hash(key: &[u8]) -> [u8; 32] {
-    let mut preimage = b"yrd-ledger/state-key/v1".to_vec();
-    preimage.extend_from_slice(key);
-    sm3(&preimage)
-}
-
-fn doc_root(entries: &[([u8; 32], Vec<u8>)], depth: usize) -> [u8; 32] {
-    match entries {
-        [] => PLACEHOLDER,
-        [(key_hash, value)] => {
-            doc_tree_hash(&[b"JMT::LeafNode", key_hash, &doc_tree_hash(&[value])])
-        }
-        _ => {
-            let (right, left): (Vec<_>, Vec<_>) = entries
-                .iter()
-                .cloned()
-                .partition(|(key_hash, _)| (key_hash[depth / 8] >> (7 - depth % 8)) & 1 == 1);
-            doc_tree_hash(&[
-                b"JMT::IntrnalNode",
-                &doc_root(&left, depth + 1),
-                &doc_root(&right, depth + 1),
-            ])
-        }
-    }
+fn plain_sm3(bytes: &[u8]) -> [u8; 32] {
+    Sm3::digest(bytes).into()
 }
 
 fn doc_root_of_model(model: &BTreeMap<Vec<u8>, Vec<u8>>) -> StateRoot {
-    let entries: Vec<_> = model
-        .iter()
-        .map(|(k, v)| (doc_key_hash(k), v.clone()))
-        .collect();
-    StateRoot(doc_root(&entries, 0))
+    doc_tree::root_of_model(plain_sm3, model)
 }
 
 fn sm3_tree() -> StateTree<MemoryTreeStore, Sm3Hasher> {

@@ -6,7 +6,8 @@
 //! replays it.
 
 use yrd_tests::hostsim::{
-    Behaviour, HostSimOptions, HostSimReport, Overrides, Reconfiguration, run_host_seed,
+    Behaviour, HostSimOptions, HostSimReport, Overrides, Reconfiguration, SeedSetTally,
+    run_host_seed, run_seed_set,
 };
 
 /// Seeds of the fast set.
@@ -38,28 +39,16 @@ fn forced(seed: u64, overrides: Overrides) -> HostSimReport {
 
 #[test]
 fn fast_set_of_real_host_seeds() {
-    let mut failures = Vec::new();
-    let mut crashes = 0;
-    let mut power_cuts = 0;
-    let mut byzantine_runs = 0;
-    let mut syncing_seen = 0;
-    for seed in FAST_SET {
-        let report = run_host_seed(seed, HostSimOptions::default());
-        crashes += report.crashes;
-        power_cuts += report.power_cuts;
-        syncing_seen += report.syncing_seen;
-        byzantine_runs += u32::from(report.byzantine.is_some());
-        if report.violations.is_empty() {
-            assert_clean(&report);
-        } else {
-            failures.push(format!(
-                "seed {seed}: {:#?}\nplan: {}\nreplay: {}",
-                report.violations, report.description, report.replay
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let tally = run_seed_set(FAST_SET, assert_clean);
+    assert!(tally.failures.is_empty(), "{}", tally.failures.join("\n"));
     // The set exercises what it claims to.
+    let SeedSetTally {
+        crashes,
+        power_cuts,
+        byzantine_runs,
+        syncing_seen,
+        ..
+    } = tally;
     assert!(crashes >= 6, "only {crashes} crashes in the fast set");
     assert!(
         power_cuts >= 2,

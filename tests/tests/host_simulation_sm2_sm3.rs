@@ -7,7 +7,7 @@
 use yrd_consensus::crypto::sm2;
 use yrd_consensus::{CryptoSuite, PublicKey, SuiteConflict};
 use yrd_tests::hostsim::cluster::{chain_spec, ledger_public, validator_key};
-use yrd_tests::hostsim::{HostSimOptions, run_host_seed};
+use yrd_tests::hostsim::{SeedSetTally, run_seed_set};
 
 /// The same seeds as the `ed25519-blake3` fast set (`host_simulation.rs`): the same plans (faults,
 /// crashes, Byzantine members, governance), drawn from the seed alone.
@@ -45,25 +45,18 @@ fn the_process_runs_on_sm2_sm3_and_cannot_switch() {
 #[test]
 fn fast_set_on_sm2_sm3() {
     install();
-    let mut failures = Vec::new();
-    let (mut crashes, mut power_cuts, mut byzantine_runs) = (0, 0, 0);
-    for seed in SM_SET {
-        let report = run_host_seed(seed, HostSimOptions::default());
-        crashes += report.crashes;
-        power_cuts += report.power_cuts;
-        byzantine_runs += u32::from(report.byzantine.is_some());
-        if report.violations.is_empty() {
-            assert!(report.acknowledged > 50, "seed {seed}: {report:?}");
-            assert!(report.min_height > 10, "seed {seed}: {report:?}");
-        } else {
-            failures.push(format!(
-                "seed {seed}: {:#?}\nplan: {}\nreplay: {}",
-                report.violations, report.description, report.replay
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let tally = run_seed_set(SM_SET, |report| {
+        assert!(report.acknowledged > 50, "seed {}: {report:?}", report.seed);
+        assert!(report.min_height > 10, "seed {}: {report:?}", report.seed);
+    });
+    assert!(tally.failures.is_empty(), "{}", tally.failures.join("\n"));
     // The set exercises on SM2/SM3 what it does on ed25519/BLAKE3.
+    let SeedSetTally {
+        crashes,
+        power_cuts,
+        byzantine_runs,
+        ..
+    } = tally;
     assert!(crashes >= 6, "only {crashes} crashes");
     assert!(power_cuts >= 2, "only {power_cuts} power cuts");
     assert!(

@@ -9,7 +9,7 @@ use std::time::Duration;
 use ed25519_dalek::SigningKey;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use yrd_consensus::{Core, Signer as _, SuiteSigner};
+use yrd_consensus::Core;
 use yrd_contracts::types::ProvinceCode;
 use yrd_contracts::{ChainId, Genesis, GenesisAuthority, Parameters};
 use yrd_node::clock::Clock;
@@ -47,19 +47,8 @@ pub enum NodeError {
     Restart(#[from] restart::RestartError),
 }
 
-/// The ledger key of `key`'s 32 secret bytes on the process's suite (ADR 019): the ed25519
-/// public key, or the SM2 x-only key of the same secret.
-pub fn ledger_public(key: &SigningKey) -> [u8; 32] {
-    ledger_signer(key).public_key().0
-}
-
-/// The signer of `key`'s 32 secret bytes on the process's suite.
-pub fn ledger_signer(key: &SigningKey) -> SuiteSigner {
-    // The simulator's secrets are fixed small patterns, valid keys on both suites; a failure
-    // here is a bug in this file.
-    #[allow(clippy::expect_used)]
-    SuiteSigner::from_secret_bytes(&key.to_bytes()).expect("a fixed simulator secret is a key")
-}
+/// Ledger keys of the simulator's secrets on the process's suite (ADR 019).
+pub use yrd_testkit::{ledger_public, ledger_signer};
 
 /// An authority's signing key (deterministic per province index).
 pub fn authority_key(index: usize) -> SigningKey {

@@ -16,11 +16,13 @@ pub mod cluster;
 pub mod fabric;
 pub mod plan;
 pub mod run;
+pub mod seed_set;
 pub mod workload;
 
 pub use byzantine::Behaviour;
 pub use plan::{Overrides, Plan, Reconfiguration};
 pub use run::{HostSimOptions, HostSimReport, run_host_seed};
+pub use seed_set::{SeedSetTally, run_seed_set};
 
 /// The command that replays `seed` as drawn.
 pub fn replay_command(seed: u64) -> String {
