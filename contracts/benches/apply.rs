@@ -57,6 +57,7 @@ fn fresh_state(issuers: &[SigningKey]) -> (State<MemoryTreeStore>, u64) {
         }],
         parameters: Parameters::default(),
         crypto_suite: yrd_consensus::CryptoSuite::default(),
+        network_keys: Vec::new(),
     };
     let (mut state, _) = State::genesis(&genesis, MemoryTreeStore::new()).expect("genesis");
     let code = LicenceTypeCode("BL01".into());

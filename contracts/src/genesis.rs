@@ -15,7 +15,8 @@ use crate::keys;
 use crate::limits::{MAX_GENESIS_VALIDATORS_PER_PROVINCE, MAX_MEMBERS, MAX_VALIDATORS};
 use crate::params::Parameters;
 use crate::records::{
-    ChainRecord, HeadRecord, MemberList, MemberRecord, ValidatorList, ValidatorRecord,
+    ChainRecord, HeadRecord, MemberList, MemberRecord, NetworkKeyRecord, ValidatorList,
+    ValidatorRecord,
 };
 use crate::tx::SubjectKind;
 use crate::types::{ChainId, FieldError, ProvinceCode, PublicKeyBytes};
@@ -33,6 +34,20 @@ pub struct GenesisAuthority {
     /// The consensus keys of the validators it operates.
     #[serde(with = "crate::tree::serde_hex::bytes32_vec")]
     pub validator_keys: Vec<PublicKeyBytes>,
+}
+
+/// A genesis validator's network key, on a chain whose ledger keys are not ed25519 keys
+/// (ADR 020). Members find and authenticate each other on the network by ed25519 keys; on
+/// `ed25519-blake3` that key is the validator key itself and no binding is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkKeyBinding {
+    /// The validator's consensus key, as listed under `validatorKeys`.
+    #[serde(with = "hex::serde")]
+    pub validator_key: PublicKeyBytes,
+    /// The ed25519 key its node proves on the network (libp2p Noise).
+    #[serde(with = "hex::serde")]
+    pub network_key: PublicKeyBytes,
 }
 
 /// Everything the chain starts from.
@@ -54,6 +69,13 @@ pub struct Genesis {
     #[serde(default, skip_serializing_if = "is_default_suite")]
     #[borsh(skip)]
     pub crypto_suite: CryptoSuite,
+    /// The genesis validators' network keys, on a chain whose suite is not `ed25519-blake3`
+    /// (ADR 020). Absent in the file means none, and an empty list is never written. Not in the
+    /// borsh encoding: the genesis state writes each binding (tables `14` and `15`), so the
+    /// genesis state root, which the genesis certificate commits to, covers them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[borsh(skip)]
+    pub network_keys: Vec<NetworkKeyBinding>,
 }
 
 fn is_default_suite(suite: &CryptoSuite) -> bool {
@@ -120,7 +142,68 @@ impl Genesis {
                 format!("{validators} in total; need 1..={MAX_VALIDATORS}"),
             ));
         }
+        self.validate_network_keys()
+    }
+
+    /// Network keys: only on a suite whose ledger keys are not ed25519 keys; each names a
+    /// genesis validator once, is an ed25519 point, and is nobody else's network key.
+    fn validate_network_keys(&self) -> Result<(), FieldError> {
+        if self.network_keys.is_empty() {
+            return Ok(());
+        }
+        if self.crypto_suite == CryptoSuite::Ed25519Blake3 {
+            return Err(FieldError::new(
+                "networkKeys",
+                "on ed25519-blake3 a validator's network key is its validator key; list none",
+            ));
+        }
+        let validators: BTreeSet<&PublicKeyBytes> = self
+            .authorities
+            .iter()
+            .flat_map(|authority| &authority.validator_keys)
+            .collect();
+        let mut bound = BTreeSet::new();
+        let mut network = BTreeSet::new();
+        for binding in &self.network_keys {
+            let validator = hex::encode(binding.validator_key);
+            if !validators.contains(&binding.validator_key) {
+                return Err(FieldError::new(
+                    "networkKeys",
+                    format!("{validator} is not a genesis validator key"),
+                ));
+            }
+            if !bound.insert(binding.validator_key) {
+                return Err(FieldError::new(
+                    "networkKeys",
+                    format!("{validator} is listed twice"),
+                ));
+            }
+            crate::envelope::parse_signer_key(&binding.network_key).map_err(|e| {
+                FieldError::new("networkKeys", format!("network key of {validator}: {e}"))
+            })?;
+            if !network.insert(binding.network_key) {
+                return Err(FieldError::new(
+                    "networkKeys",
+                    format!(
+                        "network key {} is listed twice",
+                        hex::encode(binding.network_key)
+                    ),
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// The network key of a genesis validator: the validator key itself on `ed25519-blake3`,
+    /// the listed binding otherwise (`None` when the genesis lists none for it).
+    pub fn network_key(&self, validator_key: &PublicKeyBytes) -> Option<PublicKeyBytes> {
+        if self.crypto_suite == CryptoSuite::Ed25519Blake3 {
+            return Some(*validator_key);
+        }
+        self.network_keys
+            .iter()
+            .find(|binding| binding.validator_key == *validator_key)
+            .map(|binding| binding.network_key)
     }
 
     /// The state writes of version 0 (after [`Genesis::validate`]).
@@ -179,6 +262,26 @@ impl Genesis {
                     added_height: 0,
                 });
             }
+        }
+        for binding in &self.network_keys {
+            let province = validators
+                .validators
+                .iter()
+                .find(|v| v.key == binding.validator_key)
+                .map(|v| v.province)
+                .ok_or_else(|| FieldError::new("networkKeys", "not a genesis validator"))?;
+            put(
+                keys::network_key(&binding.validator_key),
+                encode(&NetworkKeyRecord {
+                    network_key: binding.network_key,
+                    province,
+                    bound_height: 0,
+                }),
+            );
+            put(
+                keys::network_key_owner(&binding.network_key),
+                encode(&binding.validator_key),
+            );
         }
         members.provinces.sort_unstable();
         validators.validators.sort_by_key(|a| a.key);

@@ -16,6 +16,23 @@ pub const GENESIS_DID_ID_CONTEXT: &str = "yrd-ledger 2025 genesis authority did:
 pub const READMITTED_DID_ID_CONTEXT: &str =
     "yrd-ledger 2025 re-admitted authority did:yrd identifier v1";
 
+/// Context of the message a network key signs to bind itself to a node key (ADR 020).
+pub const NETWORK_BINDING_CONTEXT: &str = "yrd-ledger 2026 network key binding v1";
+
+/// The 32 bytes a network key signs (ed25519, `verify_strict`) to be bound to `node_key` on the
+/// chain `chain_id`: `derive_hash(NETWORK_BINDING_CONTEXT, chain_id ‖ 0x00 ‖ node_key ‖
+/// network_key)` with the chain's suite.
+pub fn network_binding_message(
+    chain_id: &str,
+    node_key: &[u8; 32],
+    network_key: &[u8; 32],
+) -> [u8; 32] {
+    derive_hash(
+        NETWORK_BINDING_CONTEXT,
+        &[chain_id.as_bytes(), &[0], node_key, network_key],
+    )
+}
+
 /// The derived hash of the concatenated `parts` under `context` with the process's suite: blake3
 /// in key-derivation mode, or `SM3(len(context) ‖ context ‖ parts)` (ADR 019).
 pub fn derive_hash(context: &str, parts: &[&[u8]]) -> [u8; 32] {

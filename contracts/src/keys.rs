@@ -34,6 +34,8 @@
 //! | issuer by USCC | `11 ‖ USCC[18]` | `PublicKeyBytes`: the issuer key accredited under it |
 //! | status-list counter | `12 ‖ USCC[18]` | `u64`: the issuer's next status-list index (absent = 0) |
 //! | status-list entry | `13 ‖ USCC[18] ‖ index u64` | `Digest32`: the commitment holding that index |
+//! | network key | `14 ‖ node key[32]` | `NetworkKeyRecord`: the ed25519 key the node proves on the network (`sm2-sm3` only, ADR 020) |
+//! | network key owner | `15 ‖ network key[32]` | `PublicKeyBytes`: the node key it is bound to |
 //!
 //! Licences and batches are keyed by the issuing agency's USCC first (ADR 009): a question about
 //! a licence names the issuer its identifier names, and no other issuer's record can answer it.
@@ -87,6 +89,10 @@ pub mod table {
     pub const STATUS_LIST_COUNTER: u8 = 0x12;
     /// Status-list index to licence commitment, per issuer.
     pub const STATUS_LIST_ENTRY: u8 = 0x13;
+    /// A node key's network key (ADR 020).
+    pub const NETWORK_KEY: u8 = 0x14;
+    /// A network key's node key (one node per network key).
+    pub const NETWORK_KEY_OWNER: u8 = 0x15;
 }
 
 fn key(table: u8, parts: &[&[u8]]) -> Vec<u8> {
@@ -195,6 +201,14 @@ pub fn status_list_entry(uscc: &Uscc, index: u64) -> Vec<u8> {
         table::STATUS_LIST_ENTRY,
         &[&uscc.to_bytes(), &index.to_be_bytes()],
     )
+}
+/// `14 ‖ node key`.
+pub fn network_key(node_key: &PublicKeyBytes) -> Vec<u8> {
+    key(table::NETWORK_KEY, &[node_key])
+}
+/// `15 ‖ network key`.
+pub fn network_key_owner(network_key: &PublicKeyBytes) -> Vec<u8> {
+    key(table::NETWORK_KEY_OWNER, &[network_key])
 }
 /// `09 ‖ recognising ‖ issuing ‖ code`.
 pub fn policy(recognising: ProvinceCode, issuing: ProvinceCode, code: &LicenceTypeCode) -> Vec<u8> {

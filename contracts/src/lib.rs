@@ -47,7 +47,7 @@ pub use context::{BlockContext, BlockOutcome, Receipt};
 pub use did_id::DidId;
 pub use envelope::{SignedTx, TxBody};
 pub use error::TxError;
-pub use genesis::{Genesis, GenesisAuthority};
+pub use genesis::{Genesis, GenesisAuthority, NetworkKeyBinding};
 pub use params::Parameters;
 pub use reader::{ReadError, StateReader};
 pub use state::{

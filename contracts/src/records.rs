@@ -529,5 +529,17 @@ pub struct VerifierRecord {
     pub updated_height: u64,
 }
 
+/// The ed25519 key a node of an `sm2-sm3` chain proves on the network (key `14 ‖ node key`,
+/// ADR 020): written by the genesis for its validators and by `BindNetworkKey` after.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct NetworkKeyRecord {
+    /// The network key.
+    pub network_key: PublicKeyBytes,
+    /// The province operating the node.
+    pub province: ProvinceCode,
+    /// Height of the binding (0: the genesis).
+    pub bound_height: u64,
+}
+
 /// The chain parameters record.
 pub type ParametersRecord = Parameters;

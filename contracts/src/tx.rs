@@ -161,6 +161,18 @@ pub enum TxPayload {
         /// The observer's node key.
         key: PublicKeyBytes,
     },
+    /// On an `sm2-sm3` chain, a province authority binds the ed25519 network key one of its nodes
+    /// (a validator it operates, or an observer it registered) proves on the network (ADR 020).
+    /// `possession` is the network key's ed25519 signature over
+    /// [`crate::hashing::network_binding_message`], so nobody binds a key they do not hold.
+    BindNetworkKey {
+        /// The node's key (its SM2 validator or observer key).
+        node_key: PublicKeyBytes,
+        /// The ed25519 network key.
+        network_key: PublicKeyBytes,
+        /// The network key's signature over the binding.
+        possession: [u8; 64],
+    },
 }
 
 /// What a proposal would do once passed.

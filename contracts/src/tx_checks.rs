@@ -72,6 +72,7 @@ impl TxPayload {
             TxPayload::DeregisterVerifier { .. } => "deregisterVerifier",
             TxPayload::RegisterObserver { .. } => "registerObserver",
             TxPayload::RemoveObserver { .. } => "removeObserver",
+            TxPayload::BindNetworkKey { .. } => "bindNetworkKey",
         }
     }
 
@@ -196,7 +197,8 @@ impl TxPayload {
             | TxPayload::RegisterVerifier { .. }
             | TxPayload::DeregisterVerifier { .. }
             | TxPayload::RegisterObserver { .. }
-            | TxPayload::RemoveObserver { .. } => Ok(()),
+            | TxPayload::RemoveObserver { .. }
+            | TxPayload::BindNetworkKey { .. } => Ok(()),
         }
     }
 }

@@ -316,3 +316,20 @@ fn block_level_checks() {
     assert_eq!(outcome.receipts[0].code, 0);
     assert!(outcome.receipts[1..].iter().all(|r| r.code == 105));
 }
+
+/// On `ed25519-blake3` a validator's network key is its validator key: a genesis that binds
+/// another is refused, and every validator is its own network key.
+#[test]
+fn an_ed25519_genesis_lists_no_network_keys() {
+    let mut genesis = genesis();
+    let validator = genesis.authorities[0].validator_keys[0];
+    assert_eq!(genesis.network_key(&validator), Some(validator));
+    genesis.network_keys.push(yrd_contracts::NetworkKeyBinding {
+        validator_key: validator,
+        network_key: ed25519_dalek::SigningKey::from_bytes(&[99; 32])
+            .verifying_key()
+            .to_bytes(),
+    });
+    let error = genesis.validate().unwrap_err().to_string();
+    assert!(error.contains("networkKeys"), "{error}");
+}

@@ -117,3 +117,28 @@ fn observers_of_a_removed_province_lapse() {
     );
     assert_eq!(observers(&chain), vec![pk(&key(101))]);
 }
+
+/// On `ed25519-blake3` a node's network key is its node key: a binding is refused, even a
+/// well-signed one.
+#[test]
+fn an_ed25519_chain_refuses_network_key_bindings() {
+    use ed25519_dalek::Signer as _;
+    let mut chain = Chain::new();
+    chain.run(&authority(SH), register(100)).unwrap();
+    let network = key(200);
+    let network_key = pk(&network);
+    let message =
+        yrd_contracts::hashing::network_binding_message(CHAIN, &pk(&key(100)), &network_key);
+    let refused = chain.run(
+        &authority(SH),
+        TxPayload::BindNetworkKey {
+            node_key: pk(&key(100)),
+            network_key,
+            possession: network.sign(&message).to_bytes(),
+        },
+    );
+    assert!(
+        matches!(refused, Err(yrd_contracts::TxError::InvalidField { .. })),
+        "{refused:?}"
+    );
+}

@@ -161,6 +161,7 @@ fn a_genesis_on_the_other_suite_is_refused() {
         }],
         parameters: yrd_contracts::Parameters::default(),
         crypto_suite: CryptoSuite::Sm2Sm3,
+        network_keys: Vec::new(),
     };
     assert_eq!(genesis.validate(), Ok(()));
     genesis.crypto_suite = CryptoSuite::Ed25519Blake3;
@@ -177,4 +178,69 @@ fn a_genesis_on_the_other_suite_is_refused() {
             .get("cryptoSuite")
             .is_none()
     );
+}
+
+/// A genesis lists each SM2 validator's ed25519 network key once (ADR 020): a binding to a key
+/// that is no genesis validator, a validator bound twice, a network key shared by two
+/// validators, or a network key that is no ed25519 point is refused; the bindings stay out of
+/// the genesis hash's encoding, and an ed25519 chain lists none.
+#[test]
+fn genesis_network_keys_bind_each_validator_once() {
+    install();
+    let keys: Vec<[u8; 32]> = (1..=4u8)
+        .map(|i| {
+            Sm2Signer::from_secret_bytes(&[i; 32])
+                .unwrap()
+                .public_key()
+                .0
+        })
+        .collect();
+    let network = |i: u8| SigningKey::from_bytes(&[i; 32]).verifying_key().to_bytes();
+    let bind = |validator_key, network_key| yrd_contracts::NetworkKeyBinding {
+        validator_key,
+        network_key,
+    };
+    let genesis = yrd_contracts::Genesis {
+        chain_id: ChainId("yrd-sm-test".into()),
+        genesis_time_ms: 1_750_000_000_000,
+        authorities: vec![yrd_contracts::GenesisAuthority {
+            province: yrd_contracts::ProvinceCode::SHANGHAI,
+            authority_key: keys[0],
+            validator_keys: keys[1..].to_vec(),
+        }],
+        parameters: yrd_contracts::Parameters::default(),
+        crypto_suite: CryptoSuite::Sm2Sm3,
+        network_keys: vec![bind(keys[1], network(11)), bind(keys[2], network(12))],
+    };
+    assert_eq!(genesis.validate(), Ok(()));
+    assert_eq!(genesis.network_key(&keys[1]), Some(network(11)));
+    assert_eq!(genesis.network_key(&keys[3]), None);
+    // The file names them; borsh (the genesis hash's input) does not.
+    let json = serde_json::to_value(&genesis).unwrap();
+    assert_eq!(
+        json["networkKeys"][0]["networkKey"],
+        hex::encode(network(11))
+    );
+    let mut unbound = genesis.clone();
+    unbound.network_keys.clear();
+    assert_eq!(
+        borsh::to_vec(&genesis).unwrap(),
+        borsh::to_vec(&unbound).unwrap()
+    );
+
+    let refused = |edit: &dyn Fn(&mut yrd_contracts::Genesis)| {
+        let mut bad = genesis.clone();
+        edit(&mut bad);
+        bad.validate().unwrap_err().to_string()
+    };
+    let error = refused(&|g| g.network_keys.push(bind(keys[0], network(13))));
+    assert!(error.contains("not a genesis validator"), "{error}");
+    let error = refused(&|g| g.network_keys.push(bind(keys[1], network(13))));
+    assert!(error.contains("listed twice"), "{error}");
+    let error = refused(&|g| g.network_keys.push(bind(keys[3], network(11))));
+    assert!(error.contains("network key"), "{error}");
+    let mut not_a_point = [0u8; 32];
+    not_a_point[0] = 2;
+    let error = refused(&|g| g.network_keys.push(bind(keys[3], not_a_point)));
+    assert!(error.contains("network key of"), "{error}");
 }

@@ -9,6 +9,9 @@
 #[path = "cluster/harness.rs"]
 mod harness;
 
+/// The crypto suite of these tests' chains (`cluster_sm2_sm3.rs` runs some of them on the other).
+pub const SUITE: yrd_consensus::CryptoSuite = yrd_consensus::CryptoSuite::Ed25519Blake3;
+
 /// Every test here is slow (processes, real time): named `slow::…`, so that `scripts/test.sh`
 /// skips them and `scripts/test.sh --all` (what CI runs) includes them.
 #[path = "cluster"]

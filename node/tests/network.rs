@@ -568,7 +568,7 @@ async fn membership_change_disconnects_and_refuses_removed_member() {
     bounded(async {
         let (mut a, b, c) = three_members([61, 62, 63]).await;
         a.handle
-            .set_members([a.key, b.key].into_iter().collect())
+            .set_members([a.key, b.key].into_iter().collect(), Default::default())
             .await
             .unwrap();
         next_matching(

@@ -59,6 +59,7 @@ fn chain() -> ChainSpec {
             .collect(),
         parameters: Parameters::default(),
         crypto_suite: yrd_consensus::CryptoSuite::default(),
+        network_keys: Vec::new(),
     })
     .unwrap()
 }

@@ -110,6 +110,8 @@ pub struct NetLayout {
     pub observers: usize,
     /// Port slots kept for nodes added later ([`LocalNet::add_outsider`]).
     pub spare: usize,
+    /// The chain's crypto suite (`yrd devnet --crypto`).
+    pub crypto: yrd_consensus::CryptoSuite,
 }
 
 impl NetLayout {
@@ -120,7 +122,14 @@ impl NetLayout {
             nodes,
             observers: 0,
             spare: 0,
+            crypto: yrd_consensus::CryptoSuite::Ed25519Blake3,
         }
+    }
+
+    /// On the crypto suite `suite`.
+    pub fn crypto(mut self, suite: yrd_consensus::CryptoSuite) -> Self {
+        self.crypto = suite;
+        self
     }
 
     /// In `dir` instead of a temporary folder.
@@ -266,6 +275,8 @@ pub struct LocalNet {
     pub nodes: Vec<Node>,
     /// The chain id of its genesis.
     pub chain_id: ChainId,
+    /// The crypto suite of its genesis.
+    pub suite: yrd_consensus::CryptoSuite,
     p2p_base: u16,
     rpc_base: u16,
     slots: u16,
@@ -323,6 +334,7 @@ impl LocalNet {
             .args(["--observers", &layout.observers.to_string()])
             .args(["--p2p-base-port", &p2p_base.to_string()])
             .args(["--rpc-base-port", &rpc_base.to_string()])
+            .args(["--crypto", layout.crypto.name()])
             .output()
             .map_err(io(format!("running {}", yrd.display())))?;
         if !output.status.success() {
@@ -344,9 +356,7 @@ impl LocalNet {
                 || PathBuf::from("node-key.json"),
                 |f| f.join("node-key.json"),
             );
-            let key = yrd_node::keys::read_key_file(&key_file)?
-                .verifying_key()
-                .to_bytes();
+            let key = yrd_node::keys::read_ledger_key(&key_file)?.public_key();
             nodes.push(Node {
                 name: name.to_owned(),
                 config,
@@ -378,6 +388,7 @@ impl LocalNet {
             temp,
             nodes,
             chain_id: genesis.chain_id,
+            suite: genesis.crypto_suite,
             p2p_base,
             rpc_base,
             slots,
@@ -435,9 +446,10 @@ impl LocalNet {
 
     /// The authority key of a province folder.
     pub fn authority_key(&self, province: &str) -> Result<SigningKey, NetError> {
-        Ok(yrd_node::keys::read_key_file(
-            &self.authority_key_file(province),
-        )?)
+        // The secret bytes, whichever suite's: the test kit's signers read them as a key of the
+        // process's suite (`crate::ledger_signer`), which is the chain's.
+        let key = yrd_node::keys::read_ledger_key(&self.authority_key_file(province))?;
+        Ok(SigningKey::from_bytes(&key.secret_bytes()))
     }
 
     /// Node `i`'s data folder.
@@ -464,7 +476,7 @@ impl LocalNet {
         let key_file = folder.join("node-key.json");
         let output = self
             .command()
-            .args(["keygen", "--out"])
+            .args(["keygen", "--crypto", self.suite.name(), "--out"])
             .arg(&key_file)
             .output()
             .map_err(io("running yrd keygen"))?;
@@ -474,9 +486,7 @@ impl LocalNet {
                 source: std::io::Error::other(String::from_utf8_lossy(&output.stderr).into_owned()),
             });
         }
-        let key = yrd_node::keys::read_key_file(&key_file)?
-            .verifying_key()
-            .to_bytes();
+        let key = yrd_node::keys::read_ledger_key(&key_file)?.public_key();
         let p2p_port = self.p2p_base + slot;
         let rpc_port = self.rpc_base + slot;
         let bootstrap: Vec<toml::Value> = self
@@ -599,16 +609,28 @@ impl LocalNet {
         }
         let rpc = self.rpc(0);
         let authority = self.authority_key(PROVINCES[0])?;
-        let nonce = rpc.next_nonce(&authority.verifying_key().to_bytes())?;
+        let nonce = rpc.next_nonce(&crate::ledger_public(&authority))?;
         let mut authority = Signer::new(authority, nonce);
         let mut last = String::new();
-        for (_, key) in &observers {
+        for (i, key) in &observers {
             let tx = authority.sign(
                 &self.chain_id,
                 TxPayload::RegisterObserver { key: *key },
                 expiry_height,
             );
             last = rpc.submit(&tx)?;
+            if self.suite != yrd_consensus::CryptoSuite::Ed25519Blake3 {
+                // On sm2-sm3 the members admit an observer once its network key is bound.
+                let node = yrd_node::keys::read_ledger_key(
+                    &self.nodes[*i].folder().join("node-key.json"),
+                )?;
+                let tx = authority.sign(
+                    &self.chain_id,
+                    node.network_binding(&self.chain_id.0),
+                    expiry_height,
+                );
+                last = rpc.submit(&tx)?;
+            }
         }
         let status = self.wait_committed(0, &last, Duration::from_secs(60))?;
         if status["receipt"]["code"].as_u64().unwrap_or(0) != 0 {

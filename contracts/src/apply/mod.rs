@@ -17,6 +17,7 @@ mod did;
 mod governance;
 mod issuer;
 mod licence;
+mod network_key;
 mod observer;
 mod policy;
 mod timestamp;
@@ -310,6 +311,11 @@ fn dispatch(cx: &mut TxCx<'_>, payload: &TxPayload) -> Result<(), ApplyError> {
         TxPayload::DeregisterVerifier { verifier } => verifier::deregister(cx, verifier),
         TxPayload::RegisterObserver { key } => observer::register(cx, key),
         TxPayload::RemoveObserver { key } => observer::remove(cx, key),
+        TxPayload::BindNetworkKey {
+            node_key,
+            network_key,
+            possession,
+        } => network_key::bind(cx, node_key, network_key, possession),
     }
 }
 

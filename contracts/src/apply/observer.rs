@@ -95,5 +95,5 @@ pub(crate) fn remove(cx: &mut TxCx<'_>, key: &PublicKeyBytes) -> Result<(), Appl
     };
     list.observers.remove(at);
     cx.put(keys::observer_list(), &list);
-    Ok(())
+    super::network_key::unbind(cx, key)
 }

@@ -335,6 +335,17 @@ pub fn observer_keys(reader: &impl StateReader) -> Result<Vec<[u8; 32]>, QueryEr
     Ok(keys_out)
 }
 
+/// The network key bound to `node_key` (ADR 020): `None` when none is (always on
+/// `ed25519-blake3`, where a node's network key is its node key).
+pub fn network_key(
+    reader: &impl StateReader,
+    node_key: &[u8; 32],
+) -> Result<Option<[u8; 32]>, QueryError> {
+    let record: Option<crate::records::NetworkKeyRecord> =
+        read_record(reader, &keys::network_key(node_key))?;
+    Ok(record.map(|r| r.network_key))
+}
+
 /// The registration of verifier `did` by `province` (each province registers on its own).
 pub fn verifier_get(
     reader: &impl StateReader,

@@ -22,8 +22,8 @@ pub use licence::{
 pub use lookup::{
     BatchView, Head, IssuerView, LicenceTypeView, MemberView, ProposalView, TimestampView,
     ValidatorView, VerifierView, batch_get, head, issuer_get, licence_type_get, member_get,
-    members, next_nonce, next_validator_keys, observer_keys, parameters, policy_get, proposal_get,
-    timestamp_get, validators, verifier_get,
+    members, network_key, next_nonce, next_validator_keys, observer_keys, parameters, policy_get,
+    proposal_get, timestamp_get, validators, verifier_get,
 };
 
 pub use signer::{SignerRole, signer_may_submit, signer_province, signer_role};

@@ -26,8 +26,15 @@ pub fn key(seed: u8) -> SigningKey {
     SigningKey::from_bytes(&[seed; 32])
 }
 
+/// The public key of `k`'s secret on the process's suite (the ed25519 key itself, or the SM2 key
+/// of the same secret in a test binary that installs `sm2-sm3`).
 pub fn pk(k: &SigningKey) -> [u8; 32] {
-    k.verifying_key().to_bytes()
+    yrd_consensus::Signer::public_key(&signer(k)).0
+}
+
+/// The signer of `k`'s secret on the process's suite.
+pub fn signer(k: &SigningKey) -> yrd_consensus::SuiteSigner {
+    yrd_consensus::SuiteSigner::from_secret_bytes(&k.to_bytes()).unwrap()
 }
 
 /// A valid GB 32100 code for a test issuer: division of `province`, the rest from its key.
@@ -77,6 +84,7 @@ pub fn genesis() -> Genesis {
             .collect(),
         parameters: Parameters::default(),
         crypto_suite: yrd_consensus::CryptoSuite::default(),
+        network_keys: Vec::new(),
     }
 }
 
@@ -120,7 +128,8 @@ impl Chain {
 
     /// A transaction signed with the signer's next nonce at the current state.
     pub fn tx(&self, k: &SigningKey, payload: TxPayload) -> SignedTx {
-        self.body(k, self.nonce_of(k), payload).sign(k)
+        self.body(k, self.nonce_of(k), payload)
+            .sign_with(&signer(k))
     }
 
     /// Several transactions by one signer with consecutive nonces.
@@ -129,7 +138,7 @@ impl Chain {
         payloads
             .into_iter()
             .enumerate()
-            .map(|(i, p)| self.body(k, first + i as u64, p).sign(k))
+            .map(|(i, p)| self.body(k, first + i as u64, p).sign_with(&signer(k)))
             .collect()
     }
 

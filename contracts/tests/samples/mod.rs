@@ -197,11 +197,16 @@ pub fn every_payload() -> Vec<TxPayload> {
         TxPayload::DeregisterVerifier { verifier: did(5) },
         TxPayload::RegisterObserver { key: [0x61; 32] },
         TxPayload::RemoveObserver { key: [0x61; 32] },
+        TxPayload::BindNetworkKey {
+            node_key: [0x61; 32],
+            network_key: [0x62; 32],
+            possession: [0x63; 64],
+        },
     ]
 }
 
 /// Number of `TxPayload` variants; [`payload_kind`] numbers them.
-pub const PAYLOAD_KINDS: usize = 29;
+pub const PAYLOAD_KINDS: usize = 30;
 
 /// The variant of a payload, as a number below [`PAYLOAD_KINDS`]. The match is exhaustive, so a
 /// new variant fails to compile here until it is numbered (and given a sample above).
@@ -236,6 +241,7 @@ pub fn payload_kind(payload: &TxPayload) -> usize {
         TxPayload::DeregisterVerifier { .. } => 26,
         TxPayload::RegisterObserver { .. } => 27,
         TxPayload::RemoveObserver { .. } => 28,
+        TxPayload::BindNetworkKey { .. } => 29,
     }
 }
 
@@ -279,5 +285,6 @@ pub fn sample_genesis() -> Genesis {
             .collect(),
         parameters: Parameters::default(),
         crypto_suite: yrd_consensus::CryptoSuite::default(),
+        network_keys: Vec::new(),
     }
 }

@@ -9,7 +9,8 @@
 //! With `--observers M` it also writes `observer-1` … `observer-M` (node key and config, ports after
 //! the validators'); once the validators commit, each observer is registered on chain by a
 //! province authority in turn (`yrd tx register-observer`, the same transaction an operator
-//! sends; one already registered is left as it is) and started. Observers never vote: they pull
+//! sends; one already registered is left as it is), on an `sm2-sm3` chain its network key bound
+//! (`yrd tx bind-network-key`, ADR 020), and started. Observers never vote: they pull
 //! committed blocks from the validators, verify and execute them, and serve the full JSON-RPC.
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use yrd_contracts::{ChainId, Genesis, GenesisAuthority, Parameters, ProvinceCode};
+use yrd_node::keys::LedgerKey;
 
 /// The four founding provinces in node order, with the folder names used for them.
 pub const PROVINCES: [(ProvinceCode, &str); 4] = [
@@ -49,6 +51,11 @@ pub struct DevnetArgs {
     /// Number of observer nodes (non-voting, registered on chain by the provinces in turn).
     #[arg(long, default_value_t = 0)]
     pub observers: usize,
+    /// The chain's crypto suite, written into a new genesis (`ed25519-blake3` or `sm2-sm3`:
+    /// SM2 signatures and SM3 hashing, ADR 019). A devnet folder keeps the suite it was made
+    /// with.
+    #[arg(long, default_value = "ed25519-blake3")]
+    pub crypto: yrd_consensus::CryptoSuite,
 }
 
 /// A node of the devnet.
@@ -90,20 +97,32 @@ pub fn init(args: &DevnetArgs) -> anyhow::Result<Vec<DevnetNode>> {
 
     // Keys: one authority key per province, one node key per node.
     let mut node_keys = Vec::new();
+    let mut network_keys = Vec::new();
     for name in &names {
-        node_keys.push(ensure_key(&args.dir.join(name).join("node-key.json"))?);
+        let key = ensure_key(&args.dir.join(name).join("node-key.json"), args.crypto)?;
+        node_keys.push(key.public_key());
+        network_keys.push(yrd_contracts::NetworkKeyBinding {
+            validator_key: key.public_key(),
+            network_key: key.network_public_key(),
+        });
     }
     let observer_names: Vec<String> = (1..=args.observers)
         .map(|i| format!("observer-{i}"))
         .collect();
     let mut observer_keys = Vec::new();
     for name in &observer_names {
-        observer_keys.push(ensure_key(&args.dir.join(name).join("node-key.json"))?);
+        observer_keys.push(
+            ensure_key(&args.dir.join(name).join("node-key.json"), args.crypto)?.public_key(),
+        );
     }
     if !genesis_path.exists() {
         let mut authorities = Vec::new();
         for (index, (code, province)) in PROVINCES.iter().enumerate() {
-            let authority = ensure_key(&args.dir.join(province).join("authority-key.json"))?;
+            let authority = ensure_key(
+                &args.dir.join(province).join("authority-key.json"),
+                args.crypto,
+            )?
+            .public_key();
             let validator_keys: Vec<[u8; 32]> = node_keys
                 .iter()
                 .enumerate()
@@ -121,7 +140,13 @@ pub fn init(args: &DevnetArgs) -> anyhow::Result<Vec<DevnetNode>> {
             genesis_time_ms: yrd_node::clock::unix_ms(),
             authorities,
             parameters: Parameters::default(),
-            crypto_suite: yrd_consensus::CryptoSuite::default(),
+            crypto_suite: args.crypto,
+            // On ed25519-blake3 a validator's network key is its validator key.
+            network_keys: if args.crypto == yrd_consensus::CryptoSuite::Ed25519Blake3 {
+                Vec::new()
+            } else {
+                network_keys
+            },
         };
         super::genesis::write_genesis(&genesis, &genesis_path)?;
     }
@@ -172,15 +197,23 @@ pub fn init(args: &DevnetArgs) -> anyhow::Result<Vec<DevnetNode>> {
     Ok(nodes)
 }
 
-fn ensure_key(path: &Path) -> anyhow::Result<[u8; 32]> {
+/// The key in `path`, made for `suite` if there is none yet.
+fn ensure_key(path: &Path, suite: yrd_consensus::CryptoSuite) -> anyhow::Result<LedgerKey> {
     if path.exists() {
-        return Ok(yrd_node::keys::read_key_file(path)?
-            .verifying_key()
-            .to_bytes());
+        let key = yrd_node::keys::read_ledger_key(path)?;
+        if key.suite() != suite {
+            bail!(
+                "{} holds an {} key, not {suite}: a devnet folder keeps the suite it was made \
+                 with (use another --dir)",
+                path.display(),
+                key.suite()
+            );
+        }
+        return Ok(key);
     }
-    let key = yrd_node::keys::generate_key();
-    yrd_node::keys::write_key_file(path, &key)?;
-    Ok(key.verifying_key().to_bytes())
+    let key = LedgerKey::generate(suite);
+    yrd_node::keys::write_ledger_key(path, &key)?;
+    Ok(key)
 }
 
 /// Run the devnet until Ctrl-C / SIGTERM.
@@ -264,37 +297,72 @@ fn register_observers(
             continue;
         };
         let authority = args.dir.join(province).join("authority-key.json");
-        let output = Command::new(exe)
-            .arg("tx")
-            .arg("register-observer")
-            .arg("--node-key")
-            .arg(hex::encode(observer.key))
-            .arg("--rpc")
-            .arg(&first.rpc_url)
-            .arg("--key")
-            .arg(&authority)
-            .args(["--wait-secs", "60"])
-            .stdin(Stdio::null())
-            .output()
-            .with_context(|| format!("registering {}", observer.name))?;
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let status: Option<serde_json::Value> = serde_json::from_str(&stdout).ok();
-        let code = status
-            .as_ref()
-            .and_then(|s| s.pointer("/receipt/code"))
-            .and_then(serde_json::Value::as_u64);
-        match code {
+        let node_key = hex::encode(observer.key);
+        let registered = authority_tx(
+            exe,
+            &first.rpc_url,
+            &authority,
+            &["register-observer", "--node-key", &node_key],
+        )
+        .with_context(|| format!("registering {}", observer.name))?;
+        match registered {
             Some(0) => println!("registered {} (by {province})", observer.name),
-            Some(401) => println!("{} was registered before", observer.name),
-            _ => bail!(
-                "registering {} failed: {}{}",
-                observer.name,
-                stdout.trim(),
-                String::from_utf8_lossy(&output.stderr).trim()
-            ),
+            _ => println!("{} was registered before", observer.name),
+        }
+        if args.crypto != yrd_consensus::CryptoSuite::Ed25519Blake3 {
+            // The members admit it once its network key is bound (ADR 020).
+            let key_file = observer.config.with_file_name("node-key.json");
+            let key_arg = key_file.to_string_lossy().into_owned();
+            let bound = authority_tx(
+                exe,
+                &first.rpc_url,
+                &authority,
+                &["bind-network-key", "--node-key-file", &key_arg],
+            )
+            .with_context(|| format!("binding the network key of {}", observer.name))?;
+            match bound {
+                Some(0) => println!("bound the network key of {}", observer.name),
+                _ => println!("the network key of {} was bound before", observer.name),
+            }
         }
     }
     Ok(())
+}
+
+/// Runs `yrd tx <args>` signed by `authority` through `rpc_url` and waits for the commit; the
+/// receipt code, or an error if the transaction was refused with anything but `AlreadyExists`
+/// (401: done by an earlier run).
+fn authority_tx(
+    exe: &Path,
+    rpc_url: &str,
+    authority: &Path,
+    args: &[&str],
+) -> anyhow::Result<Option<u64>> {
+    let output = Command::new(exe)
+        .arg("tx")
+        .args(args)
+        .arg("--rpc")
+        .arg(rpc_url)
+        .arg("--key")
+        .arg(authority)
+        .args(["--wait-secs", "60"])
+        .stdin(Stdio::null())
+        .output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let status: Option<serde_json::Value> = serde_json::from_str(&stdout).ok();
+    let code = status
+        .as_ref()
+        .and_then(|s| s.pointer("/receipt/code"))
+        .and_then(serde_json::Value::as_u64);
+    match code {
+        Some(0) | Some(401) => Ok(code),
+        _ => bail!(
+            "yrd tx {} failed: {}{}",
+            args.join(" "),
+            stdout.trim(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ),
+    }
 }
 
 /// Waits (up to 60 s) until the node at `rpc_url` has committed a block.

@@ -8,6 +8,15 @@
 //! authority_key = "…64 hex…"            # signs the province's governance transactions
 //! validator_keys = ["…64 hex…"]         # node keys of its validators
 //! ```
+//!
+//! A chain on the national suite (ADR 019, 020) adds `crypto_suite = "sm2-sm3"` (keys from
+//! `yrd keygen --crypto sm2-sm3`) and one network key per validator, as `yrd keygen` printed it:
+//!
+//! ```toml
+//! [[network_keys]]
+//! validator_key = "…64 hex…"
+//! network_key = "…64 hex…"
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -39,6 +48,19 @@ struct Spec {
     #[serde(default)]
     parameters: Option<Parameters>,
     provinces: Vec<ProvinceSpec>,
+    #[serde(default)]
+    crypto_suite: yrd_consensus::CryptoSuite,
+    #[serde(default)]
+    network_keys: Vec<NetworkKeySpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NetworkKeySpec {
+    #[serde(with = "hex::serde")]
+    validator_key: [u8; 32],
+    #[serde(with = "hex::serde")]
+    network_key: [u8; 32],
 }
 
 #[derive(Debug, Deserialize)]
@@ -85,7 +107,15 @@ pub fn run(args: &GenesisArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(yrd_node::clock::unix_ms),
         authorities,
         parameters: spec.parameters.unwrap_or_default(),
-        crypto_suite: yrd_consensus::CryptoSuite::default(),
+        crypto_suite: spec.crypto_suite,
+        network_keys: spec
+            .network_keys
+            .into_iter()
+            .map(|binding| yrd_contracts::NetworkKeyBinding {
+                validator_key: binding.validator_key,
+                network_key: binding.network_key,
+            })
+            .collect(),
     };
     write_genesis(&genesis, &args.out)?;
     Ok(ExitCode::SUCCESS)

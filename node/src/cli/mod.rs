@@ -47,6 +47,10 @@ pub enum Command {
         /// Where to write the key (never overwritten).
         #[arg(long, short)]
         out: PathBuf,
+        /// The suite of the chain the key is for (`ed25519-blake3` or `sm2-sm3`). An `sm2-sm3`
+        /// key's network key (for the genesis file's `networkKeys`) goes to standard error.
+        #[arg(long, default_value = "ed25519-blake3")]
+        crypto: yrd_consensus::CryptoSuite,
     },
     /// Build genesis.json from a TOML file listing the provinces.
     Genesis(genesis::GenesisArgs),
@@ -124,7 +128,7 @@ pub enum Command {
 /// Run the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Keygen { out } => keygen::run(&out),
+        Command::Keygen { out, crypto } => keygen::run(&out, crypto),
         Command::Genesis(args) => genesis::run(&args),
         Command::Node {
             config,

@@ -8,7 +8,7 @@ use std::sync::{Arc, PoisonError};
 
 use anyhow::Context;
 use tokio::sync::mpsc;
-use yrd_consensus::{Core, Ed25519Signer};
+use yrd_consensus::Core;
 use yrd_node::admin::AdminServer;
 use yrd_node::config::NodeConfig;
 use yrd_node::host::shared::Shared;
@@ -72,19 +72,28 @@ fn reset_data_dir(data_dir: &Path) -> anyhow::Result<()> {
 
 async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<()> {
     let chain = ChainSpec::load(&config.genesis_file)?;
-    if chain.genesis.crypto_suite != yrd_consensus::CryptoSuite::Ed25519Blake3 {
-        // Members prove who they are on the network with the ed25519 key of their validator
-        // secret, which a member of an sm2-sm3 chain does not publish (ADR 019).
+    let key = yrd_node::keys::read_ledger_key(&config.key_file)?;
+    if key.suite() != chain.genesis.crypto_suite {
         anyhow::bail!(
-            "{}: the chain runs on the {} crypto suite, which a node cannot yet serve across the \
-             network (members are recognised by ed25519 network keys; ADR 019); its ledger \
-             rules run in the simulator and the offline verifier",
-            config.genesis_file.display(),
+            "{}: an {} key, but the chain runs on {}",
+            config.key_file.display(),
+            key.suite(),
             chain.genesis.crypto_suite
         );
     }
-    let key = yrd_node::keys::read_key_file(&config.key_file)?;
-    let public_key = key.verifying_key().to_bytes();
+    let public_key = key.public_key();
+    if let Some(listed) = chain.genesis.network_key(&public_key)
+        && listed != key.network_public_key()
+    {
+        // The other members would refuse this node's network key.
+        anyhow::bail!(
+            "{}: the genesis lists network key {} for this validator, but this key's network key \
+             is {} (`yrd keygen --crypto sm2-sm3` prints it)",
+            config.genesis_file.display(),
+            hex::encode(listed),
+            hex::encode(key.network_public_key())
+        );
+    }
     tracing::info!(
         chain = %chain.genesis.chain_id,
         genesis = %hex::encode(chain.genesis_hash),
@@ -120,7 +129,11 @@ async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<
             .map(|validator| validator.public_key.0)
             .chain(config.p2p.bootstrap.iter().map(|peer| peer.public_key))
             .collect();
-        let (network, events, listen_info) = start_network(&config, &key, members).await?;
+        // No state yet: the genesis file's network keys.
+        let network_keys =
+            yrd_node::host::network_keys::network_keys(&chain.genesis, &members, |_| None);
+        let (network, events, listen_info) =
+            start_network(&config, &key, members, network_keys).await?;
         tracing::info!(addresses = ?listen_info, "p2p listening (state sync)");
         let peers = ConnectedPeers::default();
         let (host_events, syncing) = forward_events(events, Arc::clone(&peers));
@@ -169,16 +182,22 @@ async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<
         .chain(listed_validators)
         .chain(observers)
         .collect();
+    let network_keys =
+        yrd_node::host::network_keys::network_keys(&chain.genesis, &members, |key| {
+            yrd_node::host::bound_network_key(&state.snapshot(), key)
+        });
+    yrd_node::host::network_keys::warn_unbound(&chain.genesis, &members, &network_keys);
     let (network, events) = match synced_network {
         Some((network, events)) => {
             network
-                .set_members(members)
+                .set_members(members, network_keys)
                 .await
                 .context("setting the network membership")?;
             (network, events)
         }
         None => {
-            let (network, events, listen_info) = start_network(&config, &key, members).await?;
+            let (network, events, listen_info) =
+                start_network(&config, &key, members, network_keys).await?;
             tracing::info!(addresses = ?listen_info, "p2p listening");
             (network, events)
         }
@@ -190,15 +209,20 @@ async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<
         Mempool::new(config.mempool),
         head,
     ));
-    let backend = Arc::new(
-        yrd_node::host::rpc_backend::NodeBackend::new(
-            Arc::clone(&shared),
-            network.clone(),
-            std::time::Duration::from_millis(config.p2p.tx_batch_delay_ms),
-        )
-        .with_status_list_signer(key.clone())
-        .context("the status-list signer")?,
+    let backend = yrd_node::host::rpc_backend::NodeBackend::new(
+        Arc::clone(&shared),
+        network.clone(),
+        std::time::Duration::from_millis(config.p2p.tx_batch_delay_ms),
     );
+    // Status lists are `eddsa-jcs-2022` credentials: signed by an ed25519 node key only (on
+    // `sm2-sm3` a node serves none; docs/CREDENTIALS.md).
+    let backend = match key.ed25519(&config.key_file) {
+        Ok(ed25519) => backend
+            .with_status_list_signer(ed25519)
+            .context("the status-list signer")?,
+        Err(_) => backend,
+    };
+    let backend = Arc::new(backend);
     let rpc = yrd_node::rpc::start(config.rpc.clone(), backend)
         .await
         .context("starting JSON-RPC")?;
@@ -215,10 +239,7 @@ async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<
         }
     };
 
-    let core = Core::new(
-        config.consensus.core_config(),
-        Box::new(Ed25519Signer::from_secret_bytes(&key.to_bytes())),
-    );
+    let core = Core::new(config.consensus.core_config(), Box::new(key.clone()));
     let host = Host::new(
         core,
         state,
@@ -236,10 +257,13 @@ async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<
     Ok(())
 }
 
+/// Starts the network with the node's network key; on `sm2-sm3` that is the key derived from the
+/// node's SM2 key, and `network_keys` maps members to theirs (ADR 020).
 async fn start_network(
     config: &NodeConfig,
-    key: &ed25519_dalek::SigningKey,
+    key: &yrd_node::keys::LedgerKey,
     members: BTreeSet<[u8; 32]>,
+    network_keys: std::collections::BTreeMap<[u8; 32], [u8; 32]>,
 ) -> anyhow::Result<(
     network::NetworkHandle,
     mpsc::Receiver<NetworkEvent>,
@@ -250,10 +274,14 @@ async fn start_network(
         .listen_address
         .parse()
         .with_context(|| format!("p2p listen address {:?}", config.p2p.listen_address))?;
-    let mut network_config = NetworkConfig::new(key.to_bytes(), listen);
+    let mut network_config = NetworkConfig::new(key.network_secret(), listen);
     network_config.bootstrap = config.p2p.bootstrap.clone();
     config.p2p.limits.apply(&mut network_config);
+    network_config.network_keys = network_keys;
     network_config.members = members;
+    if key.network_public_key() != key.public_key() {
+        network_config.member_key = Some(key.public_key());
+    }
     network::start(network_config)
         .await
         .context("starting the network")

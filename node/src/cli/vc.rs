@@ -123,7 +123,10 @@ fn client(rpc: &str) -> anyhow::Result<HttpClient> {
 }
 
 async fn issue(args: IssueArgs) -> anyhow::Result<ExitCode> {
-    let key = yrd_node::keys::read_key_file(&args.key)?;
+    let key = yrd_node::keys::read_key_file(&args.key).context(
+        "eddsa-jcs-2022 credentials are signed with ed25519 keys (no W3C SM2 cryptosuite exists; \
+         ADR 019)",
+    )?;
     let public = key.verifying_key().to_bytes();
     let licence = args.licence.resolve()?;
     let client = client(&args.rpc)?;

@@ -19,6 +19,7 @@ pub mod epochs;
 pub mod execute;
 pub mod ingress;
 pub mod metrics;
+pub mod network_keys;
 pub mod observer_follow;
 pub mod pacing;
 pub mod peer_progress;
@@ -134,6 +135,8 @@ pub struct Host<N: HostNetwork = NetworkHandle> {
     /// The network membership last given to the network: the validator set's keys and the
     /// registered observers' ([`Host::refresh_membership`]).
     members: BTreeSet<[u8; 32]>,
+    /// The network keys last given with [`Host::members`] (`sm2-sm3` only, ADR 020).
+    network_keys: std::collections::BTreeMap<[u8; 32], [u8; 32]>,
     /// When this host last committed a block (for the block-interval histogram).
     last_commit: Option<tokio::time::Instant>,
     config: HostConfig,
@@ -198,6 +201,7 @@ impl<N: HostNetwork> Host<N> {
             internal_rx,
             validator_set,
             members: BTreeSet::new(),
+            network_keys: std::collections::BTreeMap::new(),
             last_commit: None,
             config,
             round_started: tokio::time::Instant::now(),
@@ -663,20 +667,33 @@ impl<N: HostNetwork> Host<N> {
         let mut members: BTreeSet<[u8; 32]> = observers.iter().copied().collect();
         members.extend(next_validators);
         members.extend(self.validator_set.validators.iter().map(|v| v.public_key.0));
-        if members == self.members {
+        // On sm2-sm3 a binding may change while the member set does not (an observer registered,
+        // then its network key bound by a later transaction).
+        let network_keys =
+            network_keys::network_keys(&self.shared.chain.genesis, &members, |key| {
+                bound_network_key(&reader, key)
+            });
+        if members == self.members && network_keys == self.network_keys {
             return;
         }
         tracing::info!(
             validators = self.validator_set.validators.len(),
             observers = observers.len(),
+            network_keys = network_keys.len(),
             "network membership updated"
         );
+        network_keys::warn_unbound(&self.shared.chain.genesis, &members, &network_keys);
         self.shared.observers.send_replace(observers);
-        if let Err(error) = self.network.set_members(members.clone()).await {
+        if let Err(error) = self
+            .network
+            .set_members(members.clone(), network_keys.clone())
+            .await
+        {
             tracing::warn!(%error, "updating network membership failed");
             return;
         }
         self.members = members;
+        self.network_keys = network_keys;
     }
 
     /// Prune state-tree versions older than the configured window, on a blocking thread. Reads of
@@ -836,4 +853,19 @@ impl<N: HostNetwork> Host<N> {
 
 fn decode_message(bytes: &[u8]) -> Option<ConsensusMessage> {
     yrd_consensus::codec::decode_canonical(bytes).ok()
+}
+
+/// The network key the committed state binds to `node_key` (ADR 020); a read fault is logged and
+/// counts as none.
+pub fn bound_network_key(
+    reader: &impl yrd_contracts::reader::StateReader,
+    node_key: &[u8; 32],
+) -> Option<[u8; 32]> {
+    match yrd_contracts::query::network_key(reader, node_key) {
+        Ok(bound) => bound,
+        Err(error) => {
+            tracing::error!(%error, key = %hex::encode(node_key), "reading a network key failed");
+            None
+        }
+    }
 }

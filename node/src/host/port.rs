@@ -4,7 +4,7 @@
 //!
 //! Inbound traffic reaches the host as [`crate::network::NetworkEvent`]s on a channel either way.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
 use crate::network::{Channel, GossipTicket, GossipVerdict, NetworkError, NetworkHandle};
@@ -48,9 +48,12 @@ pub trait HostNetwork: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), NetworkError>> + Send;
 
     /// Replaces the membership: members no longer listed are disconnected and refused.
+    /// `network_keys` names the network key of each member whose network key is not its member
+    /// key (ADR 020).
     fn set_members(
         &self,
         members: BTreeSet<[u8; 32]>,
+        network_keys: BTreeMap<[u8; 32], [u8; 32]>,
     ) -> impl Future<Output = Result<(), NetworkError>> + Send;
 }
 
@@ -98,7 +101,8 @@ impl HostNetwork for NetworkHandle {
     fn set_members(
         &self,
         members: BTreeSet<[u8; 32]>,
+        network_keys: BTreeMap<[u8; 32], [u8; 32]>,
     ) -> impl Future<Output = Result<(), NetworkError>> + Send {
-        NetworkHandle::set_members(self, members)
+        NetworkHandle::set_members(self, members, network_keys)
     }
 }

@@ -445,6 +445,7 @@ impl RpcBackend for NodeBackend {
         let pool = self.shared.mempool();
         Ok(NodeStatus {
             chain_id: self.shared.chain.genesis.chain_id.0.clone(),
+            crypto_suite: self.shared.chain.genesis.crypto_suite,
             version: env!("CARGO_PKG_VERSION").to_owned(),
             node_key,
             role: if self.shared.validator_keys().contains(&node_key) {

@@ -248,7 +248,11 @@ mod tests {
         async fn report_invalid(&self, _: [u8; 32], _: &str) -> Result<(), NetworkError> {
             Ok(())
         }
-        async fn set_members(&self, _: BTreeSet<[u8; 32]>) -> Result<(), NetworkError> {
+        async fn set_members(
+            &self,
+            _: BTreeSet<[u8; 32]>,
+            _: std::collections::BTreeMap<[u8; 32], [u8; 32]>,
+        ) -> Result<(), NetworkError> {
             Ok(())
         }
     }

@@ -4,7 +4,7 @@
 //! handful of province validators plus observers; `validate` rejects values that would make the
 //! network misbehave (zero capacities, inverted backoff bounds, limits beyond the wire format).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use libp2p::Multiaddr;
@@ -57,6 +57,16 @@ pub struct NetworkConfig {
     /// or to any other key are refused when they are established.
     #[serde(default, with = "hex_key_set")]
     pub members: BTreeSet<PublicKeyBytes>,
+    /// Member key → the ed25519 key it proves on the network, for members whose network key is
+    /// not their member key (on an `sm2-sm3` chain, ADR 020); any other member's network key is
+    /// its member key. From the genesis and the chain, never from a file.
+    #[serde(skip)]
+    pub network_keys: BTreeMap<PublicKeyBytes, PublicKeyBytes>,
+    /// The key this node is a member under, when it is not the key of `secret_key` (on an
+    /// `sm2-sm3` chain: its SM2 validator or observer key). Events and the handle name members,
+    /// this node included, by member key.
+    #[serde(skip)]
+    pub member_key: Option<PublicKeyBytes>,
     /// Largest direct message payload (consensus, sync, requests and responses).
     #[serde(default = "defaults::max_message_bytes")]
     pub max_message_bytes: usize,
@@ -127,6 +137,8 @@ impl NetworkConfig {
             listen_address,
             bootstrap: Vec::new(),
             members: BTreeSet::new(),
+            network_keys: BTreeMap::new(),
+            member_key: None,
             max_message_bytes: defaults::max_message_bytes(),
             max_gossip_bytes: defaults::max_gossip_bytes(),
             rate_limit_messages_per_sec: defaults::rate_limit_messages_per_sec(),

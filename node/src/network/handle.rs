@@ -3,7 +3,7 @@
 //! Payloads are opaque bytes; the network never interprets them. Peers are named by their 32-byte
 //! ed25519 public keys, the same keys the membership lists.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -167,6 +167,7 @@ pub(crate) enum Command {
     },
     SetMembers {
         members: BTreeSet<PublicKeyBytes>,
+        network_keys: BTreeMap<PublicKeyBytes, PublicKeyBytes>,
     },
     Peers {
         reply: oneshot::Sender<Vec<PeerInfo>>,
@@ -348,8 +349,18 @@ impl NetworkHandle {
 
     /// Replaces the membership (at an epoch change): members no longer listed are disconnected
     /// and refused from now on.
-    pub async fn set_members(&self, members: BTreeSet<PublicKeyBytes>) -> Result<(), NetworkError> {
-        self.submit(Command::SetMembers { members }).await
+    /// `network_keys` names the network key of each member whose network key is not its member
+    /// key (ADR 020).
+    pub async fn set_members(
+        &self,
+        members: BTreeSet<PublicKeyBytes>,
+        network_keys: BTreeMap<PublicKeyBytes, PublicKeyBytes>,
+    ) -> Result<(), NetworkError> {
+        self.submit(Command::SetMembers {
+            members,
+            network_keys,
+        })
+        .await
     }
 
     /// The connected members.

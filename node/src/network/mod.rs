@@ -67,9 +67,10 @@ pub async fn start(
 ) -> Result<(NetworkHandle, mpsc::Receiver<NetworkEvent>, ListenInfo), NetworkError> {
     config.validate()?;
     let keypair = keypair_from_secret(&config.secret_key)?;
-    let local_public_key = public_key_from_secret(&config.secret_key)?;
+    let network_public_key = public_key_from_secret(&config.secret_key)?;
+    let local_public_key = config.member_key.unwrap_or(network_public_key);
     let local_peer_id = keypair.public().to_peer_id();
-    let members = member_map(config.members.iter().copied())?;
+    let members = member_map(config.members.iter().copied(), &config.network_keys)?;
     let metrics = Arc::new(MetricsCounters::default());
 
     let mut swarm = build_swarm(
@@ -88,6 +89,7 @@ pub async fn start(
     tracing::info!(
         peer = %local_peer_id,
         key = %hex::encode(local_public_key),
+        network_key = %hex::encode(network_public_key),
         addrs = ?listen_addresses,
         members = members.len(),
         "network started"

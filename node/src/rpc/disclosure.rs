@@ -84,7 +84,8 @@ pub fn payload_withheld(payload: &TxPayload) -> bool {
         | TxPayload::RegisterVerifier { .. }
         | TxPayload::DeregisterVerifier { .. }
         | TxPayload::RegisterObserver { .. }
-        | TxPayload::RemoveObserver { .. } => false,
+        | TxPayload::RemoveObserver { .. }
+        | TxPayload::BindNetworkKey { .. } => false,
     }
 }
 

@@ -192,7 +192,7 @@ pub async fn serve(ctx: &Arc<RpcContext>, path: &str) -> StatusHttpResponse {
     match failure {
         Failure::NotSigning => error_answer(
             ErrorType::NotSigning,
-            "this node has no key to sign status lists with",
+            "this node has no ed25519 key to sign status lists with (eddsa-jcs-2022 signs with ed25519 only; a node of an sm2-sm3 chain signs none)",
         ),
         Failure::List(StatusListError::Query(QueryError::NotFound { kind, id })) => {
             error_answer(ErrorType::NotFound, &format!("{kind} {id} not found"))

@@ -207,9 +207,13 @@ pub enum NodeRole {
 pub struct NodeStatus {
     /// Chain id.
     pub chain_id: String,
+    /// The chain's crypto suite (ADR 019): how clients must sign and hash for this chain.
+    #[serde(default)]
+    pub crypto_suite: yrd_consensus::CryptoSuite,
     /// Node software version.
     pub version: String,
-    /// This node's network key, hex.
+    /// This node's key as a member (validator or observer), hex; on `ed25519-blake3` also its
+    /// network key.
     #[serde(with = "bytes32")]
     pub node_key: [u8; 32],
     /// Validator or observer.

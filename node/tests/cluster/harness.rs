@@ -61,15 +61,31 @@ impl std::ops::DerefMut for Cluster {
 
 impl Cluster {
     /// Keys, genesis and configs for four nodes; nothing started.
+    /// On the test binary's suite (`crate::SUITE`).
     pub fn new() -> Self {
-        let net = LocalNet::init(Path::new(YRD), &NetLayout::new(NAMES.len()).spare(1))
+        Self::on_suite(crate::SUITE)
+    }
+
+    /// Keys, genesis and configs for four nodes on the crypto suite `suite`; nothing started.
+    /// Installs the suite in this process first (ADR 019), before anything hashes or signs.
+    pub fn on_suite(suite: yrd_consensus::CryptoSuite) -> Self {
+        if let Err(error) = yrd_consensus::CryptoSuite::install(suite) {
+            panic!("{error}");
+        }
+        let layout = NetLayout::new(NAMES.len()).spare(1).crypto(suite);
+        let net = LocalNet::init(Path::new(YRD), &layout)
             .unwrap_or_else(|e| panic!("laying out the cluster: {e}"));
         Self { net }
     }
 
     /// A new cluster with the four province nodes running and each past `height`.
     pub fn running(height: u64) -> Self {
-        let mut cluster = Self::new();
+        Self::running_on(crate::SUITE, height)
+    }
+
+    /// [`Cluster::running`] on the crypto suite `suite`.
+    pub fn running_on(suite: yrd_consensus::CryptoSuite, height: u64) -> Self {
+        let mut cluster = Self::on_suite(suite);
         cluster.start_all();
         for i in 0..NAMES.len() {
             cluster.wait_height(i, height, Duration::from_secs(60));

@@ -497,6 +497,7 @@ impl RpcBackend for FakeNode {
         let mempool_txs = self.chain.lock().unwrap().pending.len() as u32;
         Ok(NodeStatus {
             chain_id: self.chain_id.0.clone(),
+            crypto_suite: yrd_consensus::CryptoSuite::current(),
             version: "test".into(),
             node_key: NODE_KEY,
             role: NodeRole::Validator,

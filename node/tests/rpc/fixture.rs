@@ -80,6 +80,7 @@ pub fn genesis() -> Genesis {
             .collect(),
         parameters: Parameters::default(),
         crypto_suite: crate::SUITE,
+        network_keys: Vec::new(),
     }
 }
 

@@ -310,12 +310,24 @@ pub enum TxKind {
         #[arg(long, value_parser = parse_hex32)]
         node_key: [u8; 32],
     },
+    /// On an sm2-sm3 chain, bind the network key of a node your province operates (a validator,
+    /// or an observer it registered) so the members admit it (authority key; ADR 020). Reads the
+    /// node's key file: the network key is derived from it and signs the binding.
+    BindNetworkKey {
+        /// The node's key file (its `node-key.json`).
+        #[arg(long)]
+        node_key_file: std::path::PathBuf,
+    },
     /// Print a licence's commitment (from --secret-file: identifier + holder salt); submits
     /// nothing.
     Commitment {
         /// The licence.
         #[command(flatten)]
         licence: LicenceRef,
+        /// The chain's crypto suite (`node_getStatus` reports it as `cryptoSuite`): a licence's
+        /// commitment is a BLAKE3 or an SM3 hash.
+        #[arg(long, default_value = "ed25519-blake3")]
+        crypto: yrd_consensus::CryptoSuite,
     },
 }
 

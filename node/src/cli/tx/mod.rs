@@ -65,14 +65,17 @@ pub struct TxArgs {
 
 /// Build, sign, submit and (unless `--no-wait`) wait.
 pub fn run(args: TxArgs) -> anyhow::Result<ExitCode> {
-    if let TxKind::Commitment { licence } = &args.kind {
+    if let TxKind::Commitment { licence, crypto } = &args.kind {
+        yrd_consensus::CryptoSuite::install(*crypto)?;
         println!("{}", hex::encode(licence.resolve()?.commitment));
         return Ok(ExitCode::SUCCESS);
     }
-    let payload = build_payload(&args.kind)?;
     let common = args.common;
     let key_path = common.key.clone().context("--key is required")?;
-    let key = yrd_node::keys::read_key_file(&key_path)?;
+    let key = yrd_node::keys::read_ledger_key(&key_path)?;
+    // Transaction hashes, DID identifiers and commitments are the key's suite's (ADR 019): the
+    // suite is fixed before the payload computes any of them.
+    yrd_consensus::CryptoSuite::install(key.suite())?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -81,16 +84,32 @@ pub fn run(args: TxArgs) -> anyhow::Result<ExitCode> {
             .request_timeout(Duration::from_secs(10))
             .build(&common.rpc)
             .with_context(|| format!("RPC address {:?}", common.rpc))?;
-        let signer = key.verifying_key().to_bytes();
+        let signer = key.public_key();
         let status: serde_json::Value = client
             .request("node_getStatus", rpc_params![])
             .await
             .context("node_getStatus")?;
+        // A node of an older version reports no suite: its chain is on the default one.
+        let chain_suite = status
+            .get("cryptoSuite")
+            .and_then(|v| v.as_str())
+            .unwrap_or(yrd_consensus::CryptoSuite::Ed25519Blake3.name());
+        if chain_suite != key.suite().name() {
+            anyhow::bail!(
+                "{} holds an {} key, but the chain at {} runs on {chain_suite}",
+                key_path.display(),
+                key.suite(),
+                common.rpc
+            );
+        }
         let chain_id = status
             .get("chainId")
             .and_then(|v| v.as_str())
             .context("node_getStatus did not report chainId")?
             .to_owned();
+        // The suite is fixed (above) before the payload computes any hash; a network-key binding
+        // signs the chain id.
+        let payload = build_payload(&args.kind, &chain_id)?;
         let head: serde_json::Value = client
             .request("chain_getHead", rpc_params![])
             .await
@@ -127,7 +146,7 @@ pub fn run(args: TxArgs) -> anyhow::Result<ExitCode> {
             TxPayload::Propose(action) => Some(action.clone()),
             _ => None,
         };
-        let tx = body.sign(&key);
+        let tx = body.sign_with(&key);
         let bytes = tx.to_bytes();
         let hash = hex::encode(tx.hash());
         if common.dry_run {

@@ -13,7 +13,7 @@ use yrd_contracts::types::{Fragment, LicenceTypeCode};
 use super::kinds::{TxKind, TypeArgs};
 use super::parse::parse_hex32;
 
-pub(super) fn build_payload(kind: &TxKind) -> anyhow::Result<TxPayload> {
+pub(super) fn build_payload(kind: &TxKind, chain_id: &str) -> anyhow::Result<TxPayload> {
     Ok(match kind {
         TxKind::ProposeAddMember {
             province,
@@ -243,6 +243,9 @@ pub(super) fn build_payload(kind: &TxKind) -> anyhow::Result<TxPayload> {
         },
         TxKind::RegisterObserver { node_key } => TxPayload::RegisterObserver { key: *node_key },
         TxKind::RemoveObserver { node_key } => TxPayload::RemoveObserver { key: *node_key },
+        TxKind::BindNetworkKey { node_key_file } => {
+            yrd_node::keys::read_ledger_key(node_key_file)?.network_binding(chain_id)
+        }
         TxKind::Commitment { .. } => bail!("commitment submits nothing"),
     })
 }

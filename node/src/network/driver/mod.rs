@@ -82,12 +82,17 @@ pub(crate) struct Driver {
     limits: DriverLimits,
 }
 
-/// Maps member keys to peer ids, rejecting keys that are not ed25519 points.
+/// Maps member keys to the peer ids of their network keys (`network_keys`, else the member key
+/// itself), rejecting network keys that are not ed25519 points.
 pub(crate) fn member_map(
     keys: impl IntoIterator<Item = PublicKeyBytes>,
+    network_keys: &BTreeMap<PublicKeyBytes, PublicKeyBytes>,
 ) -> Result<BTreeMap<PeerId, PublicKeyBytes>, NetworkError> {
     keys.into_iter()
-        .map(|key| Ok((peer_id_from_public_key(&key)?, key)))
+        .map(|key| {
+            let network_key = network_keys.get(&key).unwrap_or(&key);
+            Ok((peer_id_from_public_key(network_key)?, key))
+        })
         .collect()
 }
 
@@ -187,12 +192,25 @@ impl Driver {
         }
     }
 
-    fn set_members(&mut self, keys: std::collections::BTreeSet<PublicKeyBytes>) {
+    fn set_members(
+        &mut self,
+        keys: std::collections::BTreeSet<PublicKeyBytes>,
+        network_keys: &BTreeMap<PublicKeyBytes, PublicKeyBytes>,
+    ) {
         let mut members = BTreeMap::new();
         for key in keys {
-            match peer_id_from_public_key(&key) {
+            let network_key = network_keys.get(&key).unwrap_or(&key);
+            match peer_id_from_public_key(network_key) {
                 Ok(peer) => {
-                    members.insert(peer, key);
+                    if let Some(other) = members.insert(peer, key) {
+                        // Two members claiming one network key: neither is reachable by it.
+                        tracing::warn!(
+                            key = %hex::encode(key),
+                            other = %hex::encode(other),
+                            "two members share a network key; both skipped"
+                        );
+                        members.remove(&peer);
+                    }
                 }
                 Err(err) => {
                     tracing::warn!(key = %hex::encode(key), error = %err, "member key skipped")
@@ -351,7 +369,10 @@ impl Driver {
                         acceptance,
                     );
             }
-            Command::SetMembers { members } => self.set_members(members),
+            Command::SetMembers {
+                members,
+                network_keys,
+            } => self.set_members(members, &network_keys),
             Command::Peers { reply } => {
                 let _ = reply.send(self.peers.peer_infos());
             }
