@@ -57,6 +57,7 @@ pub fn genesis() -> Genesis {
             .collect(),
         parameters: Parameters::default(),
         crypto_suite: yrd_consensus::CryptoSuite::current(),
+        network_keys: Vec::new(),
     }
 }
 

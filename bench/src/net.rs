@@ -59,7 +59,10 @@ pub fn start(
     observers: usize,
     tweaks: &ConfigTweaks,
 ) -> anyhow::Result<LocalNet> {
-    let layout = NetLayout::new(nodes).in_dir(dir).observers(observers);
+    let layout = NetLayout::new(nodes)
+        .in_dir(dir)
+        .observers(observers)
+        .crypto(yrd_consensus::CryptoSuite::current());
     let mut net = LocalNet::init(&yrd_binary()?, &layout)?;
     net.set_graceful_drop(true);
     net.set_node_env("RUST_LOG", "warn");
@@ -192,7 +195,7 @@ pub async fn setup_issuers(
     authority: SigningKey,
     count: usize,
 ) -> anyhow::Result<Vec<Signer>> {
-    let authority_pub = authority.verifying_key().to_bytes();
+    let authority_pub = yrd_testkit::ledger_public(&authority);
     let next: Value = client
         .request(
             "account_getNextNonce",
@@ -226,7 +229,7 @@ pub async fn setup_issuers(
                 chain,
                 TxPayload::DidCreate(DidCreate {
                     subject: SubjectKind::Issuer,
-                    controller_key: issuer.key.verifying_key().to_bytes(),
+                    controller_key: issuer.public_key(),
                     services: Vec::new(),
                 }),
                 BENCH_EXPIRY_HEIGHT,
@@ -238,7 +241,7 @@ pub async fn setup_issuers(
             &authority.sign(
                 chain,
                 TxPayload::AccreditIssuer(AccreditIssuer {
-                    issuer_key: issuer.key.verifying_key().to_bytes(),
+                    issuer_key: issuer.public_key(),
                     issuer_did: DidId::derive(&authority_pub, create_nonce),
                     uscc: issuer_uscc(i as u64),
                     licence_types: vec![code.clone()],
