@@ -86,6 +86,7 @@ pub fn chain_spec(validators: usize) -> ChainSpec {
             .collect(),
         parameters: Parameters::default(),
         crypto_suite: yrd_consensus::CryptoSuite::current(),
+        network_keys: Vec::new(),
     };
     // The genesis above is fixed and valid; a failure here is a bug in this file.
     #[allow(clippy::expect_used)]

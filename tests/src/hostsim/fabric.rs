@@ -626,7 +626,12 @@ impl HostNetwork for SimNet {
         Ok(())
     }
 
-    async fn set_members(&self, members: BTreeSet<[u8; 32]>) -> Result<(), NetworkError> {
+    /// The fabric addresses hosts by member key; there are no network keys to map.
+    async fn set_members(
+        &self,
+        members: BTreeSet<[u8; 32]>,
+        _network_keys: std::collections::BTreeMap<[u8; 32], [u8; 32]>,
+    ) -> Result<(), NetworkError> {
         if let Some(slot) = self.lock().slots.get_mut(&self.me) {
             slot.members = Some(members);
         }
