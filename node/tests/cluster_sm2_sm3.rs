@@ -16,8 +16,9 @@ pub const SUITE: yrd_consensus::CryptoSuite = yrd_consensus::CryptoSuite::Sm2Sm3
 
 #[path = "cluster"]
 mod slow {
-    /// The same tests as `cluster.rs` runs on `ed25519-blake3`: `kill -9` under load, and the
-    /// loss and return of quorum.
+    /// The same tests as `cluster.rs` runs on `ed25519-blake3`: `kill -9` under load, the loss
+    /// and return of quorum, and validator-set changes by governance across restarts.
     mod availability_tests;
+    mod epoch_tests;
     mod national_suite_tests;
 }

@@ -35,10 +35,9 @@ fn a_validator_restarted_after_a_validator_set_change_votes_in_the_new_epoch() {
     let mut cluster = Cluster::running(1);
     const REMOVED: usize = 3;
     const RESTARTED: usize = 0;
-    let removed_key = yrd_node::keys::read_key_file(&cluster.path("anhui/node-key.json"))
+    let removed_key = yrd_node::keys::read_ledger_key(&cluster.path("anhui/node-key.json"))
         .expect("anhui's node key")
-        .verifying_key()
-        .to_bytes();
+        .public_key();
     let removed_key = hex::encode(removed_key);
 
     // Governance removes Anhui's validator: Shanghai proposes (its own vote counts as yes),
@@ -145,10 +144,9 @@ fn a_validator_added_by_governance_votes_across_restarts_and_is_refused_once_rem
     let _serial = serial();
     let mut cluster = Cluster::running(1);
     let added = cluster.add_outsider();
-    let added_key = yrd_node::keys::read_key_file(&cluster.path("outsider/node-key.json"))
+    let added_key = yrd_node::keys::read_ledger_key(&cluster.path("outsider/node-key.json"))
         .expect("the new validator's key")
-        .verifying_key()
-        .to_bytes();
+        .public_key();
     let added_hex = hex::encode(added_key);
     // Started first, as an operator would: refused (and redialing) until the addition commits.
     cluster.start(added);
@@ -169,6 +167,21 @@ fn a_validator_added_by_governance_votes_across_restarts_and_is_refused_once_rem
     assert_eq!(proposal["receipt"]["code"], 0, "{proposal}");
     assert_eq!(proposal["proposalId"], 0, "{proposal}");
     pass(&cluster, 0);
+    if crate::SUITE != yrd_consensus::CryptoSuite::Ed25519Blake3 {
+        // On sm2-sm3 the members reach it once Jiangsu, its operator, binds its network key
+        // (ADR 020); the other four are a quorum of five meanwhile.
+        let key_file = cluster.path("outsider/node-key.json");
+        let bound = cluster.tx(
+            1,
+            &jiangsu,
+            &[
+                "bind-network-key",
+                "--node-key-file",
+                key_file.to_str().expect("utf-8 path"),
+            ],
+        );
+        assert_eq!(bound["receipt"]["code"], 0, "{bound}");
+    }
     // Admitted as soon as the change commits: it follows the chain into the new epoch.
     let five = [0, 1, 2, 3, added];
     for i in five {
