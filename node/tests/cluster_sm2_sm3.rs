@@ -17,8 +17,10 @@ pub const SUITE: yrd_consensus::CryptoSuite = yrd_consensus::CryptoSuite::Sm2Sm3
 #[path = "cluster"]
 mod slow {
     /// The same tests as `cluster.rs` runs on `ed25519-blake3`: `kill -9` under load, the loss
-    /// and return of quorum, and validator-set changes by governance across restarts.
+    /// and return of quorum, validator-set changes by governance across restarts, and the web
+    /// console's verify flow in a browser (its WebAssembly takes the suite from the genesis).
     mod availability_tests;
+    mod console_tests;
     mod epoch_tests;
     mod national_suite_tests;
 }

@@ -91,7 +91,13 @@ fn the_console_verifies_in_the_browser_refuses_a_tampered_answer_and_shows_a_rev
     let shanghai = cluster.authority_key_file("shanghai");
     let jiangsu = cluster.authority_key_file("jiangsu");
     let issuer_file = cluster.path("issuer-key.json");
-    let keygen = cluster.yrd(&["keygen", "--out", issuer_file.to_str().expect("utf-8 path")]);
+    let keygen = cluster.yrd(&[
+        "keygen",
+        "--crypto",
+        crate::SUITE.name(),
+        "--out",
+        issuer_file.to_str().expect("utf-8 path"),
+    ]);
     assert!(keygen.status.success(), "yrd keygen failed");
     let issuer_key = String::from_utf8_lossy(&keygen.stdout).trim().to_owned();
 
