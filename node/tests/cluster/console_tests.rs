@@ -88,8 +88,6 @@ fn the_console_verifies_in_the_browser_refuses_a_tampered_answer_and_shows_a_rev
     };
     let _serial = serial();
     let cluster = Cluster::running(1);
-    let shanghai = cluster.authority_key_file("shanghai");
-    let jiangsu = cluster.authority_key_file("jiangsu");
     let issuer_file = cluster.path("issuer-key.json");
     let keygen = cluster.yrd(&[
         "keygen",
@@ -101,63 +99,7 @@ fn the_console_verifies_in_the_browser_refuses_a_tampered_answer_and_shows_a_rev
     assert!(keygen.status.success(), "yrd keygen failed");
     let issuer_key = String::from_utf8_lossy(&keygen.stdout).trim().to_owned();
 
-    let schema = hex::encode([7u8; 32]);
-    cluster.tx(
-        A,
-        &shanghai,
-        &[
-            "register-type",
-            "--code",
-            TYPE,
-            "--name",
-            "Food business licence",
-            "--schema-digest",
-            &schema,
-            "--data-class",
-            "unconditional",
-        ],
-    );
-    let created = cluster.tx(
-        A,
-        &shanghai,
-        &[
-            "did-create",
-            "--subject",
-            "issuer",
-            "--controller-key",
-            &issuer_key,
-        ],
-    );
-    let issuer_did = created["did"]
-        .as_str()
-        .expect("did-create prints the DID")
-        .to_owned();
-    cluster.tx(
-        A,
-        &shanghai,
-        &[
-            "accredit-issuer",
-            "--issuer-key",
-            &issuer_key,
-            "--issuer-did",
-            &issuer_did,
-            "--uscc",
-            ISSUER_USCC,
-            "--types",
-            TYPE,
-        ],
-    );
-    cluster.tx(
-        B,
-        &jiangsu,
-        &[
-            "declare-recognition",
-            "--type",
-            TYPE,
-            "--issuing-province",
-            "shanghai",
-        ],
-    );
+    let issuer_did = cluster.accredit_issuer(TYPE, &issuer_key, ISSUER_USCC);
     let secret_file = cluster.path("licence-secret.toml");
     std::fs::write(
         &secret_file,
@@ -165,21 +107,7 @@ fn the_console_verifies_in_the_browser_refuses_a_tampered_answer_and_shows_a_rev
     )
     .expect("secret file");
     let secret_path = secret_file.to_str().expect("utf-8 path");
-    cluster.tx(
-        A,
-        &issuer_file,
-        &[
-            "anchor",
-            "--secret-file",
-            secret_path,
-            "--type",
-            TYPE,
-            "--valid-from",
-            "2025-05-22",
-            "--valid-until",
-            "2030-05-22",
-        ],
-    );
+    cluster.anchor(A, &issuer_file, &secret_file, TYPE);
     let id: LicenceId = LICENCE_ID.parse().expect("licence id");
     let salt: [u8; 32] = hex::decode(SALT)
         .expect("hex")

@@ -171,6 +171,94 @@ impl Cluster {
             .unwrap_or_else(|e| panic!("yrd tx printed no JSON ({e}): {stdout}"))
     }
 
+    /// The walk-through's set-up, through the `yrd` CLI: Shanghai (through node 0) registers
+    /// `licence_type` (unconditional), creates the DID of the issuer holding `issuer_key` (hex)
+    /// and accredits it under `uscc`; Jiangsu (through node 1) recognises Shanghai's licences of
+    /// the type. Returns the issuer's DID.
+    pub fn accredit_issuer(&self, licence_type: &str, issuer_key: &str, uscc: &str) -> String {
+        let shanghai = self.authority_key_file("shanghai");
+        let schema = hex::encode([7u8; 32]);
+        let registered = self.tx(
+            0,
+            &shanghai,
+            &[
+                "register-type",
+                "--code",
+                licence_type,
+                "--name",
+                "Food business licence",
+                "--schema-digest",
+                &schema,
+                "--data-class",
+                "unconditional",
+            ],
+        );
+        assert_eq!(registered["status"], "committed", "{registered}");
+        let created = self.tx(
+            0,
+            &shanghai,
+            &[
+                "did-create",
+                "--subject",
+                "issuer",
+                "--controller-key",
+                issuer_key,
+            ],
+        );
+        let did = created["did"]
+            .as_str()
+            .expect("did-create prints the DID")
+            .to_owned();
+        let accredit = [
+            "accredit-issuer",
+            "--issuer-key",
+            issuer_key,
+            "--issuer-did",
+            &did,
+            "--uscc",
+            uscc,
+            "--types",
+            licence_type,
+        ];
+        self.tx(0, &shanghai, &accredit);
+        let recognise = [
+            "declare-recognition",
+            "--type",
+            licence_type,
+            "--issuing-province",
+            "shanghai",
+        ];
+        self.tx(1, &self.authority_key_file("jiangsu"), &recognise);
+        did
+    }
+
+    /// The issuer of `issuer_file` anchors the licence of `secret_file` as `licence_type`, valid
+    /// from 2025-05-22 until 2030-05-22, through node `i`; returns `yrd tx`'s JSON.
+    pub fn anchor(
+        &self,
+        i: usize,
+        issuer_file: &Path,
+        secret_file: &Path,
+        licence_type: &str,
+    ) -> Value {
+        let secret = secret_file.to_str().expect("utf-8 path");
+        self.tx(
+            i,
+            issuer_file,
+            &[
+                "anchor",
+                "--secret-file",
+                secret,
+                "--type",
+                licence_type,
+                "--valid-from",
+                "2025-05-22",
+                "--valid-until",
+                "2030-05-22",
+            ],
+        )
+    }
+
     /// Node `i`'s committed height.
     pub fn height(&self, i: usize) -> u64 {
         self.net

@@ -62,7 +62,6 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
         );
     }
 
-    let shanghai = cluster.authority_key_file("shanghai");
     let jiangsu = cluster.authority_key_file("jiangsu");
     let issuer_file = cluster.path("issuer-key.json");
     let keygen = cluster.yrd(&["keygen", "--out", issuer_file.to_str().expect("utf-8 path")]);
@@ -74,63 +73,10 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
         "keygen prints the public key: {issuer_key}"
     );
 
-    // Shanghai: catalogue entry, issuer DID, accreditation — all through node A.
-    let schema = hex::encode([7u8; 32]);
-    let registered = cluster.tx(
-        A,
-        &shanghai,
-        &[
-            "register-type",
-            "--code",
-            TYPE,
-            "--name",
-            "Food business licence",
-            "--schema-digest",
-            &schema,
-            "--data-class",
-            "unconditional",
-        ],
-    );
-    assert_eq!(registered["status"], "committed");
-    let created = cluster.tx(
-        A,
-        &shanghai,
-        &[
-            "did-create",
-            "--subject",
-            "issuer",
-            "--controller-key",
-            &issuer_key,
-        ],
-    );
-    let issuer_did = created["did"].as_str().expect("did-create prints the DID");
-    cluster.tx(
-        A,
-        &shanghai,
-        &[
-            "accredit-issuer",
-            "--issuer-key",
-            &issuer_key,
-            "--issuer-did",
-            issuer_did,
-            "--uscc",
-            ISSUER_USCC,
-            "--types",
-            TYPE,
-        ],
-    );
-    // Jiangsu recognises Shanghai's licences of this type (through node B).
-    cluster.tx(
-        B,
-        &jiangsu,
-        &[
-            "declare-recognition",
-            "--type",
-            TYPE,
-            "--issuing-province",
-            "shanghai",
-        ],
-    );
+    // Shanghai: catalogue entry, issuer DID, accreditation (through node A); Jiangsu recognises
+    // Shanghai's licences of this type (through node B).
+    let issuer_did = cluster.accredit_issuer(TYPE, &issuer_key, ISSUER_USCC);
+    let issuer_did = issuer_did.as_str();
 
     // The licence's secrets travel in a file, never on the command line.
     let secret_file = cluster.path("licence-secret.toml");
@@ -142,21 +88,7 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
     let secret_path = secret_file.to_str().expect("utf-8 path");
 
     // The issuer anchors the licence through node A.
-    let anchored = cluster.tx(
-        A,
-        &issuer_file,
-        &[
-            "anchor",
-            "--secret-file",
-            secret_path,
-            "--type",
-            TYPE,
-            "--valid-from",
-            "2025-05-22",
-            "--valid-until",
-            "2030-05-22",
-        ],
-    );
+    let anchored = cluster.anchor(A, &issuer_file, &secret_file, TYPE);
     let anchored_height = anchored["height"].as_u64().expect("committed height");
     let id: LicenceId = LICENCE_ID.parse().expect("licence id");
     let salt: [u8; 32] = hex::decode(SALT)

@@ -57,8 +57,6 @@ fn the_walk_through_runs_on_an_sm2_sm3_devnet() {
         assert_eq!(status["peerCount"], 3, "node {i}: {status}");
     }
 
-    let shanghai = cluster.authority_key_file("shanghai");
-    let jiangsu = cluster.authority_key_file("jiangsu");
     let issuer_file = cluster.path("issuer-key.json");
     let issuer_path = issuer_file.to_str().expect("utf-8 path");
     let keygen = cluster.yrd(&["keygen", "--crypto", "sm2-sm3", "--out", issuer_path]);
@@ -87,68 +85,15 @@ fn the_walk_through_runs_on_an_sm2_sm3_devnet() {
         "{stderr}"
     );
 
-    // Shanghai: catalogue entry, issuer DID, accreditation (SM2-signed, through node A).
-    let schema = hex::encode([7u8; 32]);
-    let registered = cluster.tx(
-        A,
-        &shanghai,
-        &[
-            "register-type",
-            "--code",
-            TYPE,
-            "--name",
-            "Food business licence",
-            "--schema-digest",
-            &schema,
-            "--data-class",
-            "unconditional",
-        ],
-    );
-    assert_eq!(registered["status"], "committed", "{registered}");
-    let created = cluster.tx(
-        A,
-        &shanghai,
-        &[
-            "did-create",
-            "--subject",
-            "issuer",
-            "--controller-key",
-            &issuer_key,
-        ],
-    );
-    let issuer_did = created["did"].as_str().expect("did-create prints the DID");
+    // Shanghai: catalogue entry, issuer DID, accreditation (SM2-signed, through node A);
+    // Jiangsu recognises the type (through node B).
+    let issuer_did = cluster.accredit_issuer(TYPE, &issuer_key, ISSUER_USCC);
     // The DID document lists the SM2 key as an `sm2-pub` Multikey, resolved at another node.
     let document = cluster
         .rpc(C)
         .ok("did_resolve", json!({ "did": issuer_did }));
     let methods = document.to_string();
     assert!(methods.contains("Multikey"), "{methods}");
-    cluster.tx(
-        A,
-        &shanghai,
-        &[
-            "accredit-issuer",
-            "--issuer-key",
-            &issuer_key,
-            "--issuer-did",
-            issuer_did,
-            "--uscc",
-            ISSUER_USCC,
-            "--types",
-            TYPE,
-        ],
-    );
-    cluster.tx(
-        B,
-        &jiangsu,
-        &[
-            "declare-recognition",
-            "--type",
-            TYPE,
-            "--issuing-province",
-            "shanghai",
-        ],
-    );
 
     // The issuer anchors a licence: its commitment is SM3's.
     let secret_file = cluster.path("licence.toml");
@@ -158,21 +103,7 @@ fn the_walk_through_runs_on_an_sm2_sm3_devnet() {
     )
     .expect("secret file");
     let secret_path = secret_file.to_str().expect("utf-8 path");
-    let anchored = cluster.tx(
-        A,
-        &issuer_file,
-        &[
-            "anchor",
-            "--secret-file",
-            secret_path,
-            "--type",
-            TYPE,
-            "--valid-from",
-            "2025-05-22",
-            "--valid-until",
-            "2030-05-22",
-        ],
-    );
+    let anchored = cluster.anchor(A, &issuer_file, &secret_file, TYPE);
     let anchored_height = anchored["height"].as_u64().expect("committed height");
     let id: LicenceId = LICENCE_ID.parse().expect("licence id");
     let salt: [u8; 32] = hex::decode(SALT).expect("hex").try_into().expect("32");
