@@ -259,6 +259,56 @@ impl Cluster {
         )
     }
 
+    /// `yrd verify licence --json` of the licence in `secret_file`, asked of node `i` for region
+    /// Jiangsu and checked against the genesis file, its answer saved to `out`; asked again until
+    /// the proven height reaches `height` (proven answers trail the head by a block or two).
+    /// Panics unless every answer verifies. Returns the outcome.
+    pub fn verify_licence_from(
+        &self,
+        i: usize,
+        secret_file: &Path,
+        out: &Path,
+        height: u64,
+    ) -> Value {
+        let genesis = self.path("genesis.json");
+        let url = self.url(i);
+        let args = [
+            "verify",
+            "licence",
+            "--secret-file",
+            secret_file.to_str().expect("utf-8 path"),
+            "--rpc",
+            &url,
+            "--genesis",
+            genesis.to_str().expect("utf-8 path"),
+            "--region",
+            "jiangsu",
+            "--out",
+            out.to_str().expect("utf-8 path"),
+            "--json",
+        ];
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let output = self.yrd(&args);
+            let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+            assert!(
+                output.status.success(),
+                "yrd verify licence failed: {stdout}{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let outcome: Value = serde_json::from_str(&stdout).expect("JSON outcome");
+            assert_eq!(outcome["verified"], true, "{outcome}");
+            if outcome["version"].as_u64().unwrap_or(0) >= height {
+                return outcome;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "certified height never reached {height}: {outcome}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     /// Node `i`'s committed height.
     pub fn height(&self, i: usize) -> u64 {
         self.net

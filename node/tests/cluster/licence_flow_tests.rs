@@ -245,40 +245,7 @@ fn licence_anchored_at_a_is_verified_and_revoked_at_d_and_did_from_b_resolves_at
     // trails the head by a block or two, so ask until it covers the revocation).
     let genesis = cluster.path("genesis.json");
     let saved = cluster.path("revoked-answer.json");
-    let deadline = std::time::Instant::now() + WAIT;
-    let outcome = loop {
-        let output = cluster.yrd(&[
-            "verify",
-            "licence",
-            "--secret-file",
-            secret_path,
-            "--rpc",
-            &cluster.url(C),
-            "--genesis",
-            genesis.to_str().expect("utf-8 path"),
-            "--region",
-            "jiangsu",
-            "--out",
-            saved.to_str().expect("utf-8 path"),
-            "--json",
-        ]);
-        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
-        assert!(
-            output.status.success(),
-            "yrd verify licence failed: {stdout}{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let outcome: Value = serde_json::from_str(&stdout).expect("JSON outcome");
-        assert_eq!(outcome["verified"], true, "{outcome}");
-        if outcome["version"].as_u64().unwrap_or(0) >= revoked_height {
-            break outcome;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "certified height never reached {revoked_height}: {outcome}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let outcome = cluster.verify_licence_from(C, &secret_file, &saved, revoked_height);
     assert_eq!(outcome["value"]["status"], "revoked", "{outcome}");
     let summary = outcome["summary"].to_string();
     assert!(summary.contains("licence: revoked"), "{summary}");

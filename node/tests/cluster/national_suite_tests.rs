@@ -161,37 +161,7 @@ fn the_walk_through_runs_on_an_sm2_sm3_devnet() {
     // Node C's proven answer checks against the genesis file alone, then offline.
     let saved = cluster.path("answer.json");
     let genesis_arg = genesis_path.to_str().expect("utf-8 path");
-    let deadline = std::time::Instant::now() + WAIT;
-    let outcome = loop {
-        let output = cluster.yrd(&[
-            "verify",
-            "licence",
-            "--secret-file",
-            secret_path,
-            "--rpc",
-            &cluster.url(C),
-            "--genesis",
-            genesis_arg,
-            "--region",
-            "jiangsu",
-            "--out",
-            saved.to_str().expect("utf-8 path"),
-            "--json",
-        ]);
-        let text = stdout(&output);
-        assert!(
-            output.status.success(),
-            "yrd verify licence: {text}{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let outcome: Value = serde_json::from_str(&text).expect("JSON outcome");
-        assert_eq!(outcome["verified"], true, "{outcome}");
-        if outcome["version"].as_u64().unwrap_or(0) >= revoked_height {
-            break outcome;
-        }
-        assert!(std::time::Instant::now() < deadline, "{outcome}");
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let outcome = cluster.verify_licence_from(C, &secret_file, &saved, revoked_height);
     assert_eq!(outcome["value"]["status"], "revoked", "{outcome}");
     let offline = cluster.yrd(&[
         "verify",
