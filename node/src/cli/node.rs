@@ -132,6 +132,8 @@ async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<
         // No state yet: the genesis file's network keys.
         let network_keys =
             yrd_node::host::network_keys::network_keys(&chain.genesis, &members, |_| None);
+        let members =
+            yrd_node::host::network_keys::reachable(&chain.genesis, &members, &network_keys);
         let (network, events, listen_info) =
             start_network(&config, &key, members, network_keys).await?;
         tracing::info!(addresses = ?listen_info, "p2p listening (state sync)");
@@ -186,7 +188,7 @@ async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<
         yrd_node::host::network_keys::network_keys(&chain.genesis, &members, |key| {
             yrd_node::host::bound_network_key(&state.snapshot(), key)
         });
-    yrd_node::host::network_keys::warn_unbound(&chain.genesis, &members, &network_keys);
+    let members = yrd_node::host::network_keys::reachable(&chain.genesis, &members, &network_keys);
     let (network, events) = match synced_network {
         Some((network, events)) => {
             network

@@ -682,11 +682,12 @@ impl<N: HostNetwork> Host<N> {
             network_keys = network_keys.len(),
             "network membership updated"
         );
-        network_keys::warn_unbound(&self.shared.chain.genesis, &members, &network_keys);
+        let reachable =
+            network_keys::reachable(&self.shared.chain.genesis, &members, &network_keys);
         self.shared.observers.send_replace(observers);
         if let Err(error) = self
             .network
-            .set_members(members.clone(), network_keys.clone())
+            .set_members(reachable, network_keys.clone())
             .await
         {
             tracing::warn!(%error, "updating network membership failed");

@@ -32,23 +32,30 @@ pub fn network_keys(
     keys
 }
 
-/// Logs each member of an `sm2-sm3` chain that has no network key in `network_keys` (called
-/// when the membership given to the network changes).
-pub fn warn_unbound(
+/// The members the network can admit: every member on `ed25519-blake3`; on `sm2-sm3` those with
+/// a network key in `network_keys`, each of the others logged (its SM2 key is no network
+/// identity, so the network is never handed it). Called when the membership changes.
+pub fn reachable(
     genesis: &Genesis,
     members: &BTreeSet<[u8; 32]>,
     network_keys: &BTreeMap<[u8; 32], [u8; 32]>,
-) {
+) -> BTreeSet<[u8; 32]> {
     if genesis.crypto_suite == CryptoSuite::Ed25519Blake3 {
-        return;
+        return members.clone();
     }
-    for member in members.iter().filter(|m| !network_keys.contains_key(*m)) {
-        tracing::warn!(
-            member = %hex::encode(member),
-            "member has no network key bound; it cannot connect until its province binds one \
-             (yrd tx bind-network-key, ADR 020)"
-        );
+    let mut reachable = BTreeSet::new();
+    for member in members {
+        if network_keys.contains_key(member) {
+            reachable.insert(*member);
+        } else {
+            tracing::warn!(
+                member = %hex::encode(member),
+                "member has no network key bound; it cannot connect until its province binds one \
+                 (yrd tx bind-network-key, ADR 020)"
+            );
+        }
     }
+    reachable
 }
 
 #[cfg(test)]
@@ -75,7 +82,9 @@ mod tests {
     fn ed25519_members_are_their_own_network_keys() {
         let members = [[2; 32], [3; 32]].into_iter().collect();
         let genesis = genesis(CryptoSuite::Ed25519Blake3, vec![]);
-        assert!(network_keys(&genesis, &members, |_| Some([9; 32])).is_empty());
+        let keys = network_keys(&genesis, &members, |_| Some([9; 32]));
+        assert!(keys.is_empty());
+        assert_eq!(reachable(&genesis, &members, &keys), members);
     }
 
     #[test]
@@ -94,6 +103,11 @@ mod tests {
         );
         let state = |key: &[u8; 32]| (*key == [2; 32] || *key == [4; 32]).then_some([8; 32]);
         let keys = network_keys(&genesis, &members, state);
+        // The unbound member is never handed to the network (its SM2 key is no network key).
+        assert_eq!(
+            reachable(&genesis, &members, &keys),
+            [[2; 32], [4; 32]].into_iter().collect()
+        );
         assert_eq!(
             keys.into_iter().collect::<Vec<_>>(),
             vec![([2; 32], [8; 32]), ([4; 32], [8; 32])]
