@@ -286,7 +286,7 @@ function setGenesis(text) {
   }
   genesis = { text, info };
   document.getElementById('g-hash').textContent = info.genesisHash;
-  document.getElementById('g-chain').textContent = `(${info.chainId})`;
+  document.getElementById('g-chain').textContent = `(${info.chainId}, ${info.cryptoSuite})`;
 }
 async function loadGenesis() {
   await verifier;

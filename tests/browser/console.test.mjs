@@ -26,6 +26,7 @@ const COMMITMENT = env('YRD_COMMITMENT');
 const TYPE = env('YRD_TYPE');
 const ISSUER_DID = env('YRD_ISSUER_DID');
 const GENESIS_FILE = env('YRD_GENESIS_FILE');
+const CRYPTO_SUITE = env('YRD_CRYPTO_SUITE');
 const OUT = resolve(env('YRD_OUTPUT_DIR'));
 const TIMEOUT = 30_000;
 
@@ -129,6 +130,7 @@ try {
   // Verify: the identifier and salt stay in the page; the answer is checked by the WASM verifier.
   await page.click('#tab-verify');
   await page.waitForFunction(() => document.querySelector('#g-hash').textContent.length === 64);
+  check((await page.textContent('#g-chain')).includes(CRYPTO_SUITE), `the page names the chain's suite, ${CRYPTO_SUITE}`);
   await page.fill('#v-id', LICENCE_ID);
   await page.fill('#v-salt', SALT);
   await page.selectOption('#v-region', '320000');

@@ -2,7 +2,8 @@
 //! node's web console (`GET /console`) calls these through WebAssembly (the `wasm` feature's
 //! [`crate::wasm`] wrappers); they are plain functions so native tests cover them too.
 //!
-//! - [`genesis_info`]: a genesis file's chain id, genesis hash (the value to pin) and validators;
+//! - [`genesis_info`]: a genesis file's chain id, crypto suite, genesis hash (the value to pin) and
+//!   validators;
 //! - [`licence_commitment`]: a licence's commitment and issuer from its identifier and salt, in
 //!   the page, so neither leaves it;
 //! - [`verify_answer_json`]: check any proven answer against a genesis file;
@@ -60,6 +61,7 @@ pub fn genesis_info(genesis_json: &str) -> String {
         "chainId": chain.genesis.chain_id.0,
         "genesisHash": hex::encode(chain.genesis_hash),
         "genesisTimeMs": chain.genesis.genesis_time_ms,
+        "cryptoSuite": chain.genesis.crypto_suite.name(),
         "provinces": provinces,
     })
     .to_string()
@@ -247,6 +249,7 @@ mod tests {
         let info: Value = serde_json::from_str(&genesis_info(&genesis)).unwrap();
         assert_eq!(info["ok"], true, "{info}");
         assert_eq!(info["genesisHash"].as_str().map(str::len), Some(64));
+        assert_eq!(info["cryptoSuite"], "ed25519-blake3", "{info}");
 
         let answer = vector("licence-verify-valid-recognised.json");
         let out: Value = serde_json::from_str(&verify_answer_json(&genesis, &answer)).unwrap();

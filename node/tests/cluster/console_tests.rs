@@ -132,6 +132,7 @@ fn the_console_verifies_in_the_browser_refuses_a_tampered_answer_and_shows_a_rev
             .env("YRD_TYPE", TYPE)
             .env("YRD_ISSUER_DID", &issuer_did)
             .env("YRD_GENESIS_FILE", &genesis)
+            .env("YRD_CRYPTO_SUITE", crate::SUITE.name())
             .env("YRD_OUTPUT_DIR", &output_dir)
             .output()
             .expect("running node");
