@@ -682,8 +682,11 @@ impl<N: HostNetwork> Host<N> {
             network_keys = network_keys.len(),
             "network membership updated"
         );
-        let reachable =
-            network_keys::reachable(&self.shared.chain.genesis, &members, &network_keys);
+        let reachable = if self.network.uses_network_keys() {
+            network_keys::reachable(&self.shared.chain.genesis, &members, &network_keys)
+        } else {
+            members.clone()
+        };
         self.shared.observers.send_replace(observers);
         if let Err(error) = self
             .network

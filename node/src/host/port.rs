@@ -12,6 +12,13 @@ use crate::network::{Channel, GossipTicket, GossipVerdict, NetworkError, Network
 /// The host's outbound side of the network. Futures are `Send`: the host hands some of them to
 /// spawned tasks (sync requests, gossip).
 pub trait HostNetwork: Clone + Send + Sync + 'static {
+    /// Whether members are reached through the network keys [`HostNetwork::set_members`] names
+    /// (the libp2p transport, ADR 020). A transport that addresses members by member key (the
+    /// simulator's fabric) says no, and is given every member, bound or not.
+    fn uses_network_keys(&self) -> bool {
+        true
+    }
+
     /// A one-way message to one member (best effort).
     fn send(
         &self,

@@ -507,6 +507,11 @@ fn wrong_sync_answer(request: &[u8], answer: Vec<u8>) -> Vec<u8> {
 }
 
 impl HostNetwork for SimNet {
+    /// The fabric addresses hosts by member key: a member needs no network key here.
+    fn uses_network_keys(&self) -> bool {
+        false
+    }
+
     async fn send(
         &self,
         to: [u8; 32],
