@@ -345,3 +345,58 @@ fn yrd_genesis_writes_a_national_suite_genesis_with_network_keys() {
     assert_eq!(genesis["cryptoSuite"], "sm2-sm3");
     assert_eq!(genesis["networkKeys"][0]["networkKey"], network.as_str());
 }
+
+/// A new observer of an `sm2-sm3` chain joins by state sync: registered and bound by Shanghai,
+/// it reaches the genesis validators through the genesis file's network keys before it holds any
+/// state, restores the SM3 snapshot, then follows the chain with the same state root, and its
+/// proven answer checks against the genesis file.
+#[test]
+fn an_observer_joins_an_sm2_sm3_chain_by_state_sync() {
+    install();
+    let _serial = serial();
+    let mut cluster = Cluster::running_on(CryptoSuite::Sm2Sm3, 3);
+    let observer = cluster.add_outsider();
+    let observer_hex = hex::encode(cluster.nodes[observer].key);
+    let key_file = cluster.path("outsider/node-key.json");
+    let shanghai = cluster.authority_key_file("shanghai");
+    cluster.tx(
+        A,
+        &shanghai,
+        &["register-observer", "--node-key", &observer_hex],
+    );
+    let bound = cluster.tx(
+        A,
+        &shanghai,
+        &[
+            "bind-network-key",
+            "--node-key-file",
+            key_file.to_str().expect("utf-8 path"),
+        ],
+    );
+    assert_eq!(bound["receipt"]["code"], 0, "{bound}");
+
+    cluster.start_with(observer, &["--state-sync"]);
+    cluster.wait_serving(observer);
+    let log = cluster.log_tail(observer, 400);
+    assert!(log.contains("state sync finished"), "{log}");
+    let target = cluster.height(B) + 3;
+    cluster.wait_height(observer, target, WAIT);
+    cluster.wait_height(B, target, WAIT);
+    assert_eq!(
+        cluster.state_root_at(observer, target),
+        cluster.state_root_at(B, target)
+    );
+    let early = cluster.rpc(observer).call("chain_getBlock", json!([1]));
+    assert!(
+        matches!(&early, Ok(Value::Null) | Err(_)),
+        "block 1 is on the state-synced observer: {early:?}"
+    );
+    let spec =
+        yrd_verifier::chain_spec::ChainSpec::load(&cluster.path("genesis.json")).expect("genesis");
+    let answer = cluster
+        .rpc(observer)
+        .ok("state_getProof", json!({"key": "0007"}));
+    let answer: yrd_verifier::ProvenAnswer = serde_json::from_value(answer).expect("envelope");
+    yrd_verifier::verify_answer(&spec, &answer).expect("the observer's SM answer verifies");
+    assert!(answer.value.to_string().contains(&observer_hex));
+}
