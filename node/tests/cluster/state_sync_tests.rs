@@ -366,6 +366,13 @@ fn a_member_serving_corrupt_chunks_is_banned_and_the_sync_completes_from_the_oth
             .verifying_key()
             .to_bytes(),
     );
+    // Every node holds every timestamp before the faulty one stops (it may trail the node the
+    // last transaction committed at by a block).
+    let filled = (0..NAMES.len())
+        .map(|i| cluster.height(i))
+        .max()
+        .unwrap_or(0);
+    cluster.wait_height(FAULTY, filled, WAIT);
     assert!(cluster.terminate(FAULTY));
     let changed = corrupt_timestamp_values(&cluster, FAULTY);
     assert!(
