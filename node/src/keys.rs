@@ -213,14 +213,14 @@ pub fn read_key_file(path: &Path) -> Result<SigningKey, KeyFileError> {
 
 /// Write a new ed25519 key file (never overwriting one), readable by its owner only.
 pub fn write_key_file(path: &Path, key: &SigningKey) -> Result<(), KeyFileError> {
-    let key = LedgerKey {
-        suite: CryptoSuite::Ed25519Blake3,
-        secret: key.to_bytes(),
-        public: key.verifying_key().to_bytes(),
-        signer: std::sync::Arc::new(SuiteSigner::Ed25519(
-            yrd_consensus::Ed25519Signer::from_secret_bytes(&key.to_bytes()),
-        )),
-    };
+    // Every 32 bytes are an ed25519 secret; the error is for the type, never taken.
+    let key =
+        LedgerKey::from_secret(CryptoSuite::Ed25519Blake3, key.to_bytes()).ok_or_else(|| {
+            KeyFileError::Malformed {
+                path: path.to_owned(),
+                reason: "not an ed25519 secret".into(),
+            }
+        })?;
     write_ledger_key(path, &key)
 }
 
