@@ -25,6 +25,7 @@
 //! [storage]
 //! keep_versions = 100000
 //! tree_node_cache_entries = 131072
+//! max_total_wal_bytes = 268435456
 //!
 //! [state_sync]                           # only read with `yrd node --state-sync`
 //! chunk_bytes = 4194304
@@ -290,8 +291,11 @@ impl ConsensusSection {
 pub struct StorageSection {
     /// State-tree versions kept before pruning.
     pub keep_versions: u64,
-    /// Most decoded internal state-tree nodes kept in memory (about 1 KiB each; 0 disables).
+    /// Most decoded internal state-tree nodes kept in memory (about 1 KiB each), and as many
+    /// prepared for proofs (about 1.2 KiB each); 0 disables both.
     pub tree_node_cache_entries: u64,
+    /// Most bytes of write-ahead log on disk before the oldest memtables are flushed.
+    pub max_total_wal_bytes: u64,
 }
 
 impl Default for StorageSection {
@@ -300,6 +304,7 @@ impl Default for StorageSection {
         Self {
             keep_versions: store.keep_versions,
             tree_node_cache_entries: store.tree_node_cache_entries,
+            max_total_wal_bytes: store.max_total_wal_bytes,
         }
     }
 }
@@ -511,6 +516,10 @@ mod tests {
             (
                 "[storage]\ntree_node_cache_entries = 100000000\n",
                 "storage.tree_node_cache_entries",
+            ),
+            (
+                "[storage]\nmax_total_wal_bytes = 1048576\n",
+                "storage.max_total_wal_bytes",
             ),
             ("[rpc]\nmax_connections = 0\n", "rpc.max_connections"),
             ("[state_sync]\nchunk_bytes = 0\n", "state_sync.chunk_bytes"),

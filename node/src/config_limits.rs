@@ -12,6 +12,11 @@ pub const MAX_CLOCK_DRIFT_MS: u64 = 3_600_000;
 pub const MAX_LEADER_WAIT_MS: u64 = 60_000;
 /// Ceiling of `[storage] tree_node_cache_entries` (about 16 GiB of decoded nodes).
 pub const MAX_TREE_NODE_CACHE_ENTRIES: u64 = 16 * 1024 * 1024;
+/// Floor of `[storage] max_total_wal_bytes`: one memtable's worth (below it every write would
+/// flush a table).
+pub const MIN_TOTAL_WAL_BYTES: u64 = 32 * 1024 * 1024;
+/// Ceiling of `[storage] max_total_wal_bytes` (64 GiB).
+pub const MAX_TOTAL_WAL_BYTES: u64 = 64 * 1024 * 1024 * 1024;
 /// Ceiling of `[storage] keep_versions`.
 pub const MAX_KEEP_VERSIONS: u64 = 1_000_000_000;
 
@@ -103,6 +108,12 @@ fn validate_storage(s: &StorageSection) -> Result<(), String> {
         0,
         MAX_TREE_NODE_CACHE_ENTRIES,
     )?;
+    range(
+        "storage.max_total_wal_bytes",
+        s.max_total_wal_bytes,
+        MIN_TOTAL_WAL_BYTES,
+        MAX_TOTAL_WAL_BYTES,
+    )?;
     Ok(())
 }
 
@@ -175,5 +186,21 @@ mod tests {
             ..base
         };
         assert!(validate_storage(&nothing_kept).is_err());
+        for (wal, ok) in [
+            (MIN_TOTAL_WAL_BYTES - 1, false),
+            (MIN_TOTAL_WAL_BYTES, true),
+            (MAX_TOTAL_WAL_BYTES, true),
+            (MAX_TOTAL_WAL_BYTES + 1, false),
+        ] {
+            let section = StorageSection {
+                max_total_wal_bytes: wal,
+                ..base
+            };
+            let outcome = validate_storage(&section);
+            assert_eq!(outcome.is_ok(), ok, "{wal}: {outcome:?}");
+            if let Err(error) = outcome {
+                assert!(error.contains("storage.max_total_wal_bytes"), "{error}");
+            }
+        }
     }
 }

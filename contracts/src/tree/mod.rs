@@ -18,6 +18,7 @@
 
 pub mod hasher;
 pub mod proof;
+mod proof_node;
 mod prove;
 mod root;
 pub mod serde_hex;
@@ -29,6 +30,7 @@ pub use hasher::{
     state_key_hash,
 };
 pub use proof::{MAX_PROOF_SIBLINGS, ProofError, ProofLeaf, StateProof};
+pub use proof_node::{ProofNode, ProofStep};
 pub use root::{EMPTY_TREE_ROOT, StateRoot};
 pub use state_tree::StateTree;
 pub use store::{MemoryTreeStore, PruneStats, TreeStore, root_node_key};

@@ -23,6 +23,8 @@ use jmt::storage::{LeafNode, Node, NodeKey, StaleNodeIndex, TreeReader, TreeUpda
 use jmt::{KeyHash, OwnedValue, Version};
 
 use super::TreeError;
+use super::hasher::TreeHasher;
+use super::proof_node::ProofStep;
 
 /// The key of the root node of `version`: that version and an empty nibble path.
 pub fn root_node_key(version: Version) -> NodeKey {
@@ -51,6 +53,21 @@ pub trait TreeStore: TreeReader {
 
     /// Delete what versions `>= oldest_kept_version` no longer need (rules in the module doc).
     fn prune(&mut self, oldest_kept_version: Version) -> Result<PruneStats, TreeError>;
+
+    /// Node `node_key` for a proof walk: an internal node prepared with `H` ([`super::ProofNode`]),
+    /// any other node as stored; `None` when absent. The default reads the node and prepares it
+    /// each time; a store may keep prepared nodes, which never go stale (a node key names one
+    /// immutable node) but must not outlive a pruning of their version, nor be kept for a node
+    /// that is not yet durable (a staged version may be executed again differently).
+    fn proof_node<H: TreeHasher>(
+        &self,
+        node_key: &NodeKey,
+    ) -> Result<Option<ProofStep>, TreeError> {
+        self.get_node_option(node_key)
+            .map_err(|error| TreeError::from_tree_library(&error))?
+            .map(ProofStep::from_node::<H>)
+            .transpose()
+    }
 }
 
 /// A deterministic in-memory [`TreeStore`] (ordered maps only), for tests, the simulator and

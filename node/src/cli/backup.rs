@@ -37,6 +37,7 @@ fn store_config(config: &NodeConfig) -> StoreConfig {
     StoreConfig {
         keep_versions: config.storage.keep_versions,
         tree_node_cache_entries: config.storage.tree_node_cache_entries,
+        max_total_wal_bytes: config.storage.max_total_wal_bytes,
         ..StoreConfig::default()
     }
 }

@@ -105,6 +105,7 @@ async fn run_async(config: NodeConfig, options: StartOptions) -> anyhow::Result<
     let store_config = StoreConfig {
         keep_versions: config.storage.keep_versions,
         tree_node_cache_entries: config.storage.tree_node_cache_entries,
+        max_total_wal_bytes: config.storage.max_total_wal_bytes,
         ..StoreConfig::default()
     };
     let store = Store::open(&config.data_dir, store_config)

@@ -24,8 +24,16 @@ pub struct StoreConfig {
     /// Most decoded internal state-tree nodes kept in memory (about 1 KiB each). Every state
     /// read, proof and tree update walks from the root, so the upper levels are read far more
     /// often than RocksDB's block cache can serve cheaply (each read there is a lookup, a block
-    /// decompression and a canonical decode). 0 disables the cache.
+    /// decompression and a canonical decode). Proofs keep as many of the same nodes again,
+    /// prepared for proofs (about 1.2 KiB each, every range hash computed once). 0 disables both
+    /// caches.
     pub tree_node_cache_entries: u64,
+    /// Most bytes of write-ahead log kept on disk (RocksDB's `max_total_wal_size`). A log file is
+    /// deleted only once every table's memtable holding its writes has been flushed; past this
+    /// size the tables holding the oldest writes are flushed so that it can go. Without it
+    /// RocksDB's own bound is four times every table's memtables (about 5 GiB for the node's
+    /// twenty tables), all of it replayed when the node opens its database after a crash.
+    pub max_total_wal_bytes: u64,
     /// Keep write-ahead-log bytes in the process until a synced write (RocksDB's
     /// `manual_wal_flush`). Off for nodes. The simulator turns
     /// it on so that the files on disk hold exactly what was synced, and a power cut can be
@@ -34,6 +42,8 @@ pub struct StoreConfig {
     pub manual_wal_flush: bool,
 }
 
+/// Default [`StoreConfig::max_total_wal_bytes`]: 256 MiB, eight memtables' worth.
+pub const DEFAULT_MAX_TOTAL_WAL_BYTES: u64 = 256 * 1024 * 1024;
 /// Default [`StoreConfig::write_buffer_size_bytes`]: 32 MiB.
 pub const DEFAULT_WRITE_BUFFER_SIZE_BYTES: usize = 32 * 1024 * 1024;
 /// Default [`StoreConfig::max_open_files`].
@@ -64,6 +74,7 @@ impl Default for StoreConfig {
             max_block_transactions: DEFAULT_MAX_BLOCK_TRANSACTIONS,
             sync_block_commits: true,
             tree_node_cache_entries: DEFAULT_TREE_NODE_CACHE_ENTRIES,
+            max_total_wal_bytes: DEFAULT_MAX_TOTAL_WAL_BYTES,
             manual_wal_flush: false,
         }
     }

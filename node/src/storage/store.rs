@@ -71,6 +71,11 @@ pub(crate) struct StoreInner {
     /// never go stale, except through pruning, which empties the cache.
     pub(crate) tree_node_cache:
         Option<moka::sync::Cache<jmt::storage::NodeKey, jmt::storage::Node>>,
+    /// The same internal nodes prepared for proofs (every range hash of their children computed
+    /// once, [`yrd_contracts::tree::ProofNode`]), filled by proof walks only, with the same bound
+    /// and lifetime as `tree_node_cache`.
+    pub(crate) tree_proof_cache:
+        Option<moka::sync::Cache<jmt::storage::NodeKey, Arc<yrd_contracts::tree::ProofNode>>>,
     /// Tree-node reads the node cache answered, and those it sent to disk.
     pub(crate) tree_cache_hits: std::sync::atomic::AtomicU64,
     pub(crate) tree_cache_misses: std::sync::atomic::AtomicU64,
@@ -172,6 +177,7 @@ fn db_options(config: &StoreConfig) -> Options {
     // Every write goes through the write-ahead log, so closing flushes no memtable: with manual
     // flushing, the files hold only what was synced until the log writes its buffer at close.
     options.set_manual_wal_flush(config.manual_wal_flush);
+    options.set_max_total_wal_size(config.max_total_wal_bytes);
     options
 }
 
@@ -274,6 +280,12 @@ impl Store {
                         .initial_capacity(
                             usize::try_from(config.tree_node_cache_entries).unwrap_or(usize::MAX),
                         )
+                        .eviction_policy(moka::policy::EvictionPolicy::lru())
+                        .build()
+                }),
+                tree_proof_cache: (config.tree_node_cache_entries > 0).then(|| {
+                    moka::sync::Cache::builder()
+                        .max_capacity(config.tree_node_cache_entries)
                         .eviction_policy(moka::policy::EvictionPolicy::lru())
                         .build()
                 }),

@@ -20,7 +20,7 @@ use std::sync::PoisonError;
 use jmt::storage::{LeafNode, Node, NodeKey, StaleNodeIndex, TreeReader, TreeUpdateBatch};
 use jmt::{KeyHash, OwnedValue, Version};
 use rocksdb::{Direction, IteratorMode, ReadOptions};
-use yrd_contracts::tree::{PruneStats, TreeError, TreeStore};
+use yrd_contracts::tree::{ProofStep, PruneStats, TreeError, TreeHasher, TreeStore};
 
 use super::batch::WriteBatch;
 use super::error::StorageError;
@@ -184,6 +184,29 @@ impl Store {
         Ok(node)
     }
 
+    /// A committed tree node for a proof walk (see [`TreeStore::proof_node`]): an internal node
+    /// to [`NODE_CACHE_MAX_NIBBLES`] deep is prepared once and kept in the proof cache.
+    fn committed_proof_node<H: TreeHasher>(
+        &self,
+        node_key: &NodeKey,
+    ) -> Result<Option<ProofStep>, TreeError> {
+        let cache = self.inner.tree_proof_cache.as_ref();
+        if let Some(prepared) = cache.and_then(|cache| cache.get(node_key))
+            && prepared.prepared_with::<H>()
+        {
+            return Ok(Some(ProofStep::Internal(prepared)));
+        }
+        let Some(node) = self.committed_tree_node(node_key).map_err(store_error)? else {
+            return Ok(None);
+        };
+        let keep = cacheable(node_key, &node);
+        let step = ProofStep::from_node::<H>(node)?;
+        if let (Some(cache), true, ProofStep::Internal(prepared)) = (cache, keep, &step) {
+            cache.insert(node_key.clone(), prepared.clone());
+        }
+        Ok(Some(step))
+    }
+
     /// Drop every staged version without writing it (execution of those blocks was abandoned).
     pub fn discard_all_staged(&self) {
         self.staging_write().versions.clear();
@@ -292,6 +315,9 @@ impl Store {
         // Cached nodes of the versions about to go would otherwise outlive them.
         let empty_cache = || {
             if let Some(cache) = &self.inner.tree_node_cache {
+                cache.invalidate_all();
+            }
+            if let Some(cache) = &self.inner.tree_proof_cache {
                 cache.invalidate_all();
             }
         };
@@ -470,6 +496,23 @@ impl TreeReader for RocksTreeStore {
 }
 
 impl TreeStore for RocksTreeStore {
+    /// Staged nodes are prepared each time (their version may yet be executed again
+    /// differently); committed ones come from the proof cache.
+    fn proof_node<H: TreeHasher>(
+        &self,
+        node_key: &NodeKey,
+    ) -> Result<Option<ProofStep>, TreeError> {
+        {
+            let staging = self.store.staging_read();
+            for staged in staging.versions.values().rev() {
+                if let Some(node) = staged.nodes.get(node_key) {
+                    return ProofStep::from_node::<H>(node.clone()).map(Some);
+                }
+            }
+        }
+        self.store.committed_proof_node::<H>(node_key)
+    }
+
     fn latest_version(&self) -> Result<Option<Version>, TreeError> {
         if let Some(staged) = self.store.staging_read().versions.keys().next_back() {
             return Ok(Some(*staged));

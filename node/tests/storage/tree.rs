@@ -47,6 +47,13 @@ fn assert_version_matches(
             "version {version}"
         );
         proof.verify(&root, &key, value.as_deref()).unwrap();
+        // The same proof as the in-memory tree's, whose internal nodes are prepared afresh for
+        // every proof: the database's prepared nodes (its proof cache) change nothing.
+        assert_eq!(
+            proof,
+            memory.get_with_proof(&key, version).unwrap().1,
+            "proof of {key:?} at {version}"
+        );
         // The plain read (latest-value index, or a seek below the key's newest entry) agrees.
         assert_eq!(
             rocks.get(&key, version).unwrap(),
@@ -118,6 +125,16 @@ fn rocks_tree_matches_memory_tree_across_reopen_and_pruning() {
         }
     }
     assert_eq!(missing, oldest_kept, "every pruned version's root is gone");
+    // Their prepared nodes went with them: no proof is built from the proof cache.
+    for version in 0..oldest_kept {
+        assert!(
+            matches!(
+                rocks.get_with_proof(b"k1", version),
+                Err(TreeError::VersionMissing { .. })
+            ),
+            "a proof at pruned version {version}"
+        );
+    }
     for version in oldest_kept..versions {
         store.check_version_readable(version).unwrap();
         assert_version_matches(&rocks, &memory, version, &roots);
