@@ -39,6 +39,12 @@ pub struct ScaleArgs {
     /// Anchorings per block while growing the state.
     #[arg(long, default_value_t = 10_000)]
     pub per_block: u64,
+    /// Prune the state tree to this many versions while growing, as a node prunes to its
+    /// `[storage] keep_versions` window; unset, growth keeps every version (the unpruned figure).
+    /// A window bounds the disk a large run needs: the live state instead of every version's
+    /// tree nodes (10^7 records unpruned take about 64 GB).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub prune_window: Option<u64>,
 }
 
 /// Run the scenario.
@@ -50,7 +56,11 @@ pub fn run(args: &ScaleArgs, common: &Common) -> anyhow::Result<Report> {
     };
     anyhow::ensure!(sizes.windows(2).all(|w| w[0] < w[1]), "--sizes must ascend");
     let db = common.work_dir.join("db");
-    let store = Store::open(&db, StoreConfig::default()).context("opening the database")?;
+    let mut config = StoreConfig::default();
+    if let Some(window) = args.prune_window {
+        config.keep_versions = window;
+    }
+    let store = Store::open(&db, config).context("opening the database")?;
     let spec = yrd_verifier::chain_spec::ChainSpec::from_genesis(crate::chain::genesis())?;
     let state = yrd_node::host::restart::open_state(&store, &spec)?;
     let genesis_header = spec.consensus.header();
@@ -113,16 +123,29 @@ pub fn run(args: &ScaleArgs, common: &Common) -> anyhow::Result<Report> {
         "scale",
         common.smoke,
         common.machine,
-        json!({ "sizes": sizes, "queriesPerSize": queries, "anchoringsPerBlock": per_block }),
+        json!({
+            "sizes": sizes,
+            "queriesPerSize": queries,
+            "anchoringsPerBlock": per_block,
+            "pruneWindowWhileGrowing": args.prune_window,
+        }),
     );
     let started = Instant::now();
     for &size in &sizes {
         let grow_start = Instant::now();
         let grown = size - builder.anchored;
         let mut last_print = Instant::now();
+        let mut pruned_at = builder.state.version();
         while builder.anchored < size {
             let n = per_block.min(size - builder.anchored);
             builder.anchor_more(n, per_block, common.machine.cores)?;
+            // As a node does (every `PRUNE_EVERY_BLOCKS`, here every window's worth of blocks).
+            if let Some(window) = args.prune_window
+                && builder.state.version() >= pruned_at + window
+            {
+                store.prune_to_window()?;
+                pruned_at = builder.state.version();
+            }
             if last_print.elapsed().as_secs() >= 10 {
                 eprintln!(
                     "  {} records ({:.0}/s)",
@@ -221,11 +244,12 @@ pub fn run(args: &ScaleArgs, common: &Common) -> anyhow::Result<Report> {
     if let Some(&size) = sizes.last() {
         let pruned = prune_and_measure(&store, &db, &builder, size, queries)?;
         eprintln!("  {pruned}");
+        let window_label = match args.prune_window {
+            None => "after pruning to the default keep_versions".to_owned(),
+            Some(window) => format!("pruned to {window} versions while growing"),
+        };
         for (label, key) in [
-            (
-                "after pruning to the default keep_versions",
-                "keepDefaultBytesPerRecord",
-            ),
+            (window_label.as_str(), "keepDefaultBytesPerRecord"),
             (
                 "after pruning to the latest version only",
                 "latestOnlyBytesPerRecord",
@@ -268,9 +292,10 @@ pub fn run(args: &ScaleArgs, common: &Common) -> anyhow::Result<Report> {
     Ok(report)
 }
 
-/// Disk bytes per record at the largest size after pruning the state tree: first to the node's
-/// default window (`[storage] keep_versions`; the bench's history is shorter than that, so this
-/// prunes nothing unless the run made more versions), then to the latest version alone (the
+/// Disk bytes per record at the largest size after pruning the state tree: first to the store's
+/// window (the node's default `[storage] keep_versions`, or `--prune-window` when the growth
+/// pruned; the bench's history is shorter than the default, so that prunes nothing unless the
+/// run made more versions), then to the latest version alone (the
 /// floor: the live state, what a node that keeps no history would hold). Each prune is followed by
 /// a full compaction so the freed space shows on disk; plain `licence_verify` p99 is measured
 /// again on the pruned store.
@@ -282,7 +307,7 @@ fn prune_and_measure(
     queries: u64,
 ) -> anyhow::Result<serde_json::Value> {
     let latest = builder.state.version();
-    let keep = yrd_node::storage::DEFAULT_KEEP_VERSIONS;
+    let keep = store.config().keep_versions;
     let started = Instant::now();
     store.prune_to_window()?;
     store.flush()?;
@@ -298,7 +323,7 @@ fn prune_and_measure(
     Ok(json!({
         "records": size,
         "versions": latest + 1,
-        "defaultKeepVersions": keep,
+        "keepVersions": keep,
         "keepDefaultBytesPerRecord": keep_default as f64 / size as f64,
         "latestOnlyBytesPerRecord": latest_only as f64 / size as f64,
         "latestOnlyPlainP99Us": quantile(&mut plain, 0.99),
