@@ -175,3 +175,51 @@ fn with_manual_wal_flush_the_log_on_disk_holds_only_synced_writes() {
     assert_eq!(value(2), Some(Some(vec![2; 100])), "synced");
     assert_eq!(value(3), None, "written after the last sync: lost");
 }
+
+/// `max_total_wal_bytes` bounds the write-ahead log on disk. A log file can be deleted only once
+/// every table's memtable holding its writes is flushed, so one table written a little at every
+/// commit (here `tree_latest_values`, in a node the metadata) keeps every log alive while the
+/// busy table flushes; without the bound the logs grow with everything written.
+#[test]
+fn the_write_ahead_log_stays_within_max_total_wal_bytes() {
+    use yrd_node::storage::tables::{TreeLatestValues, TreeValues};
+    use yrd_node::storage::{Store, StoreConfig, WriteBatch};
+
+    const MIB: u64 = 1024 * 1024;
+    let peak_logs = |max_total_wal_bytes: u64| -> u64 {
+        let dir = TempDir::new().unwrap();
+        let config = StoreConfig {
+            write_buffer_size_bytes: MIB as usize,
+            max_total_wal_bytes,
+            ..StoreConfig::default()
+        };
+        let store = Store::open(dir.path(), config).unwrap();
+        let mut peak = 0;
+        for i in 0..400u32 {
+            let mut key = [0u8; 32];
+            key[..4].copy_from_slice(&i.to_be_bytes());
+            let mut batch = WriteBatch::new();
+            batch
+                .put::<TreeValues>(&(key, 0), &Some(vec![7; 256 * 1024]))
+                .unwrap();
+            batch
+                .put::<TreeLatestValues>(&key, &(0, Some(vec![1])))
+                .unwrap();
+            store.write(batch).unwrap();
+            let logs: u64 = log_sizes(dir.path()).iter().map(|(_, len)| len).sum();
+            peak = peak.max(logs);
+        }
+        peak
+    };
+    // 100 MiB written in all.
+    let bounded = peak_logs(8 * MIB);
+    assert!(
+        bounded <= 8 * MIB + 4 * MIB,
+        "with an 8 MiB bound the logs peaked at {bounded} bytes"
+    );
+    let unbounded = peak_logs(64 * 1024 * MIB);
+    assert!(
+        unbounded > 50 * MIB,
+        "without a bound that binds, the logs should keep what was written (peaked at {unbounded} bytes)"
+    );
+}
