@@ -259,6 +259,24 @@ impl Cluster {
         )
     }
 
+    /// Node `i` started from a snapshot (block 1 was never fetched or executed there), and its
+    /// proven answer for state key `key_hex` checks against the genesis file alone. Returns the
+    /// proven value as JSON text.
+    pub fn assert_state_synced_and_proving(&self, i: usize, key_hex: &str) -> String {
+        let early = self.rpc(i).call("chain_getBlock", json!([1]));
+        assert!(
+            matches!(&early, Ok(Value::Null) | Err(_)),
+            "block 1 is on the state-synced node {i}: {early:?}"
+        );
+        let spec =
+            yrd_verifier::chain_spec::ChainSpec::load(&self.path("genesis.json")).expect("genesis");
+        let answer = self.rpc(i).ok("state_getProof", json!({ "key": key_hex }));
+        let answer: yrd_verifier::ProvenAnswer = serde_json::from_value(answer).expect("envelope");
+        yrd_verifier::verify_answer(&spec, &answer)
+            .expect("the state-synced node's answer verifies");
+        answer.value.to_string()
+    }
+
     /// `yrd verify licence --json` of the licence in `secret_file`, asked of node `i` for region
     /// Jiangsu and checked against the genesis file, its answer saved to `out`; asked again until
     /// the proven height reaches `height` (proven answers trail the head by a block or two).

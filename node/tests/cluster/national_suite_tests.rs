@@ -386,17 +386,6 @@ fn an_observer_joins_an_sm2_sm3_chain_by_state_sync() {
         cluster.state_root_at(observer, target),
         cluster.state_root_at(B, target)
     );
-    let early = cluster.rpc(observer).call("chain_getBlock", json!([1]));
-    assert!(
-        matches!(&early, Ok(Value::Null) | Err(_)),
-        "block 1 is on the state-synced observer: {early:?}"
-    );
-    let spec =
-        yrd_verifier::chain_spec::ChainSpec::load(&cluster.path("genesis.json")).expect("genesis");
-    let answer = cluster
-        .rpc(observer)
-        .ok("state_getProof", json!({"key": "0007"}));
-    let answer: yrd_verifier::ProvenAnswer = serde_json::from_value(answer).expect("envelope");
-    yrd_verifier::verify_answer(&spec, &answer).expect("the observer's SM answer verifies");
-    assert!(answer.value.to_string().contains(&observer_hex));
+    let proven = cluster.assert_state_synced_and_proving(observer, "0007");
+    assert!(proven.contains(&observer_hex));
 }
