@@ -179,6 +179,54 @@ pub fn quantile(samples: &mut [f64], q: f64) -> f64 {
     samples[rank.min(samples.len() - 1)]
 }
 
+/// What this process and the calling thread have used so far, for the difference across one
+/// phase of a run (Linux): bytes the process read from the storage layer (`/proc/self/io`
+/// `read_bytes`: the reads the page cache did not answer, background threads' included), and the
+/// calling thread's time on a core and time waiting for one (`/proc/thread-self/schedstat`). A
+/// phase whose wall time is well above the two times together spent the rest blocked, on the disk.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Usage {
+    /// Bytes read from storage by the process.
+    pub storage_read_bytes: u64,
+    /// Nanoseconds the thread ran on a core.
+    pub on_cpu_ns: u64,
+    /// Nanoseconds the thread was ready but waited for a core.
+    pub runqueue_ns: u64,
+}
+
+impl Usage {
+    /// The counters now, if this system reports them.
+    pub fn now() -> Option<Usage> {
+        let io = std::fs::read_to_string("/proc/self/io").ok()?;
+        let storage_read_bytes = io
+            .lines()
+            .find_map(|l| l.strip_prefix("read_bytes:"))?
+            .trim()
+            .parse()
+            .ok()?;
+        let sched = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+        let mut fields = sched.split_whitespace().map(str::parse::<u64>);
+        let on_cpu_ns = fields.next()?.ok()?;
+        let runqueue_ns = fields.next()?.ok()?;
+        Some(Usage {
+            storage_read_bytes,
+            on_cpu_ns,
+            runqueue_ns,
+        })
+    }
+
+    /// What was used between `earlier` and `self`.
+    pub fn since(self, earlier: Usage) -> Usage {
+        Usage {
+            storage_read_bytes: self
+                .storage_read_bytes
+                .saturating_sub(earlier.storage_read_bytes),
+            on_cpu_ns: self.on_cpu_ns.saturating_sub(earlier.on_cpu_ns),
+            runqueue_ns: self.runqueue_ns.saturating_sub(earlier.runqueue_ns),
+        }
+    }
+}
+
 /// Peak resident memory of this process, bytes (Linux `VmHWM`), if known.
 pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

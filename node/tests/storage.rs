@@ -840,3 +840,24 @@ fn a_reconfiguration_to_an_invalid_set_is_a_corrupt_store_not_a_new_epoch() {
         other => panic!("expected a corrupt-store error, got {other:?}"),
     }
 }
+
+#[test]
+fn table_sizes_name_every_table_and_add_up_to_the_engine_total() {
+    use yrd_node::storage::table::Table;
+    let dir = TempDir::new().unwrap();
+    let store = open(dir.path());
+    let empty = store.table_sst_bytes().unwrap();
+    let names: Vec<&str> = empty.iter().map(|(table, _)| *table).collect();
+    assert_eq!(names, ALL_TABLES, "every table, in the list's order");
+    assert!(empty.iter().all(|(_, bytes)| *bytes == 0), "{empty:?}");
+
+    store.commit_block(&block_at(0, 3, [0; 32])).unwrap();
+    store.flush().unwrap();
+    let sizes = store.table_sst_bytes().unwrap();
+    let size_of = |name: &str| sizes.iter().find(|(table, _)| *table == name).unwrap().1;
+    assert!(size_of(Blocks::NAME) > 0, "{sizes:?}");
+    assert!(size_of(Transactions::NAME) > 0, "{sizes:?}");
+    assert_eq!(size_of(SafetyData::NAME), 0, "nothing was written there");
+    let total: u64 = sizes.iter().map(|(_, bytes)| bytes).sum();
+    assert_eq!(total, store.engine_stats().unwrap().sst_bytes);
+}

@@ -696,6 +696,21 @@ impl Store {
         Ok(stats)
     }
 
+    /// Bytes of SST files of each table (`rocksdb.total-sst-files-size`), in [`ALL_TABLES`] order:
+    /// which tables a large state's disk goes to (for benchmarks and tools).
+    pub fn table_sst_bytes(&self) -> Result<Vec<(&'static str, u64)>, StorageError> {
+        ALL_TABLES
+            .iter()
+            .copied()
+            .map(|table| {
+                Ok((
+                    table,
+                    self.table_property(table, "rocksdb.total-sst-files-size")?,
+                ))
+            })
+            .collect()
+    }
+
     /// The histogram of sampled point-read times (`yrd_db_read_seconds`), shared with the store.
     pub fn read_timing(&self) -> prometheus_client::metrics::histogram::Histogram {
         self.inner.read_timing.clone()
