@@ -249,22 +249,19 @@ pub fn run(args: &ScaleArgs, common: &Common) -> anyhow::Result<Report> {
             step["plainRepeatP99Us"].as_f64().unwrap_or(0.0),
             "µs",
         );
-        report.figure(
-            &format!("{size} records: bytes read from storage per licence_verify"),
-            step["plainStorageReadBytesPerQuery"]
-                .as_f64()
-                .unwrap_or(0.0),
-            "B",
-        );
-        report.figure(
-            &format!("{size} records: licence_verify mean wall time off a core"),
-            step["plainMeanUs"].as_f64().unwrap_or(0.0)
-                - step["plainOnCpuUsPerQuery"].as_f64().unwrap_or(0.0)
-                - step["plainWaitingForCoreUsPerQuery"]
-                    .as_f64()
-                    .unwrap_or(0.0),
-            "µs",
-        );
+        // Where the system does not report the counters, no figure rather than a false zero.
+        if let Some(usage) = plain_usage {
+            report.figure(
+                &format!("{size} records: bytes read from storage per licence_verify"),
+                per_query(usage.storage_read_bytes),
+                "B",
+            );
+            report.figure(
+                &format!("{size} records: licence_verify mean wall time off a core"),
+                plain_mean_us - per_query(usage.on_cpu_ns.saturating_add(usage.runqueue_ns)) / 1e3,
+                "µs",
+            );
+        }
         report.figure(
             &format!("{size} records: with proof p99"),
             step["provenP99Us"].as_f64().unwrap_or(0.0),
